@@ -1,0 +1,482 @@
+//! Flag parsing. Accepts every flag of every version of the old scripts, in
+//! `--flag=value`, `-x=value` and `--flag value` forms, and works out which
+//! command was meant from the executable's own name (multi-call).
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+const PROVISION_EXAMPLES: &str = "\
+Examples:
+  jetpack-partner provision --partner_id=1234 --partner_secret=\"$SECRET\" \\
+      --user=admin --plan=professional --path=/var/www/site
+  JETPACK_PARTNER_ID=1234 JETPACK_PARTNER_SECRET=\"$SECRET\" \\
+      jetpack-partner provision --user=admin --plan=jetpack-backup-daily --url=https://example.com
+  bin/partner-provision.sh -c=1234 -s=\"$SECRET\" -i=1 -p=premium   # old script flags
+
+Success: the API's JSON on stdout, exit 0. Failure: exit 1 and one JSON object
+on stderr with success:false, error_code and error_message.";
+
+const CANCEL_EXAMPLES: &str = "\
+Examples:
+  jetpack-partner cancel --partner_id=1234 --partner_secret=\"$SECRET\" --path=/var/www/site
+  jetpack-partner cancel -c=1234 -s=\"$SECRET\" --url=https://example.com/blog   # no WP-CLI needed
+  bin/partner-cancel.sh --partner_id=1234 --partner_secret=\"$SECRET\"
+
+Success: the API's JSON on stdout, exit 0. Failure: exit 1 and one JSON object
+on stderr with success:false, error_code and error_message.";
+
+const TOP_EXAMPLES: &str = "\
+Examples:
+  jetpack-partner provision --partner_id=1234 --partner_secret=\"$SECRET\" --user=admin --plan=professional
+  jetpack-partner cancel --partner_id=1234 --partner_secret=\"$SECRET\" --url=https://example.com
+  jetpack-partner provision --help
+
+Installed as partner-provision.sh / partner-cancel.sh (or a link of that name)
+it behaves as the old Jetpack script of that name, with the same flags.";
+
+const TEMPLATE: &str = "\
+{about-with-newline}
+{usage-heading} {usage}{after-help}
+
+{all-args}";
+
+/// The partner credentials (resolved with the environment in `credentials`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CredArgs {
+    /// OAuth client id of the partner [env: JETPACK_PARTNER_ID]
+    #[arg(short = 'c', long = "partner_id", visible_alias = "partner-id", value_name = "ID", help_heading = "Credentials")]
+    pub partner_id: Option<String>,
+
+    /// OAuth client secret [env: JETPACK_PARTNER_SECRET]; prefer the file or env form, argv is visible in ps
+    #[arg(short = 's', long = "partner_secret", visible_alias = "partner-secret", value_name = "SECRET", help_heading = "Credentials")]
+    pub partner_secret: Option<String>,
+
+    /// Read the client secret from this file (first line)
+    #[arg(long = "partner_secret_file", visible_alias = "partner-secret-file", value_name = "PATH", help_heading = "Credentials")]
+    pub partner_secret_file: Option<PathBuf>,
+
+}
+
+/// The options every API command shares.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Common {
+    /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
+    #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
+    pub url: Option<String>,
+
+    /// Tracking id sent as a query parameter
+    #[arg(long = "partner-tracking-id", visible_alias = "partner_tracking_id", value_name = "ID", help_heading = "Site")]
+    pub partner_tracking_id: Option<String>,
+
+    /// WordPress root (default: the WordPress tree this binary sits in, else the working directory)
+    #[arg(long = "path", value_name = "DIR", help_heading = "WordPress (WP-CLI)")]
+    pub path: Option<String>,
+
+    /// Pass --allow-root to every wp call
+    #[arg(long = "allow-root", visible_alias = "allow_root", help_heading = "WordPress (WP-CLI)")]
+    pub allow_root: bool,
+
+    /// The wp command, may hold words: "php /opt/wp-cli.phar" (default: wp on PATH)
+    #[arg(long = "wp-cli-path", visible_alias = "wp_cli_path", value_name = "CMD", help_heading = "WordPress (WP-CLI)")]
+    pub wp_cli_path: Option<String>,
+
+    /// Time limit for each wp call in seconds [default: 120]
+    #[arg(long = "wp-timeout", visible_alias = "wp_timeout", value_name = "SECONDS", help_heading = "WordPress (WP-CLI)")]
+    pub wp_timeout: Option<String>,
+
+    /// Time limit for each API request in seconds [default: 60; connect: 10]
+    #[arg(long = "timeout", value_name = "SECONDS", help_heading = "Behaviour")]
+    pub timeout: Option<String>,
+
+    /// Print the requests that would be sent (secrets redacted), send nothing
+    #[arg(long = "dry-run", visible_alias = "dry_run", help_heading = "Behaviour")]
+    pub dry_run: bool,
+
+    /// Say what is being done, on stderr
+    #[arg(short = 'v', long = "verbose", help_heading = "Behaviour")]
+    pub verbose: bool,
+}
+
+/// `provision`: the flags of every version of partner-provision.sh.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "provision",
+    about = "Provision a Jetpack plan for a WordPress site (drop-in for partner-provision.sh)",
+    after_help = PROVISION_EXAMPLES,
+    help_template = TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct ProvisionArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// Local WordPress user who owns the plan: ID, login or email
+    #[arg(short = 'i', long = "user", visible_alias = "user_id", value_name = "USER", help_heading = "Provision")]
+    pub user: Option<String>,
+
+    /// Plan or product slug (free, personal, premium, professional, jetpack-backup-daily, ...)
+    #[arg(short = 'p', long = "plan", value_name = "SLUG", help_heading = "Provision")]
+    pub plan: Option<String>,
+
+    /// Forwarded: put the user through onboarding
+    #[arg(short = 'o', long = "onboarding", value_name = "BOOL", help_heading = "Provision")]
+    pub onboarding: Option<String>,
+
+    /// Forwarded; with an access_token in the answer, also runs `wp jetpack authorize_user`
+    #[arg(short = 'w', long = "wpcom_user_id", visible_alias = "wpcom-user-id", value_name = "ID", help_heading = "Provision")]
+    pub wpcom_user_id: Option<String>,
+
+    /// Forwarded
+    #[arg(short = 'e', long = "wpcom_user_email", visible_alias = "wpcom-user-email", value_name = "EMAIL", help_heading = "Provision")]
+    pub wpcom_user_email: Option<String>,
+
+    /// Forwarded: re-register the site even if it has tokens
+    #[arg(long = "force_register", visible_alias = "force-register", value_name = "BOOL", help_heading = "Provision")]
+    pub force_register: Option<String>,
+
+    /// Forwarded: re-connect the user even if they have tokens
+    #[arg(long = "force_connect", visible_alias = "force-connect", value_name = "BOOL", help_heading = "Provision")]
+    pub force_connect: Option<String>,
+
+    /// Siteurl to send instead of the one WordPress reports
+    #[arg(long = "site_url", visible_alias = "site-url", value_name = "URL", help_heading = "Site")]
+    pub site_url: Option<String>,
+
+    /// Home URL to send
+    #[arg(long = "home_url", visible_alias = "home-url", value_name = "URL", help_heading = "Site")]
+    pub home_url: Option<String>,
+
+    #[arg(long = "ssh-host", visible_alias = "ssh_host", value_name = "HOST", help_heading = "SSH / FTP (forwarded)")]
+    pub ssh_host: Option<String>,
+    #[arg(long = "ssh-port", visible_alias = "ssh_port", value_name = "PORT", help_heading = "SSH / FTP (forwarded)")]
+    pub ssh_port: Option<String>,
+    /// Needs --ssh-pass or --ssh-private-key
+    #[arg(long = "ssh-user", visible_alias = "ssh_user", value_name = "USER", help_heading = "SSH / FTP (forwarded)")]
+    pub ssh_user: Option<String>,
+    #[arg(long = "ssh-pass", visible_alias = "ssh_pass", value_name = "PASS", help_heading = "SSH / FTP (forwarded)")]
+    pub ssh_pass: Option<String>,
+    /// A file; its contents are sent as ssh_private_key
+    #[arg(long = "ssh-private-key", visible_alias = "ssh_private_key", value_name = "PATH", help_heading = "SSH / FTP (forwarded)")]
+    pub ssh_private_key: Option<PathBuf>,
+    #[arg(long = "ftp-host", visible_alias = "ftp_host", value_name = "HOST", help_heading = "SSH / FTP (forwarded)")]
+    pub ftp_host: Option<String>,
+    #[arg(long = "ftp-port", visible_alias = "ftp_port", value_name = "PORT", help_heading = "SSH / FTP (forwarded)")]
+    pub ftp_port: Option<String>,
+    #[arg(long = "ftp-user", visible_alias = "ftp_user", value_name = "USER", help_heading = "SSH / FTP (forwarded)")]
+    pub ftp_user: Option<String>,
+    #[arg(long = "ftp-pass", visible_alias = "ftp_pass", value_name = "PASS", help_heading = "SSH / FTP (forwarded)")]
+    pub ftp_pass: Option<String>,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `cancel`: the flags of every version of partner-cancel.sh.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "cancel",
+    about = "Cancel the Jetpack plan of a WordPress site (drop-in for partner-cancel.sh)",
+    after_help = CANCEL_EXAMPLES,
+    help_template = TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct CancelArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// Home URL whose site suffix names the site when the Jetpack blog id is unknown
+    #[arg(long = "home_url", visible_alias = "home-url", value_name = "URL", help_heading = "Site")]
+    pub home_url: Option<String>,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    Provision(ProvisionArgs),
+    Cancel(CancelArgs),
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jetpack-partner",
+    version,
+    about = "Provision and cancel Jetpack plans through the WordPress.com partner API",
+    after_help = TOP_EXAMPLES,
+    help_template = TEMPLATE,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+/// What the user asked for, with credentials resolved.
+#[derive(Debug)]
+pub enum Invocation {
+    Provision(ProvisionArgs, Credentials),
+    Cancel(CancelArgs, Credentials),
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub id: String,
+    pub secret: Secret,
+}
+
+/// Where the secret comes from; a file is read later so that an unreadable
+/// file is an `invalid_input` JSON error rather than a usage error.
+#[derive(Debug, Clone)]
+pub enum Secret {
+    Value(String),
+    File(PathBuf),
+}
+
+/// Which command an executable name stands for, if it is one of the old
+/// script names (`partner-provision.sh` and friends).
+fn multi_call_name(argv0: &OsString) -> Option<&'static str> {
+    let name = Path::new(argv0).file_name()?.to_str()?;
+    match name {
+        "partner-provision" | "partner-provision.sh" => Some("partner-provision.sh"),
+        "partner-cancel" | "partner-cancel.sh" => Some("partner-cancel.sh"),
+        _ => None,
+    }
+}
+
+/// Parse the whole argv (argv[0] included). `env` supplies
+/// JETPACK_PARTNER_ID / JETPACK_PARTNER_SECRET (injected for tests).
+pub fn parse(
+    args: Vec<OsString>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Invocation, clap::Error> {
+    let argv0 = args.first().cloned().unwrap_or_default();
+    match multi_call_name(&argv0) {
+        Some(name) if name.starts_with("partner-provision") => {
+            let mut cmd = ProvisionArgs::command().name(name).bin_name(name);
+            let m = cmd.try_get_matches_from_mut(args)?;
+            let a = ProvisionArgs::from_arg_matches(&m)?;
+            provision(a, &mut cmd, env)
+        }
+        Some(name) => {
+            let mut cmd = CancelArgs::command().name(name).bin_name(name);
+            let m = cmd.try_get_matches_from_mut(args)?;
+            let a = CancelArgs::from_arg_matches(&m)?;
+            cancel(a, &mut cmd, env)
+        }
+        None => {
+            let mut cmd = Cli::command();
+            let m = cmd.try_get_matches_from_mut(args)?;
+            let cli = Cli::from_arg_matches(&m)?;
+            match cli.cmd {
+                Cmd::Provision(a) => {
+                    let mut sub = sub_command(&mut cmd, "provision");
+                    provision(a, &mut sub, env)
+                }
+                Cmd::Cancel(a) => {
+                    let mut sub = sub_command(&mut cmd, "cancel");
+                    cancel(a, &mut sub, env)
+                }
+            }
+        }
+    }
+}
+
+/// The built subcommand, so usage errors name `jetpack-partner provision`.
+fn sub_command(cmd: &mut clap::Command, name: &str) -> clap::Command {
+    cmd.build();
+    cmd.find_subcommand(name)
+        .cloned()
+        .unwrap_or_else(|| cmd.clone())
+}
+
+fn provision(
+    mut a: ProvisionArgs,
+    cmd: &mut clap::Command,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Invocation, clap::Error> {
+    blank_to_none(&mut a.common, &mut a.creds);
+    for v in [
+        &mut a.user,
+        &mut a.plan,
+        &mut a.onboarding,
+        &mut a.wpcom_user_id,
+        &mut a.wpcom_user_email,
+        &mut a.force_register,
+        &mut a.force_connect,
+        &mut a.site_url,
+        &mut a.home_url,
+        &mut a.ssh_host,
+        &mut a.ssh_port,
+        &mut a.ssh_user,
+        &mut a.ssh_pass,
+        &mut a.ftp_host,
+        &mut a.ftp_port,
+        &mut a.ftp_user,
+        &mut a.ftp_pass,
+    ] {
+        blank(v);
+    }
+    let creds = credentials(&a.creds, cmd, env)?;
+    if a.user.is_none() {
+        return Err(missing(cmd, "--user=<USER> (ID, login or email)"));
+    }
+    Ok(Invocation::Provision(a, creds))
+}
+
+fn cancel(
+    mut a: CancelArgs,
+    cmd: &mut clap::Command,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Invocation, clap::Error> {
+    blank_to_none(&mut a.common, &mut a.creds);
+    blank(&mut a.home_url);
+    let creds = credentials(&a.creds, cmd, env)?;
+    Ok(Invocation::Cancel(a, creds))
+}
+
+/// Flags win over the environment: --partner_secret, then
+/// --partner_secret_file, then JETPACK_PARTNER_SECRET (same for the id).
+fn credentials(
+    c: &CredArgs,
+    cmd: &mut clap::Command,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Credentials, clap::Error> {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let id = c
+        .partner_id
+        .clone()
+        .or_else(|| nonempty(env("JETPACK_PARTNER_ID")))
+        .ok_or_else(|| missing(cmd, "--partner_id=<ID> (or JETPACK_PARTNER_ID)"))?;
+    let secret = match (&c.partner_secret, &c.partner_secret_file) {
+        (Some(s), _) => Secret::Value(s.clone()),
+        (None, Some(p)) => Secret::File(p.clone()),
+        (None, None) => Secret::Value(
+            nonempty(env("JETPACK_PARTNER_SECRET")).ok_or_else(|| {
+                missing(
+                    cmd,
+                    "--partner_secret=<SECRET> (or --partner_secret_file, or JETPACK_PARTNER_SECRET)",
+                )
+            })?,
+        ),
+    };
+    Ok(Credentials { id, secret })
+}
+
+fn missing(cmd: &mut clap::Command, what: &str) -> clap::Error {
+    cmd.error(
+        ErrorKind::MissingRequiredArgument,
+        format!("the following required argument was not provided: {what}"),
+    )
+}
+
+/// `--plan=` (empty) means "not given", as it did in the scripts.
+fn blank(v: &mut Option<String>) {
+    if v.as_deref() == Some("") {
+        *v = None;
+    }
+}
+
+fn blank_to_none(c: &mut Common, k: &mut CredArgs) {
+    for v in [
+        &mut k.partner_id,
+        &mut k.partner_secret,
+        &mut c.url,
+        &mut c.partner_tracking_id,
+        &mut c.path,
+        &mut c.wp_cli_path,
+        &mut c.timeout,
+        &mut c.wp_timeout,
+    ] {
+        blank(v);
+    }
+    if k.partner_secret_file.as_deref() == Some(Path::new("")) {
+        k.partner_secret_file = None;
+    }
+}
+
+/// The clap definition of the top-level command, for man pages and
+/// completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse_ok(args: &[&str]) -> Invocation {
+        let v = args.iter().map(OsString::from).collect();
+        match parse(v, &no_env) {
+            Ok(i) => i,
+            Err(e) => panic!("parse failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+        ProvisionArgs::command().debug_assert();
+        CancelArgs::command().debug_assert();
+    }
+
+    #[test]
+    fn short_equals_form_is_a_value() {
+        let inv = parse_ok(&["partner-provision.sh", "-c=12", "-s=a=b", "-i=1", "-p=premium"]);
+        let Invocation::Provision(a, creds) = inv else {
+            panic!("not provision")
+        };
+        assert_eq!(creds.id, "12");
+        assert!(matches!(creds.secret, Secret::Value(ref s) if s == "a=b"));
+        assert_eq!(a.user.as_deref(), Some("1"));
+        assert_eq!(a.plan.as_deref(), Some("premium"));
+    }
+
+    #[test]
+    fn multi_call_names() {
+        assert!(matches!(
+            parse_ok(&["/x/bin/partner-cancel", "--partner_id=1", "--partner_secret=2"]),
+            Invocation::Cancel(..)
+        ));
+        assert!(matches!(
+            parse_ok(&["jetpack-partner", "cancel", "-c", "1", "-s", "2"]),
+            Invocation::Cancel(..)
+        ));
+    }
+
+    #[test]
+    fn environment_supplies_credentials_flags_win() {
+        let env = |k: &str| match k {
+            "JETPACK_PARTNER_ID" => Some("env-id".to_string()),
+            "JETPACK_PARTNER_SECRET" => Some("env-secret".to_string()),
+            _ => None,
+        };
+        let v = ["jetpack-partner", "cancel", "--partner_id=flag-id"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let Ok(Invocation::Cancel(_, creds)) = parse(v, &env) else {
+            panic!("parse failed")
+        };
+        assert_eq!(creds.id, "flag-id");
+        assert!(matches!(creds.secret, Secret::Value(ref s) if s == "env-secret"));
+    }
+
+    #[test]
+    fn missing_user_is_a_usage_error() {
+        let v = ["partner-provision.sh", "-c=1", "-s=2"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let err = parse(v, &no_env).err().map(|e| e.kind());
+        assert_eq!(err, Some(ErrorKind::MissingRequiredArgument));
+    }
+}

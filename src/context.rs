@@ -1,0 +1,115 @@
+//! What every command needs once the flags are parsed: the secret read,
+//! time limits checked, where `wp` is, and (lazily) the API client.
+
+use crate::api::{self, Api, Base, Request};
+use crate::cli::{Common, Credentials, Secret};
+use crate::error::{Error, Result};
+use crate::output;
+use crate::wp::{self, Wp};
+use serde_json::Value;
+use std::time::Duration;
+
+pub struct Context {
+    pub client_id: String,
+    pub client_secret: String,
+    pub base: Base,
+    pub timeout: Duration,
+    pub wp_timeout: Duration,
+    pub dry_run: bool,
+}
+
+impl Context {
+    pub fn new(common: &Common, creds: &Credentials) -> Result<Context> {
+        output::set_verbose(common.verbose);
+        let client_secret = match &creds.secret {
+            Secret::Value(s) => s.clone(),
+            Secret::File(p) => read_secret_file(p)?,
+        };
+        output::register_secret(&client_secret);
+        Ok(Context {
+            client_id: creds.id.clone(),
+            client_secret,
+            base: Base::from_env(),
+            timeout: seconds("--timeout", common.timeout.as_deref(), api::REQUEST_TIMEOUT)?,
+            wp_timeout: seconds("--wp-timeout", common.wp_timeout.as_deref(), wp::DEFAULT_TIMEOUT)?,
+            dry_run: common.dry_run,
+        })
+    }
+
+    /// Find `wp` for this site. Errors here are "wp unavailable" errors the
+    /// caller may work around with --url.
+    pub fn wp(&self, common: &Common) -> Result<Wp> {
+        Wp::locate(&wp::Settings {
+            wp_cli_path: common.wp_cli_path.as_deref(),
+            path: common.path.as_deref(),
+            url: common.url.as_deref(),
+            allow_root: common.allow_root,
+            timeout: self.wp_timeout,
+        })
+    }
+
+    pub fn api(&self) -> Api {
+        Api::new(self.base.clone(), self.timeout)
+    }
+
+    /// Get a partner token, or in dry-run mode a stand-in.
+    pub fn token(&self, api: &Api) -> Result<String> {
+        let answer = api.send(&api::token_request(&self.client_id, &self.client_secret))?;
+        let token = api::token_from(&answer)?;
+        output::register_secret(&token);
+        Ok(token)
+    }
+
+    /// `--dry-run`: the requests that would be sent, secrets redacted.
+    pub fn dry_run_output(&self, requests: &[Request]) -> Value {
+        let list = requests.iter().map(|r| r.describe(&self.base)).collect();
+        serde_json::json!({ "dry_run": true, "requests": Value::Array(list) })
+    }
+}
+
+/// The secret is the file's first line (a trailing newline from `echo` or an
+/// editor is not part of it).
+fn read_secret_file(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::InvalidInput(format!(
+            "--partner_secret_file={}: cannot read it ({e}); check the path and its permissions",
+            path.display()
+        ))
+    })?;
+    let first = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if first.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "--partner_secret_file={}: the file is empty; put the partner secret on its first line",
+            path.display()
+        )));
+    }
+    Ok(first.to_string())
+}
+
+/// A positive number of seconds (fractions allowed).
+pub fn seconds(flag: &str, v: Option<&str>, default: Duration) -> Result<Duration> {
+    let Some(v) = v else {
+        return Ok(default);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(Error::InvalidInput(format!(
+            "{flag}={v:?} is not a number of seconds between 0 and 86400; e.g. {flag}=30"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_checked() {
+        let d = Duration::from_secs(60);
+        assert_eq!(seconds("--timeout", None, d).ok(), Some(d));
+        assert_eq!(seconds("--timeout", Some("2.5"), d).ok(), Some(Duration::from_millis(2500)));
+        for bad in ["0", "-1", "abc", "", "inf", "NaN", "1e9"] {
+            assert!(matches!(seconds("--timeout", Some(bad), d), Err(Error::InvalidInput(_))), "{bad}");
+        }
+    }
+}

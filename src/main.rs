@@ -1,0 +1,64 @@
+//! jetpack-partner: provision and cancel Jetpack plans through the
+//! WordPress.com partner API. `main` only parses, dispatches and maps the
+//! result to an exit code and one output.
+
+mod api;
+mod cancel;
+mod cli;
+mod context;
+mod error;
+mod output;
+mod provision;
+mod tls;
+mod wp;
+
+use clap::error::ErrorKind;
+use std::process::ExitCode;
+
+/// What a successful command prints on stdout.
+pub enum Outcome {
+    /// The API's body, verbatim.
+    Body(Vec<u8>),
+    /// A document we built (dry-run).
+    Json(serde_json::Value),
+}
+
+fn main() -> ExitCode {
+    let invocation = match cli::parse(std::env::args_os().collect(), &|k| std::env::var(k).ok()) {
+        Ok(i) => i,
+        Err(e) => return usage(e),
+    };
+    let result = match &invocation {
+        cli::Invocation::Provision(a, creds) => {
+            context::Context::new(&a.common, creds).and_then(|ctx| provision::run(a, &ctx))
+        }
+        cli::Invocation::Cancel(a, creds) => {
+            context::Context::new(&a.common, creds).and_then(|ctx| cancel::run(a, &ctx))
+        }
+    };
+    match result {
+        Ok(Outcome::Body(body)) => {
+            output::success(&body);
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Json(v)) => {
+            output::json_line(&v);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--help`/`--version` go to stdout with exit 0; every other parse problem
+/// prints the usage on stderr and exits 1 (the scripts' contract), before
+/// anything is run or sent.
+fn usage(e: clap::Error) -> ExitCode {
+    let _ = e.print();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}

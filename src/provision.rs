@@ -1,0 +1,151 @@
+//! `provision`: flags → WordPress facts (user exists, siteurl, Jetpack
+//! active) → token → provision → authorize step → the API's answer.
+
+use crate::api::{self, Method, Request};
+use crate::cli::ProvisionArgs;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::wp::Wp;
+use crate::Outcome;
+
+/// What WordPress told us (or what the flags stand in for when it can't).
+struct Site {
+    siteurl: String,
+    /// `wp` that answered for this site; None when we work from flags alone.
+    wp: Option<Wp>,
+}
+
+pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
+    let user = a.user.clone().unwrap_or_default();
+    let extra = forwarded_fields(a)?;
+    let site = find_site(a, ctx, &user)?;
+    if let (Some(wp), false) = (&site.wp, ctx.dry_run) {
+        wp.activate_jetpack();
+    }
+
+    let mut form = vec![
+        ("local_user".to_string(), user.clone()),
+        ("siteurl".to_string(), site.siteurl.clone()),
+    ];
+    form.extend(extra);
+    let mut provision = Request {
+        method: Method::Post,
+        path: "/rest/v1.3/jpphp/provision".into(),
+        query: tracking("partner-tracking-id", a.common.partner_tracking_id.as_deref()),
+        bearer: Some(String::new()),
+        form: Some(form),
+        secret_fields: vec!["ssh_pass", "ftp_pass", "ssh_private_key"],
+    };
+
+    if ctx.dry_run {
+        let token = api::token_request(&ctx.client_id, &ctx.client_secret);
+        return Ok(Outcome::Json(ctx.dry_run_output(&[token, provision])));
+    }
+
+    let api = ctx.api();
+    let token = ctx.token(&api)?;
+    provision.bearer = Some(token);
+    let answer = api.send(&provision)?;
+    let json = api::judge("POST /rest/v1.3/jpphp/provision", &answer)?;
+
+    // The answer carries a user access token when the partner key may connect
+    // a WordPress.com user; the scripts finished that step with WP-CLI.
+    let access_token = json.get("access_token").and_then(|v| v.as_str());
+    if let (Some(t), Some(_), Some(wp)) = (access_token, &a.wpcom_user_id, &site.wp) {
+        if !t.is_empty() {
+            output::register_secret(t);
+            wp.authorize_user(&user, t)?;
+        }
+    }
+    Ok(Outcome::Body(answer.body))
+}
+
+/// Ask WordPress, or fall back to --site_url / --url when it cannot answer
+/// (SPEC §3: the user value is then sent unchecked).
+fn find_site(a: &ProvisionArgs, ctx: &Context, user: &str) -> Result<Site> {
+    let fallback = a.site_url.clone().or_else(|| a.common.url.clone());
+    let give_up = |e: Error, fallback: &Option<String>| -> Result<Site> {
+        match fallback {
+            Some(url) if e.is_wp_unavailable() => {
+                output::verbose(&format!(
+                    "WordPress not reachable ({}); using {url} as siteurl, user unchecked",
+                    e.message()
+                ));
+                Ok(Site {
+                    siteurl: url.clone(),
+                    wp: None,
+                })
+            }
+            _ => Err(e),
+        }
+    };
+    let wp = match ctx.wp(&a.common) {
+        Ok(wp) => wp,
+        Err(e) => return give_up(e, &fallback),
+    };
+    if let Err(e) = wp.user_id(user) {
+        return give_up(e, &fallback);
+    }
+    let siteurl = match &a.site_url {
+        Some(s) => s.clone(),
+        None => match wp.url_option("siteurl") {
+            Ok(s) => s,
+            Err(e) => return give_up(e, &fallback),
+        },
+    };
+    Ok(Site {
+        siteurl,
+        wp: Some(wp),
+    })
+}
+
+/// The optional fields, in the order the newest script sent them. Checks
+/// the SSH pair and reads the key file before anything runs.
+fn forwarded_fields(a: &ProvisionArgs) -> Result<Vec<(String, String)>> {
+    if a.ssh_user.is_some() && a.ssh_pass.is_none() && a.ssh_private_key.is_none() {
+        return Err(Error::InvalidInput(
+            "--ssh-user needs --ssh-pass or --ssh-private-key=PATH".into(),
+        ));
+    }
+    let key = match &a.ssh_private_key {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+            Error::InvalidInput(format!(
+                "--ssh-private-key={}: cannot read the key file ({e}); check the path and its permissions",
+                p.display()
+            ))
+        })?),
+        None => None,
+    };
+    for secret in [&a.ssh_pass, &a.ftp_pass, &key].into_iter().flatten() {
+        output::register_secret(secret);
+    }
+    let fields = [
+        ("plan", &a.plan),
+        ("onboarding", &a.onboarding),
+        ("wpcom_user_id", &a.wpcom_user_id),
+        ("wpcom_user_email", &a.wpcom_user_email),
+        ("force_register", &a.force_register),
+        ("force_connect", &a.force_connect),
+        ("home_url", &a.home_url),
+        ("ssh_host", &a.ssh_host),
+        ("ssh_port", &a.ssh_port),
+        ("ssh_user", &a.ssh_user),
+        ("ssh_pass", &a.ssh_pass),
+        ("ssh_private_key", &key),
+        ("ftp_host", &a.ftp_host),
+        ("ftp_port", &a.ftp_port),
+        ("ftp_user", &a.ftp_user),
+        ("ftp_pass", &a.ftp_pass),
+    ];
+    Ok(fields
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+        .collect())
+}
+
+/// The tracking id query parameter, when given.
+pub fn tracking(name: &str, id: Option<&str>) -> Vec<(String, String)> {
+    id.map(|v| vec![(name.to_string(), v.to_string())])
+        .unwrap_or_default()
+}
