@@ -25,7 +25,10 @@ pub struct Base {
 
 impl Base {
     pub fn from_env_value(v: Option<&str>) -> Base {
-        let v = v.map(str::trim).filter(|v| !v.is_empty()).unwrap_or(DEFAULT_HOST);
+        let v = v
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .unwrap_or(DEFAULT_HOST);
         let v = v.trim_end_matches('/');
         if v.contains("://") {
             Base {
@@ -46,21 +49,22 @@ impl Base {
 
     /// `host[:port]` for messages.
     pub fn host(&self) -> &str {
-        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
         rest.split('/').next().unwrap_or(rest)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
-    Get,
     Post,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
-            Method::Get => "GET",
             Method::Post => "POST",
         }
     }
@@ -184,10 +188,6 @@ impl Api {
         }
     }
 
-    pub fn base(&self) -> &Base {
-        &self.base
-    }
-
     /// Send one request; network failures become `network_error` or `timeout`
     /// naming the host and the cause.
     pub fn send(&self, req: &Request) -> Result<Answer> {
@@ -195,16 +195,6 @@ impl Api {
         let what = format!("{} {}{}", req.method.as_str(), self.base.url, req.path);
         let started = Instant::now();
         let result = match req.method {
-            Method::Get => {
-                let mut b = self.agent.get(&url);
-                if let Some(h) = self.base.host_header {
-                    b = b.header("Host", h);
-                }
-                if let Some(t) = &req.bearer {
-                    b = b.header("Authorization", &format!("Bearer {t}"));
-                }
-                b.call()
-            }
             Method::Post => {
                 let mut b = self.agent.post(&url);
                 if let Some(h) = self.base.host_header {
@@ -267,6 +257,13 @@ impl Api {
                             "{what}: {host} did not answer in time{via}; try again later or raise --timeout"
                         ))
                     }
+                    // rustls reports handshake and certificate failures as
+                    // InvalidData I/O errors.
+                    std::io::ErrorKind::InvalidData => {
+                        return Error::Network(format!(
+                            "{what}: TLS with {host} failed: {io}{via}; if a proxy or private CA signs its certificate, point SSL_CERT_FILE at that CA"
+                        ))
+                    }
                     _ => io.to_string(),
                 };
                 Error::Network(format!(
@@ -312,7 +309,9 @@ pub fn judge(what: &str, answer: &Answer) -> Result<Value> {
         if ok {
             return Err(Error::UnknownError("Empty response from server".into()));
         }
-        return Err(Error::ServerError(format!("Request failed with code {status}")));
+        return Err(Error::ServerError(format!(
+            "Request failed with code {status}"
+        )));
     }
     let json: Value = match serde_json::from_slice(&answer.body) {
         Ok(v) => v,
@@ -347,7 +346,9 @@ pub fn judge(what: &str, answer: &Answer) -> Result<Value> {
         }
     }
     if !ok {
-        return Err(Error::ServerError(format!("Request failed with code {status}")));
+        return Err(Error::ServerError(format!(
+            "Request failed with code {status}"
+        )));
     }
     Ok(json)
 }
@@ -445,7 +446,10 @@ mod tests {
         assert_eq!(b.url, "http://127.0.0.1:8080");
         assert_eq!(b.host_header, None);
         assert_eq!(b.host(), "127.0.0.1:8080");
-        assert_eq!(Base::from_env_value(Some("")).url, "https://public-api.wordpress.com");
+        assert_eq!(
+            Base::from_env_value(Some("")).url,
+            "https://public-api.wordpress.com"
+        );
     }
 
     #[test]
@@ -454,7 +458,10 @@ mod tests {
         assert_eq!(encode("a b", false), "a%20b");
         assert_eq!(encode("é", true), "%C3%A9");
         assert_eq!(
-            encode_pairs(&[("k".into(), "v 1".into()), ("x".into(), "@/etc".into())], true),
+            encode_pairs(
+                &[("k".into(), "v 1".into()), ("x".into(), "@/etc".into())],
+                true
+            ),
             "k=v+1&x=%40%2Fetc"
         );
     }
@@ -464,21 +471,56 @@ mod tests {
         assert_eq!(site_suffix("example.com"), "example.com");
         assert_eq!(site_suffix("http://example.com/"), "example.com");
         assert_eq!(site_suffix("https://example.com/demo"), "example.com::demo");
-        assert_eq!(site_suffix("https://example.com/demo/wp/"), "example.com::demo::wp");
-        assert_eq!(site_suffix("http://example.com:8080/a b"), "example.com:8080::a%20b");
+        assert_eq!(
+            site_suffix("https://example.com/demo/wp/"),
+            "example.com::demo::wp"
+        );
+        assert_eq!(
+            site_suffix("http://example.com:8080/a b"),
+            "example.com:8080::a%20b"
+        );
     }
 
     #[test]
     fn judging_answers() {
-        assert!(matches!(judge("x", &ans(200, "")), Err(Error::UnknownError(_))));
-        assert!(matches!(judge("x", &ans(200, "\n")), Err(Error::UnknownError(_))));
-        assert!(matches!(judge("x", &ans(200, "<html>")), Err(Error::InvalidResponse(_))));
+        assert!(matches!(
+            judge("x", &ans(200, "")),
+            Err(Error::UnknownError(_))
+        ));
+        assert!(matches!(
+            judge("x", &ans(200, "\n")),
+            Err(Error::UnknownError(_))
+        ));
+        assert!(matches!(
+            judge("x", &ans(200, "<html>")),
+            Err(Error::InvalidResponse(_))
+        ));
         let e = judge("x", &ans(502, "<html>bad gateway</html>")).err();
-        assert_eq!(e.as_ref().map(Error::message), Some("Request failed with code 502"));
-        let e = judge("x", &ans(400, r#"{"error":"invalid_plan","message":"x is not a valid plan"}"#)).err();
+        assert_eq!(
+            e.as_ref().map(Error::message),
+            Some("Request failed with code 502")
+        );
+        let e = judge(
+            "x",
+            &ans(
+                400,
+                r#"{"error":"invalid_plan","message":"x is not a valid plan"}"#,
+            ),
+        )
+        .err();
         assert_eq!(e.as_ref().map(Error::error_code), Some("invalid_plan"));
-        assert_eq!(e.as_ref().map(Error::message), Some("x is not a valid plan"));
-        let e = judge("x", &ans(200, r#"{"success":false,"error_code":"site_inaccessible","error_message":"no"}"#)).err();
+        assert_eq!(
+            e.as_ref().map(Error::message),
+            Some("x is not a valid plan")
+        );
+        let e = judge(
+            "x",
+            &ans(
+                200,
+                r#"{"success":false,"error_code":"site_inaccessible","error_message":"no"}"#,
+            ),
+        )
+        .err();
         assert_eq!(e.as_ref().map(Error::error_code), Some("site_inaccessible"));
         let e = judge("x", &ans(500, r#"{"a":1}"#)).err();
         assert_eq!(e.as_ref().map(Error::error_code), Some("server_error"));
@@ -492,10 +534,16 @@ mod tests {
             Some("abc".to_string())
         );
         assert_eq!(
-            token_from(&ans(200, r#"{"token_type":"bearer"}"#)).err().map(|e| e.error_code().to_string()),
+            token_from(&ans(200, r#"{"token_type":"bearer"}"#))
+                .err()
+                .map(|e| e.error_code().to_string()),
             Some("missing_access_token".into())
         );
-        let e = token_from(&ans(400, r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#)).err();
+        let e = token_from(&ans(
+            400,
+            r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
+        ))
+        .err();
         assert_eq!(e.as_ref().map(Error::error_code), Some("invalid_client"));
         assert_eq!(e.as_ref().map(Error::message), Some("Unknown client_id."));
     }

@@ -14,7 +14,10 @@ pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
     let mut cancel = Request {
         method: Method::Post,
         path: format!("/rest/v1.3/jpphp/{site}/partner-cancel"),
-        query: tracking("partner_tracking_id", a.common.partner_tracking_id.as_deref()),
+        query: tracking(
+            "partner_tracking_id",
+            a.common.partner_tracking_id.as_deref(),
+        ),
         bearer: Some(String::new()),
         form: None,
         secret_fields: vec![],
@@ -26,7 +29,10 @@ pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
     let api = ctx.api();
     cancel.bearer = Some(ctx.token(&api)?);
     let answer = api.send(&cancel)?;
-    api::judge(&format!("POST /rest/v1.3/jpphp/{site}/partner-cancel"), &answer)?;
+    api::judge(
+        &format!("POST /rest/v1.3/jpphp/{site}/partner-cancel"),
+        &answer,
+    )?;
     Ok(Outcome::Body(answer.body))
 }
 

@@ -46,17 +46,33 @@ const TEMPLATE: &str = "\
 #[derive(Args, Debug, Clone, Default)]
 pub struct CredArgs {
     /// OAuth client id of the partner [env: JETPACK_PARTNER_ID]
-    #[arg(short = 'c', long = "partner_id", visible_alias = "partner-id", value_name = "ID", help_heading = "Credentials")]
+    #[arg(
+        short = 'c',
+        long = "partner_id",
+        visible_alias = "partner-id",
+        value_name = "ID",
+        help_heading = "Credentials"
+    )]
     pub partner_id: Option<String>,
 
     /// OAuth client secret [env: JETPACK_PARTNER_SECRET]; prefer the file or env form, argv is visible in ps
-    #[arg(short = 's', long = "partner_secret", visible_alias = "partner-secret", value_name = "SECRET", help_heading = "Credentials")]
+    #[arg(
+        short = 's',
+        long = "partner_secret",
+        visible_alias = "partner-secret",
+        value_name = "SECRET",
+        help_heading = "Credentials"
+    )]
     pub partner_secret: Option<String>,
 
     /// Read the client secret from this file (first line)
-    #[arg(long = "partner_secret_file", visible_alias = "partner-secret-file", value_name = "PATH", help_heading = "Credentials")]
+    #[arg(
+        long = "partner_secret_file",
+        visible_alias = "partner-secret-file",
+        value_name = "PATH",
+        help_heading = "Credentials"
+    )]
     pub partner_secret_file: Option<PathBuf>,
-
 }
 
 /// The options every API command shares.
@@ -67,7 +83,12 @@ pub struct Common {
     pub url: Option<String>,
 
     /// Tracking id sent as a query parameter
-    #[arg(long = "partner-tracking-id", visible_alias = "partner_tracking_id", value_name = "ID", help_heading = "Site")]
+    #[arg(
+        long = "partner-tracking-id",
+        visible_alias = "partner_tracking_id",
+        value_name = "ID",
+        help_heading = "Site"
+    )]
     pub partner_tracking_id: Option<String>,
 
     /// WordPress root (default: the WordPress tree this binary sits in, else the working directory)
@@ -75,15 +96,29 @@ pub struct Common {
     pub path: Option<String>,
 
     /// Pass --allow-root to every wp call
-    #[arg(long = "allow-root", visible_alias = "allow_root", help_heading = "WordPress (WP-CLI)")]
+    #[arg(
+        long = "allow-root",
+        visible_alias = "allow_root",
+        help_heading = "WordPress (WP-CLI)"
+    )]
     pub allow_root: bool,
 
     /// The wp command, may hold words: "php /opt/wp-cli.phar" (default: wp on PATH)
-    #[arg(long = "wp-cli-path", visible_alias = "wp_cli_path", value_name = "CMD", help_heading = "WordPress (WP-CLI)")]
+    #[arg(
+        long = "wp-cli-path",
+        visible_alias = "wp_cli_path",
+        value_name = "CMD",
+        help_heading = "WordPress (WP-CLI)"
+    )]
     pub wp_cli_path: Option<String>,
 
     /// Time limit for each wp call in seconds [default: 120]
-    #[arg(long = "wp-timeout", visible_alias = "wp_timeout", value_name = "SECONDS", help_heading = "WordPress (WP-CLI)")]
+    #[arg(
+        long = "wp-timeout",
+        visible_alias = "wp_timeout",
+        value_name = "SECONDS",
+        help_heading = "WordPress (WP-CLI)"
+    )]
     pub wp_timeout: Option<String>,
 
     /// Time limit for each API request in seconds [default: 60; connect: 10]
@@ -91,7 +126,11 @@ pub struct Common {
     pub timeout: Option<String>,
 
     /// Print the requests that would be sent (secrets redacted), send nothing
-    #[arg(long = "dry-run", visible_alias = "dry_run", help_heading = "Behaviour")]
+    #[arg(
+        long = "dry-run",
+        visible_alias = "dry_run",
+        help_heading = "Behaviour"
+    )]
     pub dry_run: bool,
 
     /// Say what is being done, on stderr
@@ -114,60 +153,153 @@ pub struct ProvisionArgs {
     pub creds: CredArgs,
 
     /// Local WordPress user who owns the plan: ID, login or email
-    #[arg(short = 'i', long = "user", visible_alias = "user_id", value_name = "USER", help_heading = "Provision")]
+    #[arg(
+        short = 'i',
+        long = "user",
+        visible_alias = "user_id",
+        value_name = "USER",
+        help_heading = "Provision"
+    )]
     pub user: Option<String>,
 
     /// Plan or product slug (free, personal, premium, professional, jetpack-backup-daily, ...)
-    #[arg(short = 'p', long = "plan", value_name = "SLUG", help_heading = "Provision")]
+    #[arg(
+        short = 'p',
+        long = "plan",
+        value_name = "SLUG",
+        help_heading = "Provision"
+    )]
     pub plan: Option<String>,
 
     /// Forwarded: put the user through onboarding
-    #[arg(short = 'o', long = "onboarding", value_name = "BOOL", help_heading = "Provision")]
+    #[arg(
+        short = 'o',
+        long = "onboarding",
+        value_name = "BOOL",
+        help_heading = "Provision"
+    )]
     pub onboarding: Option<String>,
 
     /// Forwarded; with an access_token in the answer, also runs `wp jetpack authorize_user`
-    #[arg(short = 'w', long = "wpcom_user_id", visible_alias = "wpcom-user-id", value_name = "ID", help_heading = "Provision")]
+    #[arg(
+        short = 'w',
+        long = "wpcom_user_id",
+        visible_alias = "wpcom-user-id",
+        value_name = "ID",
+        help_heading = "Provision"
+    )]
     pub wpcom_user_id: Option<String>,
 
     /// Forwarded
-    #[arg(short = 'e', long = "wpcom_user_email", visible_alias = "wpcom-user-email", value_name = "EMAIL", help_heading = "Provision")]
+    #[arg(
+        short = 'e',
+        long = "wpcom_user_email",
+        visible_alias = "wpcom-user-email",
+        value_name = "EMAIL",
+        help_heading = "Provision"
+    )]
     pub wpcom_user_email: Option<String>,
 
     /// Forwarded: re-register the site even if it has tokens
-    #[arg(long = "force_register", visible_alias = "force-register", value_name = "BOOL", help_heading = "Provision")]
+    #[arg(
+        long = "force_register",
+        visible_alias = "force-register",
+        value_name = "BOOL",
+        help_heading = "Provision"
+    )]
     pub force_register: Option<String>,
 
     /// Forwarded: re-connect the user even if they have tokens
-    #[arg(long = "force_connect", visible_alias = "force-connect", value_name = "BOOL", help_heading = "Provision")]
+    #[arg(
+        long = "force_connect",
+        visible_alias = "force-connect",
+        value_name = "BOOL",
+        help_heading = "Provision"
+    )]
     pub force_connect: Option<String>,
 
     /// Siteurl to send instead of the one WordPress reports
-    #[arg(long = "site_url", visible_alias = "site-url", value_name = "URL", help_heading = "Site")]
+    #[arg(
+        long = "site_url",
+        visible_alias = "site-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
     pub site_url: Option<String>,
 
     /// Home URL to send
-    #[arg(long = "home_url", visible_alias = "home-url", value_name = "URL", help_heading = "Site")]
+    #[arg(
+        long = "home_url",
+        visible_alias = "home-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
     pub home_url: Option<String>,
 
-    #[arg(long = "ssh-host", visible_alias = "ssh_host", value_name = "HOST", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ssh-host",
+        visible_alias = "ssh_host",
+        value_name = "HOST",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ssh_host: Option<String>,
-    #[arg(long = "ssh-port", visible_alias = "ssh_port", value_name = "PORT", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ssh-port",
+        visible_alias = "ssh_port",
+        value_name = "PORT",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ssh_port: Option<String>,
     /// Needs --ssh-pass or --ssh-private-key
-    #[arg(long = "ssh-user", visible_alias = "ssh_user", value_name = "USER", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ssh-user",
+        visible_alias = "ssh_user",
+        value_name = "USER",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ssh_user: Option<String>,
-    #[arg(long = "ssh-pass", visible_alias = "ssh_pass", value_name = "PASS", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ssh-pass",
+        visible_alias = "ssh_pass",
+        value_name = "PASS",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ssh_pass: Option<String>,
     /// A file; its contents are sent as ssh_private_key
-    #[arg(long = "ssh-private-key", visible_alias = "ssh_private_key", value_name = "PATH", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ssh-private-key",
+        visible_alias = "ssh_private_key",
+        value_name = "PATH",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ssh_private_key: Option<PathBuf>,
-    #[arg(long = "ftp-host", visible_alias = "ftp_host", value_name = "HOST", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ftp-host",
+        visible_alias = "ftp_host",
+        value_name = "HOST",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ftp_host: Option<String>,
-    #[arg(long = "ftp-port", visible_alias = "ftp_port", value_name = "PORT", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ftp-port",
+        visible_alias = "ftp_port",
+        value_name = "PORT",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ftp_port: Option<String>,
-    #[arg(long = "ftp-user", visible_alias = "ftp_user", value_name = "USER", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ftp-user",
+        visible_alias = "ftp_user",
+        value_name = "USER",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ftp_user: Option<String>,
-    #[arg(long = "ftp-pass", visible_alias = "ftp_pass", value_name = "PASS", help_heading = "SSH / FTP (forwarded)")]
+    #[arg(
+        long = "ftp-pass",
+        visible_alias = "ftp_pass",
+        value_name = "PASS",
+        help_heading = "SSH / FTP (forwarded)"
+    )]
     pub ftp_pass: Option<String>,
 
     #[command(flatten)]
@@ -189,7 +321,12 @@ pub struct CancelArgs {
     pub creds: CredArgs,
 
     /// Home URL whose site suffix names the site when the Jetpack blog id is unknown
-    #[arg(long = "home_url", visible_alias = "home-url", value_name = "URL", help_heading = "Site")]
+    #[arg(
+        long = "home_url",
+        visible_alias = "home-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
     pub home_url: Option<String>,
 
     #[command(flatten)]
@@ -197,6 +334,8 @@ pub struct CancelArgs {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Cmd {
     Provision(ProvisionArgs),
     Cancel(CancelArgs),
@@ -218,6 +357,7 @@ struct Cli {
 
 /// What the user asked for, with credentials resolved.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Invocation {
     Provision(ProvisionArgs, Credentials),
     Cancel(CancelArgs, Credentials),
@@ -253,33 +393,76 @@ fn multi_call_name(argv0: &OsString) -> Option<&'static str> {
 pub fn parse(
     args: Vec<OsString>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Invocation, clap::Error> {
+) -> Result<Invocation, UsageError> {
+    parse_inner(args, env).map_err(|b| {
+        let (error, mut cmd) = *b;
+        UsageError {
+            usage: cmd.render_usage().to_string(),
+            error,
+        }
+    })
+}
+
+/// A parse failure (or --help/--version) and the usage of the command it
+/// happened in: clap leaves the usage out of some errors, and the scripts'
+/// callers expect it on every usage error.
+#[derive(Debug)]
+pub struct UsageError {
+    pub error: clap::Error,
+    pub usage: String,
+}
+
+type ParseResult = Result<Invocation, Box<(clap::Error, clap::Command)>>;
+
+fn parse_inner(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> ParseResult {
     let argv0 = args.first().cloned().unwrap_or_default();
     match multi_call_name(&argv0) {
         Some(name) if name.starts_with("partner-provision") => {
             let mut cmd = ProvisionArgs::command().name(name).bin_name(name);
-            let m = cmd.try_get_matches_from_mut(args)?;
-            let a = ProvisionArgs::from_arg_matches(&m)?;
-            provision(a, &mut cmd, env)
+            let a = cmd
+                .try_get_matches_from_mut(args)
+                .and_then(|m| ProvisionArgs::from_arg_matches(&m));
+            match a {
+                Ok(a) => provision(a, &mut cmd, env).map_err(|e| Box::new((e, cmd))),
+                Err(e) => Err(Box::new((e, cmd))),
+            }
         }
         Some(name) => {
             let mut cmd = CancelArgs::command().name(name).bin_name(name);
-            let m = cmd.try_get_matches_from_mut(args)?;
-            let a = CancelArgs::from_arg_matches(&m)?;
-            cancel(a, &mut cmd, env)
+            let a = cmd
+                .try_get_matches_from_mut(args)
+                .and_then(|m| CancelArgs::from_arg_matches(&m));
+            match a {
+                Ok(a) => cancel(a, &mut cmd, env).map_err(|e| Box::new((e, cmd))),
+                Err(e) => Err(Box::new((e, cmd))),
+            }
         }
         None => {
             let mut cmd = Cli::command();
-            let m = cmd.try_get_matches_from_mut(args)?;
-            let cli = Cli::from_arg_matches(&m)?;
+            let m = match cmd.try_get_matches_from_mut(args.clone()) {
+                Ok(m) => m,
+                Err(e) => {
+                    // Name the subcommand in the usage when there is one.
+                    let sub = args
+                        .get(1)
+                        .and_then(|a| a.to_str())
+                        .filter(|a| matches!(*a, "provision" | "cancel"))
+                        .map(|a| sub_command(&mut cmd, a));
+                    return Err(Box::new((e, sub.unwrap_or(cmd))));
+                }
+            };
+            let cli = match Cli::from_arg_matches(&m) {
+                Ok(c) => c,
+                Err(e) => return Err(Box::new((e, cmd))),
+            };
             match cli.cmd {
                 Cmd::Provision(a) => {
                     let mut sub = sub_command(&mut cmd, "provision");
-                    provision(a, &mut sub, env)
+                    provision(a, &mut sub, env).map_err(|e| Box::new((e, sub)))
                 }
                 Cmd::Cancel(a) => {
                     let mut sub = sub_command(&mut cmd, "cancel");
-                    cancel(a, &mut sub, env)
+                    cancel(a, &mut sub, env).map_err(|e| Box::new((e, sub)))
                 }
             }
         }
@@ -400,7 +583,8 @@ fn blank_to_none(c: &mut Common, k: &mut CredArgs) {
 }
 
 /// The clap definition of the top-level command, for man pages and
-/// completions.
+/// completions (packaging's generator includes this file).
+#[allow(dead_code)]
 pub fn command() -> clap::Command {
     Cli::command()
 }
@@ -417,7 +601,7 @@ mod tests {
         let v = args.iter().map(OsString::from).collect();
         match parse(v, &no_env) {
             Ok(i) => i,
-            Err(e) => panic!("parse failed: {e}"),
+            Err(e) => panic!("parse failed: {}", e.error),
         }
     }
 
@@ -430,7 +614,13 @@ mod tests {
 
     #[test]
     fn short_equals_form_is_a_value() {
-        let inv = parse_ok(&["partner-provision.sh", "-c=12", "-s=a=b", "-i=1", "-p=premium"]);
+        let inv = parse_ok(&[
+            "partner-provision.sh",
+            "-c=12",
+            "-s=a=b",
+            "-i=1",
+            "-p=premium",
+        ]);
         let Invocation::Provision(a, creds) = inv else {
             panic!("not provision")
         };
@@ -443,7 +633,11 @@ mod tests {
     #[test]
     fn multi_call_names() {
         assert!(matches!(
-            parse_ok(&["/x/bin/partner-cancel", "--partner_id=1", "--partner_secret=2"]),
+            parse_ok(&[
+                "/x/bin/partner-cancel",
+                "--partner_id=1",
+                "--partner_secret=2"
+            ]),
             Invocation::Cancel(..)
         ));
         assert!(matches!(
@@ -476,7 +670,7 @@ mod tests {
             .iter()
             .map(OsString::from)
             .collect();
-        let err = parse(v, &no_env).err().map(|e| e.kind());
+        let err = parse(v, &no_env).err().map(|e| e.error.kind());
         assert_eq!(err, Some(ErrorKind::MissingRequiredArgument));
     }
 }

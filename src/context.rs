@@ -31,7 +31,11 @@ impl Context {
             client_secret,
             base: Base::from_env(),
             timeout: seconds("--timeout", common.timeout.as_deref(), api::REQUEST_TIMEOUT)?,
-            wp_timeout: seconds("--wp-timeout", common.wp_timeout.as_deref(), wp::DEFAULT_TIMEOUT)?,
+            wp_timeout: seconds(
+                "--wp-timeout",
+                common.wp_timeout.as_deref(),
+                wp::DEFAULT_TIMEOUT,
+            )?,
             dry_run: common.dry_run,
         })
     }
@@ -107,9 +111,18 @@ mod tests {
     fn seconds_are_checked() {
         let d = Duration::from_secs(60);
         assert_eq!(seconds("--timeout", None, d).ok(), Some(d));
-        assert_eq!(seconds("--timeout", Some("2.5"), d).ok(), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            seconds("--timeout", Some("2.5"), d).ok(),
+            Some(Duration::from_millis(2500))
+        );
         for bad in ["0", "-1", "abc", "", "inf", "NaN", "1e9"] {
-            assert!(matches!(seconds("--timeout", Some(bad), d), Err(Error::InvalidInput(_))), "{bad}");
+            assert!(
+                matches!(
+                    seconds("--timeout", Some(bad), d),
+                    Err(Error::InvalidInput(_))
+                ),
+                "{bad}"
+            );
         }
     }
 }

@@ -5,6 +5,8 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
+// Variant names follow the SPEC's error codes (`unknown_error`, `server_error`).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug)]
 pub enum Error {
     /// A flag value cannot be used (unreadable file, bad number, missing pair).
@@ -35,8 +37,6 @@ pub enum Error {
     Timeout(String),
     /// `wp jetpack authorize_user` failed.
     AuthorizationFailure(String),
-    /// The upgrade paths say the plan cannot be provisioned for this site.
-    PlanNotAvailable(String),
     /// An error reported by the API itself; its code passes through unchanged
     /// and its original fields are kept in the JSON error object.
     Api {
@@ -64,7 +64,6 @@ impl Error {
             Error::Network(_) => "network_error",
             Error::Timeout(_) => "timeout",
             Error::AuthorizationFailure(_) => "authorization_failure",
-            Error::PlanNotAvailable(_) => "plan_not_available",
             Error::Api { code, .. } => code,
         }
     }
@@ -84,8 +83,7 @@ impl Error {
             | Error::InvalidResponse(m)
             | Error::Network(m)
             | Error::Timeout(m)
-            | Error::AuthorizationFailure(m)
-            | Error::PlanNotAvailable(m) => m,
+            | Error::AuthorizationFailure(m) => m,
             Error::Api { message, .. } => message,
         }
     }

@@ -55,10 +55,16 @@ fn main() -> ExitCode {
 /// `--help`/`--version` go to stdout with exit 0; every other parse problem
 /// prints the usage on stderr and exits 1 (the scripts' contract), before
 /// anything is run or sent.
-fn usage(e: clap::Error) -> ExitCode {
-    let _ = e.print();
-    match e.kind() {
+fn usage(e: cli::UsageError) -> ExitCode {
+    let _ = e.error.print();
+    match e.error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::FAILURE,
+        _ => {
+            if !e.error.to_string().contains("Usage:") {
+                eprintln!("\n{}", e.usage);
+            }
+            ExitCode::FAILURE
+        }
     }
 }

@@ -138,7 +138,10 @@ mod tests {
     fn error_object_keeps_api_fields_after_ours() {
         let mut fields = Map::new();
         fields.insert("error".into(), Value::String("invalid_plan".into()));
-        fields.insert("message".into(), Value::String("x is not a valid plan".into()));
+        fields.insert(
+            "message".into(),
+            Value::String("x is not a valid plan".into()),
+        );
         let err = Error::Api {
             code: "invalid_plan".into(),
             message: "x is not a valid plan".into(),

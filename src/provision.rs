@@ -32,7 +32,10 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     let mut provision = Request {
         method: Method::Post,
         path: "/rest/v1.3/jpphp/provision".into(),
-        query: tracking("partner-tracking-id", a.common.partner_tracking_id.as_deref()),
+        query: tracking(
+            "partner-tracking-id",
+            a.common.partner_tracking_id.as_deref(),
+        ),
         bearer: Some(String::new()),
         form: Some(form),
         secret_fields: vec!["ssh_pass", "ftp_pass", "ssh_private_key"],

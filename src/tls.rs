@@ -8,12 +8,12 @@ use ureq::tls::{Certificate, PemItem, RootCerts};
 
 /// Where distributions keep their CA bundle.
 const SYSTEM_FILES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",               // Debian, Ubuntu, Arch, Gentoo
-    "/etc/pki/tls/certs/ca-bundle.crt",                 // RHEL, CentOS, Fedora
+    "/etc/ssl/certs/ca-certificates.crt", // Debian, Ubuntu, Arch, Gentoo
+    "/etc/pki/tls/certs/ca-bundle.crt",   // RHEL, CentOS, Fedora
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // RHEL 7+
-    "/etc/ssl/ca-bundle.pem",                           // openSUSE
-    "/etc/ssl/cert.pem",                                // Alpine, BSDs
-    "/etc/pki/tls/cacert.pem",                          // OpenELEC
+    "/etc/ssl/ca-bundle.pem",             // openSUSE
+    "/etc/ssl/cert.pem",                  // Alpine, BSDs
+    "/etc/pki/tls/cacert.pem",            // OpenELEC
 ];
 const SYSTEM_DIRS: &[&str] = &["/etc/ssl/certs"];
 

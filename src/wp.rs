@@ -127,11 +127,6 @@ impl Wp {
         })
     }
 
-    /// The folder WordPress is looked for in (for messages).
-    pub fn place(&self) -> &str {
-        &self.place
-    }
-
     /// Run `wp [globals] [pre] args...` and return its output, whatever the
     /// exit code. Fails only when it could not run or ran too long.
     pub fn run(&self, pre: &[String], args: &[&str]) -> Result<Output> {
@@ -214,7 +209,10 @@ impl Wp {
     pub fn jetpack_blog_id(&self) -> Result<Option<u64>> {
         let out = self.run(&[], &["option", "get", "jetpack_options", "--format=json"])?;
         if !out.status.success() {
-            if out.stderr_text().contains("Could not get 'jetpack_options' option") {
+            if out
+                .stderr_text()
+                .contains("Could not get 'jetpack_options' option")
+            {
                 return Ok(None);
             }
             return Err(self.failure("wp option get jetpack_options", &out));
@@ -343,13 +341,16 @@ pub fn parse_id(stdout: &str) -> Option<u64> {
 /// without a newline puts it on the same line as the value).
 pub fn parse_url(stdout: &str) -> Option<String> {
     let is_url = |t: &str| {
-        (t.starts_with("http://") || t.starts_with("https://"))
-            && !t.contains(char::is_whitespace)
+        (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(char::is_whitespace)
     };
     if let Some(l) = stdout.lines().rev().map(str::trim).find(|t| is_url(t)) {
         return Some(l.to_string());
     }
-    let last = stdout.lines().rev().map(str::trim).find(|t| !t.is_empty())?;
+    let last = stdout
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|t| !t.is_empty())?;
     let start = last.rfind("https://").max(last.rfind("http://"))?;
     let tail = &last[start..];
     is_url(tail).then(|| tail.to_string())
@@ -420,7 +421,9 @@ fn run_with_limit(program: &str, args: &[String], limit: Duration, shown: &str) 
     let status = match rx.recv_timeout(limit) {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => {
-            return Err(Error::WpFailed(format!("{shown}: could not wait for {program}: {e}")))
+            return Err(Error::WpFailed(format!(
+                "{shown}: could not wait for {program}: {e}"
+            )))
         }
         Err(_) => {
             #[cfg(unix)]
@@ -431,10 +434,13 @@ fn run_with_limit(program: &str, args: &[String], limit: Duration, shown: &str) 
             )));
         }
     };
-    output::verbose(&format!("{shown}: {} in {:?}", exit_text(&status), started.elapsed()));
-    let join = |h: Option<thread::JoinHandle<Vec<u8>>>| {
-        h.and_then(|h| h.join().ok()).unwrap_or_default()
-    };
+    output::verbose(&format!(
+        "{shown}: {} in {:?}",
+        exit_text(&status),
+        started.elapsed()
+    ));
+    let join =
+        |h: Option<thread::JoinHandle<Vec<u8>>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
     Ok(Output {
         stdout: join(stdout),
         stderr: join(stderr),
@@ -485,9 +491,13 @@ mod tests {
 
     #[test]
     fn url_after_noise() {
-        assert_eq!(parse_url("http://site.test\n").as_deref(), Some("http://site.test"));
         assert_eq!(
-            parse_url("lab-noise: a plugin printed this while loading\nhttp://site.test\n").as_deref(),
+            parse_url("http://site.test\n").as_deref(),
+            Some("http://site.test")
+        );
+        assert_eq!(
+            parse_url("lab-noise: a plugin printed this while loading\nhttp://site.test\n")
+                .as_deref(),
             Some("http://site.test")
         );
         assert_eq!(

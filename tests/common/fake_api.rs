@@ -127,7 +127,9 @@ impl Reply {
     }
 
     fn has_header(&self, name: &str) -> bool {
-        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     /// Status line and headers, ending with the blank line.
@@ -252,19 +254,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let escaped = match bytes.get(i..i + 3) {
-            Some([b'%', hi, lo]) => hex(*hi).zip(hex(*lo)).map(|(h, l)| h << 4 | l),
-            _ => None,
-        };
-        match (escaped, bytes[i]) {
-            (Some(b), _) => {
-                out.push(b);
+        if let Some([b'%', hi, lo]) = bytes.get(i..i + 3) {
+            if let (Some(hi), Some(lo)) = (hex(*hi), hex(*lo)) {
+                out.push(hi << 4 | lo);
                 i += 3;
                 continue;
             }
-            (None, b'+') => out.push(b' '),
-            (None, b) => out.push(b),
         }
+        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -570,7 +567,12 @@ fn serve<S: Transport>(stream: S, id: usize, shared: &Shared) {
 }
 
 /// Head and body in one write, so a reply is not split into tiny segments.
-fn write_reply<S: Write>(stream: &mut S, reply: &Reply, close: bool, head_only: bool) -> io::Result<()> {
+fn write_reply<S: Write>(
+    stream: &mut S,
+    reply: &Reply,
+    close: bool,
+    head_only: bool,
+) -> io::Result<()> {
     let mut bytes = reply.head(reply.body.len(), close);
     if !head_only {
         bytes.extend_from_slice(&reply.body);

@@ -45,18 +45,26 @@ pub fn load_fixture(name: &str) -> serde_json::Value {
         format!("{name}.json")
     };
     let path = fixtures_dir().join(file);
-    let text = fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let text =
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
 const SCRIPT: &str = r#"#!/bin/sh
 # Fake wp written by tests/common/fake_wp.rs: replays recorded WP-CLI output.
 d=@DATA_DIR@
+# The caller may run us with a bare PATH; we still need cat, cmp and sleep.
+PATH="$PATH:/usr/bin:/bin"
 
 # Claim a call number; mkdir is atomic, so no two calls share one.
 n=0
 while ! mkdir "$d/calls/$n" 2>/dev/null; do
+  # Not "already exists" (e.g. the test's temp dir is gone): give up
+  # rather than spin.
+  if [ ! -d "$d/calls/$n" ]; then
+    printf 'fake wp: cannot record the call in %s\n' "$d/calls" >&2
+    exit 98
+  fi
   n=$((n + 1))
 done
 c="$d/calls/$n"
@@ -121,14 +129,21 @@ fn nul_join<S: AsRef<[u8]>>(items: &[S]) -> Vec<u8> {
 }
 
 fn nul_split(bytes: &[u8]) -> Vec<String> {
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    // Every item ends with NUL, so the piece after the last one is not an item.
     bytes
-        .split_terminator(|&b| b == 0)
+        .strip_suffix(&[0])
+        .unwrap_or(bytes)
+        .split(|&b| b == 0)
         .map(|item| String::from_utf8_lossy(item).into_owned())
         .collect()
 }
 
 fn write(path: &Path, contents: impl AsRef<[u8]>) {
-    fs::write(path, contents).unwrap_or_else(|e| panic!("fake wp: writing {}: {e}", path.display()));
+    fs::write(path, contents)
+        .unwrap_or_else(|e| panic!("fake wp: writing {}: {e}", path.display()));
 }
 
 /// The fake `wp`: registered answers and the record of calls.
@@ -188,7 +203,13 @@ impl FakeWp {
     pub fn answer(&self, fixture: &str) {
         let t = self.transcript(fixture);
         let argv: Vec<&str> = t.argv.iter().map(String::as_str).collect();
-        self.answer_bytes(Some(&argv), t.stdout.as_bytes(), t.stderr.as_bytes(), t.code, None);
+        self.answer_bytes(
+            Some(&argv),
+            t.stdout.as_bytes(),
+            t.stderr.as_bytes(),
+            t.code,
+            None,
+        );
     }
 
     /// Answers with transcript `fixture` whatever the arguments (for
@@ -204,7 +225,13 @@ impl FakeWp {
         let t = self.transcript(fixture);
         let argv: Vec<String> = argv.iter().map(|a| self.substitute(a)).collect();
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        self.answer_bytes(Some(&argv), t.stdout.as_bytes(), t.stderr.as_bytes(), t.code, None);
+        self.answer_bytes(
+            Some(&argv),
+            t.stdout.as_bytes(),
+            t.stderr.as_bytes(),
+            t.code,
+            None,
+        );
     }
 
     /// Answers `argv` (without `wp`, taken literally) with this output.
@@ -238,7 +265,10 @@ impl FakeWp {
         write(&dir.join("stdout"), stdout);
         write(&dir.join("stderr"), stderr);
         if let Some(delay) = delay {
-            write(&dir.join("delay"), format!("{}.{:03}\n", delay.as_secs(), delay.subsec_millis()));
+            write(
+                &dir.join("delay"),
+                format!("{}.{:03}\n", delay.as_secs(), delay.subsec_millis()),
+            );
         }
         write(&dir.join("code"), format!("{code}\n"));
     }
@@ -299,18 +329,18 @@ impl FakeWp {
                     .unwrap_or_else(|| panic!("fixture {fixture}: {key:?} is not a string")),
             )
         };
-        let argv: Vec<String> = field("argv")
-            .as_array()
-            .unwrap_or_else(|| panic!("fixture {fixture}: argv is not an array"))
-            .iter()
-            .skip(1) // "wp"
-            .map(|a| {
-                self.substitute(
-                    a.as_str()
-                        .unwrap_or_else(|| panic!("fixture {fixture}: argv item {a} is not a string")),
-                )
-            })
-            .collect();
+        let argv: Vec<String> =
+            field("argv")
+                .as_array()
+                .unwrap_or_else(|| panic!("fixture {fixture}: argv is not an array"))
+                .iter()
+                .skip(1) // "wp"
+                .map(|a| {
+                    self.substitute(a.as_str().unwrap_or_else(|| {
+                        panic!("fixture {fixture}: argv item {a} is not a string")
+                    }))
+                })
+                .collect();
         let code = field("exit_code")
             .as_i64()
             .unwrap_or_else(|| panic!("fixture {fixture}: exit_code is not an integer"));
@@ -318,7 +348,8 @@ impl FakeWp {
             argv,
             stdout: text("stdout"),
             stderr: text("stderr"),
-            code: i32::try_from(code).unwrap_or_else(|_| panic!("fixture {fixture}: exit_code {code}")),
+            code: i32::try_from(code)
+                .unwrap_or_else(|_| panic!("fixture {fixture}: exit_code {code}")),
         }
     }
 }

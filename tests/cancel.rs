@@ -1,0 +1,328 @@
+//! `cancel` end to end against the fake API and the fake `wp`.
+
+mod common;
+
+use common::{stderr_json, Reply, TestEnv, SECRET};
+use serde_json::json;
+use std::process::Output;
+
+const TOKEN: &str = "partner-tok-cancel-81";
+
+fn token_ok(env: &TestEnv) {
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(
+            200,
+            &format!(r#"{{"access_token":"{TOKEN}","token_type":"bearer"}}"#),
+        ),
+    );
+}
+
+fn run(cmd: &mut assert_cmd::Command) -> Output {
+    let out = cmd.output().expect("running jetpack-partner");
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(
+            !text.contains(SECRET) && !text.contains(TOKEN),
+            "leak: {text}"
+        );
+    }
+    out
+}
+
+fn creds() -> [String; 2] {
+    [
+        "--partner_id=1234".into(),
+        format!("--partner_secret={SECRET}"),
+    ]
+}
+
+fn assert_success(out: &Output, body: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{body}\n"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn cancels_by_jetpack_blog_id() {
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-set");
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/12345/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_success(&out, r#"{"success":true}"#);
+    let reqs = env.api.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].form_value("client_secret"), Some(SECRET));
+    assert_eq!(reqs[1].method, "POST");
+    assert_eq!(reqs[1].path, "/rest/v1.3/jpphp/12345/partner-cancel");
+    assert_eq!(reqs[1].query, "");
+    assert_eq!(
+        reqs[1].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(
+        env.wp.calls(),
+        vec![vec![
+            "--allow-root".to_string(),
+            format!("--path={}", env.wp_path()),
+            "option".into(),
+            "get".into(),
+            "jetpack_options".into(),
+            "--format=json".into(),
+        ]]
+    );
+}
+
+#[test]
+fn cancels_by_site_suffix_when_there_is_no_blog_id() {
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-unset");
+    env.wp.answer("option-get-home");
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/site.test/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(
+        env.api.requests()[1].path,
+        "/rest/v1.3/jpphp/site.test/partner-cancel"
+    );
+    assert_eq!(env.wp.calls().len(), 2);
+}
+
+#[test]
+fn multisite_subsite_suffix() {
+    let env = TestEnv::new();
+    let url = "--url=http://multi.test/shop/";
+    let path = format!("--path={}", env.wp_path());
+    env.wp.answer_as(
+        "option-get-jetpack_options-unset",
+        &[
+            "--allow-root",
+            &path,
+            url,
+            "option",
+            "get",
+            "jetpack_options",
+            "--format=json",
+        ],
+    );
+    env.wp.answer("option-get-home-multisite-subsite");
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/multi.test::shop/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &path, url]));
+    assert_success(&out, r#"{"success":true}"#);
+}
+
+#[test]
+fn suffix_from_url_without_wp_and_from_home_url() {
+    // example.com/demo/wp → example.com::demo::wp
+    let env = TestEnv::new();
+    token_ok(&env);
+    let path = "/rest/v1.3/jpphp/example.com::demo::wp/partner-cancel";
+    env.api
+        .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
+    let out = run(env.cmd_without_wp().args([
+        "cancel",
+        "-c=1234",
+        &format!("-s={SECRET}"),
+        "-u=https://example.com/demo/wp/",
+    ]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(env.api.requests()[1].path, path);
+
+    // With WordPress but no blog id, --home_url names the site (no home lookup).
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-unset");
+    token_ok(&env);
+    env.api
+        .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
+    let out = run(env.cmd().arg("cancel").args(creds()).args([
+        "--allow-root",
+        &format!("--path={}", env.wp_path()),
+        "--home_url=http://example.com/demo/wp",
+    ]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(env.api.requests()[1].path, path);
+    assert_eq!(env.wp.calls().len(), 1);
+}
+
+#[test]
+fn api_error_exits_1_with_its_fields() {
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-set");
+    token_ok(&env);
+    let body = r#"{"error":"not_jps_plan","message":"The plan for this site was not provisioned by Jetpack Start"}"#;
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/12345/partner-cancel",
+        Reply::json(400, body),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let err = stderr_json(&out);
+    assert_eq!(
+        err,
+        json!({
+            "success": false,
+            "error_code": "not_jps_plan",
+            "error_message": "The plan for this site was not provisioned by Jetpack Start",
+            "error": "not_jps_plan",
+            "message": "The plan for this site was not provisioned by Jetpack Start"
+        })
+    );
+}
+
+#[test]
+fn success_false_body_exits_1() {
+    let env = TestEnv::new();
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/e.test/partner-cancel",
+        Reply::json(200, r#"{"success":false}"#),
+    );
+    let out = run(env.cmd_without_wp().args([
+        "cancel",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-u=http://e.test",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_json(&out);
+    assert_eq!(err["success"], json!(false));
+    assert!(err["error_code"].is_string() && err["error_message"].is_string());
+}
+
+#[test]
+fn tracking_id_query_parameter() {
+    let env = TestEnv::new();
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/e.test/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env.cmd_without_wp().args([
+        "cancel",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-u=http://e.test",
+        "--partner-tracking-id=abc 1",
+    ]));
+    assert_success(&out, r#"{"success":true}"#);
+    let r = &env.api.requests()[1];
+    assert_eq!(
+        r.query_pairs,
+        vec![("partner_tracking_id".to_string(), "abc 1".to_string())]
+    );
+}
+
+#[test]
+fn without_wp_and_without_a_site_says_wp_not_found() {
+    let env = TestEnv::new();
+    token_ok(&env);
+    let out = run(env
+        .cmd_without_wp()
+        .args(["cancel", "-c=1", &format!("-s={SECRET}")]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_json(&out)["error_code"], json!("wp_not_found"));
+    assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn old_script_name_and_flags() {
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-set");
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/12345/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env.cmd_named("partner-cancel.sh").args([
+        "-c=1234",
+        &format!("-s={SECRET}"),
+        "--allow-root",
+        &format!("--path={}", env.wp_path()),
+        "--partner_tracking_id=x",
+    ]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(
+        env.api.requests()[1].query_value("partner_tracking_id"),
+        Some("x")
+    );
+}
+
+#[test]
+fn provision_only_flags_are_usage_errors_for_cancel() {
+    let env = TestEnv::new();
+    let out =
+        run(env
+            .cmd_without_wp()
+            .args(["cancel", "-c=1", "-s=2", "-u=http://e.test", "--plan=x"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"));
+    assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn dry_run_shows_the_cancel_request() {
+    let env = TestEnv::new();
+    let out = run(env.cmd_without_wp().args([
+        "cancel",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-u=https://example.com/demo",
+        "--dry-run",
+    ]));
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["requests"][1]["url"],
+        json!(format!(
+            "{}/rest/v1.3/jpphp/example.com::demo/partner-cancel",
+            env.api.base_url()
+        ))
+    );
+    assert_eq!(
+        v["requests"][0]["form"]["client_secret"],
+        json!("<redacted>")
+    );
+    assert!(env.api.requests().is_empty());
+}

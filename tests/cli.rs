@@ -1,0 +1,153 @@
+//! Flag parsing as the outside sees it: help, usage errors, multi-call names.
+//! None of these may run `wp` or touch the network.
+
+mod common;
+
+use common::TestEnv;
+
+fn assert_untouched(env: &TestEnv) {
+    assert!(env.api.requests().is_empty(), "no request may be sent");
+    assert_eq!(env.api.connections(), 0, "no connection may be opened");
+    assert!(env.wp.calls().is_empty(), "wp must not run");
+}
+
+#[test]
+fn help_goes_to_stdout_with_exit_0() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["provision", "--help"],
+        vec!["provision", "-h"],
+        vec!["cancel", "--help"],
+        vec!["--help"],
+    ] {
+        let out = env.cmd().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage:"), "{args:?}: {text}");
+        assert!(text.contains("Examples:"), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    }
+    let out = env
+        .cmd()
+        .args(["provision", "--help"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--partner_id",
+        "--partner_secret",
+        "--user",
+        "--plan",
+        "--wpcom_user_id",
+        "--ssh-private-key",
+        "--dry-run",
+        "--path",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from help");
+    }
+    assert_untouched(&env);
+}
+
+#[test]
+fn old_script_names_show_their_own_help() {
+    let env = TestEnv::new();
+    for (name, about) in [
+        ("partner-provision.sh", "Provision"),
+        ("partner-provision", "Provision"),
+        ("partner-cancel.sh", "Cancel"),
+        ("partner-cancel", "Cancel"),
+    ] {
+        let out = env.cmd_named(name).arg("--help").output().expect("run");
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.starts_with(about), "{name}: {text}");
+        assert!(text.contains(&format!("Usage: {name}")), "{name}: {text}");
+    }
+    assert_untouched(&env);
+}
+
+#[test]
+fn version() {
+    let env = TestEnv::new();
+    let out = env.cmd().arg("--version").output().expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn usage_errors_print_usage_on_stderr_exit_1_and_do_nothing() {
+    let env = TestEnv::new();
+    env.wp.answer_any("user-get-admin-field-ID");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["provision", "-c=1", "-s=2", "-i=admin", "--bogus=1"],
+        vec!["provision", "-c=1", "-s=2", "-i=admin", "stray"],
+        vec!["provision", "-c=1", "-s=2"],            // no --user
+        vec!["provision", "-s=2", "-i=admin"],        // no --partner_id
+        vec!["provision", "-c=1", "-i=admin"],        // no secret
+        vec!["provision", "-c=", "-s=2", "-i=admin"], // empty id
+        vec!["provision", "-c=1", "-s=2", "--user"],  // flag without value
+        vec!["cancel", "-c=1"],
+        vec!["cancel", "-c=1", "-s=2", "extra"],
+        vec!["frobnicate"],
+        vec![],
+    ];
+    for args in cases {
+        let out = env.cmd().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Usage:"), "{args:?}: {err}");
+    }
+    let out = env
+        .cmd_named("partner-provision.sh")
+        .args(["-c=1", "-s=2", "--nope"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: partner-provision.sh"));
+    assert_untouched(&env);
+}
+
+#[test]
+fn provision_under_the_old_script_name() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        common::Reply::json(200, r#"{"access_token":"t-1234567"}"#),
+    );
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/provision",
+        common::Reply::json(200, r#"{"success":true}"#),
+    );
+    env.wp.answer("user-get-1-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("plugin-activate-jetpack-first");
+    let out = env
+        .cmd_named("partner-provision.sh")
+        .args([
+            "--partner_id=1",
+            &format!("--partner_secret={}", common::SECRET),
+            "--user_id=1",
+            "--plan=personal",
+            "--allow-root",
+            &format!("--path={}", env.wp_path()),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"success\":true}\n");
+    assert_eq!(
+        env.api.requests_to("/rest/v1.3/jpphp/provision")[0].form_value("plan"),
+        Some("personal")
+    );
+}

@@ -1,0 +1,215 @@
+//! Shared integration-test harness: a fake WordPress.com API ([`FakeApi`]),
+//! a fake `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built
+//! binary ([`TestEnv`]).
+//!
+//! Each test file includes it with `mod common;` and most use only part of
+//! it, hence the blanket allow.
+#![allow(dead_code, unused_imports)]
+
+pub mod fake_api;
+pub mod fake_wp;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use fake_api::{cert_path, FakeApi, Recorded, Reply, NOT_FOUND_BODY};
+pub use fake_wp::{FakeWp, UNMATCHED_EXIT, WP_CLI_PHAR};
+
+/// A test secret with every character form encoding tends to get wrong.
+pub const SECRET: &str = "s3cr&t +=%20 x";
+
+/// The binary under test, as built by cargo for this test run.
+pub const BIN: &str = env!("CARGO_BIN_EXE_jetpack-partner");
+
+/// Upper bound for one run of the binary, so a hang fails the test instead
+/// of stalling the whole suite. Tests may set their own `.timeout()`.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One test's sandbox: a temp dir with a WordPress-looking dir, an empty
+/// dir, the fake `wp` and a fake API. Everything on disk goes on drop
+/// (set `JETPACK_TEST_KEEP=1` to keep it for debugging).
+pub struct TestEnv {
+    pub api: FakeApi,
+    pub wp: FakeWp,
+    root: PathBuf,
+}
+
+impl TestEnv {
+    /// Plain HTTP fake API.
+    pub fn new() -> TestEnv {
+        TestEnv::with_api(FakeApi::start())
+    }
+
+    /// HTTPS fake API (certificate from `tests/certs/ca.pem`, which the
+    /// binary trusts only if the test points `SSL_CERT_FILE` at it).
+    pub fn new_tls() -> TestEnv {
+        TestEnv::with_api(FakeApi::start_tls())
+    }
+
+    /// Any fake API, e.g. `FakeApi::start_tls_untrusted()`.
+    pub fn with_api(api: FakeApi) -> TestEnv {
+        let root = unique_temp_dir();
+        let wordpress = root.join("wordpress");
+        let empty = root.join("empty");
+        for dir in [&wordpress, &empty, &root.join("bin")] {
+            fs::create_dir(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        }
+        // Enough for code that recognises a WordPress root by this file.
+        fs::write(wordpress.join("wp-load.php"), "").expect("creating wp-load.php");
+        let wp = FakeWp::new(
+            &root.join("fake-wp"),
+            &path_str(&wordpress),
+            &path_str(&empty),
+        );
+        TestEnv { api, wp, root }
+    }
+
+    /// The sandbox dir (also `HOME` of the binary).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/wordpress`, holding an empty `wp-load.php`.
+    pub fn wp_path(&self) -> String {
+        path_str(&self.root.join("wordpress"))
+    }
+
+    /// `<root>/empty`, an empty dir (the binary's working directory).
+    pub fn not_wp_path(&self) -> String {
+        path_str(&self.root.join("empty"))
+    }
+
+    /// The binary with a clean environment: PATH starting with the fake
+    /// `wp`, HOME = root, JETPACK_START_API_HOST = the fake API, run from
+    /// [`not_wp_path`](Self::not_wp_path).
+    pub fn cmd(&self) -> assert_cmd::Command {
+        finish(self.std_cmd())
+    }
+
+    /// As [`cmd`](Self::cmd), but PATH=/usr/bin:/bin with no `wp` on it.
+    pub fn cmd_without_wp(&self) -> assert_cmd::Command {
+        finish(self.std_cmd_without_wp())
+    }
+
+    /// As [`cmd`](Self::cmd), run through a symlink `<root>/bin/<name>` so
+    /// the binary sees `name` as its argv[0] (e.g. `partner-provision.sh`).
+    pub fn cmd_named(&self, name: &str) -> assert_cmd::Command {
+        finish(self.std_cmd_named(name))
+    }
+
+    /// [`cmd`](Self::cmd) as a plain `std::process::Command`, for tests that
+    /// need to spawn, signal or inspect the process themselves.
+    pub fn std_cmd(&self) -> std::process::Command {
+        self.command(Path::new(BIN), &self.path_with_wp())
+    }
+
+    pub fn std_cmd_without_wp(&self) -> std::process::Command {
+        for dir in ["/usr/bin", "/bin"] {
+            assert!(
+                !Path::new(dir).join("wp").exists(),
+                "{dir}/wp exists on this machine: tests without wp cannot work here"
+            );
+        }
+        self.command(Path::new(BIN), "/usr/bin:/bin")
+    }
+
+    pub fn std_cmd_named(&self, name: &str) -> std::process::Command {
+        assert!(
+            !name.contains('/'),
+            "cmd_named: {name:?} must be a file name"
+        );
+        let link = self.root.join("bin").join(name);
+        match std::os::unix::fs::symlink(BIN, &link) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => panic!("symlink {}: {e}", link.display()),
+        }
+        self.command(&link, &self.path_with_wp())
+    }
+
+    /// A parsed transcript from `tests/fixtures/wp-cli/` (placeholders kept;
+    /// see [`FakeWp::substitute`]).
+    pub fn fixture(name: &str) -> serde_json::Value {
+        fake_wp::load_fixture(name)
+    }
+
+    fn path_with_wp(&self) -> String {
+        format!(
+            "{}:/usr/local/bin:/usr/bin:/bin",
+            path_str(self.wp.bin_dir())
+        )
+    }
+
+    fn command(&self, program: &Path, path: &str) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.env_clear()
+            .env("PATH", path)
+            .env("HOME", &self.root)
+            .env("JETPACK_START_API_HOST", self.api.base_url())
+            .current_dir(self.root.join("empty"));
+        cmd
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if std::env::var_os("JETPACK_TEST_KEEP").is_some() {
+            eprintln!("JETPACK_TEST_KEEP: leaving {}", self.root.display());
+            return;
+        }
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+fn finish(cmd: std::process::Command) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::from_std(cmd);
+    cmd.timeout(RUN_TIMEOUT);
+    cmd
+}
+
+fn path_str(path: &Path) -> String {
+    path.to_str()
+        .unwrap_or_else(|| panic!("non-UTF-8 path {}", path.display()))
+        .to_string()
+}
+
+/// A fresh dir under the system temp dir, unique across processes (pid),
+/// threads (counter) and runs (time). Canonical, so paths the binary derives
+/// from it (e.g. via realpath) compare equal to ours.
+fn unique_temp_dir() -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let name = format!(
+        "jetpack-partner-test-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let base = std::env::temp_dir();
+    let base = base.canonicalize().unwrap_or(base);
+    let dir = base.join(name);
+    fs::create_dir(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    dir
+}
+
+/// Parses stderr as exactly one JSON object (surrounding whitespace allowed);
+/// panics showing stderr and stdout otherwise.
+pub fn stderr_json(out: &Output) -> serde_json::Value {
+    let show = || {
+        format!(
+            "\n--- stderr ---\n{}\n--- stdout ---\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    };
+    match serde_json::from_slice::<serde_json::Value>(&out.stderr) {
+        Ok(value) if value.is_object() => value,
+        Ok(_) => panic!("stderr is JSON but not an object{}", show()),
+        Err(e) => panic!("stderr is not exactly one JSON object ({e}){}", show()),
+    }
+}

@@ -1,0 +1,1038 @@
+//! `provision` end to end: the built binary against the fake API and the
+//! fake `wp` replaying real WP-CLI transcripts.
+
+mod common;
+
+use common::{stderr_json, Reply, TestEnv, SECRET};
+use serde_json::json;
+use std::process::Output;
+use std::time::Duration;
+
+const TOKEN: &str = "partner-tok-5f2a9c";
+const OK_BODY: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/x","auth_required":true}"#;
+
+fn token_ok(env: &TestEnv) {
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, &format!(r#"{{"access_token":"{TOKEN}","token_type":"bearer","blog_id":0,"blog_url":0,"scope":"jetpack-partner"}}"#)),
+    );
+}
+
+fn provision_replies(env: &TestEnv, reply: Reply) {
+    token_ok(env);
+    env.api.reply("POST", "/rest/v1.3/jpphp/provision", reply);
+}
+
+/// The usual local answers for user `admin` on the single site.
+fn wp_single_site(env: &TestEnv) {
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("plugin-activate-jetpack-first");
+}
+
+fn run(cmd: &mut assert_cmd::Command) -> Output {
+    let out = cmd.output().expect("running jetpack-partner");
+    assert_no_secrets(&out);
+    out
+}
+
+/// Neither the client secret nor the partner token may show up anywhere.
+fn assert_no_secrets(out: &Output) {
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(!text.contains(SECRET), "secret leaked: {text}");
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+        assert!(
+            !text.contains("s3cr&t"),
+            "part of the secret leaked: {text}"
+        );
+    }
+}
+
+fn base_args(env: &TestEnv) -> Vec<String> {
+    vec![
+        "provision".into(),
+        "--partner_id=1234".into(),
+        format!("--partner_secret={SECRET}"),
+        "--allow-root".into(),
+        format!("--path={}", env.wp_path()),
+    ]
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_success(out: &Output, body: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(out), format!("{body}\n"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+fn assert_failure(out: &Output, code: &str) -> serde_json::Value {
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
+    assert_eq!(stdout(out), "", "nothing on stdout on failure");
+    let err = stderr_json(out);
+    assert_eq!(err["success"], json!(false));
+    assert_eq!(err["error_code"], json!(code), "{err}");
+    assert!(
+        err["error_message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{err}"
+    );
+    err
+}
+
+fn form(r: &common::Recorded) -> Vec<(String, String)> {
+    r.form.clone()
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn wp_argv(env: &TestEnv, cmd: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "--allow-root".to_string(),
+        format!("--path={}", env.wp_path()),
+    ];
+    v.extend(cmd.iter().map(|s| s.to_string()));
+    v
+}
+
+#[test]
+fn provisions_by_login_with_secret_intact() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--plan=professional".into()]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+
+    let reqs = env.api.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("POST", "/oauth2/token")
+    );
+    assert_eq!(
+        form(&reqs[0]),
+        pairs(&[
+            ("client_id", "1234"),
+            ("client_secret", SECRET),
+            ("grant_type", "client_credentials"),
+            ("scope", "jetpack-partner"),
+        ])
+    );
+    assert_eq!(
+        reqs[0].header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(reqs[1].path, "/rest/v1.3/jpphp/provision");
+    assert_eq!(reqs[1].query, "");
+    assert_eq!(
+        reqs[1].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(
+        form(&reqs[1]),
+        pairs(&[
+            ("local_user", "admin"),
+            ("siteurl", "http://site.test"),
+            ("plan", "professional"),
+        ])
+    );
+    // With a scheme in JETPACK_START_API_HOST, no Host override.
+    assert_eq!(reqs[0].header("host"), Some(env.api.host().as_str()));
+    assert_eq!(
+        env.wp.calls(),
+        vec![
+            wp_argv(&env, &["user", "get", "admin", "--field=ID"]),
+            wp_argv(&env, &["option", "get", "siteurl"]),
+            wp_argv(&env, &["plugin", "activate", "jetpack"]),
+        ]
+    );
+}
+
+#[test]
+fn provisions_by_user_id_and_by_email() {
+    for (user, fixture) in [
+        ("1", "user-get-1-field-ID"),
+        ("ed@site.test", "user-get-email-field-ID"),
+    ] {
+        let env = TestEnv::new();
+        env.wp.answer(fixture);
+        env.wp.answer("option-get-siteurl");
+        env.wp.answer("plugin-activate-jetpack-already-active");
+        provision_replies(&env, Reply::json(200, OK_BODY));
+        let mut args = base_args(&env);
+        args.push(format!("--user={user}"));
+        let out = run(env.cmd().args(&args));
+        assert_success(&out, OK_BODY);
+        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+        // The value as given, once WordPress confirmed it.
+        assert_eq!(p.form_value("local_user"), Some(user));
+    }
+}
+
+#[test]
+fn unknown_user_fails_before_any_network_call() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-nosuchuser-field-ID");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=nosuchuser".into());
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "invalid_user");
+    assert!(err["error_message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("nosuchuser"));
+    assert_eq!(env.api.requests().len(), 0, "no request may be sent");
+    assert_eq!(env.wp.calls().len(), 1);
+}
+
+#[test]
+fn multisite_subsite_by_url() {
+    let env = TestEnv::new();
+    let url = "--url=http://multi.test/shop/";
+    let path = format!("--path={}", env.wp_path());
+    env.wp.answer_as(
+        "user-get-admin-field-ID",
+        &[
+            "--allow-root",
+            &path,
+            url,
+            "user",
+            "get",
+            "admin",
+            "--field=ID",
+        ],
+    );
+    env.wp.answer("option-get-siteurl-multisite-subsite");
+    env.wp.answer_as(
+        "plugin-activate-jetpack-first",
+        &["--allow-root", &path, url, "plugin", "activate", "jetpack"],
+    );
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), url.into()]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
+    assert_eq!(env.wp.calls().len(), 3);
+    assert!(env.wp.calls().iter().all(|c| c.contains(&url.to_string())));
+}
+
+#[test]
+fn siteurl_is_sent_not_home_when_they_differ() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl-split");
+    env.wp.answer("plugin-activate-jetpack-first");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("siteurl"), Some("http://split.test/wp"));
+}
+
+#[test]
+fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("plugin-activate-jetpack-first");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend([
+        "--user=admin".into(),
+        "--site_url=https://www.example.com/wp".into(),
+        "--home_url=https://www.example.com".into(),
+    ]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(
+        form(p),
+        pairs(&[
+            ("local_user", "admin"),
+            ("siteurl", "https://www.example.com/wp"),
+            ("home_url", "https://www.example.com"),
+        ])
+    );
+    assert_eq!(env.wp.calls().len(), 2);
+}
+
+#[test]
+fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1234",
+        &format!("-s={SECRET}"),
+        "-i=someone",
+        "-u=https://example.com",
+    ]));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(
+        form(p),
+        pairs(&[
+            ("local_user", "someone"),
+            ("siteurl", "https://example.com")
+        ])
+    );
+}
+
+#[test]
+fn without_wp_and_without_url_says_wp_not_found() {
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1234",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+    ]));
+    assert_failure(&out, "wp_not_found");
+    assert_eq!(env.api.requests().len(), 0);
+}
+
+#[test]
+fn not_a_wordpress_install() {
+    let env = TestEnv::new();
+    env.wp.answer_any("not-a-wordpress-install");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    // No --path: WP-CLI looks from the working directory.
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "--allow-root",
+    ]));
+    let err = assert_failure(&out, "wp_not_wordpress");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--path"),
+        "{err}"
+    );
+    assert_eq!(
+        env.wp.calls(),
+        vec![vec!["--allow-root", "user", "get", "admin", "--field=ID"]]
+    );
+    assert_eq!(env.api.requests().len(), 0);
+
+    // With --url the run goes on without WordPress.
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "--allow-root",
+        "--url=https://example.com/",
+    ]));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("siteurl"), Some("https://example.com/"));
+}
+
+#[test]
+fn root_without_allow_root() {
+    let env = TestEnv::new();
+    env.wp.answer_any("no-allow-root-as-root");
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        &format!("--path={}", env.wp_path()),
+    ]));
+    let err = assert_failure(&out, "wp_needs_allow_root");
+    assert!(err["error_message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("--allow-root"));
+    assert_eq!(
+        env.wp.calls(),
+        vec![vec![
+            format!("--path={}", env.wp_path()),
+            "user".into(),
+            "get".into(),
+            "admin".into(),
+            "--field=ID".into()
+        ]]
+    );
+    assert_eq!(env.api.requests().len(), 0);
+}
+
+#[test]
+fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
+    let env = TestEnv::new();
+    env.wp.answer_any("php-fatal-error");
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "wp_failed");
+    let msg = err["error_message"].as_str().unwrap_or("");
+    assert!(msg.contains("There has been a critical error"), "{msg}");
+    assert!(!msg.contains("Stack trace"), "{msg}");
+    assert_eq!(env.api.requests().len(), 0);
+}
+
+#[test]
+fn php_notice_noise_never_becomes_part_of_the_siteurl() {
+    for fixture in [
+        "option-get-siteurl-stdout-noise",
+        "option-get-siteurl-deprecation-noise",
+    ] {
+        let env = TestEnv::new();
+        env.wp.answer("user-get-admin-field-ID");
+        env.wp.answer(fixture);
+        env.wp.answer("plugin-activate-jetpack-already-active");
+        provision_replies(&env, Reply::json(200, OK_BODY));
+        let mut args = base_args(&env);
+        args.push("--user=admin".into());
+        let out = run(env.cmd().args(&args));
+        assert_success(&out, OK_BODY);
+        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+        assert_eq!(
+            p.form_value("siteurl"),
+            Some("http://site.test"),
+            "{fixture}"
+        );
+    }
+}
+
+#[test]
+fn jetpack_activation_failure_is_not_fatal() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("plugin-activate-jetpack-not-installed");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+}
+
+#[test]
+fn wp_cli_path_with_words() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let script = env.wp.script_path();
+    let wp_cli = format!("sh '{}'", script.display());
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), format!("--wp-cli-path={wp_cli}")]);
+    let out = run(env.cmd_without_wp().args(&args));
+    assert_success(&out, OK_BODY);
+    assert_eq!(env.wp.calls().len(), 3);
+
+    // A path that does not exist is "not found", not a crash.
+    let mut args = base_args(&env);
+    args.extend([
+        "--user=admin".into(),
+        "--wp-cli-path=php /nonexistent/wp-cli.phar".into(),
+    ]);
+    let out = run(env.cmd_without_wp().args(&args));
+    // php itself is missing here, or it runs and fails on the phar: either way
+    // a wp_* error, never a silent exit.
+    let err = stderr_json(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err["error_code"].as_str().unwrap_or("").starts_with("wp_"),
+        "{err}"
+    );
+}
+
+#[test]
+fn api_errors_keep_their_fields() {
+    let cases = [
+        (
+            400,
+            r#"{"error":"invalid_plan","message":"x is not a valid plan"}"#,
+            "invalid_plan",
+            "x is not a valid plan",
+        ),
+        (
+            403,
+            r#"{"error":"invalid_scope","message":"This token is not authorized to provision partner sites"}"#,
+            "invalid_scope",
+            "This token is not authorized to provision partner sites",
+        ),
+    ];
+    for (status, body, code, message) in cases {
+        let env = TestEnv::new();
+        wp_single_site(&env);
+        provision_replies(&env, Reply::json(status, body));
+        let mut args = base_args(&env);
+        args.extend(["--user=admin".into(), "--plan=x".into()]);
+        let out = run(env.cmd().args(&args));
+        assert_failure(&out, code);
+        let mut expected =
+            format!(r#"{{"success":false,"error_code":"{code}","error_message":"{message}","#);
+        expected.push_str(&body[1..]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("{expected}\n")
+        );
+    }
+}
+
+#[test]
+fn invalid_client_on_the_token_call() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(
+            400,
+            r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
+        ),
+    );
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    assert_failure(&out, "invalid_client");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "{\"success\":false,\"error_code\":\"invalid_client\",\"error_message\":\"Unknown client_id.\",\"error\":\"invalid_client\",\"error_description\":\"Unknown client_id.\"}\n"
+    );
+    assert_eq!(
+        env.api.requests().len(),
+        1,
+        "no provision after a failed token call"
+    );
+}
+
+#[test]
+fn token_answer_without_access_token() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"token_type":"bearer"}"#),
+    );
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    assert_failure(&out, "missing_access_token");
+}
+
+#[test]
+fn empty_body_html_502_and_success_false() {
+    let cases: Vec<(Reply, &str, Option<&str>)> = vec![
+        (
+            Reply::empty(200),
+            "unknown_error",
+            Some("Empty response from server"),
+        ),
+        (
+            Reply::text(
+                502,
+                "text/html",
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            ),
+            "server_error",
+            Some("Request failed with code 502"),
+        ),
+        (
+            Reply::empty(500),
+            "server_error",
+            Some("Request failed with code 500"),
+        ),
+        (
+            Reply::text(200, "text/html", "<html>oops</html>"),
+            "invalid_response",
+            None,
+        ),
+        (
+            Reply::json(
+                200,
+                r#"{"success":false,"error_code":"site_inaccessible","error_message":"We couldn't contact your site"}"#,
+            ),
+            "site_inaccessible",
+            Some("We couldn't contact your site"),
+        ),
+    ];
+    for (reply, code, message) in cases {
+        let env = TestEnv::new();
+        wp_single_site(&env);
+        provision_replies(&env, reply);
+        let mut args = base_args(&env);
+        args.push("--user=admin".into());
+        let out = run(env.cmd().args(&args));
+        let err = assert_failure(&out, code);
+        if let Some(m) = message {
+            assert_eq!(err["error_message"], json!(m));
+        }
+    }
+}
+
+#[test]
+fn connection_refused_names_the_host() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
+        .args(&args));
+    let err = assert_failure(&out, "network_error");
+    let msg = err["error_message"].as_str().unwrap_or("");
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(msg.contains("refused"), "{msg}");
+}
+
+#[test]
+fn slow_api_times_out() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(
+        &env,
+        Reply::json(200, OK_BODY).delay(Duration::from_secs(5)),
+    );
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--timeout=1".into()]);
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "timeout");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("127.0.0.1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn access_token_with_wpcom_user_id_runs_authorize() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    let body =
+        r#"{"success":true,"access_token":"user-access-77","next_url":"","auth_required":false}"#;
+    provision_replies(&env, Reply::json(200, body));
+    let path = format!("--path={}", env.wp_path());
+    env.wp.answer_with(
+        &[
+            "--allow-root",
+            &path,
+            "--user=admin",
+            "jetpack",
+            "authorize_user",
+            "--token=user-access-77",
+        ],
+        "",
+        "",
+        0,
+    );
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--wpcom_user_id=555".into()]);
+    let out = run(env.cmd().args(&args));
+    // The body is printed verbatim, access_token included.
+    assert_success(&out, body);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("wpcom_user_id"), Some("555"));
+    assert_eq!(env.wp.calls().len(), 4);
+
+    // Without --wpcom_user_id there is no authorize step.
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, body));
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, body);
+    assert_eq!(env.wp.calls().len(), 3);
+}
+
+#[test]
+fn authorize_failure_is_authorization_failure() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-1-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("plugin-activate-jetpack-first");
+    env.wp.answer("jetpack-authorize_user-missing-command");
+    provision_replies(
+        &env,
+        Reply::json(200, r#"{"success":true,"access_token":"abc123"}"#),
+    );
+    let mut args = base_args(&env);
+    args.extend(["--user=1".into(), "-w=555".into()]);
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "authorization_failure");
+    let msg = err["error_message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("'jetpack' is not a registered wp command"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("abc123"),
+        "the access token must not be echoed: {msg}"
+    );
+}
+
+#[test]
+fn tracking_id_is_a_query_parameter() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend([
+        "--user=admin".into(),
+        "--partner-tracking-id=camp 1&x=2".into(),
+    ]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(
+        p.query_pairs,
+        pairs(&[("partner-tracking-id", "camp 1&x=2")])
+    );
+    assert_eq!(env.api.requests_to("/oauth2/token")[0].query, "");
+
+    // The underscore alias.
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--partner_tracking_id=t-9".into()]);
+    run(env.cmd().args(&args));
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.query_value("partner-tracking-id"), Some("t-9"));
+}
+
+#[test]
+fn bare_api_host_is_https_with_the_public_api_host_header() {
+    let env = TestEnv::new_tls();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .args(&args));
+    assert_success(&out, OK_BODY);
+    let reqs = env.api.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(
+            r.header("host"),
+            Some("public-api.wordpress.com"),
+            "{}",
+            r.path
+        );
+    }
+}
+
+#[test]
+fn untrusted_certificate_is_refused() {
+    let env = TestEnv::with_api(common::FakeApi::start_tls_untrusted());
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=admin".into());
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .args(&args));
+    let err = assert_failure(&out, "network_error");
+    assert!(
+        err["error_message"].as_str().unwrap_or("").contains("TLS"),
+        "{err}"
+    );
+    assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn every_forwarded_flag_in_every_form() {
+    // (flag spellings, field sent)
+    let flags: &[(&[&str], &str)] = &[
+        (&["--plan", "-p"], "plan"),
+        (&["--onboarding", "-o"], "onboarding"),
+        (
+            &["--wpcom_user_id", "-w", "--wpcom-user-id"],
+            "wpcom_user_id",
+        ),
+        (
+            &["--wpcom_user_email", "-e", "--wpcom-user-email"],
+            "wpcom_user_email",
+        ),
+        (&["--force_register", "--force-register"], "force_register"),
+        (&["--force_connect", "--force-connect"], "force_connect"),
+        (&["--home_url", "--home-url"], "home_url"),
+        (&["--ssh-host", "--ssh_host"], "ssh_host"),
+        (&["--ssh-port", "--ssh_port"], "ssh_port"),
+        (&["--ftp-host", "--ftp_host"], "ftp_host"),
+        (&["--ftp-port", "--ftp_port"], "ftp_port"),
+        (&["--ftp-user", "--ftp_user"], "ftp_user"),
+        (&["--ftp-pass", "--ftp_pass"], "ftp_pass"),
+    ];
+    for (spellings, field) in flags {
+        for (i, flag) in spellings.iter().enumerate() {
+            let env = TestEnv::new();
+            provision_replies(&env, Reply::json(200, OK_BODY));
+            let value = format!("v {i}&{field}=%");
+            let mut cmd = env.cmd_without_wp();
+            cmd.args([
+                "provision",
+                "-c=1",
+                &format!("-s={SECRET}"),
+                "-i=admin",
+                "-u=https://e.test",
+            ]);
+            // `--flag=value` / `-x=value`, and `--flag value` for the first spelling.
+            if i == 0 {
+                cmd.args([*flag, &value]);
+            } else {
+                cmd.arg(format!("{flag}={value}"));
+            }
+            let out = run(&mut cmd);
+            assert_success(&out, OK_BODY);
+            let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+            assert_eq!(p.form_value(field), Some(value.as_str()), "{flag}");
+        }
+    }
+}
+
+#[test]
+fn user_and_credential_aliases() {
+    for (user_flag, id_flag, secret_flag) in [
+        ("--user=admin", "--partner_id=1", "--partner_secret"),
+        ("--user_id=admin", "-c=1", "-s"),
+        ("-i=admin", "--partner-id=1", "--partner-secret"),
+    ] {
+        let env = TestEnv::new();
+        provision_replies(&env, Reply::json(200, OK_BODY));
+        let out = run(env.cmd_without_wp().args([
+            "provision",
+            id_flag,
+            &format!("{secret_flag}={SECRET}"),
+            user_flag,
+            "--url",
+            "https://e.test",
+        ]));
+        assert_success(&out, OK_BODY);
+        let t = &env.api.requests_to("/oauth2/token")[0];
+        assert_eq!(t.form_value("client_id"), Some("1"));
+        assert_eq!(t.form_value("client_secret"), Some(SECRET));
+        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+        assert_eq!(p.form_value("local_user"), Some("admin"));
+    }
+}
+
+#[test]
+fn ssh_fields_and_their_checks() {
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let key = env.root().join("id_ed25519");
+    let key_text =
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA&+=%\n-----END OPENSSH PRIVATE KEY-----\n";
+    std::fs::write(&key, key_text).expect("key");
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "-u=https://e.test",
+        "--ssh-user=deploy",
+        &format!("--ssh-private-key={}", key.display()),
+        "--ssh-host=ssh.e.test",
+        "--ssh-port=2222",
+    ]));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("ssh_user"), Some("deploy"));
+    assert_eq!(p.form_value("ssh_private_key"), Some(key_text));
+    assert_eq!(p.form_value("ssh_host"), Some("ssh.e.test"));
+    assert_eq!(p.form_value("ssh_port"), Some("2222"));
+
+    // Password form; the password never shows up in output.
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(400, r#"{"error":"x","message":"bad"}"#));
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "-u=https://e.test",
+        "--ssh_user=deploy",
+        "--ssh_pass=pa ss&word",
+    ]));
+    assert_failure(&out, "x");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("pa ss&word"));
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("ssh_pass"), Some("pa ss&word"));
+
+    // --ssh-user alone, or an unreadable key: invalid_input, nothing sent.
+    for extra in [
+        vec!["--ssh-user=deploy"],
+        vec!["--ssh-private-key=/nonexistent/key"],
+    ] {
+        let env = TestEnv::new();
+        provision_replies(&env, Reply::json(200, OK_BODY));
+        let mut cmd = env.cmd_without_wp();
+        cmd.args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "-i=admin",
+            "-u=https://e.test",
+        ]);
+        cmd.args(&extra);
+        let out = run(&mut cmd);
+        assert_failure(&out, "invalid_input");
+        assert!(env.api.requests().is_empty());
+    }
+}
+
+#[test]
+fn bad_timeout_is_invalid_input() {
+    let env = TestEnv::new();
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "-u=https://e.test",
+        "--timeout=soon",
+    ]));
+    let err = assert_failure(&out, "invalid_input");
+    assert!(err["error_message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("--timeout"));
+    assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn credentials_from_environment_and_file() {
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let out = run(env
+        .cmd_without_wp()
+        .env("JETPACK_PARTNER_ID", "env-id")
+        .env("JETPACK_PARTNER_SECRET", SECRET)
+        .args(["provision", "-i=admin", "-u=https://e.test"]));
+    assert_success(&out, OK_BODY);
+    let t = &env.api.requests_to("/oauth2/token")[0];
+    assert_eq!(t.form_value("client_id"), Some("env-id"));
+    assert_eq!(t.form_value("client_secret"), Some(SECRET));
+
+    // The file wins over the environment, the flag over both.
+    let file = env.root().join("secret.txt");
+    std::fs::write(&file, format!("{SECRET}-file\n")).expect("secret file");
+    let out = run(env
+        .cmd_without_wp()
+        .env("JETPACK_PARTNER_ID", "env-id")
+        .env("JETPACK_PARTNER_SECRET", "from-env-xyz")
+        .args(["provision", "-i=admin", "-u=https://e.test"])
+        .arg(format!("--partner_secret_file={}", file.display())));
+    assert_success(&out, OK_BODY);
+    let t = &env.api.requests_to("/oauth2/token")[1];
+    assert_eq!(
+        t.form_value("client_secret"),
+        Some(format!("{SECRET}-file").as_str())
+    );
+
+    let out = run(env
+        .cmd_without_wp()
+        .env("JETPACK_PARTNER_SECRET", "from-env-xyz")
+        .args([
+            "provision",
+            "-c=flag-id",
+            "-i=admin",
+            "-u=https://e.test",
+            "-s=from-flag-abc",
+        ])
+        .arg(format!("--partner_secret_file={}", file.display())));
+    assert_success(&out, OK_BODY);
+    let t = &env.api.requests_to("/oauth2/token")[2];
+    assert_eq!(t.form_value("client_id"), Some("flag-id"));
+    assert_eq!(t.form_value("client_secret"), Some("from-flag-abc"));
+
+    // An unreadable file is invalid_input.
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1",
+        "-i=admin",
+        "-u=https://e.test",
+        "--partner_secret_file=/nonexistent",
+    ]));
+    assert_failure(&out, "invalid_input");
+}
+
+#[test]
+fn dry_run_sends_nothing_and_redacts() {
+    let env = TestEnv::new();
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl");
+    let mut args = base_args(&env);
+    args.extend([
+        "--user=admin".into(),
+        "--plan=premium".into(),
+        "--ftp-pass=ftp-secret-9".into(),
+        "--partner-tracking-id=t1".into(),
+        "--dry-run".into(),
+    ]);
+    let out = run(env.cmd().args(&args));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(!text.contains("ftp-secret-9"));
+    let v: serde_json::Value = serde_json::from_str(&text).expect("dry-run JSON");
+    let base = env.api.base_url();
+    assert_eq!(
+        v,
+        json!({
+            "dry_run": true,
+            "requests": [
+                {
+                    "method": "POST",
+                    "url": format!("{base}/oauth2/token"),
+                    "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                    "form": {"client_id": "1234", "client_secret": "<redacted>", "grant_type": "client_credentials", "scope": "jetpack-partner"}
+                },
+                {
+                    "method": "POST",
+                    "url": format!("{base}/rest/v1.3/jpphp/provision?partner-tracking-id=t1"),
+                    "headers": {"Authorization": "Bearer <redacted>", "Content-Type": "application/x-www-form-urlencoded"},
+                    "form": {"local_user": "admin", "siteurl": "http://site.test", "plan": "premium", "ftp_pass": "<redacted>"}
+                }
+            ]
+        })
+    );
+    assert!(env.api.requests().is_empty());
+    // Nothing is changed on the site either: no plugin activation.
+    assert_eq!(env.wp.calls().len(), 2);
+}
