@@ -59,12 +59,14 @@ impl Base {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
+    Get,
     Post,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
+            Method::Get => "GET",
             Method::Post => "POST",
         }
     }
@@ -195,6 +197,16 @@ impl Api {
         let what = format!("{} {}{}", req.method.as_str(), self.base.url, req.path);
         let started = Instant::now();
         let result = match req.method {
+            Method::Get => {
+                let mut b = self.agent.get(&url);
+                if let Some(h) = self.base.host_header {
+                    b = b.header("Host", h);
+                }
+                if let Some(t) = &req.bearer {
+                    b = b.header("Authorization", &format!("Bearer {t}"));
+                }
+                b.call()
+            }
             Method::Post => {
                 let mut b = self.agent.post(&url);
                 if let Some(h) = self.base.host_header {

@@ -4,13 +4,12 @@
 use crate::api::{self, Method, Request};
 use crate::cli::CancelArgs;
 use crate::context::Context;
-use crate::error::{Error, Result};
-use crate::output;
+use crate::error::Result;
 use crate::provision::tracking;
 use crate::Outcome;
 
 pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
-    let site = find_site(a, ctx)?;
+    let site = ctx.jetpack_site(&a.common.wp, a.common.url.as_deref(), a.home_url.as_deref())?;
     let mut cancel = Request {
         method: Method::Post,
         path: format!("/rest/v1.3/jpphp/{site}/partner-cancel"),
@@ -34,37 +33,4 @@ pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
         &answer,
     )?;
     Ok(Outcome::Body(answer.body))
-}
-
-/// `{site}`: the Jetpack blog id when WordPress knows it, else the site
-/// suffix of the home URL (--home_url, WordPress's home, or --url).
-fn find_site(a: &CancelArgs, ctx: &Context) -> Result<String> {
-    let fallback = a.home_url.clone().or_else(|| a.common.url.clone());
-    let give_up = |e: Error| -> Result<String> {
-        match &fallback {
-            Some(home) if e.is_wp_unavailable() => {
-                output::verbose(&format!(
-                    "WordPress not reachable ({}); cancelling by the site suffix of {home}",
-                    e.message()
-                ));
-                Ok(api::site_suffix(home))
-            }
-            _ => Err(e),
-        }
-    };
-    let wp = match ctx.wp(&a.common) {
-        Ok(wp) => wp,
-        Err(e) => return give_up(e),
-    };
-    match wp.jetpack_blog_id() {
-        Ok(Some(id)) => Ok(id.to_string()),
-        Ok(None) => match &a.home_url {
-            Some(home) => Ok(api::site_suffix(home)),
-            None => match wp.url_option("home") {
-                Ok(home) => Ok(api::site_suffix(&home)),
-                Err(e) => give_up(e),
-            },
-        },
-        Err(e) => give_up(e),
-    }
 }

@@ -75,7 +75,7 @@ pub struct CredArgs {
     pub partner_secret_file: Option<PathBuf>,
 }
 
-/// The options every API command shares.
+/// The options provision and cancel share.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Common {
     /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
@@ -91,6 +91,16 @@ pub struct Common {
     )]
     pub partner_tracking_id: Option<String>,
 
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Where WordPress is and how to run WP-CLI.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WpArgs {
     /// WordPress root (default: the WordPress tree this binary sits in, else the working directory)
     #[arg(long = "path", value_name = "DIR", help_heading = "WordPress (WP-CLI)")]
     pub path: Option<String>,
@@ -120,7 +130,11 @@ pub struct Common {
         help_heading = "WordPress (WP-CLI)"
     )]
     pub wp_timeout: Option<String>,
+}
 
+/// How a run behaves, for every API command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
     /// Time limit for each API request in seconds [default: 60; connect: 10]
     #[arg(long = "timeout", value_name = "SECONDS", help_heading = "Behaviour")]
     pub timeout: Option<String>,
@@ -333,12 +347,152 @@ pub struct CancelArgs {
     pub common: Common,
 }
 
+const UPGRADE_EXAMPLES: &str = "\
+Examples:
+  jetpack-partner upgrade-paths -c=1234 -s=\"$SECRET\" --blog_id=12345
+  jetpack-partner upgrade-paths -c=1234 -s=\"$SECRET\" --path=/var/www/site   # blog id from WordPress
+
+Prints what can be provisioned for the site, e.g.
+{\"jetpack-backup\":[\"jetpack-backup-daily\"],\"jetpack-plans\":[\"personal\",\"premium\"]}";
+
+/// `upgrade-paths`: what can be provisioned for a site.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "upgrade-paths",
+    about = "Show which plans and products can be provisioned for a site",
+    after_help = UPGRADE_EXAMPLES,
+    help_template = TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct UpgradePathsArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// WordPress.com blog id of the site (default: Jetpack's id from WordPress)
+    #[arg(
+        long = "blog_id",
+        visible_alias = "blog-id",
+        value_name = "ID",
+        help_heading = "Site"
+    )]
+    pub blog_id: Option<String>,
+
+    /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
+    #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
+    pub url: Option<String>,
+
+    /// Home URL naming the site when the blog id is unknown
+    #[arg(
+        long = "home_url",
+        visible_alias = "home-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
+    pub home_url: Option<String>,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+const PARTNER_KEY_EXAMPLES: &str = "\
+Examples:
+  jetpack-partner partner-key new -c=1234 -s=\"$SECRET\" --name=\"Agency A\" --allowed_premium_plans=100
+  jetpack-partner partner-key new --name=\"Agency B\" --allowed_personal_plans=10 --notes=\"invoice 42\"
+
+Prints the new key as JSON, its client_id and client_secret included: store it
+safely, it is shown once.";
+
+/// `partner-key new`: create a partner key for a reseller's customer.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "new",
+    about = "Create a new partner key (resellers)",
+    after_help = PARTNER_KEY_EXAMPLES,
+    help_template = TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct PartnerKeyNewArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// Name of the new key
+    #[arg(long = "name", value_name = "NAME", help_heading = "Key")]
+    pub name: Option<String>,
+
+    /// How many personal plans the key may provision
+    #[arg(
+        long = "allowed_personal_plans",
+        visible_alias = "allowed-personal-plans",
+        value_name = "N",
+        help_heading = "Key"
+    )]
+    pub allowed_personal_plans: Option<String>,
+
+    /// How many premium plans the key may provision
+    #[arg(
+        long = "allowed_premium_plans",
+        visible_alias = "allowed-premium-plans",
+        value_name = "N",
+        help_heading = "Key"
+    )]
+    pub allowed_premium_plans: Option<String>,
+
+    /// How many professional plans the key may provision
+    #[arg(
+        long = "allowed_professional_plans",
+        visible_alias = "allowed-professional-plans",
+        value_name = "N",
+        help_heading = "Key"
+    )]
+    pub allowed_professional_plans: Option<String>,
+
+    /// Free text stored with the key
+    #[arg(long = "notes", value_name = "TEXT", help_heading = "Key")]
+    pub notes: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum PartnerKeyCmd {
+    New(PartnerKeyNewArgs),
+}
+
+/// `verify`: check a partner's credentials.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "verify",
+    about = "Check partner credentials: exit 0 when WordPress.com accepts them, 1 when not",
+    after_help = "Examples:\n  jetpack-partner verify -c=1234 -s=\"$SECRET\"\n  jetpack-partner verify -c=1234 --partner_secret_file=/etc/jetpack/secret",
+    help_template = TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 #[derive(Subcommand, Debug)]
 // Parsed once per run; boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum Cmd {
     Provision(ProvisionArgs),
     Cancel(CancelArgs),
+    UpgradePaths(UpgradePathsArgs),
+    /// Manage partner keys (resellers)
+    #[command(subcommand, name = "partner-key")]
+    PartnerKey(PartnerKeyCmd),
+    Verify(VerifyArgs),
 }
 
 #[derive(Parser, Debug)]
@@ -361,6 +515,9 @@ struct Cli {
 pub enum Invocation {
     Provision(ProvisionArgs, Credentials),
     Cancel(CancelArgs, Credentials),
+    UpgradePaths(UpgradePathsArgs, Credentials),
+    PartnerKeyNew(PartnerKeyNewArgs, Credentials),
+    Verify(VerifyArgs, Credentials),
 }
 
 #[derive(Debug, Clone)]
@@ -443,12 +600,9 @@ fn parse_inner(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Par
                 Ok(m) => m,
                 Err(e) => {
                     // Name the subcommand in the usage when there is one.
-                    let sub = args
-                        .get(1)
-                        .and_then(|a| a.to_str())
-                        .filter(|a| matches!(*a, "provision" | "cancel"))
-                        .map(|a| sub_command(&mut cmd, a));
-                    return Err(Box::new((e, sub.unwrap_or(cmd))));
+                    let names: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+                    let sub = sub_command(&mut cmd, &names);
+                    return Err(Box::new((e, sub)));
                 }
             };
             let cli = match Cli::from_arg_matches(&m) {
@@ -457,24 +611,75 @@ fn parse_inner(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Par
             };
             match cli.cmd {
                 Cmd::Provision(a) => {
-                    let mut sub = sub_command(&mut cmd, "provision");
+                    let mut sub = sub_command(&mut cmd, &["provision"]);
                     provision(a, &mut sub, env).map_err(|e| Box::new((e, sub)))
                 }
                 Cmd::Cancel(a) => {
-                    let mut sub = sub_command(&mut cmd, "cancel");
+                    let mut sub = sub_command(&mut cmd, &["cancel"]);
                     cancel(a, &mut sub, env).map_err(|e| Box::new((e, sub)))
+                }
+                Cmd::UpgradePaths(mut a) => {
+                    let mut sub = sub_command(&mut cmd, &["upgrade-paths"]);
+                    blank_creds(&mut a.creds);
+                    blank_wp(&mut a.wp);
+                    blank_run(&mut a.run);
+                    for v in [&mut a.blog_id, &mut a.url, &mut a.home_url] {
+                        blank(v);
+                    }
+                    match credentials(&a.creds, &mut sub, env) {
+                        Ok(c) => Ok(Invocation::UpgradePaths(a, c)),
+                        Err(e) => Err(Box::new((e, sub))),
+                    }
+                }
+                Cmd::PartnerKey(PartnerKeyCmd::New(mut a)) => {
+                    let mut sub = sub_command(&mut cmd, &["partner-key", "new"]);
+                    blank_creds(&mut a.creds);
+                    blank_run(&mut a.run);
+                    for v in [
+                        &mut a.name,
+                        &mut a.allowed_personal_plans,
+                        &mut a.allowed_premium_plans,
+                        &mut a.allowed_professional_plans,
+                        &mut a.notes,
+                    ] {
+                        blank(v);
+                    }
+                    let creds = match credentials(&a.creds, &mut sub, env) {
+                        Ok(c) => c,
+                        Err(e) => return Err(Box::new((e, sub))),
+                    };
+                    if a.name.is_none() {
+                        let e = missing(&mut sub, "--name=<NAME>");
+                        return Err(Box::new((e, sub)));
+                    }
+                    Ok(Invocation::PartnerKeyNew(a, creds))
+                }
+                Cmd::Verify(mut a) => {
+                    let mut sub = sub_command(&mut cmd, &["verify"]);
+                    blank_creds(&mut a.creds);
+                    blank_run(&mut a.run);
+                    match credentials(&a.creds, &mut sub, env) {
+                        Ok(c) => Ok(Invocation::Verify(a, c)),
+                        Err(e) => Err(Box::new((e, sub))),
+                    }
                 }
             }
         }
     }
 }
 
-/// The built subcommand, so usage errors name `jetpack-partner provision`.
-fn sub_command(cmd: &mut clap::Command, name: &str) -> clap::Command {
+/// The deepest subcommand named at the start of `names`, built, so usage
+/// errors name `jetpack-partner partner-key new` and not just the top.
+fn sub_command(cmd: &mut clap::Command, names: &[&str]) -> clap::Command {
     cmd.build();
-    cmd.find_subcommand(name)
-        .cloned()
-        .unwrap_or_else(|| cmd.clone())
+    let mut current = cmd.clone();
+    for name in names {
+        match current.find_subcommand(name) {
+            Some(sub) => current = sub.clone(),
+            None => break,
+        }
+    }
+    current
 }
 
 fn provision(
@@ -565,16 +770,26 @@ fn blank(v: &mut Option<String>) {
 }
 
 fn blank_to_none(c: &mut Common, k: &mut CredArgs) {
-    for v in [
-        &mut k.partner_id,
-        &mut k.partner_secret,
-        &mut c.url,
-        &mut c.partner_tracking_id,
-        &mut c.path,
-        &mut c.wp_cli_path,
-        &mut c.timeout,
-        &mut c.wp_timeout,
-    ] {
+    for v in [&mut c.url, &mut c.partner_tracking_id] {
+        blank(v);
+    }
+    blank_wp(&mut c.wp);
+    blank_run(&mut c.run);
+    blank_creds(k);
+}
+
+fn blank_wp(w: &mut WpArgs) {
+    for v in [&mut w.path, &mut w.wp_cli_path, &mut w.wp_timeout] {
+        blank(v);
+    }
+}
+
+fn blank_run(r: &mut RunArgs) {
+    blank(&mut r.timeout);
+}
+
+fn blank_creds(k: &mut CredArgs) {
+    for v in [&mut k.partner_id, &mut k.partner_secret] {
         blank(v);
     }
     if k.partner_secret_file.as_deref() == Some(Path::new("")) {

@@ -2,7 +2,7 @@
 //! time limits checked, where `wp` is, and (lazily) the API client.
 
 use crate::api::{self, Api, Base, Request};
-use crate::cli::{Common, Credentials, Secret};
+use crate::cli::{Credentials, RunArgs, Secret, WpArgs};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::wp::{self, Wp};
@@ -14,13 +14,12 @@ pub struct Context {
     pub client_secret: String,
     pub base: Base,
     pub timeout: Duration,
-    pub wp_timeout: Duration,
     pub dry_run: bool,
 }
 
 impl Context {
-    pub fn new(common: &Common, creds: &Credentials) -> Result<Context> {
-        output::set_verbose(common.verbose);
+    pub fn new(run: &RunArgs, creds: &Credentials) -> Result<Context> {
+        output::set_verbose(run.verbose);
         let client_secret = match &creds.secret {
             Secret::Value(s) => s.clone(),
             Secret::File(p) => read_secret_file(p)?,
@@ -30,26 +29,60 @@ impl Context {
             client_id: creds.id.clone(),
             client_secret,
             base: Base::from_env(),
-            timeout: seconds("--timeout", common.timeout.as_deref(), api::REQUEST_TIMEOUT)?,
-            wp_timeout: seconds(
-                "--wp-timeout",
-                common.wp_timeout.as_deref(),
-                wp::DEFAULT_TIMEOUT,
-            )?,
-            dry_run: common.dry_run,
+            timeout: seconds("--timeout", run.timeout.as_deref(), api::REQUEST_TIMEOUT)?,
+            dry_run: run.dry_run,
         })
     }
 
-    /// Find `wp` for this site. Errors here are "wp unavailable" errors the
-    /// caller may work around with --url.
-    pub fn wp(&self, common: &Common) -> Result<Wp> {
+    /// Find `wp` for this site. Errors here other than `invalid_input` are
+    /// "wp unavailable" errors the caller may work around with --url.
+    pub fn wp(&self, w: &WpArgs, url: Option<&str>) -> Result<Wp> {
         Wp::locate(&wp::Settings {
-            wp_cli_path: common.wp_cli_path.as_deref(),
-            path: common.path.as_deref(),
-            url: common.url.as_deref(),
-            allow_root: common.allow_root,
-            timeout: self.wp_timeout,
+            wp_cli_path: w.wp_cli_path.as_deref(),
+            path: w.path.as_deref(),
+            url,
+            allow_root: w.allow_root,
+            timeout: seconds("--wp-timeout", w.wp_timeout.as_deref(), wp::DEFAULT_TIMEOUT)?,
         })
+    }
+
+    /// `{site}` in the API paths that name a connected site: the Jetpack blog
+    /// id when WordPress knows it, else the site suffix of the home URL
+    /// (`home_url`, WordPress's home, or `url`).
+    pub fn jetpack_site(
+        &self,
+        w: &WpArgs,
+        url: Option<&str>,
+        home_url: Option<&str>,
+    ) -> Result<String> {
+        let fallback = home_url.or(url);
+        let give_up = |e: Error| -> Result<String> {
+            match fallback {
+                Some(home) if e.is_wp_unavailable() => {
+                    output::verbose(&format!(
+                        "WordPress not reachable ({}); naming the site by the suffix of {home}",
+                        e.message()
+                    ));
+                    Ok(api::site_suffix(home))
+                }
+                _ => Err(e),
+            }
+        };
+        let wp = match self.wp(w, url) {
+            Ok(wp) => wp,
+            Err(e) => return give_up(e),
+        };
+        match wp.jetpack_blog_id() {
+            Ok(Some(id)) => Ok(id.to_string()),
+            Ok(None) => match home_url {
+                Some(home) => Ok(api::site_suffix(home)),
+                None => match wp.url_option("home") {
+                    Ok(home) => Ok(api::site_suffix(&home)),
+                    Err(e) => give_up(e),
+                },
+            },
+            Err(e) => give_up(e),
+        }
     }
 
     pub fn api(&self) -> Api {

@@ -8,8 +8,10 @@ mod cli;
 mod context;
 mod error;
 mod output;
+mod partner_key;
 mod provision;
 mod tls;
+mod upgrade_paths;
 mod wp;
 
 use clap::error::ErrorKind;
@@ -28,13 +30,14 @@ fn main() -> ExitCode {
         Ok(i) => i,
         Err(e) => return usage(e),
     };
+    use cli::Invocation as I;
+    use context::Context;
     let result = match &invocation {
-        cli::Invocation::Provision(a, creds) => {
-            context::Context::new(&a.common, creds).and_then(|ctx| provision::run(a, &ctx))
-        }
-        cli::Invocation::Cancel(a, creds) => {
-            context::Context::new(&a.common, creds).and_then(|ctx| cancel::run(a, &ctx))
-        }
+        I::Provision(a, c) => Context::new(&a.common.run, c).and_then(|x| provision::run(a, &x)),
+        I::Cancel(a, c) => Context::new(&a.common.run, c).and_then(|x| cancel::run(a, &x)),
+        I::UpgradePaths(a, c) => Context::new(&a.run, c).and_then(|x| upgrade_paths::run(a, &x)),
+        I::PartnerKeyNew(a, c) => Context::new(&a.run, c).and_then(|x| partner_key::new_key(a, &x)),
+        I::Verify(a, c) => Context::new(&a.run, c).and_then(|x| partner_key::verify(a, &x)),
     };
     match result {
         Ok(Outcome::Body(body)) => {

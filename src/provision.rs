@@ -83,7 +83,7 @@ fn find_site(a: &ProvisionArgs, ctx: &Context, user: &str) -> Result<Site> {
             _ => Err(e),
         }
     };
-    let wp = match ctx.wp(&a.common) {
+    let wp = match ctx.wp(&a.common.wp, a.common.url.as_deref()) {
         Ok(wp) => wp,
         Err(e) => return give_up(e, &fallback),
     };

@@ -1036,3 +1036,33 @@ fn dry_run_sends_nothing_and_redacts() {
     // Nothing is changed on the site either: no plugin activation.
     assert_eq!(env.wp.calls().len(), 2);
 }
+
+#[test]
+fn hung_wp_is_killed_at_the_limit() {
+    let env = TestEnv::new();
+    env.wp
+        .answer_bytes(None, b"", b"", 0, Some(Duration::from_secs(30)));
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--wp-timeout=0.5".into()]);
+    let started = std::time::Instant::now();
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "wp_timeout");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--wp-timeout"),
+        "{err}"
+    );
+    // Killed, not waited for: far below the fake's 30 s.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(env.api.requests().is_empty());
+
+    // With --url the provision goes on without WordPress.
+    args.push("--url=https://e.test".into());
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
+}
