@@ -1,0 +1,129 @@
+//! `upgrade-paths` against the fake API.
+
+mod common;
+
+use common::{stderr_json, Reply, TestEnv, SECRET};
+use serde_json::json;
+
+const PATHS: &str = r#"{"jetpack-backup":["jetpack-backup-daily","jetpack-backup-realtime"],"jetpack-plans":["personal","premium","professional"]}"#;
+
+fn token_ok(env: &TestEnv) {
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"access_token":"tok-up-123456"}"#),
+    );
+}
+
+#[test]
+fn by_blog_id_flag_without_wordpress() {
+    let env = TestEnv::new();
+    token_ok(&env);
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/777/upgrade-paths",
+        Reply::json(200, PATHS),
+    );
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "upgrade-paths",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--blog_id=777",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{PATHS}\n"));
+    let reqs = env.api.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[1].method, "GET");
+    assert_eq!(
+        reqs[1].header("authorization"),
+        Some("Bearer tok-up-123456")
+    );
+    assert!(reqs[1].body.is_empty());
+}
+
+#[test]
+fn blog_id_from_wordpress() {
+    let env = TestEnv::new();
+    env.wp.answer("option-get-jetpack_options-set");
+    token_ok(&env);
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/12345/upgrade-paths",
+        Reply::json(200, PATHS),
+    );
+    let out = env
+        .cmd()
+        .args([
+            "upgrade-paths",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--allow-root",
+        ])
+        .arg(format!("--path={}", env.wp_path()))
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{PATHS}\n"));
+}
+
+#[test]
+fn api_error_uses_error_and_message() {
+    let env = TestEnv::new();
+    token_ok(&env);
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/9/upgrade-paths",
+        Reply::json(
+            403,
+            r#"{"error":"invalid_blog","message":"The blog ID 9 is invalid"}"#,
+        ),
+    );
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "upgrade-paths",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--blog-id=9",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_json(&out),
+        json!({"success": false, "error_code": "invalid_blog", "error_message": "The blog ID 9 is invalid", "error": "invalid_blog", "message": "The blog ID 9 is invalid"})
+    );
+}
+
+#[test]
+fn bad_blog_id_is_invalid_input_and_sends_nothing() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "upgrade-paths",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--blog_id=abc",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_json(&out)["error_code"], json!("invalid_input"));
+    assert!(env.api.requests().is_empty());
+}
