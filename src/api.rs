@@ -86,6 +86,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// `POST https://host/path` for messages (no query: it may hold ids).
+    pub fn what(&self, base: &Base) -> String {
+        format!("{} {}{}", self.method.as_str(), base.url, self.path)
+    }
+
     pub fn url(&self, base: &Base) -> String {
         let mut u = format!("{}{}", base.url, self.path);
         if !self.query.is_empty() {
@@ -164,6 +169,74 @@ pub struct Api {
 pub struct Answer {
     pub status: u16,
     pub body: Vec<u8>,
+    /// `Retry-After`, for 429/503 answers to the token call.
+    pub retry_after: Option<String>,
+}
+
+/// Tries per request, first one included.
+pub const ATTEMPTS: u32 = 3;
+/// Longest we wait on a server's `Retry-After`.
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(10);
+
+/// 250 ms, then 500 ms: enough for a blip, short for a sign-up hook.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 << (attempt - 1).min(4))
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for APIs and falls
+/// back to our own backoff), capped.
+fn retry_after(answer: &Answer) -> Option<Duration> {
+    let secs: u64 = answer.retry_after.as_deref()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs).min(RETRY_AFTER_CAP))
+}
+
+/// Failures that happen before a byte of the request reached the server.
+fn before_send(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_) => true,
+        // rustls reports handshake failures as InvalidData I/O errors.
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::AddrNotAvailable
+                | std::io::ErrorKind::NetworkUnreachable
+                | std::io::ErrorKind::HostUnreachable
+        ),
+        _ => false,
+    }
+}
+
+/// The connection broke before a whole answer came back.
+fn lost(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::BrokenPipe
+        ),
+        ureq::Error::Protocol(_) => true,
+        _ => false,
+    }
+}
+
+/// Say how many tries the final error took, when more than one.
+fn with_attempts(err: Error, attempts: u32) -> Error {
+    if attempts < 2 {
+        return err;
+    }
+    let note = format!(" (gave up after {attempts} attempts)");
+    match err {
+        Error::Network(m) => Error::Network(m + &note),
+        Error::Timeout(m) => Error::Timeout(m + &note),
+        other => other,
+    }
 }
 
 impl Api {
@@ -190,31 +263,48 @@ impl Api {
         }
     }
 
-    /// Send one request; network failures become `network_error` or `timeout`
-    /// naming the host and the cause.
+    /// Send a request, retrying only where that cannot do harm: any request
+    /// that failed before it could reach the server (DNS, refused, TLS
+    /// handshake, proxy), and the token call also on 429/503 and on a
+    /// connection lost before the answer. A provision or cancel that may have
+    /// reached the server is never sent twice.
     pub fn send(&self, req: &Request) -> Result<Answer> {
+        let idempotent = req.path == "/oauth2/token" || req.method == Method::Get;
+        let mut attempt = 1;
+        loop {
+            let wait = match self.send_once(req) {
+                Ok(answer) => {
+                    let busy = matches!(answer.status, 429 | 503);
+                    if !(idempotent && busy && attempt < ATTEMPTS) {
+                        return Ok(answer);
+                    }
+                    retry_after(&answer).unwrap_or(backoff(attempt))
+                }
+                Err(e) => {
+                    if attempt >= ATTEMPTS || !(before_send(&e) || idempotent && lost(&e)) {
+                        let err = self.transport_error(&req.what(&self.base), e);
+                        return Err(with_attempts(err, attempt));
+                    }
+                    backoff(attempt)
+                }
+            };
+            output::verbose(&format!(
+                "{}: attempt {attempt} failed, retrying in {wait:?}",
+                req.what(&self.base)
+            ));
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+
+    /// One try: the status and the body (at most BODY_LIMIT bytes).
+    fn send_once(&self, req: &Request) -> std::result::Result<Answer, ureq::Error> {
         let url = req.url(&self.base);
-        let what = format!("{} {}{}", req.method.as_str(), self.base.url, req.path);
         let started = Instant::now();
         let result = match req.method {
-            Method::Get => {
-                let mut b = self.agent.get(&url);
-                if let Some(h) = self.base.host_header {
-                    b = b.header("Host", h);
-                }
-                if let Some(t) = &req.bearer {
-                    b = b.header("Authorization", &format!("Bearer {t}"));
-                }
-                b.call()
-            }
+            Method::Get => self.headers(self.agent.get(&url), req).call(),
             Method::Post => {
-                let mut b = self.agent.post(&url);
-                if let Some(h) = self.base.host_header {
-                    b = b.header("Host", h);
-                }
-                if let Some(t) = &req.bearer {
-                    b = b.header("Authorization", &format!("Bearer {t}"));
-                }
+                let b = self.headers(self.agent.post(&url), req);
                 match &req.form {
                     Some(form) => b
                         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -223,26 +313,39 @@ impl Api {
                 }
             }
         };
-        let mut resp = result.map_err(|e| self.transport_error(&what, e))?;
+        let mut resp = result?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp
             .body_mut()
             .with_config()
             .limit(BODY_LIMIT)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => Error::InvalidResponse(format!(
-                    "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
-                    BODY_LIMIT / 1024
-                )),
-                e => self.transport_error(&what, e),
-            })?;
+            .read_to_vec()?;
         output::verbose(&format!(
-            "{what} -> HTTP {status}, {} bytes in {:?}",
+            "{} -> HTTP {status}, {} bytes in {:?}",
+            req.what(&self.base),
             body.len(),
             started.elapsed()
         ));
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
+    fn headers<B>(&self, mut b: ureq::RequestBuilder<B>, req: &Request) -> ureq::RequestBuilder<B> {
+        if let Some(h) = self.base.host_header {
+            b = b.header("Host", h);
+        }
+        if let Some(t) = &req.bearer {
+            b = b.header("Authorization", &format!("Bearer {t}"));
+        }
+        b
     }
 
     fn transport_error(&self, what: &str, e: ureq::Error) -> Error {
@@ -252,6 +355,10 @@ impl Api {
             _ => String::new(),
         };
         match e {
+            ureq::Error::BodyExceedsLimit(_) => Error::InvalidResponse(format!(
+                "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
+                BODY_LIMIT / 1024
+            )),
             ureq::Error::Timeout(_) => Error::Timeout(format!(
                 "{what}: {host} did not answer within {} s{via}; try again later or raise --timeout",
                 self.timeout.as_secs_f64()
@@ -435,6 +542,7 @@ mod tests {
         Answer {
             status,
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }
     }
 

@@ -6,10 +6,18 @@
 //! binary actually sent over the wire (bytes, headers, connection reuse).
 //! The connection threads never panic on I/O: a client that disconnects or
 //! sends garbage just ends its own connection.
+//!
+//! Besides the tests, `examples/fake-api.rs` includes this file to serve a
+//! stand-alone fake API (README demo, benchmarks). What it needs beyond
+//! scripted replies is here too: a fixed address ([`FakeApi::start_on`]),
+//! replies computed per request ([`FakeApi::set_fallback`]), an added
+//! latency ([`FakeApi::set_latency`]) and counters that can be read from
+//! inside a fallback ([`FakeApi::stats_handle`]).
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -124,6 +132,12 @@ impl Reply {
 
     fn not_found() -> Reply {
         Reply::json(404, NOT_FOUND_BODY)
+    }
+
+    /// The HTTP status it answers with (0 for
+    /// [`close_without_reply`](Self::close_without_reply)), e.g. for a log.
+    pub fn status(&self) -> u16 {
+        self.status
     }
 
     fn has_header(&self, name: &str) -> bool {
