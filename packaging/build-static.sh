@@ -11,8 +11,8 @@
 set -eu
 
 TARGET=x86_64-unknown-linux-gnu
-here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
-top=$(CDPATH= cd -- "$here/.." && pwd)
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+top=$(CDPATH='' cd -- "$here/.." && pwd)
 cargo=${CARGO:-cargo}
 
 cd "$top"

@@ -60,7 +60,7 @@ changed() {
 	say "$*"
 }
 
-jetpack_dir= prefix= binary= uninstall= quiet=
+jetpack_dir='' prefix='' binary='' uninstall='' quiet=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--jetpack-dir=* | --jetpack_dir=*) jetpack_dir=${1#*=} ;;
@@ -87,7 +87,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$jetpack_dir" ] || [ -n "$prefix" ] || usage_error "give --jetpack-dir=DIR or --prefix=DIR"
 
-here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd) || die "cannot find my own folder"
+here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || die "cannot find my own folder"
 
 # --- what to install -------------------------------------------------------
 
@@ -142,10 +142,10 @@ put() {
 		return 0
 	fi
 	tmp="$2.tmp.$$"
-	cp "$1" "$tmp" && chmod "$3" "$tmp" || {
+	if ! cp "$1" "$tmp" || ! chmod "$3" "$tmp"; then
 		rm -f "$tmp"
 		return 1
-	}
+	fi
 	if [ -n "$owner" ]; then chown "$owner" "$tmp" 2>/dev/null || true; fi
 	mv -f "$tmp" "$2" || {
 		rm -f "$tmp"
@@ -192,6 +192,7 @@ jetpack_install() {
 	fi
 	if [ "$(id -u)" -eq 0 ]; then
 		# Files a Jetpack update (running as the web user) must be able to replace.
+		# shellcheck disable=SC2012 # numeric ids only, no names parsed
 		owner=$(ls -nd "$d" | awk '{print $3 ":" $4}')
 	fi
 	if [ ! -d "$d/bin" ]; then

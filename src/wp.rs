@@ -173,6 +173,7 @@ impl Wp {
 
     /// Confirm `user` exists (WP-CLI looks it up as ID, then email, then login).
     pub fn user_id(&self, user: &str) -> Result<u64> {
+        refuse_option_like(user)?;
         let args = ["user", "get", user, "--field=ID"];
         let out = self.run(&[], &args)?;
         let err = out.stderr_text();
@@ -235,6 +236,7 @@ impl Wp {
 
     /// `wp --user=<user> jetpack authorize_user --token=<token>`.
     pub fn authorize_user(&self, user: &str, token: &str) -> Result<()> {
+        refuse_option_like(user)?;
         let pre = [format!("--user={user}")];
         let token_arg = format!("--token={token}");
         let out = match self.run(&pre, &["jetpack", "authorize_user", &token_arg]) {
@@ -256,6 +258,17 @@ impl Wp {
         }
         Ok(())
     }
+}
+
+/// WP-CLI reads any argument starting with `-` as an option, wherever it
+/// stands: a "user" such as `--require=/tmp/x.php` would make it load code.
+fn refuse_option_like(user: &str) -> Result<()> {
+    if user.starts_with('-') {
+        return Err(Error::InvalidInput(format!(
+            "--user={user:?} starts with '-', which WP-CLI would read as an option; pass the user's ID or email instead"
+        )));
+    }
+    Ok(())
 }
 
 /// The WordPress tree this executable sits in, if any: a copy in

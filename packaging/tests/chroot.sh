@@ -46,6 +46,7 @@ done
 jp() {
 	o=$1 e=$2
 	shift 2
+	# shellcheck disable=SC2086 # ARGS: plain words, split on purpose
 	env -i PATH=/bin HOME=/ "$@" "$chroot" "$root" /bin/jetpack-partner $ARGS >"$WORK/$o" 2>"$WORK/$e"
 }
 OKBODY='{"success":true,"next_url":"https://x.test/next","auth_required":false}'

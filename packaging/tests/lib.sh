@@ -5,8 +5,8 @@
 # Sets: TESTS (this folder), TOP (the repo), PYTHON, WORK (a temp dir removed
 # on exit), and provides check/ok/not_ok, start_api, static_binary, finish.
 
-TESTS=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
-TOP=$(CDPATH= cd -- "$TESTS/../.." && pwd)
+TESTS=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+TOP=$(CDPATH='' cd -- "$TESTS/../.." && pwd)
 PYTHON=${PYTHON:-python3}
 NAME=$(basename -- "$0" .sh)
 FAILED=0

@@ -109,6 +109,14 @@ impl Reply {
         self
     }
 
+    /// [`FakeApi::set_latency`] comes on top of the reply's own delay.
+    fn plus_latency(mut self, latency: Duration) -> Reply {
+        if !latency.is_zero() {
+            self.delay = Some(self.delay.unwrap_or_default() + latency);
+        }
+        self
+    }
+
     /// Reads the request, then closes the connection without a byte of
     /// response (over TLS: without close_notify, like a crashed server).
     pub fn close_without_reply() -> Reply {
@@ -287,16 +295,72 @@ struct Route {
     used: usize,
 }
 
+impl Route {
+    /// Replies are used in order; the last one repeats forever.
+    fn next_reply(&mut self) -> Reply {
+        let reply = self.replies[self.used.min(self.replies.len() - 1)].clone();
+        self.used += 1;
+        reply
+    }
+}
+
+/// Computes the reply to a request no route matches (see
+/// [`FakeApi::set_fallback`]).
+type Fallback = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     routes: HashMap<(String, String), Route>,
     requests: Vec<Recorded>,
+    fallback: Option<Fallback>,
+    /// Added to the delay of every reply.
+    latency: Duration,
+}
+
+/// What [`Stats`] is read from. Apart from `State` so that a [`StatsHandle`]
+/// captured by a fallback (which `State` owns) forms no reference cycle.
+#[derive(Default)]
+struct Counters {
+    requests: AtomicUsize,
+    connections: AtomicUsize,
+    tls_handshakes: AtomicUsize,
+}
+
+impl Counters {
+    fn snapshot(&self) -> Stats {
+        Stats {
+            requests: self.requests.load(Ordering::SeqCst),
+            connections: self.connections.load(Ordering::SeqCst),
+            tls_handshakes: self.tls_handshakes.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// The server's counters at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests received (routed or not), as [`FakeApi::requests`] has them.
+    pub requests: usize,
+    /// TCP connections accepted.
+    pub connections: usize,
+    /// TLS handshakes completed (always 0 for plain HTTP).
+    pub tls_handshakes: usize,
+}
+
+/// Reads a server's [`Stats`] without holding the [`FakeApi`], e.g. from
+/// inside its fallback. Keeps only the counters alive, not the server.
+#[derive(Clone)]
+pub struct StatsHandle(Arc<Counters>);
+
+impl StatsHandle {
+    pub fn get(&self) -> Stats {
+        self.0.snapshot()
+    }
 }
 
 struct Shared {
     state: Mutex<State>,
-    connections: AtomicUsize,
-    tls_handshakes: AtomicUsize,
+    counters: Arc<Counters>,
     stopped: AtomicBool,
 }
 
@@ -308,24 +372,54 @@ impl Shared {
 
     /// Records the request and picks its reply under one lock, so replies of
     /// a route are handed out in the same order the requests are recorded.
+    /// A fallback runs after the lock is released: it may be slow, and it
+    /// may call back into the [`FakeApi`] (which would deadlock).
     fn record_and_route(&self, request: Recorded) -> Reply {
         let mut state = self.lock();
         let key = (request.method.clone(), request.path.clone());
-        state.requests.push(request);
-        match state.routes.get_mut(&key) {
-            Some(route) => {
-                let reply = route.replies[route.used.min(route.replies.len() - 1)].clone();
-                route.used += 1;
+        let routed = state.routes.get_mut(&key).map(Route::next_reply);
+        let fallback = match routed {
+            Some(_) => None,
+            None => state.fallback.clone(),
+        };
+        let latency = state.latency;
+        // Counted under the lock, so the count never runs ahead of the record.
+        self.counters.requests.fetch_add(1, Ordering::SeqCst);
+        let reply = match (routed, fallback) {
+            (Some(reply), _) => {
+                state.requests.push(request);
                 reply
             }
-            None => Reply::not_found(),
-        }
+            (None, Some(fallback)) => {
+                state.requests.push(request.clone());
+                drop(state);
+                run_fallback(&fallback, &request)
+            }
+            (None, None) => {
+                state.requests.push(request);
+                Reply::not_found()
+            }
+        };
+        reply.plus_latency(latency)
     }
+}
+
+/// A panicking fallback answers 500 rather than killing the connection
+/// thread: a dropped connection would look like a client bug in the test.
+fn run_fallback(fallback: &Fallback, request: &Recorded) -> Reply {
+    panic::catch_unwind(AssertUnwindSafe(|| fallback(request))).unwrap_or_else(|_| {
+        Reply::text(
+            500,
+            "text/plain",
+            "fake api: the fallback panicked (see stderr)\n",
+        )
+    })
 }
 
 /// The fake API server. Dropping it stops accepting connections; it does not
 /// wait for connection threads (they end when their client goes away).
 pub struct FakeApi {
+    /// Where clients reach it: the bound address, loopback for a wildcard.
     addr: SocketAddr,
     tls: bool,
     shared: Arc<Shared>,
@@ -348,13 +442,34 @@ impl FakeApi {
         FakeApi::start_with(Some(tls_config("other-server.pem", "other-server.key")))
     }
 
+    /// On `addr` (port 0: any free one), HTTPS as [`start_tls`](Self::start_tls)
+    /// when `tls` (that certificate names only 127.0.0.1 and localhost).
+    /// For a server other programs are pointed at, so unlike the `start*`
+    /// functions a busy port is an error to report, not a panic.
+    pub fn start_on(addr: SocketAddr, tls: bool) -> io::Result<FakeApi> {
+        let listener = TcpListener::bind(addr)?;
+        let tls = tls.then(|| tls_config("server.pem", "server.key"));
+        FakeApi::serve(listener, tls)
+    }
+
     fn start_with(tls: Option<Arc<ServerConfig>>) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("fake api: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("fake api: local_addr");
+        FakeApi::serve(listener, tls).expect("fake api: start")
+    }
+
+    fn serve(listener: TcpListener, tls: Option<Arc<ServerConfig>>) -> io::Result<FakeApi> {
+        let mut addr = listener.local_addr()?;
+        // Nobody can connect to 0.0.0.0 / [::]; the URLs we hand out and the
+        // wake-up connection of `drop` need an address that works.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+            });
+        }
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
-            connections: AtomicUsize::new(0),
-            tls_handshakes: AtomicUsize::new(0),
+            counters: Arc::new(Counters::default()),
             stopped: AtomicBool::new(false),
         });
         let api = FakeApi {
@@ -364,24 +479,24 @@ impl FakeApi {
         };
         thread::Builder::new()
             .name(format!("fake-api-{}", addr.port()))
-            .spawn(move || accept_loop(listener, shared, tls))
-            .expect("fake api: spawn accept thread");
-        api
+            .spawn(move || accept_loop(listener, shared, tls))?;
+        Ok(api)
     }
 
     pub fn port(&self) -> u16 {
         self.addr.port()
     }
 
-    /// `127.0.0.1:PORT`, for a bare-host `JETPACK_START_API_HOST`.
+    /// `127.0.0.1:PORT` (or the address given to [`start_on`](Self::start_on)),
+    /// for a bare-host `JETPACK_START_API_HOST`.
     pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port())
+        self.addr.to_string()
     }
 
     /// `http://127.0.0.1:PORT` (or `https://`).
     pub fn base_url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
-        format!("{scheme}://127.0.0.1:{}", self.port())
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Adds a reply for exact `method` + `path` (path without query).
@@ -399,6 +514,25 @@ impl FakeApi {
             .push(reply);
     }
 
+    /// Answers every request that no [`reply`](Self::reply) route matches
+    /// with `fallback(&request)` instead of the 404 [`NOT_FOUND_BODY`]. For
+    /// path patterns and replies that depend on the request; it may be
+    /// called from several connection threads at once. A panic in it is
+    /// answered with a 500.
+    pub fn set_fallback<F>(&self, fallback: F)
+    where
+        F: Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    {
+        self.shared.lock().fallback = Some(Arc::new(fallback));
+    }
+
+    /// Delays every reply by `latency` after reading its request, on top of
+    /// any [`Reply::delay`], like a distant server. Applies from the next
+    /// request on.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.lock().latency = latency;
+    }
+
     /// Every request received so far, in arrival order (routed or not).
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().requests.clone()
@@ -414,12 +548,25 @@ impl FakeApi {
 
     /// TCP connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.shared.connections.load(Ordering::SeqCst)
+        self.shared.counters.connections.load(Ordering::SeqCst)
     }
 
     /// TLS handshakes completed so far (always 0 for plain HTTP).
     pub fn tls_handshakes(&self) -> usize {
-        self.shared.tls_handshakes.load(Ordering::SeqCst)
+        self.shared.counters.tls_handshakes.load(Ordering::SeqCst)
+    }
+
+    /// Requests, connections and TLS handshakes so far, without copying the
+    /// recorded requests.
+    pub fn stats(&self) -> Stats {
+        self.shared.counters.snapshot()
+    }
+
+    /// A handle for reading [`stats`](Self::stats) where the `FakeApi` is out
+    /// of reach, e.g. in a fallback. A fallback sees its own request, its
+    /// connection and its handshake counted already.
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(Arc::clone(&self.shared.counters))
     }
 }
 
@@ -461,7 +608,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<Serve
                 continue;
             }
         };
-        let id = shared.connections.fetch_add(1, Ordering::SeqCst);
+        let id = shared.counters.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(&shared);
         let tls = tls.clone();
         // If no thread can be spawned the connection is simply dropped.
@@ -488,7 +635,10 @@ fn handle_connection(tcp: TcpStream, id: usize, shared: &Shared, tls: Option<Arc
                     return;
                 }
             }
-            shared.tls_handshakes.fetch_add(1, Ordering::SeqCst);
+            shared
+                .counters
+                .tls_handshakes
+                .fetch_add(1, Ordering::SeqCst);
             serve(StreamOwned::new(conn, tcp), id, shared);
         }
     }

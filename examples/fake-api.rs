@@ -1,0 +1,319 @@
+//! A stand-alone fake WordPress.com partner API: the integration tests' fake
+//! (`tests/common/fake_api.rs`) with canned answers for every endpoint
+//! jetpack-partner calls, for trying the binary without a partner key and
+//! for benchmarks. See `--help`.
+//!
+//! Request logs and the `run` summary show method, path, query and form
+//! field *names*: the values hold the client secret, tokens and passwords.
+
+// The example uses only part of the test harness.
+#[allow(dead_code)]
+#[path = "../tests/common/fake_api.rs"]
+mod fake_api;
+
+use std::collections::hash_map::RandomState;
+use std::ffi::{OsStr, OsString};
+use std::hash::BuildHasher;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, ExitStatus};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use fake_api::{cert_path, FakeApi, Recorded, Reply, StatsHandle, NOT_FOUND_BODY};
+
+#[derive(Parser)]
+#[command(
+    name = "fake-api",
+    about = "A fake WordPress.com partner API on 127.0.0.1 for jetpack-partner",
+    long_about = "A fake WordPress.com partner API on 127.0.0.1 for jetpack-partner.\n\n\
+        Without a command it serves until killed: it prints `export \
+        JETPACK_START_API_HOST=...` (and with --tls `export SSL_CERT_FILE=...`) \
+        on stdout, then one line per request on stderr.",
+    after_help = "Example (no WordPress needed, provision falls back to --url):\n  \
+        cargo build --release && cargo run --example fake-api -- run target/release/jetpack-partner \\\n    \
+        provision --partner_id=1 --partner_secret='s3cr&t x' --user=admin --url=https://example.com"
+)]
+struct Opts {
+    /// Port on 127.0.0.1 [default: a free one]
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+
+    /// Serve HTTPS with tests/certs/server.pem (trust it with SSL_CERT_FILE=tests/certs/ca.pem)
+    #[arg(long)]
+    tls: bool,
+
+    /// Delay every reply by this many milliseconds
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    latency_ms: u64,
+
+    /// Answer a provision whose `plan` is SLUG with 400 invalid_plan
+    #[arg(long, value_name = "SLUG")]
+    fail_plan: Option<String>,
+
+    /// Keep {"requests":N,"connections":N,"tls_handshakes":N} in PATH, rewritten after each request and at exit
+    #[arg(long, value_name = "PATH")]
+    stats_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run PROGRAM against the fake API, print what it sent, exit with its code
+    ///
+    /// PROGRAM gets JETPACK_START_API_HOST (and with --tls SSL_CERT_FILE) in
+    /// its environment and inherits stdin, stdout and stderr. Afterwards a
+    /// summary of the requests, TCP connections and TLS handshakes goes to
+    /// stderr.
+    Run {
+        /// The program and its arguments, passed on untouched
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "PROGRAM [ARGS]"
+        )]
+        command: Vec<OsString>,
+    },
+}
+
+fn main() -> ExitCode {
+    let opts = Opts::parse();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port.unwrap_or(0)));
+    let api = match FakeApi::start_on(addr, opts.tls) {
+        Ok(api) => api,
+        Err(e) => {
+            eprintln!("fake-api: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    api.set_latency(Duration::from_millis(opts.latency_ms));
+
+    let stats_file = match &opts.stats_file {
+        None => None,
+        // Written once up front so a bad path fails now, not at the first
+        // request, and the file exists as soon as the server does.
+        Some(path) => match StatsFile::create(path.clone(), api.stats_handle()) {
+            Ok(file) => Some(Arc::new(file)),
+            Err(e) => {
+                eprintln!("fake-api: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+
+    let log_requests = opts.command.is_none();
+    let fail_plan = opts.fail_plan.clone();
+    let stats = stats_file.clone();
+    api.set_fallback(move |request| {
+        let reply = answer(request, fail_plan.as_deref());
+        if log_requests {
+            eprintln!("fake-api: {} -> {}", describe(request), reply.status());
+        }
+        // Before the reply goes out: a client that has its answer finds its
+        // request counted in the file.
+        if let Some(stats) = &stats {
+            stats.write_or_warn();
+        }
+        reply
+    });
+
+    let mut env: Vec<(&str, OsString)> = vec![("JETPACK_START_API_HOST", api.base_url().into())];
+    if opts.tls {
+        env.push(("SSL_CERT_FILE", cert_path("ca.pem").into_os_string()));
+    }
+
+    match opts.command {
+        None => {
+            for (name, value) in &env {
+                println!(
+                    "export {name}={}",
+                    shell_words::quote(&value.to_string_lossy())
+                );
+            }
+            eprintln!("fake-api: serving {}, Ctrl-C stops", api.base_url());
+            loop {
+                thread::park();
+            }
+        }
+        Some(Cmd::Run { command }) => {
+            let code = run(&command, &env);
+            let stats = api.stats();
+            eprintln!(
+                "fake-api: {} received {}, {}, {}",
+                api.base_url(),
+                count(stats.requests, "request"),
+                count(stats.connections, "TCP connection"),
+                count(stats.tls_handshakes, "TLS handshake"),
+            );
+            for request in api.requests() {
+                eprintln!("fake-api:   {}", describe(&request));
+            }
+            if let Some(stats) = &stats_file {
+                stats.write_or_warn();
+            }
+            code
+        }
+    }
+}
+
+/// Runs the command to its end; its exit code, or a shell's for what a
+/// shell would report (128+N for signal N, 127 not found, 126 not runnable).
+fn run(command: &[OsString], env: &[(&str, OsString)]) -> ExitCode {
+    let (program, args) = command
+        .split_first()
+        .expect("clap requires at least PROGRAM");
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .status();
+    match status {
+        Ok(status) => {
+            let code = exit_code(status);
+            eprintln!("fake-api: {} exited with {code}", show(program));
+            ExitCode::from(code)
+        }
+        Err(e) => {
+            eprintln!("fake-api: cannot run {}: {e}", show(program));
+            ExitCode::from(if e.kind() == io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            })
+        }
+    }
+}
+
+fn exit_code(status: ExitStatus) -> u8 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(signal)) => 128u8.wrapping_add(signal as u8),
+        (None, None) => 1,
+    }
+}
+
+fn show(program: &OsStr) -> String {
+    program.to_string_lossy().into_owned()
+}
+
+/// The canned partner API. Paths match exactly as the binary sends them;
+/// anything else gets the harness's 404.
+fn answer(request: &Recorded, fail_plan: Option<&str>) -> Reply {
+    let ok = |body: &str| Reply::json(200, body);
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/oauth2/token") => ok(&format!(
+            r#"{{"access_token":"{}","token_type":"bearer","blog_id":0,"blog_url":0,"scope":"jetpack-partner"}}"#,
+            demo_token()
+        )),
+        ("POST", "/rest/v1.3/jpphp/provision") => match request.form_value("plan") {
+            Some(plan) if Some(plan) == fail_plan => Reply::json(
+                400,
+                &format!(
+                    r#"{{"error":"invalid_plan","message":{}}}"#,
+                    json_string(&format!("{plan} is not a valid plan"))
+                ),
+            ),
+            _ => ok(
+                r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/demo","auth_required":true}"#,
+            ),
+        },
+        ("POST", "/rest/v1.3/jpphp/partner-keys/new") => ok(&format!(
+            r#"{{"id":10,"name":{},"allowed_personal_plans":"0","allowed_premium_plans":"100","allowed_professional_plans":"0","notes":null,"client_id":"12345","client_secret":"demo-secret"}}"#,
+            json_string(request.form_value("name").unwrap_or(""))
+        )),
+        ("POST", "/rest/v1.3/jpphp/partner-keys/verify") => ok(r#"{"success":true}"#),
+        ("POST", path) if site_action(path) == Some("partner-cancel") => ok(r#"{"success":true}"#),
+        ("GET", path) if site_action(path) == Some("upgrade-paths") => ok(
+            r#"{"jetpack-backup":["jetpack-backup-daily","jetpack-backup-realtime"],"jetpack-plans":["personal","premium","professional"]}"#,
+        ),
+        _ => Reply::json(404, NOT_FOUND_BODY),
+    }
+}
+
+/// `action` of `/rest/v1.3/jpphp/{site}/{action}`, for any one-segment site
+/// (a blog id or a site suffix such as `example.com::demo`).
+fn site_action(path: &str) -> Option<&str> {
+    let (site, action) = path.strip_prefix("/rest/v1.3/jpphp/")?.split_once('/')?;
+    (!site.is_empty() && !action.contains('/')).then_some(action)
+}
+
+/// A token that differs per call, so a client caching one across runs shows.
+/// std has no RNG, but each `RandomState` is freshly (randomly) keyed.
+fn demo_token() -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, Ordering::Relaxed);
+    format!("demo-token-{:016x}", RandomState::new().hash_one(n))
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+/// `POST /path?query form: a, b`: form field names only, never values.
+fn describe(request: &Recorded) -> String {
+    let mut line = format!("{} {}", request.method, request.path);
+    if !request.query.is_empty() {
+        line.push('?');
+        line.push_str(&request.query);
+    }
+    if !request.form.is_empty() {
+        let names: Vec<&str> = request.form.iter().map(|(k, _)| k.as_str()).collect();
+        line.push_str("  form: ");
+        line.push_str(&names.join(", "));
+    }
+    line
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The `--stats-file`, replaced whole on each write (temp file + rename), so
+/// a reader never sees half a file.
+struct StatsFile {
+    path: PathBuf,
+    temp: PathBuf,
+    stats: StatsHandle,
+    /// Connection threads write concurrently; one at a time keeps the temp
+    /// file intact and the counts in the file from going backwards.
+    lock: Mutex<()>,
+}
+
+impl StatsFile {
+    fn create(path: PathBuf, stats: StatsHandle) -> io::Result<StatsFile> {
+        let mut temp = path.clone().into_os_string();
+        temp.push(".tmp");
+        let file = StatsFile {
+            path,
+            temp: temp.into(),
+            stats,
+            lock: Mutex::new(()),
+        };
+        file.write()?;
+        Ok(file)
+    }
+
+    fn write(&self) -> io::Result<()> {
+        let _one_at_a_time = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let s = self.stats.get();
+        let json = format!(
+            "{{\"requests\":{},\"connections\":{},\"tls_handshakes\":{}}}\n",
+            s.requests, s.connections, s.tls_handshakes
+        );
+        std::fs::write(&self.temp, json)?;
+        std::fs::rename(&self.temp, &self.path)
+    }
+
+    fn write_or_warn(&self) {
+        if let Err(e) = self.write() {
+            eprintln!("fake-api: cannot write {}: {e}", self.path.display());
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Hostile input and proxies: values reach the API and `wp` byte for byte
+//! (never through a shell or PHP source), and an HTTPS proxy is honoured.
+
+mod common;
+
+use common::{Reply, TestEnv, SECRET};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+const OK: &str = r#"{"success":true}"#;
+const NASTY: &[&str] = &[
+    "1; rm -rf /tmp/jetpack-partner-canary",
+    "$(touch /tmp/jetpack-partner-canary)",
+    "`id`",
+    "' OR 1=1 --",
+    "@/etc/passwd",
+    "<\"/etc/hosts\"",
+    "a b\tc\nd",
+    "x --plan=free",
+];
+
+#[test]
+fn hostile_user_values_arrive_intact_through_wp_and_api() {
+    let canary = std::path::Path::new("/tmp/jetpack-partner-canary");
+    let _ = std::fs::remove_file(canary);
+    for user in NASTY {
+        let env = TestEnv::new();
+        let path = format!("--path={}", env.wp_path());
+        env.wp.answer_with(
+            &["--allow-root", &path, "user", "get", user, "--field=ID"],
+            "7\n",
+            "",
+            0,
+        );
+        env.wp.answer("option-get-siteurl");
+        env.wp.answer("plugin-activate-jetpack-first");
+        env.api.reply(
+            "POST",
+            "/oauth2/token",
+            Reply::json(200, r#"{"access_token":"tok-1234567"}"#),
+        );
+        env.api
+            .reply("POST", "/rest/v1.3/jpphp/provision", Reply::json(200, OK));
+        let out = env
+            .cmd()
+            .args([
+                "provision",
+                "-c=1",
+                &format!("-s={SECRET}"),
+                "--allow-root",
+                &path,
+            ])
+            .arg(format!("--user={user}"))
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{user:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            env.wp.calls()[0][4],
+            *user,
+            "wp got the value as one argument"
+        );
+        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+        assert_eq!(p.form_value("local_user"), Some(*user));
+        assert_eq!(
+            p.form.len(),
+            2,
+            "{user:?} must not add fields: {:?}",
+            p.form
+        );
+    }
+    assert!(!canary.exists(), "something ran a shell");
+}
+
+#[test]
+fn option_like_users_never_reach_wp() {
+    let env = TestEnv::new();
+    for user in ["--require=/tmp/evil.php", "-x"] {
+        let out = env
+            .cmd()
+            .args(["provision", "-c=1", &format!("-s={SECRET}"), "--allow-root"])
+            .arg(format!("--path={}", env.wp_path()))
+            .arg(format!("--user={user}"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            common::stderr_json(&out)["error_code"],
+            serde_json::json!("invalid_input")
+        );
+    }
+    assert!(env.wp.calls().is_empty());
+    assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn hostile_values_in_every_forwarded_field() {
+    for value in NASTY {
+        let env = TestEnv::new();
+        env.api.reply(
+            "POST",
+            "/oauth2/token",
+            Reply::json(200, r#"{"access_token":"tok-1234567"}"#),
+        );
+        env.api
+            .reply("POST", "/rest/v1.3/jpphp/provision", Reply::json(200, OK));
+        let out = env
+            .cmd_without_wp()
+            .args(["provision", "-c=1", &format!("-s={SECRET}")])
+            .arg(format!("--user={value}"))
+            .arg(format!("--url={value}"))
+            .arg(format!("--plan={value}"))
+            .arg(format!("--partner-tracking-id={value}"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{value:?}");
+        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+        assert_eq!(p.form_value("local_user"), Some(*value));
+        assert_eq!(p.form_value("siteurl"), Some(*value));
+        assert_eq!(p.form_value("plan"), Some(*value));
+        assert_eq!(p.query_value("partner-tracking-id"), Some(*value));
+    }
+}
+
+/// A minimal HTTP CONNECT proxy on loopback that records its targets.
+fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut reader = BufReader::new(match client.try_clone() {
+                    Ok(c) => c,
+                    Err(_) => return,
+                });
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                loop {
+                    let mut h = String::new();
+                    match reader.read_line(&mut h) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if h == "\r\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                if let Ok(mut l) = log.lock() {
+                    l.push(target.clone());
+                }
+                let Ok(upstream) = TcpStream::connect(&target) else {
+                    let mut c = client;
+                    let _ = c.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                    return;
+                };
+                let mut c = client;
+                if c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                let (mut up_r, mut up_w) = match upstream.try_clone() {
+                    Ok(u) => (u, upstream),
+                    Err(_) => return,
+                };
+                let mut c_w = match c.try_clone() {
+                    Ok(x) => x,
+                    Err(_) => return,
+                };
+                let t = thread::spawn(move || {
+                    let _ = std::io::copy(&mut up_r, &mut c_w);
+                });
+                // Anything the BufReader already buffered belongs upstream.
+                let buffered = reader.buffer().to_vec();
+                let _ = up_w.write_all(&buffered);
+                let mut rest = reader.into_inner();
+                let mut buf = [0u8; 16384];
+                loop {
+                    match rest.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if up_w.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let _ = up_w.shutdown(std::net::Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn https_proxy_is_used_and_no_proxy_bypasses_it() {
+    let (proxy_port, seen) = connect_proxy();
+    let env = TestEnv::new_tls();
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"access_token":"tok-1234567"}"#),
+    );
+    env.api
+        .reply("POST", "/rest/v1.3/jpphp/provision", Reply::json(200, OK));
+    let run = |no_proxy: Option<&str>| {
+        let mut cmd = env.cmd_without_wp();
+        cmd.env("JETPACK_START_API_HOST", env.api.host())
+            .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+            .env("HTTPS_PROXY", format!("http://127.0.0.1:{proxy_port}"))
+            .args([
+                "provision",
+                "-c=1",
+                &format!("-s={SECRET}"),
+                "-i=admin",
+                "-u=https://e.test",
+            ]);
+        if let Some(n) = no_proxy {
+            cmd.env("NO_PROXY", n);
+        }
+        cmd.output().expect("run")
+    };
+    let out = run(None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let targets = seen.lock().map(|v| v.clone()).unwrap_or_default();
+    assert!(!targets.is_empty(), "the proxy saw no CONNECT");
+    assert!(targets.iter().all(|t| *t == env.api.host()), "{targets:?}");
+    assert_eq!(env.api.requests().len(), 2);
+
+    let before = targets.len();
+    let out = run(Some("127.0.0.1"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = seen.lock().map(|v| v.len()).unwrap_or(0);
+    assert_eq!(after, before, "NO_PROXY must bypass the proxy");
+    assert_eq!(env.api.requests().len(), 4);
+}
