@@ -93,9 +93,9 @@ here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || die "cannot find my own f
 
 # The wrappers: next to this script (release archive), else the repo's bin/.
 wrapper_src() {
-	for d in "$here" "$here/../bin"; do
-		if [ -f "$d/$1" ] && grep -q "^$MARKER" "$d/$1"; then
-			echo "$d/$1"
+	for _wd in "$here" "$here/../bin"; do
+		if [ -f "$_wd/$1" ] && grep -q "^$MARKER" "$_wd/$1"; then
+			echo "$_wd/$1"
 			return 0
 		fi
 	done
@@ -107,11 +107,11 @@ find_binary() {
 		echo "$binary"
 		return
 	fi
-	for b in "$here/jetpack-partner" \
+	for _b in "$here/jetpack-partner" \
 		"$here/../target/x86_64-unknown-linux-gnu/release/jetpack-partner" \
 		"$here/../target/release/jetpack-partner"; do
-		if [ -f "$b" ]; then
-			echo "$b"
+		if [ -f "$_b" ]; then
+			echo "$_b"
 			return
 		fi
 	done
@@ -120,19 +120,20 @@ find_binary() {
 # The man pages and completions that go with a --prefix install:
 # "source-in-this-folder destination-under-prefix" lines.
 extras() {
-	for m in "$here"/man/*.1; do
-		[ -f "$m" ] && echo "$m share/man/man1/${m##*/}"
+	for _m in "$here"/man/*.1; do
+		[ -f "$_m" ] && echo "$_m share/man/man1/${_m##*/}"
 	done
-	c=$here/completions
-	[ -f "$c/jetpack-partner.bash" ] && echo "$c/jetpack-partner.bash share/bash-completion/completions/jetpack-partner"
-	[ -f "$c/_jetpack-partner" ] && echo "$c/_jetpack-partner share/zsh/site-functions/_jetpack-partner"
-	[ -f "$c/jetpack-partner.fish" ] && echo "$c/jetpack-partner.fish share/fish/vendor_completions.d/jetpack-partner.fish"
+	_c=$here/completions
+	[ -f "$_c/jetpack-partner.bash" ] && echo "$_c/jetpack-partner.bash share/bash-completion/completions/jetpack-partner"
+	[ -f "$_c/_jetpack-partner" ] && echo "$_c/_jetpack-partner share/zsh/site-functions/_jetpack-partner"
+	[ -f "$_c/jetpack-partner.fish" ] && echo "$_c/jetpack-partner.fish share/fish/vendor_completions.d/jetpack-partner.fish"
 	return 0
 }
 
 is_wrapper() { [ -f "$1" ] && grep -q "^$MARKER" "$1"; }
 
 # --- file operations, each a no-op when nothing differs ---------------------
+# (POSIX sh has no local variables: helpers use _-prefixed names.)
 
 owner= # chown new files to this (the Jetpack folder's owner) when root
 # put SRC DEST MODE: DEST becomes a copy of SRC (atomically, by rename).
@@ -141,28 +142,35 @@ put() {
 		chmod "$3" "$2" || return 1
 		return 0
 	fi
-	tmp="$2.tmp.$$"
-	if ! cp "$1" "$tmp" || ! chmod "$3" "$tmp"; then
-		rm -f "$tmp"
+	_tmp="$2.tmp.$$"
+	if ! cp "$1" "$_tmp" || ! chmod "$3" "$_tmp"; then
+		rm -f "$_tmp"
 		return 1
 	fi
-	if [ -n "$owner" ]; then chown "$owner" "$tmp" 2>/dev/null || true; fi
-	mv -f "$tmp" "$2" || {
-		rm -f "$tmp"
+	if [ -n "$owner" ]; then chown "$owner" "$_tmp" 2>/dev/null || true; fi
+	mv -f "$_tmp" "$2" || {
+		rm -f "$_tmp"
 		return 1
 	}
 	changed "installed $2"
 }
 
+# ours_or_free PATH: PATH is free or already our link to jetpack-partner.
+ours_or_free() {
+	if [ -L "$1" ]; then
+		[ "$(readlink "$1")" = jetpack-partner ]
+	else
+		[ ! -e "$1" ]
+	fi
+}
+
 # link NAME DIR: DIR/NAME -> jetpack-partner (relative symlink).
 link() {
-	l=$2/$1
-	if [ -L "$l" ] && [ "$(readlink "$l")" = jetpack-partner ]; then return 0; fi
-	if [ -e "$l" ] || [ -L "$l" ]; then
-		die "$l exists and is not a link to jetpack-partner; move it away first"
-	fi
-	ln -s jetpack-partner "$l" || return 1
-	changed "linked $l -> jetpack-partner"
+	_l=$2/$1
+	if [ -L "$_l" ] && [ "$(readlink "$_l")" = jetpack-partner ]; then return 0; fi
+	ours_or_free "$_l" || die "$_l exists and is not a link to jetpack-partner; move it away first"
+	ln -s jetpack-partner "$_l" || return 1
+	changed "linked $_l -> jetpack-partner"
 }
 
 remove() {
@@ -175,10 +183,10 @@ remove() {
 check_binary() {
 	[ -n "$1" ] || die "no jetpack-partner binary found next to $me or in target/; build it with packaging/build-static.sh or give --binary=PATH"
 	[ -f "$1" ] || die "binary not found: $1"
-	v=$("$1" --version 2>/dev/null) || die "$1 does not run here (wrong architecture, or not executable?)"
-	case $v in
-	jetpack-partner\ *) VERSION=${v#jetpack-partner } ;;
-	*) die "$1 is not jetpack-partner (--version printed: $v)" ;;
+	_v=$("$1" --version 2>/dev/null) || die "$1 does not run here (wrong architecture, or not executable?)"
+	case $_v in
+	jetpack-partner\ *) VERSION=${_v#jetpack-partner } ;;
+	*) die "$1 is not jetpack-partner (--version printed: $_v)" ;;
 	esac
 }
 
@@ -200,9 +208,12 @@ jetpack_install() {
 		if [ -n "$owner" ]; then chown "$owner" "$d/bin" 2>/dev/null || true; fi
 		changed "created $d/bin"
 	fi
+	for s in $SCRIPTS; do
+		wrapper_src "$s" >/dev/null || die "wrapper $s not found next to $me or in ../bin"
+	done
 	put "$BIN" "$d/bin/jetpack-partner" 755 || die "cannot install $d/bin/jetpack-partner"
 	for s in $SCRIPTS; do
-		src=$(wrapper_src "$s") || die "wrapper $s not found next to $me or in ../bin"
+		src=$(wrapper_src "$s")
 		t=$d/bin/$s
 		if { [ -e "$t" ] || [ -L "$t" ]; } && ! is_wrapper "$t"; then
 			# An original (first install, or put back by a Jetpack update).
@@ -249,6 +260,9 @@ jetpack_uninstall() {
 
 prefix_install() {
 	p=$1
+	for l in partner-provision partner-cancel; do
+		ours_or_free "$p/bin/$l" || die "$p/bin/$l exists and is not a link to jetpack-partner; move it away first"
+	done
 	mkdir -p "$p/bin" || die "cannot create $p/bin"
 	put "$BIN" "$p/bin/jetpack-partner" 755 || die "cannot install $p/bin/jetpack-partner"
 	link partner-provision "$p/bin" || die "cannot link $p/bin/partner-provision"

@@ -225,7 +225,11 @@ fn oversized_and_non_utf8_answers() {
 fn redirects_are_reported_not_followed() {
     let other = common::FakeApi::start();
     let env = TestEnv::new();
-    env.api.reply("POST", "/oauth2/token", Reply::json(200, r#"{"access_token":"tok-1234567"}"#));
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"access_token":"tok-1234567"}"#),
+    );
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/provision",
@@ -236,5 +240,8 @@ fn redirects_are_reported_not_followed() {
     let err = stderr_json(&out);
     assert_eq!(err["error_code"], json!("server_error"));
     assert_eq!(err["error_message"], json!("Request failed with code 302"));
-    assert!(other.requests().is_empty(), "nothing may reach the other host");
+    assert!(
+        other.requests().is_empty(),
+        "nothing may reach the other host"
+    );
 }

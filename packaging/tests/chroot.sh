@@ -8,6 +8,7 @@
 #   cancel; an unknown name gives network_error JSON.
 # Needs root (chroot) and python3 for the fake API and DNS.
 set -u
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname -- "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -383,7 +383,8 @@ impl Shared {
             None => state.fallback.clone(),
         };
         let latency = state.latency;
-        // Counted under the lock, so the count never runs ahead of the record.
+        // Counted under the lock that records it, so whoever reads the count
+        // and then `requests()` finds at least that many requests there.
         self.counters.requests.fetch_add(1, Ordering::SeqCst);
         let reply = match (routed, fallback) {
             (Some(reply), _) => {
