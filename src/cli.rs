@@ -232,6 +232,14 @@ pub struct ProvisionArgs {
     )]
     pub force_connect: Option<String>,
 
+    /// Before provisioning, ask upgrade-paths whether --plan can be provisioned; fail with plan_not_available if not
+    #[arg(
+        long = "check-upgrade",
+        visible_alias = "check_upgrade",
+        help_heading = "Provision"
+    )]
+    pub check_upgrade: bool,
+
     /// Siteurl to send instead of the one WordPress reports
     #[arg(
         long = "site_url",

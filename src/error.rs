@@ -37,6 +37,8 @@ pub enum Error {
     Timeout(String),
     /// `wp jetpack authorize_user` failed.
     AuthorizationFailure(String),
+    /// `--check-upgrade`: the plan is not among the site's upgrade paths.
+    PlanNotAvailable(String),
     /// An error reported by the API itself; its code passes through unchanged
     /// and its original fields are kept in the JSON error object.
     Api {
@@ -64,6 +66,7 @@ impl Error {
             Error::Network(_) => "network_error",
             Error::Timeout(_) => "timeout",
             Error::AuthorizationFailure(_) => "authorization_failure",
+            Error::PlanNotAvailable(_) => "plan_not_available",
             Error::Api { code, .. } => code,
         }
     }
@@ -83,7 +86,8 @@ impl Error {
             | Error::InvalidResponse(m)
             | Error::Network(m)
             | Error::Timeout(m)
-            | Error::AuthorizationFailure(m) => m,
+            | Error::AuthorizationFailure(m)
+            | Error::PlanNotAvailable(m) => m,
             Error::Api { message, .. } => message,
         }
     }

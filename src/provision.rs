@@ -6,6 +6,7 @@ use crate::cli::ProvisionArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output;
+use crate::upgrade_paths;
 use crate::wp::Wp;
 use crate::Outcome;
 
@@ -41,13 +42,35 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
         secret_fields: vec!["ssh_pass", "ftp_pass", "ssh_private_key"],
     };
 
+    // Which site upgrade-paths should look at: Jetpack's blog id when
+    // WordPress has one, else the siteurl's suffix (the API takes either).
+    let upgrade = match (a.check_upgrade, &a.plan) {
+        (true, Some(plan)) => {
+            let blog_id = match &site.wp {
+                Some(wp) => wp.jetpack_blog_id().unwrap_or(None),
+                None => None,
+            };
+            let id = blog_id.map_or_else(|| api::site_suffix(&site.siteurl), |n| n.to_string());
+            Some((upgrade_paths::request(&id), plan.clone()))
+        }
+        _ => None,
+    };
+
     if ctx.dry_run {
-        let token = api::token_request(&ctx.client_id, &ctx.client_secret);
-        return Ok(Outcome::Json(ctx.dry_run_output(&[token, provision])));
+        let mut list = vec![api::token_request(&ctx.client_id, &ctx.client_secret)];
+        list.extend(upgrade.map(|(r, _)| r));
+        list.push(provision);
+        return Ok(Outcome::Json(ctx.dry_run_output(&list)));
     }
 
     let api = ctx.api();
     let token = ctx.token(&api)?;
+    if let Some((mut req, plan)) = upgrade {
+        req.bearer = Some(token.clone());
+        let answer = api.send(&req)?;
+        let paths = api::judge(&format!("GET {}", req.path), &answer)?;
+        check_plan(&plan, &paths)?;
+    }
     provision.bearer = Some(token);
     let answer = api.send(&provision)?;
     let json = api::judge("POST /rest/v1.3/jpphp/provision", &answer)?;
@@ -151,4 +174,48 @@ fn forwarded_fields(a: &ProvisionArgs) -> Result<Vec<(String, String)>> {
 pub fn tracking(name: &str, id: Option<&str>) -> Vec<(String, String)> {
     id.map(|v| vec![(name.to_string(), v.to_string())])
         .unwrap_or_default()
+}
+
+/// Is `plan` among the upgrade paths (`{"family": ["slug", ...], ...}`)?
+fn check_plan(plan: &str, paths: &serde_json::Value) -> Result<()> {
+    let available: Vec<&str> = paths
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .collect();
+    if available.contains(&plan) {
+        return Ok(());
+    }
+    let can = if available.is_empty() {
+        "nothing".to_string()
+    } else {
+        available.join(", ")
+    };
+    Err(Error::PlanNotAvailable(format!(
+        "{plan:?} cannot be provisioned for this site; it can get: {can}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_membership() {
+        let paths = serde_json::json!({"jetpack-backup": ["jetpack-backup-daily"], "jetpack-plans": ["personal", "premium"]});
+        assert!(check_plan("premium", &paths).is_ok());
+        assert!(check_plan("jetpack-backup-daily", &paths).is_ok());
+        let err = check_plan("professional", &paths).err();
+        assert_eq!(
+            err.as_ref().map(Error::error_code),
+            Some("plan_not_available")
+        );
+        assert!(err
+            .map(|e| e.message().contains("personal, premium"))
+            .unwrap_or(false));
+        assert!(check_plan("x", &serde_json::json!({})).is_err());
+    }
 }

@@ -1066,3 +1066,72 @@ fn hung_wp_is_killed_at_the_limit() {
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
 }
+
+#[test]
+fn check_upgrade_asks_before_provisioning() {
+    let paths =
+        r#"{"jetpack-backup":["jetpack-backup-daily"],"jetpack-plans":["personal","premium"]}"#;
+    // Allowed: upgrade-paths (by the site suffix, no WordPress here), then provision.
+    let env = TestEnv::new();
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/example.com::shop/upgrade-paths",
+        Reply::json(200, paths),
+    );
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "-u=https://example.com/shop",
+        "--plan=premium",
+        "--check-upgrade",
+    ]));
+    assert_success(&out, OK_BODY);
+    let order: Vec<String> = env
+        .api
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            "POST /oauth2/token",
+            "GET /rest/v1.3/jpphp/example.com::shop/upgrade-paths",
+            "POST /rest/v1.3/jpphp/provision",
+        ]
+    );
+    assert_eq!(
+        env.api.requests()[1].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+
+    // Not allowed: plan_not_available naming what can be had, and no provision.
+    let env = TestEnv::new();
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("option-get-jetpack_options-set");
+    env.wp.answer("plugin-activate-jetpack-already-active");
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/12345/upgrade-paths",
+        Reply::json(200, paths),
+    );
+    let mut args = base_args(&env);
+    args.extend([
+        "--user=admin".into(),
+        "--plan=professional".into(),
+        "--check-upgrade".into(),
+    ]);
+    let out = run(env.cmd().args(&args));
+    let err = assert_failure(&out, "plan_not_available");
+    let msg = err["error_message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains("professional") && msg.contains("jetpack-backup-daily, personal, premium"),
+        "{msg}"
+    );
+    assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
+}
