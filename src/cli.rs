@@ -807,7 +807,6 @@ fn blank_creds(k: &mut CredArgs) {
 
 /// The clap definition of the top-level command, for man pages and
 /// completions (packaging's generator includes this file).
-#[allow(dead_code)]
 pub fn command() -> clap::Command {
     Cli::command()
 }
