@@ -16,12 +16,8 @@
 //!
 //! packaging/release.sh runs it for the release archive.
 
-// Only `command()` is used here; the rest of cli.rs serves the main binary.
-#[allow(dead_code)]
-#[path = "../src/cli.rs"]
-mod cli;
-
 use clap_complete::Shell;
+use jetpack_partner::cli;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -72,14 +72,19 @@ impl Context {
             Ok(wp) => wp,
             Err(e) => return give_up(e),
         };
-        match wp.jetpack_blog_id() {
-            Ok(Some(id)) => Ok(id.to_string()),
-            Ok(None) => match home_url {
-                Some(home) => Ok(api::site_suffix(home)),
-                None => match wp.url_option("home") {
-                    Ok(home) => Ok(api::site_suffix(&home)),
-                    Err(e) => give_up(e),
-                },
+        let want = wp::Want {
+            blog_id: true,
+            home: home_url.is_none(),
+            ..wp::Want::default()
+        };
+        match wp.facts(&want) {
+            Ok(f) => match (f.blog_id, home_url, f.home.as_deref()) {
+                (Some(id), _, _) => Ok(id.to_string()),
+                (None, Some(home), _) | (None, None, Some(home)) => Ok(api::site_suffix(home)),
+                (None, None, None) => give_up(Error::WpFailed(
+                    "WordPress reported neither a Jetpack blog id nor a home URL; pass --home_url"
+                        .into(),
+                )),
             },
             Err(e) => give_up(e),
         }

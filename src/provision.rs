@@ -7,12 +7,14 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::upgrade_paths;
-use crate::wp::Wp;
+use crate::wp::{Want, Wp};
 use crate::Outcome;
 
 /// What WordPress told us (or what the flags stand in for when it can't).
 struct Site {
     siteurl: String,
+    /// Jetpack's blog id, when asked for (`--check-upgrade`) and known.
+    blog_id: Option<u64>,
     /// `wp` that answered for this site; None when we work from flags alone.
     wp: Option<Wp>,
 }
@@ -21,9 +23,6 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     let user = a.user.clone().unwrap_or_default();
     let extra = forwarded_fields(a)?;
     let site = find_site(a, ctx, &user)?;
-    if let (Some(wp), false) = (&site.wp, ctx.dry_run) {
-        wp.activate_jetpack();
-    }
 
     let mut form = vec![
         ("local_user".to_string(), user.clone()),
@@ -46,11 +45,9 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     // WordPress has one, else the siteurl's suffix (the API takes either).
     let upgrade = match (a.check_upgrade, &a.plan) {
         (true, Some(plan)) => {
-            let blog_id = match &site.wp {
-                Some(wp) => wp.jetpack_blog_id().unwrap_or(None),
-                None => None,
-            };
-            let id = blog_id.map_or_else(|| api::site_suffix(&site.siteurl), |n| n.to_string());
+            let id = site
+                .blog_id
+                .map_or_else(|| api::site_suffix(&site.siteurl), |n| n.to_string());
             Some((upgrade_paths::request(&id), plan.clone()))
         }
         _ => None,
@@ -87,12 +84,13 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     Ok(Outcome::Body(answer.body))
 }
 
-/// Ask WordPress, or fall back to --site_url / --url when it cannot answer
+/// Ask WordPress (one `wp` process: user exists, siteurl, Jetpack
+/// activated), or fall back to --site_url / --url when it cannot answer
 /// (SPEC §3: the user value is then sent unchecked).
 fn find_site(a: &ProvisionArgs, ctx: &Context, user: &str) -> Result<Site> {
     let fallback = a.site_url.clone().or_else(|| a.common.url.clone());
-    let give_up = |e: Error, fallback: &Option<String>| -> Result<Site> {
-        match fallback {
+    let give_up = |e: Error| -> Result<Site> {
+        match &fallback {
             Some(url) if e.is_wp_unavailable() => {
                 output::verbose(&format!(
                     "WordPress not reachable ({}); using {url} as siteurl, user unchecked",
@@ -100,6 +98,7 @@ fn find_site(a: &ProvisionArgs, ctx: &Context, user: &str) -> Result<Site> {
                 ));
                 Ok(Site {
                     siteurl: url.clone(),
+                    blog_id: None,
                     wp: None,
                 })
             }
@@ -108,20 +107,32 @@ fn find_site(a: &ProvisionArgs, ctx: &Context, user: &str) -> Result<Site> {
     };
     let wp = match ctx.wp(&a.common.wp, a.common.url.as_deref()) {
         Ok(wp) => wp,
-        Err(e) => return give_up(e, &fallback),
+        Err(e) => return give_up(e),
     };
-    if let Err(e) = wp.user_id(user) {
-        return give_up(e, &fallback);
-    }
-    let siteurl = match &a.site_url {
-        Some(s) => s.clone(),
-        None => match wp.url_option("siteurl") {
-            Ok(s) => s,
-            Err(e) => return give_up(e, &fallback),
-        },
+    let want = Want {
+        user: Some(user),
+        siteurl: a.site_url.is_none(),
+        blog_id: a.check_upgrade,
+        // --dry-run changes nothing, on the site either.
+        activate: !ctx.dry_run,
+        ..Want::default()
+    };
+    let facts = match wp.facts(&want) {
+        Ok(f) => f,
+        Err(e) => return give_up(e),
+    };
+    let siteurl = match (&a.site_url, facts.siteurl) {
+        (Some(s), _) => s.clone(),
+        (None, Some(s)) => s,
+        (None, None) => {
+            return give_up(Error::WpFailed(
+                "WordPress reported an empty siteurl; pass --site_url".into(),
+            ))
+        }
     };
     Ok(Site {
         siteurl,
+        blog_id: facts.blog_id,
         wp: Some(wp),
     })
 }

@@ -130,13 +130,25 @@ impl Wp {
     /// Run `wp [globals] [pre] args...` and return its output, whatever the
     /// exit code. Fails only when it could not run or ran too long.
     pub fn run(&self, pre: &[String], args: &[&str]) -> Result<Output> {
+        self.run_env(pre, args, &[])
+    }
+
+    /// As `run`, with extra environment variables (how values reach PHP).
+    pub fn run_env(&self, pre: &[String], args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
         let mut argv: Vec<String> = self.program[1..].to_vec();
         argv.extend(self.globals.iter().cloned());
         argv.extend(pre.iter().cloned());
         argv.extend(args.iter().map(|a| a.to_string()));
-        let shown = format!("wp {}", args.join(" "));
-        output::verbose(&format!("running {} {}", self.program[0], argv.join(" ")));
-        run_with_limit(&self.program[0], &argv, self.timeout, &shown)
+        let shown = match args.first() {
+            Some(&"eval") => "wp eval (site facts)".to_string(),
+            _ => format!("wp {}", args.join(" ")),
+        };
+        output::verbose(&format!(
+            "running {shown} ({} {})",
+            self.program[0],
+            self.globals.join(" ")
+        ));
+        run_with_limit(&self.program[0], &argv, env, self.timeout, &shown)
     }
 
     /// Run and turn a non-zero exit into the error that names why.
@@ -179,10 +191,7 @@ impl Wp {
         let err = out.stderr_text();
         if !out.status.success() {
             if err.contains("Invalid user") {
-                return Err(Error::InvalidUser(format!(
-                    "WordPress at {} has no user {user:?} (looked up as ID, email and login); pass an existing user with --user",
-                    self.place
-                )));
+                return Err(self.no_such_user(user));
             }
             return Err(self.failure("wp user get", &out));
         }
@@ -258,6 +267,163 @@ impl Wp {
         }
         Ok(())
     }
+}
+
+/// The PHP behind the single `wp eval` call. It is a constant: values reach
+/// it only through environment variables (JETPACK_WP_*), never as source
+/// text. The answer is one JSON object after a marker on its own line, so
+/// whatever plugins or notices print before it does not matter.
+pub const FACTS_PHP: &str = r#"$u = getenv('JETPACK_WP_USER');
+$out = array('marker' => 1);
+if (is_string($u) && $u !== '') {
+  $user = false;
+  if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
+  if (!$user) { $user = get_user_by('email', $u); }
+  if (!$user) { $user = get_user_by('login', $u); }
+  $out['user_id'] = $user ? (int) $user->ID : 0;
+}
+$out['siteurl'] = (string) get_option('siteurl');
+$out['home'] = (string) get_option('home');
+$o = get_option('jetpack_options');
+$out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
+if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
+  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
+  $r = activate_plugin('jetpack/jetpack.php');
+  $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
+}
+echo "
+JETPACK_PARTNER_FACTS " . json_encode($out);"#;
+
+/// What a command wants to know about the site.
+#[derive(Debug, Default, Clone)]
+pub struct Want<'a> {
+    /// Check this user exists (ID, email, login).
+    pub user: Option<&'a str>,
+    pub siteurl: bool,
+    pub home: bool,
+    pub blog_id: bool,
+    /// Activate the `jetpack` plugin (only once the user is known to exist).
+    pub activate: bool,
+}
+
+/// What WordPress told us.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Facts {
+    pub siteurl: Option<String>,
+    pub home: Option<String>,
+    /// Jetpack's WordPress.com blog id; None when the site was never connected.
+    pub blog_id: Option<u64>,
+}
+
+impl Wp {
+    /// Everything `want` asks for, from one `wp eval` (one WordPress
+    /// bootstrap, plugins and themes skipped). When eval is not available
+    /// (disabled in wp-cli.yml, an old WP-CLI, unreadable answer) it falls
+    /// back to one command per fact; failures that are about the site itself
+    /// (no WordPress, root, time-out) are reported as they are.
+    pub fn facts(&self, want: &Want) -> Result<Facts> {
+        match self.facts_by_eval(want)? {
+            Some(f) => Ok(f),
+            None => self.facts_by_commands(want),
+        }
+    }
+
+    /// Ok(None): eval ran but gave no answer we can read (fall back).
+    fn facts_by_eval(&self, want: &Want) -> Result<Option<Facts>> {
+        let mut env = vec![("JETPACK_WP_ACTIVATE", if want.activate { "1" } else { "0" })];
+        if let Some(u) = want.user {
+            env.push(("JETPACK_WP_USER", u));
+        }
+        let pre = ["--skip-themes".to_string(), "--skip-plugins".to_string()];
+        let out = self.run_env(&pre, &["eval", FACTS_PHP], &env)?;
+        let marked = parse_marked(&out.stdout_text());
+        let v = match (out.status.success(), marked) {
+            (true, Some(v)) => v,
+            _ => {
+                let err = self.failure("wp eval", &out);
+                // Failures of the site itself are the answer; anything else
+                // (eval disabled in wp-cli.yml, an odd WP-CLI) gets a second
+                // chance with plain commands.
+                let stderr = out.stderr_text();
+                let site_broken =
+                    stderr.contains("Fatal error") || stderr.contains("critical error");
+                if site_broken || !matches!(err, Error::WpFailed(_)) {
+                    return Err(err);
+                }
+                output::verbose(&format!(
+                    "wp eval gave no facts ({}); asking with one command per value",
+                    err.message()
+                ));
+                return Ok(None);
+            }
+        };
+        if let Some(u) = want.user {
+            if v.get("user_id")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+                == 0
+            {
+                return Err(self.no_such_user(u));
+            }
+        }
+        if let Some(msg) = v
+            .get("activate")
+            .and_then(|a| a.as_str())
+            .filter(|a| *a != "ok")
+        {
+            output::verbose(&format!("could not activate jetpack (going on): {msg}"));
+        }
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Ok(Some(Facts {
+            siteurl: text("siteurl"),
+            home: text("home"),
+            blog_id: v
+                .get("blog_id")
+                .and_then(serde_json::Value::as_u64)
+                .filter(|n| *n > 0),
+        }))
+    }
+
+    fn facts_by_commands(&self, want: &Want) -> Result<Facts> {
+        let mut f = Facts::default();
+        if let Some(u) = want.user {
+            self.user_id(u)?;
+        }
+        if want.siteurl {
+            f.siteurl = Some(self.url_option("siteurl")?);
+        }
+        if want.activate {
+            self.activate_jetpack();
+        }
+        if want.blog_id {
+            f.blog_id = self.jetpack_blog_id()?;
+        }
+        if want.home && f.blog_id.is_none() {
+            f.home = Some(self.url_option("home")?);
+        }
+        Ok(f)
+    }
+
+    fn no_such_user(&self, user: &str) -> Error {
+        Error::InvalidUser(format!(
+            "WordPress at {} has no user {user:?} (looked up as ID, email and login); pass an existing user with --user",
+            self.place
+        ))
+    }
+}
+
+/// The JSON after the last `JETPACK_PARTNER_FACTS ` marker.
+pub fn parse_marked(stdout: &str) -> Option<serde_json::Value> {
+    let at = stdout.rfind("JETPACK_PARTNER_FACTS ")?;
+    let rest = &stdout[at + "JETPACK_PARTNER_FACTS ".len()..];
+    let line = rest.lines().next()?;
+    let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+    (v.get("marker") == Some(&serde_json::Value::from(1))).then_some(v)
 }
 
 /// WP-CLI reads any argument starting with `-` as an option, wherever it
@@ -410,9 +576,16 @@ mod sys {
 
 /// Spawn, collect both pipes on their own threads (so a chatty `wp` never
 /// blocks on a full pipe), and kill the process group at the deadline.
-fn run_with_limit(program: &str, args: &[String], limit: Duration, shown: &str) -> Result<Output> {
+fn run_with_limit(
+    program: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+    limit: Duration,
+    shown: &str,
+) -> Result<Output> {
     let mut cmd = Command::new(program);
     cmd.args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -528,6 +701,21 @@ mod tests {
         assert_eq!(parse_blog_id("{\"version\":\"1\"}\n"), None);
         assert_eq!(parse_blog_id("{\"id\":0}\n"), None);
         assert_eq!(parse_blog_id("garbage"), None);
+    }
+
+    #[test]
+    fn marked_facts_survive_noise() {
+        let out = "lab-noise: hi\n<b>x</b>\nJETPACK_PARTNER_FACTS {\"marker\":1,\"siteurl\":\"http:\\/\\/site.test\"}";
+        let v = parse_marked(out);
+        assert_eq!(
+            v.as_ref()
+                .and_then(|v| v.get("siteurl"))
+                .and_then(|s| s.as_str()),
+            Some("http://site.test")
+        );
+        assert!(parse_marked("JETPACK_PARTNER_FACTS {\"siteurl\":1}").is_none());
+        assert!(parse_marked("nothing here").is_none());
+        assert!(parse_marked("JETPACK_PARTNER_FACTS {broken").is_none());
     }
 
     #[test]

@@ -52,7 +52,11 @@ fn assert_success(out: &Output, body: &str) {
 #[test]
 fn cancels_by_jetpack_blog_id() {
     let env = TestEnv::new();
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_facts(
+        &[],
+        "",
+        json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
+    );
     token_ok(&env);
     env.api.reply(
         "POST",
@@ -75,22 +79,42 @@ fn cancels_by_jetpack_blog_id() {
         reqs[1].header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
     );
+    let path = format!("--path={}", env.wp_path());
     assert_eq!(
         env.wp.calls(),
-        vec![vec![
-            "--allow-root".to_string(),
-            format!("--path={}", env.wp_path()),
-            "option".into(),
-            "get".into(),
-            "jetpack_options".into(),
-            "--format=json".into(),
-        ]]
+        vec![common::eval_argv(&["--allow-root", &path])]
     );
+    // Nothing to activate, no user to look up.
+    assert_eq!(
+        env.wp.call_env(0),
+        vec![("JETPACK_WP_ACTIVATE".to_string(), "0".to_string())]
+    );
+}
+
+#[test]
+fn cancels_by_blog_id_with_eval_disabled() {
+    let env = TestEnv::new();
+    env.disable_eval(&[]);
+    env.wp.answer("option-get-jetpack_options-set");
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/12345/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(env.wp.calls().len(), 2);
 }
 
 #[test]
 fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-unset");
     env.wp.answer("option-get-home");
     token_ok(&env);
@@ -109,7 +133,28 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
         env.api.requests()[1].path,
         "/rest/v1.3/jpphp/site.test/partner-cancel"
     );
-    assert_eq!(env.wp.calls().len(), 2);
+    assert_eq!(env.wp.calls().len(), 3);
+
+    // Through eval: no blog id, the home from the same call.
+    let env = TestEnv::new();
+    env.answer_facts(
+        &[],
+        "noise\n",
+        json!({"siteurl": "http://split.test/wp", "home": "http://split.test/blog/", "blog_id": 0}),
+    );
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/split.test::blog/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(env.wp.calls().len(), 1);
 }
 
 #[test]
@@ -117,6 +162,7 @@ fn multisite_subsite_suffix() {
     let env = TestEnv::new();
     let url = "--url=http://multi.test/shop/";
     let path = format!("--path={}", env.wp_path());
+    env.disable_eval(&[url]);
     env.wp.answer_as(
         "option-get-jetpack_options-unset",
         &[
@@ -163,6 +209,7 @@ fn suffix_from_url_without_wp_and_from_home_url() {
 
     // With WordPress but no blog id, --home_url names the site (no home lookup).
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-unset");
     token_ok(&env);
     env.api
@@ -174,13 +221,21 @@ fn suffix_from_url_without_wp_and_from_home_url() {
     ]));
     assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests()[1].path, path);
-    assert_eq!(env.wp.calls().len(), 1);
+    assert_eq!(
+        env.wp.calls().len(),
+        2,
+        "eval, jetpack_options; no home lookup"
+    );
 }
 
 #[test]
 fn api_error_exits_1_with_its_fields() {
     let env = TestEnv::new();
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_facts(
+        &[],
+        "",
+        json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
+    );
     token_ok(&env);
     let body = r#"{"error":"not_jps_plan","message":"The plan for this site was not provisioned by Jetpack Start"}"#;
     env.api.reply(
@@ -268,6 +323,7 @@ fn without_wp_and_without_a_site_says_wp_not_found() {
 #[test]
 fn old_script_name_and_flags() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-set");
     token_ok(&env);
     env.api.reply(

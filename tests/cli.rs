@@ -124,9 +124,7 @@ fn provision_under_the_old_script_name() {
         "/rest/v1.3/jpphp/provision",
         common::Reply::json(200, r#"{"success":true}"#),
     );
-    env.wp.answer("user-get-1-field-ID");
-    env.wp.answer("option-get-siteurl");
-    env.wp.answer("plugin-activate-jetpack-first");
+    env.answer_facts(&[], "", serde_json::json!({"user_id": 1, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "activate": "ok"}));
     let out = env
         .cmd_named("partner-provision.sh")
         .args([

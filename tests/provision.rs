@@ -24,11 +24,32 @@ fn provision_replies(env: &TestEnv, reply: Reply) {
     env.api.reply("POST", "/rest/v1.3/jpphp/provision", reply);
 }
 
-/// The usual local answers for user `admin` on the single site.
+/// The single site as the one `wp eval` call sees it (user admin exists).
 fn wp_single_site(env: &TestEnv) {
+    env.answer_facts(
+        &[],
+        "",
+        json!({"user_id": 1, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "activate": "ok"}),
+    );
+}
+
+/// The same site with eval disabled: one command per value, answered from
+/// the real transcripts.
+fn wp_single_site_commands(env: &TestEnv) {
+    env.disable_eval(&[]);
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl");
     env.wp.answer("plugin-activate-jetpack-first");
+}
+
+fn eval_call(env: &TestEnv, extra: &[&str]) -> Vec<String> {
+    let g = env.globals();
+    let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
+    globals.extend(extra);
+    common::eval_argv(&globals)
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 fn run(cmd: &mut assert_cmd::Command) -> Output {
@@ -152,9 +173,39 @@ fn provisions_by_login_with_secret_intact() {
     );
     // With a scheme in JETPACK_START_API_HOST, no Host override.
     assert_eq!(reqs[0].header("host"), Some(env.api.host().as_str()));
+    // One WordPress bootstrap; the user travels by environment, not argv.
+    assert_eq!(env.wp.calls(), vec![eval_call(&env, &[])]);
+    assert_eq!(
+        env.wp.call_env(0),
+        vec![
+            ("JETPACK_WP_ACTIVATE".to_string(), "1".to_string()),
+            ("JETPACK_WP_USER".to_string(), "admin".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn falls_back_to_one_command_per_value_when_eval_is_disabled() {
+    let env = TestEnv::new();
+    wp_single_site_commands(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--plan=professional".into()]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(
+        form(p),
+        pairs(&[
+            ("local_user", "admin"),
+            ("siteurl", "http://site.test"),
+            ("plan", "professional")
+        ])
+    );
     assert_eq!(
         env.wp.calls(),
         vec![
+            eval_call(&env, &[]),
             wp_argv(&env, &["user", "get", "admin", "--field=ID"]),
             wp_argv(&env, &["option", "get", "siteurl"]),
             wp_argv(&env, &["plugin", "activate", "jetpack"]),
@@ -169,6 +220,7 @@ fn provisions_by_user_id_and_by_email() {
         ("ed@site.test", "user-get-email-field-ID"),
     ] {
         let env = TestEnv::new();
+        env.disable_eval(&[]);
         env.wp.answer(fixture);
         env.wp.answer("option-get-siteurl");
         env.wp.answer("plugin-activate-jetpack-already-active");
@@ -185,19 +237,28 @@ fn provisions_by_user_id_and_by_email() {
 
 #[test]
 fn unknown_user_fails_before_any_network_call() {
-    let env = TestEnv::new();
-    env.wp.answer("user-get-nosuchuser-field-ID");
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=nosuchuser".into());
-    let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "invalid_user");
-    assert!(err["error_message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("nosuchuser"));
-    assert_eq!(env.api.requests().len(), 0, "no request may be sent");
-    assert_eq!(env.wp.calls().len(), 1);
+    // Through eval (user_id 0: not found; nothing activated) and through
+    // the plain `wp user get` transcript.
+    for eval in [true, false] {
+        let env = TestEnv::new();
+        if eval {
+            env.answer_facts(&[], "", json!({"user_id": 0, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0}));
+        } else {
+            env.disable_eval(&[]);
+            env.wp.answer("user-get-nosuchuser-field-ID");
+        }
+        provision_replies(&env, Reply::json(200, OK_BODY));
+        let mut args = base_args(&env);
+        args.push("--user=nosuchuser".into());
+        let out = run(env.cmd().args(&args));
+        let err = assert_failure(&out, "invalid_user");
+        assert!(err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("nosuchuser"));
+        assert_eq!(env.api.requests().len(), 0, "no request may be sent");
+        assert_eq!(env.wp.calls().len(), if eval { 1 } else { 2 });
+    }
 }
 
 #[test]
@@ -205,6 +266,7 @@ fn multisite_subsite_by_url() {
     let env = TestEnv::new();
     let url = "--url=http://multi.test/shop/";
     let path = format!("--path={}", env.wp_path());
+    env.disable_eval(&[url]);
     env.wp.answer_as(
         "user-get-admin-field-ID",
         &[
@@ -229,13 +291,14 @@ fn multisite_subsite_by_url() {
     assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
-    assert_eq!(env.wp.calls().len(), 3);
+    assert_eq!(env.wp.calls().len(), 4);
     assert!(env.wp.calls().iter().all(|c| c.contains(&url.to_string())));
 }
 
 #[test]
 fn siteurl_is_sent_not_home_when_they_differ() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl-split");
     env.wp.answer("plugin-activate-jetpack-first");
@@ -251,6 +314,7 @@ fn siteurl_is_sent_not_home_when_they_differ() {
 #[test]
 fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("plugin-activate-jetpack-first");
     provision_replies(&env, Reply::json(200, OK_BODY));
@@ -271,7 +335,7 @@ fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
             ("home_url", "https://www.example.com"),
         ])
     );
-    assert_eq!(env.wp.calls().len(), 2);
+    assert_eq!(env.wp.calls().len(), 3);
 }
 
 #[test]
@@ -333,7 +397,8 @@ fn not_a_wordpress_install() {
     );
     assert_eq!(
         env.wp.calls(),
-        vec![vec!["--allow-root", "user", "get", "admin", "--field=ID"]]
+        vec![common::eval_argv(&["--allow-root"])],
+        "a site failure is not retried command by command"
     );
     assert_eq!(env.api.requests().len(), 0);
 
@@ -367,16 +432,8 @@ fn root_without_allow_root() {
         .as_str()
         .unwrap_or("")
         .contains("--allow-root"));
-    assert_eq!(
-        env.wp.calls(),
-        vec![vec![
-            format!("--path={}", env.wp_path()),
-            "user".into(),
-            "get".into(),
-            "admin".into(),
-            "--field=ID".into()
-        ]]
-    );
+    let path = format!("--path={}", env.wp_path());
+    assert_eq!(env.wp.calls(), vec![common::eval_argv(&[&path])]);
     assert_eq!(env.api.requests().len(), 0);
 }
 
@@ -392,6 +449,7 @@ fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
     assert!(msg.contains("There has been a critical error"), "{msg}");
     assert!(!msg.contains("Stack trace"), "{msg}");
     assert_eq!(env.api.requests().len(), 0);
+    assert_eq!(env.wp.calls().len(), 1, "a broken site is not asked again");
 }
 
 #[test]
@@ -401,6 +459,7 @@ fn php_notice_noise_never_becomes_part_of_the_siteurl() {
         "option-get-siteurl-deprecation-noise",
     ] {
         let env = TestEnv::new();
+        env.disable_eval(&[]);
         env.wp.answer("user-get-admin-field-ID");
         env.wp.answer(fixture);
         env.wp.answer("plugin-activate-jetpack-already-active");
@@ -421,6 +480,7 @@ fn php_notice_noise_never_becomes_part_of_the_siteurl() {
 #[test]
 fn jetpack_activation_failure_is_not_fatal() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl");
     env.wp.answer("plugin-activate-jetpack-not-installed");
@@ -442,7 +502,7 @@ fn wp_cli_path_with_words() {
     args.extend(["--user=admin".into(), format!("--wp-cli-path={wp_cli}")]);
     let out = run(env.cmd_without_wp().args(&args));
     assert_success(&out, OK_BODY);
-    assert_eq!(env.wp.calls().len(), 3);
+    assert_eq!(env.wp.calls().len(), 1);
 
     // A path that does not exist is "not found", not a crash.
     let mut args = base_args(&env);
@@ -656,7 +716,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     assert_success(&out, body);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("wpcom_user_id"), Some("555"));
-    assert_eq!(env.wp.calls().len(), 4);
+    assert_eq!(env.wp.calls().len(), 2, "eval, then authorize_user");
 
     // Without --wpcom_user_id there is no authorize step.
     let env = TestEnv::new();
@@ -666,12 +726,13 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
     assert_success(&out, body);
-    assert_eq!(env.wp.calls().len(), 3);
+    assert_eq!(env.wp.calls().len(), 1);
 }
 
 #[test]
 fn authorize_failure_is_authorization_failure() {
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("user-get-1-field-ID");
     env.wp.answer("option-get-siteurl");
     env.wp.answer("plugin-activate-jetpack-first");
@@ -991,8 +1052,7 @@ fn credentials_from_environment_and_file() {
 #[test]
 fn dry_run_sends_nothing_and_redacts() {
     let env = TestEnv::new();
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("option-get-siteurl");
+    wp_single_site(&env);
     let mut args = base_args(&env);
     args.extend([
         "--user=admin".into(),
@@ -1034,7 +1094,11 @@ fn dry_run_sends_nothing_and_redacts() {
     );
     assert!(env.api.requests().is_empty());
     // Nothing is changed on the site either: no plugin activation.
-    assert_eq!(env.wp.calls().len(), 2);
+    assert_eq!(env.wp.calls().len(), 1);
+    assert!(env
+        .wp
+        .call_env(0)
+        .contains(&("JETPACK_WP_ACTIVATE".to_string(), "0".to_string())));
 }
 
 #[test]
@@ -1110,6 +1174,7 @@ fn check_upgrade_asks_before_provisioning() {
 
     // Not allowed: plan_not_available naming what can be had, and no provision.
     let env = TestEnv::new();
+    env.disable_eval(&[]);
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl");
     env.wp.answer("option-get-jetpack_options-set");
@@ -1134,4 +1199,46 @@ fn check_upgrade_asks_before_provisioning() {
         "{msg}"
     );
     assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
+}
+
+#[test]
+fn eval_facts_survive_plugin_noise_and_activation_errors() {
+    let env = TestEnv::new();
+    env.answer_facts(
+        &[],
+        "lab-noise: a plugin printed this while loading\n<div class=\"notice\">hi</div>",
+        json!({"user_id": 2, "siteurl": "http://split.test/wp", "home": "http://split.test", "blog_id": 0, "activate": "Plugin file does not exist."}),
+    );
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.push("--user=ed@site.test".into());
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(
+        form(p),
+        pairs(&[
+            ("local_user", "ed@site.test"),
+            ("siteurl", "http://split.test/wp")
+        ])
+    );
+}
+
+#[test]
+fn multisite_subsite_through_eval() {
+    let env = TestEnv::new();
+    let url = "--url=http://multi.test/shop/";
+    env.answer_facts(
+        &[url],
+        "",
+        json!({"user_id": 1, "siteurl": "http://multi.test/shop", "home": "http://multi.test/shop", "blog_id": 0, "activate": "ok"}),
+    );
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), url.into()]);
+    let out = run(env.cmd().args(&args));
+    assert_success(&out, OK_BODY);
+    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
+    assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
+    assert_eq!(env.wp.calls(), vec![eval_call(&env, &[url])]);
 }

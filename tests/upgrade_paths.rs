@@ -54,7 +54,11 @@ fn by_blog_id_flag_without_wordpress() {
 #[test]
 fn blog_id_from_wordpress() {
     let env = TestEnv::new();
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_facts(
+        &[],
+        "",
+        json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
+    );
     token_ok(&env);
     env.api.reply(
         "GET",

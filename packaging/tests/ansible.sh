@@ -116,7 +116,7 @@ rc=$?
 echo "# run 1: $(($(date +%s) - start)) s"
 check "run 1 fails (exit 2: a host failed)" [ $rc -eq 2 ]
 check "run 1 reports a.test's next_url" contains "$WORK/run1.log" "https://a.test: provision OK, next_url=https://x.test/next"
-check "run 1 reports b.test's error_code" contains "$WORK/run1.log" "https://b.test: jetpack-partner provision failed: invalid_plan: x is not a valid plan"
+check "run 1 reports b.test's error_code" contains "$WORK/run1.log" "https://b.test: provision failed: invalid_plan: x is not a valid plan"
 check "run 1: the binary was installed" cmp -s "$WORK/logging-jetpack-partner" "$WORK/host/bin/jetpack-partner"
 check "run 1: the API got the secret from the environment" api_got_secret
 no_secret run1

@@ -213,3 +213,62 @@ pub fn stderr_json(out: &Output) -> serde_json::Value {
         Err(e) => panic!("stderr is not exactly one JSON object ({e}){}", show()),
     }
 }
+
+/// WP-CLI's words when a command is listed in `disabled_commands` of
+/// wp-cli.yml (Runner: "The '%s' command has been disabled from the config
+/// file.").
+pub const EVAL_DISABLED: &str =
+    "Error: The 'eval' command has been disabled from the config file.\n";
+
+/// The argv of the tool's single `wp eval` call after `globals`.
+pub fn eval_argv<'a>(globals: &[&'a str]) -> Vec<&'a str> {
+    let mut v = globals.to_vec();
+    v.extend([
+        "--skip-themes",
+        "--skip-plugins",
+        "eval",
+        jetpack_partner::wp::FACTS_PHP,
+    ]);
+    v
+}
+
+/// What the facts program prints: a marker line after whatever came before,
+/// JSON the way PHP's json_encode writes it (escaped slashes), no trailing
+/// newline — as the eval transcripts in tests/fixtures/wp-cli show.
+pub fn facts_stdout(noise: &str, facts: serde_json::Value) -> String {
+    let mut obj = serde_json::Map::new();
+    obj.insert("marker".into(), 1.into());
+    if let serde_json::Value::Object(m) = facts {
+        obj.extend(m);
+    }
+    let json = serde_json::Value::Object(obj)
+        .to_string()
+        .replace('/', "\\/");
+    format!("{noise}\nJETPACK_PARTNER_FACTS {json}")
+}
+
+impl TestEnv {
+    /// `--allow-root --path=<wp_path>`, the globals most tests use.
+    pub fn globals(&self) -> Vec<String> {
+        vec!["--allow-root".into(), format!("--path={}", self.wp_path())]
+    }
+
+    /// Answer the eval call (with the usual globals plus `extra`) with facts.
+    pub fn answer_facts(&self, extra: &[&str], noise: &str, facts: serde_json::Value) {
+        let g = self.globals();
+        let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
+        globals.extend(extra);
+        self.wp
+            .answer_with(&eval_argv(&globals), &facts_stdout(noise, facts), "", 0);
+    }
+
+    /// Make eval fail as when wp-cli.yml lists it in `disabled_commands`, so
+    /// the tool falls back to one command per value.
+    pub fn disable_eval(&self, extra: &[&str]) {
+        let g = self.globals();
+        let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
+        globals.extend(extra);
+        self.wp
+            .answer_with(&eval_argv(&globals), "", EVAL_DISABLED, 1);
+    }
+}

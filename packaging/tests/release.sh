@@ -1,0 +1,65 @@
+#!/bin/sh
+# packaging/release.sh end to end: the archive has the expected layout,
+# SHA256SUMS verifies, the binary in it is static and runs, the man pages
+# render, the completions load, and the install.sh inside it installs
+# system-wide from the extracted folder.
+set -u
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname -- "$0")/lib.sh"
+
+dist=$WORK/dist
+DIST=$dist "$TOP/packaging/release.sh" >"$WORK/release.out" 2>"$WORK/release.err"
+rc=$?
+check "release.sh exits 0" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || {
+	tail -30 "$WORK/release.err" | sed 's/^/#   /'
+	finish
+}
+tarball=$(tail -n 1 "$WORK/release.out")
+version=$(awk '/^\[/ { p = ($0 == "[package]") } p && /^version/ { gsub(/^version[ \t]*=[ \t]*"|".*$/, ""); print; exit }' "$TOP/Cargo.toml")
+name=jetpack-partner-$version
+check "the archive is dist/$name-x86_64-linux.tar.gz" [ "$tarball" = "$dist/$name-x86_64-linux.tar.gz" ]
+check "SHA256SUMS verifies it" sh -c "cd '$dist' && sha256sum -c --status SHA256SUMS"
+check "SHA256SUMS covers the tarball" contains "$dist/SHA256SUMS" "  $name-x86_64-linux.tar.gz"
+
+tar -tzf "$tarball" | LC_ALL=C sort >"$WORK/list"
+for f in jetpack-partner install.sh partner-provision.sh partner-cancel.sh README.md LICENSE THIRD-PARTY.txt \
+	man/jetpack-partner.1 man/jetpack-partner-provision.1 man/jetpack-partner-cancel.1 \
+	completions/jetpack-partner.bash completions/_jetpack-partner completions/jetpack-partner.fish; do
+	check "the archive holds $name/$f" grep -qx "$name/$f" "$WORK/list"
+done
+check "everything is under $name/" sh -c "! grep -v '^$name/' '$WORK/list'"
+
+mkdir -p "$WORK/x"
+tar -xzf "$tarball" -C "$WORK/x"
+r=$WORK/x/$name
+check "the binary is static" sh -c "file -b '$r/jetpack-partner' | grep -Eq 'statically linked|static-pie linked'"
+check "the binary reports version $version" sh -c "[ \"\$('$r/jetpack-partner' --version)\" = 'jetpack-partner $version' ]"
+# The size budget (3 MiB unless MAX_BINARY_BYTES says otherwise).
+max=${MAX_BINARY_BYTES:-3145728}
+check "its size is at most $max bytes ($(wc -c <"$r/jetpack-partner" | tr -d ' ') bytes)" [ "$(wc -c <"$r/jetpack-partner")" -le "$max" ]
+check "LICENSE is GPL-2.0-or-later" sh -c "grep -q 'GPL-2.0-or-later' '$r/LICENSE' && grep -q 'Version 2, June 1991' '$r/LICENSE'"
+check "the wrapper next to the binary runs it" sh -c "'$r/partner-provision.sh' --help | grep -q 'Usage: jetpack-partner provision'"
+
+# The man pages: generated from clap, so every provision flag is in there.
+check "jetpack-partner-provision.1 documents --partner_secret_file" grep -q 'partner_secret_file' "$r/man/jetpack-partner-provision.1"
+if command -v man >/dev/null 2>&1; then
+	check "man renders jetpack-partner.1" sh -c "MANWIDTH=80 man -l '$r/man/jetpack-partner.1' 2>/dev/null | grep -q 'EXIT STATUS'"
+fi
+if command -v bash >/dev/null 2>&1; then
+	check "the bash completion loads and registers jetpack-partner" bash -c ". '$r/completions/jetpack-partner.bash' && complete -p jetpack-partner >/dev/null"
+fi
+if command -v zsh >/dev/null 2>&1; then
+	check "the zsh completion parses" zsh -n "$r/completions/_jetpack-partner"
+fi
+if command -v fish >/dev/null 2>&1; then
+	check "the fish completion parses" fish --no-execute "$r/completions/jetpack-partner.fish"
+fi
+
+# install.sh from the archive: the binary next to it is the default.
+"$r/install.sh" --prefix="$WORK/prefix" >"$WORK/out" 2>&1
+rc=$?
+check "install.sh --prefix from the extracted archive exits 0" [ $rc -eq 0 ]
+check "  and installs binary, man pages and completions" sh -c "[ -x '$WORK/prefix/bin/jetpack-partner' ] && [ -f '$WORK/prefix/share/man/man1/jetpack-partner-cancel.1' ] && [ -f '$WORK/prefix/share/zsh/site-functions/_jetpack-partner' ]"
+
+finish
