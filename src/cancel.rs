@@ -9,7 +9,8 @@ use crate::provision::tracking;
 use crate::Outcome;
 
 pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
-    let site = ctx.jetpack_site(&a.common.wp, a.common.url.as_deref(), a.home_url.as_deref())?;
+    let (site, session) =
+        ctx.site_and_token(&a.common.wp, a.common.url.as_deref(), a.home_url.as_deref())?;
     let mut cancel = Request {
         method: Method::Post,
         path: format!("/rest/v1.3/jpphp/{site}/partner-cancel"),
@@ -21,12 +22,11 @@ pub fn run(a: &CancelArgs, ctx: &Context) -> Result<Outcome> {
         form: None,
         secret_fields: vec![],
     };
-    if ctx.dry_run {
+    let Some((api, token)) = session else {
         let token = api::token_request(&ctx.client_id, &ctx.client_secret);
         return Ok(Outcome::Json(ctx.dry_run_output(&[token, cancel])));
-    }
-    let api = ctx.api();
-    cancel.bearer = Some(ctx.token(&api)?);
+    };
+    cancel.bearer = Some(token);
     let answer = api.send(&cancel)?;
     api::judge(
         &format!("POST /rest/v1.3/jpphp/{site}/partner-cancel"),

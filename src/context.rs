@@ -51,7 +51,7 @@ impl Context {
     /// (`home_url`, WordPress's home, or `url`).
     pub fn jetpack_site(
         &self,
-        w: &WpArgs,
+        wp: Result<Wp>,
         url: Option<&str>,
         home_url: Option<&str>,
     ) -> Result<String> {
@@ -68,7 +68,7 @@ impl Context {
                 _ => Err(e),
             }
         };
-        let wp = match self.wp(w, url) {
+        let wp = match wp {
             Ok(wp) => wp,
             Err(e) => return give_up(e),
         };
@@ -88,6 +88,49 @@ impl Context {
             },
             Err(e) => give_up(e),
         }
+    }
+
+    /// The `{site}` of a connected site and, unless this is a dry run, a
+    /// token fetched while WordPress boots. Without `wp` and without a URL to
+    /// fall back on, nothing is sent.
+    pub fn site_and_token(
+        &self,
+        w: &WpArgs,
+        url: Option<&str>,
+        home_url: Option<&str>,
+    ) -> Result<(String, Option<(Api, String)>)> {
+        let wp = match self.wp(w, url) {
+            Err(e) if home_url.or(url).is_none() || !e.is_wp_unavailable() => return Err(e),
+            other => other,
+        };
+        if self.dry_run {
+            return Ok((self.jetpack_site(wp, url, home_url)?, None));
+        }
+        let api = self.api();
+        let (site, token) = self.token_while(&api, || self.jetpack_site(wp, url, home_url))?;
+        Ok((site, Some((api, token))))
+    }
+
+    /// Get the token while `work` (asking WordPress) runs, so the wall time
+    /// is the longer of the two, not their sum. Only for commands where
+    /// WordPress cannot veto the run (cancel, upgrade-paths): provision must
+    /// confirm the user before any network call (SPEC §3).
+    pub fn token_while<T>(
+        &self,
+        api: &Api,
+        work: impl FnOnce() -> Result<T>,
+    ) -> Result<(T, String)> {
+        std::thread::scope(|s| {
+            let token = s.spawn(|| self.token(api));
+            let done = work();
+            let token = token.join().unwrap_or_else(|_| {
+                Err(Error::Network(
+                    "the token request stopped unexpectedly".into(),
+                ))
+            });
+            // WordPress's answer decides first: it says which site, or why not.
+            Ok((done?, token?))
+        })
     }
 
     pub fn api(&self) -> Api {

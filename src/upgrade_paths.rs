@@ -8,17 +8,25 @@ use crate::error::{Error, Result};
 use crate::Outcome;
 
 pub fn run(a: &UpgradePathsArgs, ctx: &Context) -> Result<Outcome> {
-    let site = match &a.blog_id {
-        Some(id) => blog_id(id)?,
-        None => ctx.jetpack_site(&a.wp, a.url.as_deref(), a.home_url.as_deref())?,
+    let (site, session) = match &a.blog_id {
+        Some(id) => {
+            let site = blog_id(id)?;
+            if ctx.dry_run {
+                (site, None)
+            } else {
+                let api = ctx.api();
+                let token = ctx.token(&api)?;
+                (site, Some((api, token)))
+            }
+        }
+        None => ctx.site_and_token(&a.wp, a.url.as_deref(), a.home_url.as_deref())?,
     };
     let mut req = request(&site);
-    if ctx.dry_run {
+    let Some((api, token)) = session else {
         let token = api::token_request(&ctx.client_id, &ctx.client_secret);
         return Ok(Outcome::Json(ctx.dry_run_output(&[token, req])));
-    }
-    let api = ctx.api();
-    req.bearer = Some(ctx.token(&api)?);
+    };
+    req.bearer = Some(token);
     let answer = api.send(&req)?;
     api::judge(&format!("GET {}", req.path), &answer)?;
     Ok(Outcome::Body(answer.body))
