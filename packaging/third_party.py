@@ -5,9 +5,10 @@
         | python3 packaging/third_party.py > THIRD-PARTY.txt
 
 Walks the resolved dependency graph from the jetpack-partner package through
-normal (not dev, not build) dependencies only, with default features (the
-optional generator dependencies are not part of the shipped binary), and
-prints name, version, license and source for each crate.
+normal (not dev, not build) dependencies only, leaving out proc-macros
+(they run in the compiler) and the optional generator dependencies (not
+part of the shipped binary), and prints name, version, license and source
+for each crate.
 """
 
 import json
@@ -31,8 +32,11 @@ def main():
         for dep in nodes[pid]["deps"]:
             if pid == root and packages[dep["pkg"]]["name"] in GEN_ONLY:
                 continue
-            if any(k["kind"] is None for k in dep["dep_kinds"]):
-                todo.append(dep["pkg"])
+            if not any(k["kind"] is None for k in dep["dep_kinds"]):
+                continue  # dev or build dependency
+            if any("proc-macro" in t["kind"] for t in packages[dep["pkg"]]["targets"]):
+                continue  # runs in the compiler, not linked in
+            todo.append(dep["pkg"])
     seen.discard(root)
     out = sys.stdout
     out.write(
