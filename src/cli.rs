@@ -240,6 +240,31 @@ pub struct ProvisionArgs {
     )]
     pub check_upgrade: bool,
 
+    /// Provision many sites: FILE (or - for stdin) holds one JSON object per line, e.g. {"url":"https://a.test","user":"admin","plan":"premium"}
+    #[arg(long = "batch", value_name = "FILE", help_heading = "Batch")]
+    pub batch: Option<String>,
+
+    /// Provision every site of this multisite network (from `wp site list`)
+    #[arg(
+        long = "all-sites",
+        visible_alias = "all_sites",
+        help_heading = "Batch"
+    )]
+    pub all_sites: bool,
+
+    /// Sites provisioned at once in a batch [default: 4]
+    #[arg(long = "jobs", short = 'j', value_name = "N", help_heading = "Batch")]
+    pub jobs: Option<String>,
+
+    /// Skip sites whose successful result line is already in FILE (resume a batch)
+    #[arg(
+        long = "skip-done",
+        visible_alias = "skip_done",
+        value_name = "FILE",
+        help_heading = "Batch"
+    )]
+    pub skip_done: Option<String>,
+
     /// Siteurl to send instead of the one WordPress reports
     #[arg(
         long = "site_url",
@@ -714,11 +739,15 @@ fn provision(
         &mut a.ftp_port,
         &mut a.ftp_user,
         &mut a.ftp_pass,
+        &mut a.batch,
+        &mut a.jobs,
+        &mut a.skip_done,
     ] {
         blank(v);
     }
     let creds = credentials(&a.creds, cmd, env)?;
-    if a.user.is_none() {
+    // In a batch each line may name its own user.
+    if a.user.is_none() && a.batch.is_none() && !a.all_sites {
         return Err(missing(cmd, "--user=<USER> (ID, login or email)"));
     }
     Ok(Invocation::Provision(a, creds))

@@ -6,6 +6,7 @@
 //! facts (`wp`) → API calls (`api`) → one output (`output`).
 
 pub mod api;
+pub mod batch;
 pub mod cancel;
 pub mod cli;
 pub mod context;
@@ -26,6 +27,8 @@ pub enum Outcome {
     Body(Vec<u8>),
     /// A document we built (dry-run).
     Json(serde_json::Value),
+    /// Output already printed line by line (batch); exit 1 if any failed.
+    Printed { failed: bool },
 }
 
 /// Run a parsed command.

@@ -20,6 +20,13 @@ fn main() -> ExitCode {
             output::json_line(&v);
             ExitCode::SUCCESS
         }
+        Ok(Outcome::Printed { failed }) => {
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(e) => {
             output::error(&e);
             ExitCode::FAILURE

@@ -79,6 +79,11 @@ pub fn json_line(value: &Value) {
 /// API's own fields (when the error came from the API) that are not already
 /// there. Every string is scrubbed of secrets.
 pub fn error_json(err: &Error) -> String {
+    object_text(&error_pairs(err))
+}
+
+/// The fields of the error object, in order (see `error_json`).
+pub fn error_pairs(err: &Error) -> Vec<(String, Value)> {
     let mut pairs: Vec<(String, Value)> = vec![
         ("success".into(), Value::Bool(false)),
         ("error_code".into(), Value::String(redact(err.error_code()))),
@@ -91,7 +96,7 @@ pub fn error_json(err: &Error) -> String {
             }
         }
     }
-    object_text(&pairs)
+    pairs
 }
 
 /// Serialise pairs as a JSON object in the given order (serde_json's Map

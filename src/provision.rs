@@ -20,7 +20,53 @@ struct Site {
 }
 
 pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
+    if a.batch.is_some() || a.all_sites {
+        return crate::batch::run(a, ctx);
+    }
+    let plan = prepare(a, ctx)?;
+    if ctx.dry_run {
+        return Ok(Outcome::Json(ctx.dry_run_output(&plan.requests(ctx))));
+    }
+    let api = ctx.api();
+    let token = ctx.token(&api)?;
+    let body = send(plan, &api, &token)?;
+    Ok(Outcome::Body(body))
+}
+
+/// One site's work, resolved locally: who, where, and the requests.
+pub struct Prepared {
+    user: String,
+    site: Site,
+    provision: Request,
+    /// `--check-upgrade`: the upgrade-paths request and the plan to look for.
+    upgrade: Option<(Request, String)>,
+    /// Authorize with WP-CLI if the answer carries an access token.
+    authorize: bool,
+}
+
+impl Prepared {
+    /// What `--dry-run` shows: token, upgrade-paths (if asked), provision.
+    pub fn requests(&self, ctx: &Context) -> Vec<Request> {
+        let mut list = vec![api::token_request(&ctx.client_id, &ctx.client_secret)];
+        list.extend(self.upgrade.as_ref().map(|(r, _)| r.clone()));
+        list.push(self.provision.clone());
+        list
+    }
+
+    /// The siteurl that will be sent.
+    pub fn siteurl(&self) -> &str {
+        &self.site.siteurl
+    }
+}
+
+/// Check the flags, ask WordPress, build the requests. Sends nothing.
+pub fn prepare(a: &ProvisionArgs, ctx: &Context) -> Result<Prepared> {
     let user = a.user.clone().unwrap_or_default();
+    if user.is_empty() {
+        return Err(Error::InvalidInput(
+            "no user: give --user (ID, login or email)".into(),
+        ));
+    }
     let extra = forwarded_fields(a)?;
     let site = find_site(a, ctx, &user)?;
 
@@ -29,7 +75,7 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
         ("siteurl".to_string(), site.siteurl.clone()),
     ];
     form.extend(extra);
-    let mut provision = Request {
+    let provision = Request {
         method: Method::Post,
         path: "/rest/v1.3/jpphp/provision".into(),
         query: tracking(
@@ -52,36 +98,38 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
         }
         _ => None,
     };
+    Ok(Prepared {
+        user,
+        site,
+        provision,
+        upgrade,
+        authorize: a.wpcom_user_id.is_some(),
+    })
+}
 
-    if ctx.dry_run {
-        let mut list = vec![api::token_request(&ctx.client_id, &ctx.client_secret)];
-        list.extend(upgrade.map(|(r, _)| r));
-        list.push(provision);
-        return Ok(Outcome::Json(ctx.dry_run_output(&list)));
-    }
-
-    let api = ctx.api();
-    let token = ctx.token(&api)?;
-    if let Some((mut req, plan)) = upgrade {
-        req.bearer = Some(token.clone());
+/// Upgrade check (if asked), provision, authorize step; the API's body.
+pub fn send(p: Prepared, api: &api::Api, token: &str) -> Result<Vec<u8>> {
+    if let Some((mut req, plan)) = p.upgrade {
+        req.bearer = Some(token.to_string());
         let answer = api.send(&req)?;
         let paths = api::judge(&format!("GET {}", req.path), &answer)?;
         check_plan(&plan, &paths)?;
     }
-    provision.bearer = Some(token);
+    let mut provision = p.provision;
+    provision.bearer = Some(token.to_string());
     let answer = api.send(&provision)?;
     let json = api::judge("POST /rest/v1.3/jpphp/provision", &answer)?;
 
     // The answer carries a user access token when the partner key may connect
     // a WordPress.com user; the scripts finished that step with WP-CLI.
     let access_token = json.get("access_token").and_then(|v| v.as_str());
-    if let (Some(t), Some(_), Some(wp)) = (access_token, &a.wpcom_user_id, &site.wp) {
+    if let (Some(t), true, Some(wp)) = (access_token, p.authorize, &p.site.wp) {
         if !t.is_empty() {
             output::register_secret(t);
-            wp.authorize_user(&user, t)?;
+            wp.authorize_user(&p.user, t)?;
         }
     }
-    Ok(Outcome::Body(answer.body))
+    Ok(answer.body)
 }
 
 /// Ask WordPress (one `wp` process: user exists, siteurl, Jetpack

@@ -324,6 +324,10 @@ struct Counters {
     requests: AtomicUsize,
     connections: AtomicUsize,
     tls_handshakes: AtomicUsize,
+    /// Requests received and not yet answered, and the most there ever were
+    /// (how a test sees a client's concurrency).
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
 }
 
 impl Counters {
@@ -557,6 +561,11 @@ impl FakeApi {
         self.shared.counters.tls_handshakes.load(Ordering::SeqCst)
     }
 
+    /// The most requests that were ever being answered at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.counters.max_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Requests, connections and TLS handshakes so far, without copying the
     /// recorded requests.
     pub fn stats(&self) -> Stats {
@@ -700,6 +709,11 @@ fn serve<S: Transport>(stream: S, id: usize, shared: &Shared) {
             }
         };
         let head_only = request.method == "HEAD";
+        let counters = &shared.counters;
+        let now = counters.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        counters.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        // Answered (or dropped) when this guard goes, on every path below.
+        let _in_flight = InFlight(&counters.in_flight);
         let reply = shared.record_and_route(request);
         if let Some(delay) = reply.delay {
             thread::sleep(delay);
@@ -729,6 +743,14 @@ fn serve<S: Transport>(stream: S, id: usize, shared: &Shared) {
         }
     }
     reader.get_mut().finish();
+}
+
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Head and body in one write, so a reply is not split into tiny segments.

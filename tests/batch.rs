@@ -1,0 +1,295 @@
+//! `provision --batch` / `--all-sites`: one token, bounded concurrency, one
+//! result line per site, resumable.
+
+mod common;
+
+use common::{Reply, TestEnv, SECRET};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+/// Provision answers that depend on the site: plan "bad" is refused.
+fn api_for_batch(env: &TestEnv) {
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"access_token":"tok-batch-1"}"#),
+    );
+    env.api.set_fallback(|r| {
+        if r.path != "/rest/v1.3/jpphp/provision" {
+            return Reply::json(404, r#"{"error":"not_found","message":"no"}"#);
+        }
+        let reply = if r.form_value("plan") == Some("bad") {
+            Reply::json(
+                400,
+                r#"{"error":"invalid_plan","message":"bad is not a valid plan"}"#,
+            )
+        } else {
+            let url = r.form_value("siteurl").unwrap_or("");
+            Reply::json(
+                200,
+                &format!(r#"{{"success":true,"next_url":"{url}/next","auth_required":false}}"#),
+            )
+        };
+        reply.delay(Duration::from_millis(15))
+    });
+}
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+fn two_hundred_sites_some_failing_within_jobs_and_never_twice() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let file = env.root().join("sites.jsonl");
+    let mut text = String::from("# sites to provision\n\n");
+    for i in 0..200 {
+        let plan = if i % 17 == 0 { "bad" } else { "premium" };
+        text.push_str(&format!(
+            "{{\"url\":\"https://s{i}.test\",\"user\":\"admin\",\"plan\":\"{plan}\"}}\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("batch file");
+    let out = env
+        .cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}"), "--jobs=4"])
+        .arg(format!("--batch={}", file.display()))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "some sites failed");
+    let results = lines(&out);
+    assert_eq!(results.len(), 200);
+    let by_site: HashMap<String, &Value> = results
+        .iter()
+        .map(|v| (v["site"].as_str().unwrap_or("").to_string(), v))
+        .collect();
+    assert_eq!(by_site.len(), 200, "one line per site");
+    for i in 0..200 {
+        let v = by_site[&format!("https://s{i}.test")];
+        if i % 17 == 0 {
+            assert_eq!(v["success"], json!(false), "{v}");
+            assert_eq!(v["error_code"], json!("invalid_plan"));
+            assert_eq!(v["error_message"], json!("bad is not a valid plan"));
+            assert_eq!(v["error"], json!("invalid_plan"));
+        } else {
+            assert_eq!(v["success"], json!(true), "{v}");
+            assert_eq!(v["next_url"], json!(format!("https://s{i}.test/next")));
+        }
+    }
+    // One token for the whole batch; every site exactly once.
+    assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
+    let provisions = env.api.requests_to("/rest/v1.3/jpphp/provision");
+    assert_eq!(provisions.len(), 200);
+    let sent: HashSet<String> = provisions
+        .iter()
+        .filter_map(|r| r.form_value("siteurl").map(String::from))
+        .collect();
+    assert_eq!(sent.len(), 200, "no site provisioned twice");
+    assert!(provisions
+        .iter()
+        .all(|r| r.header("authorization") == Some("Bearer tok-batch-1")));
+    let max = env.api.max_in_flight();
+    assert!(max <= 4, "concurrency {max} exceeds --jobs=4");
+    assert!(max >= 2, "sites ran one at a time ({max})");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("200 sites: 188 provisioned, 12 failed, 0 skipped"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET) && !String::from_utf8_lossy(&out.stdout).contains(SECRET));
+}
+
+#[test]
+fn resumes_with_skip_done_and_reads_stdin() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let done = env.root().join("done.jsonl");
+    std::fs::write(
+        &done,
+        concat!(
+            "{\"site\":\"https://a.test\",\"success\":true}\n",
+            "{\"site\":\"https://b.test\",\"success\":false,\"error_code\":\"invalid_plan\"}\n",
+            "garbage line\n"
+        ),
+    )
+    .expect("done file");
+    let input = concat!(
+        "{\"url\":\"https://a.test\",\"user\":\"admin\"}\n",
+        "{\"url\":\"https://b.test\",\"user\":\"admin\"}\n",
+        "{\"url\":\"https://c.test\"}\n",
+        "{\"url\":\"https://c.test\",\"user\":\"x\"}\n",
+    );
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--user=editor",
+            "--batch=-",
+        ])
+        .arg(format!("--skip-done={}", done.display()))
+        .write_stdin(input)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = lines(&out);
+    let sites: HashSet<&str> = results.iter().filter_map(|v| v["site"].as_str()).collect();
+    assert_eq!(sites, HashSet::from(["https://b.test", "https://c.test"]));
+    let sent: Vec<(String, String)> = env
+        .api
+        .requests_to("/rest/v1.3/jpphp/provision")
+        .iter()
+        .map(|r| {
+            (
+                r.form_value("siteurl").unwrap_or("").into(),
+                r.form_value("local_user").unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(sent.len(), 2);
+    // The line's user wins; the flag is the default.
+    assert!(sent.contains(&("https://b.test".into(), "admin".into())));
+    assert!(sent.contains(&("https://c.test".into(), "editor".into())));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("4 sites: 2 provisioned, 0 failed, 2 skipped"));
+}
+
+#[test]
+fn unusable_lines_fail_alone() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(
+        &file,
+        "{\"url\":\"https://ok.test\",\"user\":\"admin\"}\nnot json\n{\"url\":\"https://typo.test\",\"usr\":\"admin\"}\n{\"url\":\"https://nouser.test\"}\n",
+    )
+    .expect("file");
+    let out = env
+        .cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}")])
+        .arg(format!("--batch={}", file.display()))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let results = lines(&out);
+    let by_site: HashMap<&str, &Value> = results
+        .iter()
+        .map(|v| (v["site"].as_str().unwrap_or(""), v))
+        .collect();
+    assert_eq!(by_site["https://ok.test"]["success"], json!(true));
+    assert_eq!(by_site["line 2"]["error_code"], json!("invalid_input"));
+    assert_eq!(
+        by_site["https://typo.test"]["error_code"],
+        json!("invalid_input")
+    );
+    assert!(by_site["https://typo.test"]["error_message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("usr"));
+    assert_eq!(
+        by_site["https://nouser.test"]["error_code"],
+        json!("invalid_input")
+    );
+    assert_eq!(env.api.requests_to("/rest/v1.3/jpphp/provision").len(), 1);
+}
+
+#[test]
+fn all_sites_of_a_multisite_network() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let path = format!("--path={}", env.wp_path());
+    env.wp.answer_with(
+        &["--allow-root", &path, "site", "list", "--field=url"],
+        "http://multi.test/\nhttp://multi.test/shop/\n",
+        "",
+        0,
+    );
+    for (url, siteurl) in [
+        ("http://multi.test/", "http://multi.test"),
+        ("http://multi.test/shop/", "http://multi.test/shop"),
+    ] {
+        env.answer_facts(
+            &[&format!("--url={url}")],
+            "",
+            json!({"user_id": 1, "siteurl": siteurl, "home": siteurl, "blog_id": 0, "activate": "ok"}),
+        );
+    }
+    let out = env
+        .cmd()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--user=admin",
+            "--allow-root",
+            &path,
+            "--all-sites",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent: HashSet<String> = env
+        .api
+        .requests_to("/rest/v1.3/jpphp/provision")
+        .iter()
+        .filter_map(|r| r.form_value("siteurl").map(String::from))
+        .collect();
+    assert_eq!(
+        sent,
+        HashSet::from([
+            "http://multi.test".to_string(),
+            "http://multi.test/shop".to_string()
+        ])
+    );
+    assert_eq!(lines(&out).len(), 2);
+}
+
+#[test]
+fn dry_run_batch_sends_nothing() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--batch=-",
+            "--dry-run",
+        ])
+        .write_stdin(
+            "{\"url\":\"https://a.test\",\"user\":\"admin\",\"ftp_pass\":\"ftp-pw-123\"}\n",
+        )
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results = lines(&out);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["site"], json!("https://a.test"));
+    assert_eq!(
+        results[0]["requests"][1]["form"]["ftp_pass"],
+        json!("<redacted>")
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ftp-pw-123"));
+    assert!(env.api.requests().is_empty());
+}
