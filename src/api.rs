@@ -198,6 +198,7 @@ fn before_send(e: &ureq::Error) -> bool {
         | ureq::Error::ConnectProxyFailed(_)
         | ureq::Error::Tls(_)
         | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(io) if is_dns_failure(io) => true,
         // rustls reports handshake failures as InvalidData I/O errors.
         ureq::Error::Io(io) => matches!(
             io.kind(),
@@ -209,6 +210,12 @@ fn before_send(e: &ureq::Error) -> bool {
         ),
         _ => false,
     }
+}
+
+/// std's resolver (getaddrinfo) reports a failed lookup as a plain I/O
+/// error; ureq passes it on as such rather than as HostNotFound.
+fn is_dns_failure(io: &std::io::Error) -> bool {
+    io.to_string().contains("failed to lookup address")
 }
 
 /// The connection broke before a whole answer came back.
@@ -365,6 +372,9 @@ impl Api {
             )),
             ureq::Error::HostNotFound => Error::Network(format!(
                 "{what}: cannot resolve {host} (DNS lookup failed){via}; check the host name, /etc/resolv.conf and JETPACK_START_API_HOST"
+            )),
+            ureq::Error::Io(io) if is_dns_failure(&io) => Error::Network(format!(
+                "{what}: cannot resolve {host} ({io}){via}; check the host name, /etc/hosts, /etc/resolv.conf and JETPACK_START_API_HOST"
             )),
             ureq::Error::Io(io) => {
                 let cause = match io.kind() {

@@ -245,3 +245,20 @@ fn redirects_are_reported_not_followed() {
         "nothing may reach the other host"
     );
 }
+
+#[test]
+fn dns_failure_names_the_host_and_is_retried() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd_without_wp()
+        .env("JETPACK_START_API_HOST", "http://no-such-host.invalid:1")
+        .args(["verify", "-c=1", &format!("-s={SECRET}")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_json(&out);
+    assert_eq!(err["error_code"], json!("network_error"));
+    let msg = err["error_message"].as_str().unwrap_or("");
+    assert!(msg.contains("cannot resolve no-such-host.invalid"), "{msg}");
+    assert!(msg.contains("3 attempts"), "{msg}");
+}

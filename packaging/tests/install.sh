@@ -101,6 +101,19 @@ check "Jetpack without bin/: install creates bin/ with binary and wrappers" sh -
 "$inst" --jetpack-dir="$jp2" --uninstall >"$WORK/out" 2>&1
 check "  and uninstall removes them again" sh -c "[ -z \"\$(ls -A '$jp2/bin')\" ]"
 
+# --- as root: new files get the Jetpack folder's owner (WordPress updates
+# run as the web user and must be able to replace them) -------------------
+if [ "$(id -u)" -eq 0 ]; then
+	jp4=$WORK/jetpack-owned
+	mkdir -p "$jp4/bin"
+	echo '<?php' >"$jp4/jetpack.php"
+	cp "$WORK/orig-provision" "$jp4/bin/partner-provision.sh"
+	chown -R 65534:65534 "$jp4"
+	"$inst" --jetpack-dir="$jp4" --binary="$bin" >"$WORK/out" 2>&1
+	owners=$(stat -c %u:%g "$jp4/bin/jetpack-partner" "$jp4/bin/partner-provision.sh" "$jp4/bin/partner-cancel.sh" "$jp4/bin/partner-provision.sh.orig" | sort -u)
+	check "as root: installed files belong to the Jetpack folder's owner ($owners)" [ "$owners" = 65534:65534 ]
+fi
+
 # --- system-wide --prefix, from a release-like folder --------------------------
 rel=$WORK/release
 mkdir -p "$rel/man" "$rel/completions"

@@ -62,6 +62,11 @@ expected next-to-it provision "$@" >"$WORK/want"
 check "through a symlink: the binary next to the real file" cmp -s "$WORK/want" "$WORK/out"
 rm "$WORK/empty/pp"
 
+# An empty environment (as from some control panels): still finds the binary.
+env -i /bin/sh "$WORK/jetpack/bin/partner-provision.sh" "$@" >"$WORK/out" 2>&1
+expected next-to-it provision "$@" >"$WORK/want"
+check "with an empty environment (no PATH)" cmp -s "$WORK/want" "$WORK/out"
+
 # No binary next to it: the one on PATH.
 mv "$WORK/jetpack/bin/jetpack-partner" "$WORK/jp.away"
 PATH="$WORK/path:/usr/bin:/bin" "$WORK/jetpack/bin/partner-cancel.sh" "$@" >"$WORK/out" 2>&1
