@@ -8,12 +8,17 @@
 # Installed by packaging/install.sh; see `jetpack-partner provision --help`.
 
 cmd=provision
-dir=$(dirname -- "$0")
+# The folder this script is in, without external commands (PATH may be bare).
+case $0 in
+*/*) dir=${0%/*} ;;
+*) dir=. ;;
+esac
+[ -n "$dir" ] || dir=/
 bin=
 if [ -f "$dir/jetpack-partner" ] && [ -x "$dir/jetpack-partner" ]; then
 	bin=$dir/jetpack-partner
 elif [ -L "$0" ] && real=$(readlink -f -- "$0" 2>/dev/null) && [ -n "$real" ] &&
-	real=$(dirname -- "$real") && [ -f "$real/jetpack-partner" ] && [ -x "$real/jetpack-partner" ]; then
+	real=${real%/*} && [ -f "$real/jetpack-partner" ] && [ -x "$real/jetpack-partner" ]; then
 	bin=$real/jetpack-partner
 elif command -v jetpack-partner >/dev/null 2>&1; then
 	bin=$(command -v jetpack-partner)
