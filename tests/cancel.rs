@@ -382,3 +382,30 @@ fn dry_run_shows_the_cancel_request() {
     );
     assert!(env.api.requests().is_empty());
 }
+
+#[test]
+fn token_and_cancel_share_one_tls_connection() {
+    let env = TestEnv::new_tls();
+    env.answer_facts(
+        &[],
+        "",
+        json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
+    );
+    token_ok(&env);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/12345/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    assert_success(&out, r#"{"success":true}"#);
+    assert_eq!(env.api.connections(), 1);
+    assert_eq!(env.api.tls_handshakes(), 1);
+    assert_eq!(env.wp.calls().len(), 1);
+}

@@ -809,6 +809,10 @@ fn bare_api_host_is_https_with_the_public_api_host_header() {
             r.path
         );
     }
+    // Token and provision share one keep-alive connection: one handshake.
+    assert_eq!(env.api.connections(), 1);
+    assert_eq!(env.api.tls_handshakes(), 1);
+    assert_eq!(reqs[0].connection, reqs[1].connection);
 }
 
 #[test]
