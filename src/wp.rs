@@ -288,8 +288,21 @@ $o = get_option('jetpack_options');
 $out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
 if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
   if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
-  $r = activate_plugin('jetpack/jetpack.php');
-  $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
+  $file = '';
+  foreach (array_keys(get_plugins()) as $f) {
+    if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
+      $file = $f;
+      if (basename($f) === 'jetpack.php') { break; }
+    }
+  }
+  if ($file === '') {
+    $out['activate'] = "The 'jetpack' plugin could not be found.";
+  } elseif (is_plugin_active($file)) {
+    $out['activate'] = 'ok';
+  } else {
+    $r = activate_plugin($file);
+    $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
+  }
 }
 echo "
 JETPACK_PARTNER_FACTS " . json_encode($out);"#;
