@@ -233,6 +233,17 @@ fn lost(e: &ureq::Error) -> bool {
     }
 }
 
+/// A provision or cancel that failed after it was sent may still have been
+/// carried out: say so, since it is not re-sent.
+fn may_have_reached(err: Error) -> Error {
+    let note = "; the request may have reached WordPress.com and been carried out, so check the site (e.g. upgrade-paths) before running it again";
+    match err {
+        Error::Network(m) => Error::Network(m + note),
+        Error::Timeout(m) => Error::Timeout(m + note),
+        other => other,
+    }
+}
+
 /// Say how many tries the final error took, when more than one.
 fn with_attempts(err: Error, attempts: u32) -> Error {
     if attempts < 2 {
@@ -289,7 +300,13 @@ impl Api {
                 }
                 Err(e) => {
                     if attempt >= ATTEMPTS || !(before_send(&e) || idempotent && lost(&e)) {
+                        let maybe_done = !idempotent && !before_send(&e);
                         let err = self.transport_error(&req.what(&self.base), e);
+                        let err = if maybe_done {
+                            may_have_reached(err)
+                        } else {
+                            err
+                        };
                         return Err(with_attempts(err, attempt));
                     }
                     backoff(attempt)
@@ -419,6 +436,13 @@ impl Api {
 /// The token answer: `access_token`, or the error that explains its absence.
 pub fn token_from(answer: &Answer) -> Result<String> {
     let what = "POST /oauth2/token";
+    // Whatever the verdict, a token in the answer is a secret from now on
+    // (a failed answer's fields end up in the error object).
+    if let Ok(v) = serde_json::from_slice::<Value>(&answer.body) {
+        if let Some(t) = v.get("access_token").and_then(Value::as_str) {
+            output::register_secret(t);
+        }
+    }
     let json = judge(what, answer)?;
     match json.get("access_token").and_then(Value::as_str) {
         Some(t) if !t.is_empty() => Ok(t.to_string()),

@@ -7,7 +7,7 @@ use crate::output;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -304,8 +304,7 @@ if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['u
     $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
   }
 }
-echo "
-JETPACK_PARTNER_FACTS " . json_encode($out);"#;
+echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
 
 /// What a command wants to know about the site.
 #[derive(Debug, Default, Clone)]
@@ -343,10 +342,12 @@ impl Wp {
 
     /// Ok(None): eval ran but gave no answer we can read (fall back).
     fn facts_by_eval(&self, want: &Want) -> Result<Option<Facts>> {
-        let mut env = vec![("JETPACK_WP_ACTIVATE", if want.activate { "1" } else { "0" })];
-        if let Some(u) = want.user {
-            env.push(("JETPACK_WP_USER", u));
-        }
+        // No user asked for: an empty value, so nothing the caller's shell
+        // exported can slip in.
+        let env = [
+            ("JETPACK_WP_ACTIVATE", if want.activate { "1" } else { "0" }),
+            ("JETPACK_WP_USER", want.user.unwrap_or("")),
+        ];
         let pre = ["--skip-themes".to_string(), "--skip-plugins".to_string()];
         let out = self.run_env(&pre, &["eval", FACTS_PHP], &env)?;
         let marked = parse_marked(&out.stdout_text());
@@ -434,8 +435,12 @@ impl Wp {
 pub fn parse_marked(stdout: &str) -> Option<serde_json::Value> {
     let at = stdout.rfind("JETPACK_PARTNER_FACTS ")?;
     let rest = &stdout[at + "JETPACK_PARTNER_FACTS ".len()..];
-    let line = rest.lines().next()?;
-    let v: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+    // The first JSON value after the marker: whatever a shutdown hook prints
+    // after it, on the same line or not, is not part of it.
+    let v: serde_json::Value = serde_json::Deserializer::from_str(rest)
+        .into_iter::<serde_json::Value>()
+        .next()?
+        .ok()?;
     (v.get("marker") == Some(&serde_json::Value::from(1))).then_some(v)
 }
 
@@ -518,14 +523,30 @@ fn snippet(s: &str) -> String {
 /// The last line that is a bare number (a user ID). Noise printed by plugins
 /// lands on stdout before the value.
 pub fn parse_id(stdout: &str) -> Option<u64> {
-    stdout.lines().rev().find_map(|l| {
+    if let Some(id) = stdout.lines().rev().find_map(|l| {
         let t = l.trim();
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
             t.parse().ok()
         } else {
             None
         }
-    })
+    }) {
+        return Some(id);
+    }
+    // A plugin that echoes without a newline puts its output on the same
+    // line, before the value: take the digits that end the last line when
+    // they follow markup or punctuation, not a word ("user42").
+    let last = stdout
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())?;
+    let digits = last.len() - last.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let before = last[..last.len() - digits].chars().last()?;
+    if digits == 0 || before.is_alphanumeric() {
+        return None;
+    }
+    last[last.len() - digits..].parse().ok()
 }
 
 /// The URL value: the last line that is a URL, or failing that the last
@@ -609,14 +630,36 @@ fn run_with_limit(
     }
     let mut child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
     let pid = child.id();
-    let stdout = child.stdout.take().map(collect);
-    let stderr = child.stderr.take().map(collect);
+    let deadline = Instant::now() + limit;
+    // Both pipes are drained on their own threads (a chatty `wp` never
+    // blocks on a full pipe); each says when it reached end of file.
+    let (done_tx, done_rx) = mpsc::channel();
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let mut readers = 0;
+    if let Some(r) = child.stdout.take() {
+        collect(r, Arc::clone(&stdout), done_tx.clone());
+        readers += 1;
+    }
+    if let Some(r) = child.stderr.take() {
+        collect(r, Arc::clone(&stderr), done_tx.clone());
+        readers += 1;
+    }
+    drop(done_tx);
 
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = tx.send(child.wait());
     });
     let started = Instant::now();
+    let timed_out = || {
+        #[cfg(unix)]
+        sys::kill_group(pid);
+        Error::WpTimeout(format!(
+            "{shown} ran past its time limit of {} s and was killed; check the site (a plugin may hang) or raise --wp-timeout",
+            limit.as_secs_f64()
+        ))
+    };
     let status = match rx.recv_timeout(limit) {
         Ok(Ok(status)) => status,
         Ok(Err(e)) => {
@@ -624,44 +667,56 @@ fn run_with_limit(
                 "{shown}: could not wait for {program}: {e}"
             )))
         }
-        Err(_) => {
-            #[cfg(unix)]
-            sys::kill_group(pid);
-            return Err(Error::WpTimeout(format!(
-                "{shown} ran past its time limit of {} s and was killed; check the site (a plugin may hang) or raise --wp-timeout",
-                limit.as_secs_f64()
-            )));
-        }
+        Err(_) => return Err(timed_out()),
     };
+    // `wp` is done. Anything it left behind in its process group would hold
+    // our pipes open (and outlive the run): end it.
+    #[cfg(unix)]
+    sys::kill_group(pid);
+    for _ in 0..readers {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            // Something outside the group still holds a pipe: what we have
+            // is all there will be within the limit.
+            output::verbose(&format!("{shown}: output still open at the time limit"));
+            break;
+        }
+    }
     output::verbose(&format!(
         "{shown}: {} in {:?}",
         exit_text(&status),
         started.elapsed()
     ));
-    let join =
-        |h: Option<thread::JoinHandle<Vec<u8>>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
+    let take = |b: &Arc<Mutex<Vec<u8>>>| {
+        b.lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    };
     Ok(Output {
-        stdout: join(stdout),
-        stderr: join(stderr),
+        stdout: take(&stdout),
+        stderr: take(&stderr),
         status,
     })
 }
 
-fn collect<R: Read + Send + 'static>(mut r: R) -> thread::JoinHandle<Vec<u8>> {
+/// Read `r` to its end into `into` (at most OUTPUT_CAP bytes kept; the rest
+/// is drained and dropped), then say so on `done`.
+fn collect<R: Read + Send + 'static>(mut r: R, into: Arc<Mutex<Vec<u8>>>, done: mpsc::Sender<()>) {
     thread::spawn(move || {
-        let mut kept = Vec::new();
         let mut buf = [0u8; 64 * 1024];
         loop {
             match r.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = OUTPUT_CAP.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
+                    if let Ok(mut kept) = into.lock() {
+                        let room = OUTPUT_CAP.saturating_sub(kept.len());
+                        kept.extend_from_slice(&buf[..n.min(room)]);
+                    }
                 }
             }
         }
-        kept
-    })
+        let _ = done.send(());
+    });
 }
 
 fn spawn_error(program: &str, e: std::io::Error) -> Error {
@@ -685,6 +740,8 @@ mod tests {
         assert_eq!(parse_id("1\n"), Some(1));
         assert_eq!(parse_id("lab-noise: hello 7\n42\n"), Some(42));
         assert_eq!(parse_id("Notice: x\n"), None);
+        assert_eq!(parse_id("<div class=\"x\">hi</div>1\n"), Some(1));
+        assert_eq!(parse_id("user42\n"), None);
         assert_eq!(parse_id(""), None);
     }
 

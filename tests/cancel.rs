@@ -87,7 +87,10 @@ fn cancels_by_jetpack_blog_id() {
     // Nothing to activate, no user to look up.
     assert_eq!(
         env.wp.call_env(0),
-        vec![("JETPACK_WP_ACTIVATE".to_string(), "0".to_string())]
+        vec![
+            ("JETPACK_WP_ACTIVATE".to_string(), "0".to_string()),
+            ("JETPACK_WP_USER".to_string(), String::new()),
+        ]
     );
 }
 

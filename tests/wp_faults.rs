@@ -280,7 +280,6 @@ fn hung_wp_is_killed_with_its_whole_process_group() {
 /// (a wrapper or plugin that starts something in the background) must not
 /// keep us waiting past --wp-timeout: README "Time limits".
 #[test]
-#[ignore = "bug: wp.rs run_with_limit() enforces the limit only on child.wait(); after wp exits it joins the stdout/stderr reader threads with no deadline, so a leftover process holding the pipe blocks the run until it exits (and it is never killed)"]
 fn wp_leaving_a_child_on_its_pipes_is_still_bounded() {
     let env = TestEnv::new();
     let dir = env.root().join("linger");
@@ -544,7 +543,12 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
     let out = run(env.cmd().args(&base));
     let msg = assert_failure(&out, "wp_failed");
     assert!(msg.contains(said), "{msg}");
-    assert!(env.api.requests().is_empty());
+    // The token may be fetched while WordPress boots; the cancel is not sent.
+    assert!(
+        env.api.requests().iter().all(|r| r.path == "/oauth2/token"),
+        "{:?}",
+        env.api.requests()
+    );
 
     let out = run(env.cmd().args(&base).arg("--url=https://disabled.test"));
     assert_success(&out, r#"{"success":true}"#);
@@ -616,7 +620,6 @@ fn html_echoed_on_the_same_line_as_the_siteurl() {
 /// comes first) sees it too: `<div class="x">hi</div>1`. WP-CLI exits 0
 /// only when the user exists, so this must not fail the provision.
 #[test]
-#[ignore = "bug: wp.rs Wp::user_id() (the per-command path, used when wp eval is unavailable) needs parse_id() to find a line of digits only; plugin output on the same line as the ID turns an existing user into wp_failed (printed no user ID)"]
 fn html_echoed_on_the_same_line_as_the_user_id() {
     let env = TestEnv::new();
     answer(

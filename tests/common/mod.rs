@@ -233,8 +233,9 @@ pub fn eval_argv<'a>(globals: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// What the facts program prints: a marker line after whatever came before,
-/// JSON the way PHP's json_encode writes it (escaped slashes), no trailing
-/// newline — as the eval transcripts in tests/fixtures/wp-cli show.
+/// JSON the way PHP's json_encode writes it (escaped slashes, as the eval
+/// transcripts in tests/fixtures/wp-cli show), then the newline the program
+/// adds so that shutdown-hook output cannot join the line.
 pub fn facts_stdout(noise: &str, facts: serde_json::Value) -> String {
     let mut obj = serde_json::Map::new();
     obj.insert("marker".into(), 1.into());
@@ -244,7 +245,7 @@ pub fn facts_stdout(noise: &str, facts: serde_json::Value) -> String {
     let json = serde_json::Value::Object(obj)
         .to_string()
         .replace('/', "\\/");
-    format!("{noise}\nJETPACK_PARTNER_FACTS {json}")
+    format!("{noise}\nJETPACK_PARTNER_FACTS {json}\n")
 }
 
 impl TestEnv {

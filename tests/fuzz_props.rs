@@ -1,0 +1,630 @@
+//! Property tests over the pure parts of the library: flag parsing, the
+//! parsers that read `wp` output, the API answer rules, form encoding and
+//! the JSON error object. They stand in for `cargo fuzz` (which needs a
+//! nightly toolchain): every input is generated, and each property says
+//! what must hold for *any* input — at the least, no panic.
+//!
+//! `cargo test` runs 256 cases per property (proptest's default). For a
+//! longer run:
+//!
+//! ```sh
+//! PROPTEST_CASES=20000 cargo test --release --test fuzz_props
+//! ```
+//!
+//! A failure is shrunk to a minimal input and its seed saved in
+//! `tests/regressions/fuzz_props.txt`; those seeds are replayed first on
+//! every later run, so keep that file in the repository.
+
+use jetpack_partner::api::{self, Answer};
+use jetpack_partner::cli::{self, Invocation, Secret};
+use jetpack_partner::error::Error;
+use jetpack_partner::output;
+use jetpack_partner::wp;
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+use serde_json::{Map, Value};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+/// Where proptest keeps the seeds of failures it found (replayed first).
+const REGRESSIONS: &str = "tests/regressions/fuzz_props.txt";
+
+fn config() -> ProptestConfig {
+    // `..default()` keeps PROPTEST_CASES and the other PROPTEST_* variables
+    // working; only where failures are kept is ours.
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
+        ..ProptestConfig::default()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Strategies.
+
+/// Every flag spelling the CLI knows, plus near misses.
+const FLAGS: &[&str] = &[
+    "--partner_id",
+    "--partner-id",
+    "-c",
+    "--partner_secret",
+    "--partner-secret",
+    "-s",
+    "--partner_secret_file",
+    "--partner-secret-file",
+    "--user",
+    "--user_id",
+    "-i",
+    "--plan",
+    "-p",
+    "--onboarding",
+    "-o",
+    "--wpcom_user_id",
+    "-w",
+    "--wpcom_user_email",
+    "-e",
+    "--force_register",
+    "--force_connect",
+    "--url",
+    "-u",
+    "--site_url",
+    "--home_url",
+    "--partner-tracking-id",
+    "--partner_tracking_id",
+    "--allow-root",
+    "--allow_root",
+    "--wp-cli-path",
+    "--path",
+    "--ssh-host",
+    "--ssh_port",
+    "--ssh-user",
+    "--ssh-pass",
+    "--ssh-private-key",
+    "--ftp-host",
+    "--ftp_port",
+    "--ftp-user",
+    "--ftp-pass",
+    "--timeout",
+    "--wp-timeout",
+    "--dry-run",
+    "--check-upgrade",
+    "--verbose",
+    "-v",
+    "--help",
+    "-h",
+    "--version",
+    "-V",
+    "--blog_id",
+    "--name",
+    "--allowed_premium_plans",
+    "--notes",
+    "--",
+    "-",
+    "--partner_secrett",
+    "-x",
+];
+
+const WORDS: &[&str] = &[
+    "provision",
+    "cancel",
+    "upgrade-paths",
+    "partner-key",
+    "new",
+    "verify",
+    "help",
+];
+
+fn os_arg() -> impl Strategy<Value = OsString> {
+    let flag = prop::sample::select(FLAGS);
+    prop_oneof![
+        3 => (flag.clone(), any::<String>()).prop_map(|(f, v)| OsString::from(format!("{f}={v}"))),
+        2 => flag.prop_map(OsString::from),
+        2 => prop::sample::select(WORDS).prop_map(OsString::from),
+        2 => any::<String>().prop_map(OsString::from),
+        1 => "-[a-zA-Z]{1,3}(=[^\\x00]{0,8})?".prop_map(OsString::from),
+        1 => prop::collection::vec(any::<u8>(), 0..12).prop_map(OsString::from_vec),
+        1 => Just(OsString::new()),
+    ]
+}
+
+fn argv() -> impl Strategy<Value = Vec<OsString>> {
+    let argv0 = prop::sample::select(vec![
+        "jetpack-partner",
+        "partner-provision.sh",
+        "partner-cancel.sh",
+        "partner-provision",
+        "/opt/jetpack/bin/partner-cancel",
+    ]);
+    (
+        argv0,
+        prop::option::of(prop::sample::select(WORDS)),
+        prop::collection::vec(os_arg(), 0..14),
+    )
+        .prop_map(|(a0, sub, rest)| {
+            let mut v = vec![OsString::from(a0)];
+            v.extend(sub.map(OsString::from));
+            v.extend(rest);
+            v
+        })
+}
+
+/// Text shaped like `wp` output: URLs, digits, JSON bits, WP-CLI and PHP
+/// words, odd whitespace, mixed with arbitrary strings.
+fn noisy_text() -> impl Strategy<Value = String> {
+    const BITS: &[&str] = &[
+        "http://",
+        "https://",
+        "site.test",
+        "/",
+        ":",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "\t",
+        "\u{a0}",
+        "\u{2028}",
+        "0",
+        "1",
+        "42",
+        "18446744073709551616",
+        "-",
+        "{",
+        "}",
+        "\"id\":",
+        "\"7\"",
+        ",",
+        "Error:",
+        "Error: x",
+        "Warning: y",
+        "PHP Fatal error:  z",
+        "<div class=\"x\">",
+        "</div>",
+        "é",
+        "…",
+        "JETPACK",
+    ];
+    prop_oneof![
+        3 => prop::collection::vec(prop::sample::select(BITS), 0..40).prop_map(|v| v.concat()),
+        1 => any::<String>(),
+        1 => (any::<String>(), prop::collection::vec(prop::sample::select(BITS), 0..10))
+            .prop_map(|(s, v)| format!("{s}{}", v.concat())),
+    ]
+}
+
+/// Noise that cannot contain a URL scheme.
+fn schemeless_noise() -> impl Strategy<Value = String> {
+    noisy_text().prop_map(|s| s.replace("http", "htp"))
+}
+
+fn url() -> impl Strategy<Value = String> {
+    "https?://[a-z0-9]{1,10}(\\.[a-z]{2,5}){1,2}(:[0-9]{2,5})?(/[a-zA-Z0-9._~-]{1,8}){0,3}"
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter_map("finite", serde_json::Number::from_f64)
+            .prop_map(Value::Number),
+        any::<String>().prop_map(Value::String),
+        prop::sample::select(vec!["", "error", "success", "invalid_plan", "message"])
+            .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((any::<String>(), inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// A JSON object like the API's answers, with the keys the rules look at.
+fn api_object() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        3 => prop::sample::select(vec![
+            "error",
+            "error_code",
+            "message",
+            "error_message",
+            "error_description",
+            "success",
+            "access_token",
+        ])
+        .prop_map(String::from),
+        1 => any::<String>(),
+    ];
+    prop::collection::vec((key, json_value()), 0..6)
+        .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        2 => any::<Vec<u8>>(),
+        3 => api_object().prop_map(|v| v.to_string().into_bytes()),
+        1 => json_value().prop_map(|v| v.to_string().into_bytes()),
+        1 => prop::sample::select(vec!["", " ", "\n", "\r\n\t", "null", "[]", "{}", "<html>"])
+            .prop_map(|s| s.as_bytes().to_vec()),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+/// Inverse of `api::encode` (form: `+` is a space).
+fn decode(s: &str, form: bool) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' if form => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn nonempty(v: &Option<String>) -> bool {
+    v.as_ref().is_none_or(|s| !s.is_empty())
+}
+
+fn check_credentials(c: &cli::Credentials) -> Result<(), TestCaseError> {
+    prop_assert!(!c.id.is_empty(), "empty partner id accepted");
+    match &c.secret {
+        Secret::Value(s) => prop_assert!(!s.is_empty(), "empty secret accepted"),
+        Secret::File(p) => prop_assert!(!p.as_os_str().is_empty(), "empty secret file"),
+    }
+    Ok(())
+}
+
+/// The parsed error object: success false, our code and message, and the
+/// API's own fields kept (no secret is registered in this process, so
+/// nothing is redacted).
+fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
+    let text = output::error_json(err);
+    prop_assert!(!text.contains('\n'), "one line: {text}");
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| TestCaseError::fail(format!("not JSON ({e}): {text}")))?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| TestCaseError::fail(format!("not an object: {text}")))?;
+    prop_assert_eq!(o.get("success"), Some(&Value::Bool(false)));
+    prop_assert_eq!(
+        o.get("error_code"),
+        Some(&Value::String(err.error_code().into()))
+    );
+    prop_assert_eq!(
+        o.get("error_message"),
+        Some(&Value::String(err.message().into()))
+    );
+    let reserved = ["success", "error_code", "error_message"];
+    let mut expected = 3;
+    if let Some(fields) = err.api_fields() {
+        for (k, val) in fields {
+            if !reserved.contains(&k.as_str()) {
+                expected += 1;
+                // Compared as text: serde_json's default float parsing may
+                // not round-trip the last digit of a float.
+                let pair = format!("{}:{}", Value::String(k.clone()), val);
+                prop_assert!(
+                    o.contains_key(k) && text.contains(&pair),
+                    "field {:?} in {}",
+                    k,
+                    text
+                );
+            }
+        }
+    }
+    prop_assert_eq!(o.len(), expected, "{}", text);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Properties.
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any argv, under any of the executable names: a result or a usage
+    /// error, never a panic; what is accepted has the required values.
+    #[test]
+    fn cli_parse_never_panics(
+        args in argv(),
+        env_id in prop::option::of(any::<String>()),
+        env_secret in prop::option::of(any::<String>()),
+    ) {
+        let env = move |k: &str| match k {
+            "JETPACK_PARTNER_ID" => env_id.clone(),
+            "JETPACK_PARTNER_SECRET" => env_secret.clone(),
+            _ => None,
+        };
+        match cli::parse(args, &env) {
+            Err(e) => {
+                let _ = e.error.to_string();
+                let _ = e.error.kind();
+                prop_assert!(!e.usage.is_empty(), "usage error without usage");
+            }
+            Ok(Invocation::Provision(a, c)) => {
+                check_credentials(&c)?;
+                prop_assert!(
+                    a.user.as_ref().is_some_and(|u| !u.is_empty()) || a.batch.is_some() || a.all_sites,
+                    "provision without --user"
+                );
+                for v in [&a.plan, &a.site_url, &a.home_url, &a.ssh_pass, &a.ftp_pass,
+                          &a.common.url, &a.common.partner_tracking_id,
+                          &a.common.wp.path, &a.common.wp.wp_cli_path,
+                          &a.common.run.timeout] {
+                    prop_assert!(nonempty(v), "an empty value counts as not given");
+                }
+            }
+            Ok(Invocation::Cancel(a, c)) => {
+                check_credentials(&c)?;
+                prop_assert!(nonempty(&a.home_url) && nonempty(&a.common.url));
+            }
+            Ok(Invocation::UpgradePaths(_, c)) | Ok(Invocation::Verify(_, c)) => {
+                check_credentials(&c)?;
+            }
+            Ok(Invocation::PartnerKeyNew(a, c)) => {
+                check_credentials(&c)?;
+                prop_assert!(a.name.as_ref().is_some_and(|n| !n.is_empty()), "partner-key new without --name");
+            }
+        }
+    }
+
+    /// A user ID is the value of a whole line of digits in the output, or
+    /// the digits that end the last line after markup or punctuation (a
+    /// plugin echoing without a newline) — never part of a word.
+    #[test]
+    fn parse_id_finds_only_whole_numbers(s in noisy_text()) {
+        if let Some(n) = wp::parse_id(&s) {
+            prop_assert!(s.contains(&n.to_string()));
+            let own_line = s.lines().any(|l| {
+                let t = l.trim();
+                !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t.parse() == Ok(n)
+            });
+            let ends_last_line = s.lines().rev().map(str::trim).find(|l| !l.is_empty()).is_some_and(|l| {
+                let digits = l.len() - l.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+                digits > 0
+                    && l[l.len() - digits..].parse() == Ok(n)
+                    && l[..l.len() - digits].chars().last().is_some_and(|c| !c.is_alphanumeric())
+            });
+            prop_assert!(own_line || ends_last_line, "{} is not a value of its own in {:?}", n, s);
+        }
+    }
+
+    /// The ID printed last, after any noise, is the one found.
+    #[test]
+    fn parse_id_after_noise(noise in noisy_text(), n in any::<u64>()) {
+        let out = format!("{noise}\n{n}\n");
+        prop_assert_eq!(wp::parse_id(&out), Some(n));
+    }
+
+    /// A siteurl is a piece of the output, starts with a scheme, and has no
+    /// whitespace.
+    #[test]
+    fn parse_url_result_is_a_clean_piece_of_the_input(s in noisy_text()) {
+        if let Some(u) = wp::parse_url(&s) {
+            prop_assert!(s.contains(&u), "{:?} not in {:?}", u, s);
+            prop_assert!(u.starts_with("http://") || u.starts_with("https://"), "{:?}", u);
+            prop_assert!(!u.contains(char::is_whitespace), "{:?}", u);
+        }
+    }
+
+    /// Noise before the value, on earlier lines or on the same line
+    /// (plugin HTML echoed without a newline), never becomes part of it.
+    #[test]
+    fn parse_url_ignores_noise_before_the_value(noise in schemeless_noise(), u in url(), same_line in any::<bool>()) {
+        let sep = if same_line { "" } else { "\n" };
+        let out = format!("{noise}{sep}{u}\n");
+        prop_assert_eq!(wp::parse_url(&out), Some(u));
+    }
+
+    #[test]
+    fn parse_blog_id_is_positive(s in noisy_text()) {
+        if let Some(n) = wp::parse_blog_id(&s) {
+            prop_assert!(n > 0);
+        }
+    }
+
+    #[test]
+    fn parse_blog_id_after_noise(noise in noisy_text(), n in 1..=u64::MAX, quoted in any::<bool>()) {
+        let id = if quoted { format!("\"{n}\"") } else { n.to_string() };
+        let out = format!("{noise}\n{{\"id\":{id},\"version\":\"13.0\"}}\n");
+        prop_assert_eq!(wp::parse_blog_id(&out), Some(n));
+    }
+
+    /// The `wp eval` answer: only an object with `"marker":1` after the
+    /// marker counts.
+    #[test]
+    fn parse_marked_never_panics(s in noisy_text()) {
+        if let Some(v) = wp::parse_marked(&s) {
+            prop_assert_eq!(v.get("marker"), Some(&Value::from(1)));
+        }
+    }
+
+    /// Whatever plugins print before it, the marked JSON line is read whole.
+    #[test]
+    fn parse_marked_after_noise(
+        noise in noisy_text().prop_map(|s| s.replace("JETPACK_PARTNER_FACTS", "")),
+        fields in prop::collection::vec((any::<String>(), json_value()), 0..6),
+    ) {
+        let mut o: Map<String, Value> = fields.into_iter().collect();
+        o.insert("marker".into(), Value::from(1));
+        let line = Value::Object(o).to_string();
+        let out = format!("{noise}\nJETPACK_PARTNER_FACTS {line}");
+        // Compared after the same parse: serde_json's default float parsing
+        // may not round-trip the last digit of a float.
+        let want: Option<Value> = serde_json::from_str(&line).ok();
+        prop_assert_eq!(wp::parse_marked(&out), want);
+    }
+
+    /// WP-CLI's words for an error message: one short line, never empty.
+    #[test]
+    fn wp_error_words_is_one_short_line(err in noisy_text(), out in noisy_text()) {
+        let w = wp::wp_error_words(&err, &out);
+        prop_assert!(!w.is_empty());
+        prop_assert!(!w.contains('\n') && !w.contains('\r'), "{:?}", w);
+        prop_assert!(w.chars().count() <= 301, "{} chars", w.chars().count());
+    }
+
+    /// SPEC §5 on any status and body: no panic; success only for 2xx;
+    /// errors have a code and a message and print as one JSON object.
+    #[test]
+    fn judge_and_token_from_follow_the_rules(status in 100u16..=599, body in body()) {
+        let answer = Answer { status, body: body.clone(), retry_after: None };
+        let ok = (200..300).contains(&status);
+        match api::judge("POST /x", &answer) {
+            Ok(v) => {
+                prop_assert!(ok, "HTTP {} judged a success", status);
+                prop_assert_eq!(serde_json::from_slice::<Value>(&body).ok(), Some(v));
+            }
+            Err(e) => {
+                prop_assert!(!e.error_code().is_empty());
+                prop_assert!(!e.message().is_empty());
+                if ok && String::from_utf8_lossy(&body).trim().is_empty() {
+                    prop_assert_eq!(e.error_code(), "unknown_error");
+                }
+                check_error_json(&e)?;
+            }
+        }
+        match api::token_from(&answer) {
+            Ok(t) => {
+                prop_assert!(ok && !t.is_empty());
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                prop_assert_eq!(v.get("access_token").and_then(Value::as_str), Some(t.as_str()));
+            }
+            Err(e) => check_error_json(&e)?,
+        }
+    }
+
+    /// Form encoding keeps only safe characters and decodes to the input.
+    #[test]
+    fn encode_round_trips(s in any::<String>()) {
+        let form = api::encode(&s, true);
+        prop_assert!(
+            form.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b)),
+            "{:?}", form
+        );
+        prop_assert_eq!(decode(&form, true), Some(s.clone()));
+        let query = api::encode(&s, false);
+        prop_assert!(
+            query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            "{:?}", query
+        );
+        prop_assert_eq!(decode(&query, false), Some(s));
+    }
+
+    #[test]
+    fn encode_pairs_round_trips(pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..6), form in any::<bool>()) {
+        let text = api::encode_pairs(&pairs, form);
+        let back: Vec<(String, String)> = if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split('&')
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (decode(k, form).unwrap_or_default(), decode(v, form).unwrap_or_default())
+                })
+                .collect()
+        };
+        prop_assert_eq!(back, pairs);
+    }
+
+    /// The `{site}` path segment: safe characters only, no `/`, no trailing `:`.
+    #[test]
+    fn site_suffix_is_one_safe_path_segment(home in noisy_text()) {
+        let s = api::site_suffix(&home);
+        prop_assert!(
+            s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~:@%".contains(&b)),
+            "{:?}", s
+        );
+        prop_assert!(!s.ends_with(':'), "{:?}", s);
+    }
+
+    #[test]
+    fn site_suffix_of_a_plain_url(
+        scheme in prop::sample::select(vec!["http://", "https://", ""]),
+        host in "[a-z0-9]{1,10}(\\.[a-z]{2,5}){1,2}",
+        path in prop::collection::vec("[a-zA-Z0-9._~-]{1,8}", 0..4),
+        trailing in any::<bool>(),
+    ) {
+        let mut home = format!("{scheme}{host}");
+        for p in &path {
+            home.push('/');
+            home.push_str(p);
+        }
+        if trailing {
+            home.push('/');
+        }
+        let mut want = host.clone();
+        for p in &path {
+            want.push_str("::");
+            want.push_str(p);
+        }
+        prop_assert_eq!(api::site_suffix(&home), want);
+    }
+
+    /// Any API error prints as one JSON object with its fields kept.
+    #[test]
+    fn error_json_of_any_api_error(
+        code in any::<String>(),
+        message in any::<String>(),
+        fields in prop::collection::vec((any::<String>(), json_value()), 0..8),
+    ) {
+        let mut map = Map::new();
+        for (k, v) in fields {
+            map.insert(k, v);
+        }
+        check_error_json(&Error::Api { code, message, fields: map })?;
+    }
+
+    /// Every other variant too.
+    #[test]
+    fn error_json_of_any_error(which in 0usize..15, m in any::<String>()) {
+        let err = match which {
+            0 => Error::InvalidInput(m),
+            1 => Error::InvalidUser(m),
+            2 => Error::WpNotFound(m),
+            3 => Error::WpNotWordpress(m),
+            4 => Error::WpNeedsAllowRoot(m),
+            5 => Error::WpFailed(m),
+            6 => Error::WpTimeout(m),
+            7 => Error::MissingAccessToken(m),
+            8 => Error::UnknownError(m),
+            9 => Error::ServerError(m),
+            10 => Error::InvalidResponse(m),
+            11 => Error::Network(m),
+            12 => Error::Timeout(m),
+            13 => Error::AuthorizationFailure(m),
+            _ => Error::PlanNotAvailable(m),
+        };
+        check_error_json(&err)?;
+    }
+
+    /// Flag values that reach a parser of their own: no panic.
+    #[test]
+    fn seconds_and_base_never_panic(v in noisy_text()) {
+        let d = std::time::Duration::from_secs(60);
+        if let Ok(t) = jetpack_partner::context::seconds("--timeout", Some(&v), d) {
+            prop_assert!(t > std::time::Duration::ZERO && t <= std::time::Duration::from_secs(86_400));
+        }
+        let base = api::Base::from_env_value(Some(&v));
+        let _ = base.host();
+        prop_assert!(base.url.contains("://"));
+    }
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# PHP test tier: real WordPress sites for tests/php_facts.rs.
+#
+#   tests/php/setup.sh          install what is missing, (re)start MariaDB,
+#                               (re)build the four sites, write the env file
+#   tests/php/setup.sh stop     stop the MariaDB this script started
+#
+# Then: JETPACK_PARTNER_PHP_TIER=<env file> cargo test --test php_facts
+#
+# Needs root (apt-get, MariaDB run as root) and a Debian with the php-cli,
+# php-mysql, mariadb-server and wordpress packages in reach. WP-CLI is not
+# used (it is not packaged): tests/php/runner.php loads WordPress the way
+# `wp eval` does.
+#
+# Everything lives under $JETPACK_PARTNER_PHP_DIR (default
+# /tmp/jetpack-partner-php): MariaDB's datadir and socket (no TCP port:
+# --skip-networking, so it never clashes with a system MariaDB), one copy of
+# /usr/share/wordpress per site, and the env file. Re-running rebuilds the
+# sites from scratch (same IDs, same options), so it is idempotent and also
+# resets any state a failed test left behind.
+#
+# Sites (all with users admin = ID 1 <admin@site.test> and editor2 = ID 2
+# <ed@site.test>):
+#   plain      http://site.test, no jetpack_options; has a stub
+#              wp-content/plugins/jetpack/jetpack.php (inactive)
+#   connected  http://site.test, jetpack_options = array('id' => 12345)
+#   split      WordPress in its own folder: home http://split.test,
+#              siteurl http://split.test/wp (the root is .../split/wp);
+#              a must-use plugin prints noise (fixtures/noise-mu-plugin.php)
+#   multi      subdirectory multisite http://multi.test, subsite /shop/;
+#              the stub jetpack plugin too (inactive everywhere)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BASE=${JETPACK_PARTNER_PHP_DIR:-/tmp/jetpack-partner-php}
+DATA=$BASE/mysql-data
+SOCK=$BASE/mysql.sock
+PIDFILE=$BASE/mysql.pid
+ENVFILE=$BASE/env
+WP_SRC=/usr/share/wordpress
+DB_USER=jpwp
+DB_PASS=jpwp-test-only
+
+say() { printf 'setup.sh: %s\n' "$*"; }
+die() {
+  printf 'setup.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+
+db_ping() {
+  mariadb-admin --no-defaults --socket="$SOCK" --user=root ping >/dev/null 2>&1
+}
+
+db_stop() {
+  if [ -s "$PIDFILE" ]; then
+    local pid
+    pid=$(cat "$PIDFILE")
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping MariaDB (pid $pid)"
+      kill "$pid"
+      for _ in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+      done
+      kill -0 "$pid" 2>/dev/null && die "MariaDB (pid $pid) did not stop within 30 s"
+    fi
+  fi
+  rm -f "$PIDFILE"
+}
+
+if [ "${1:-}" = stop ]; then
+  db_stop
+  exit 0
+elif [ $# -gt 0 ]; then
+  die "usage: $0 [stop]"
+fi
+
+[ "$(id -u)" = 0 ] || die "run as root (installs Debian packages and runs MariaDB as root)"
+
+started=$(date +%s)
+mkdir -p "$BASE"
+
+# --- 1. Debian packages ------------------------------------------------------
+missing=()
+command -v php >/dev/null 2>&1 || missing+=(php-cli)
+if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qix mysqli; then
+  missing+=(php-mysql)
+fi
+command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
+[ -f "$WP_SRC/wp-load.php" ] || missing+=(wordpress)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed; cannot install ${missing[*]}"
+  # The wordpress package pulls in apache2; policy-rc.d (if any) keeps it
+  # from starting, and nothing here needs it.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$BASE/apt.log" 2>&1 \
+    || die "apt-get install ${missing[*]} failed (log: $BASE/apt.log); the PHP tier needs php-cli, php-mysql, mariadb-server and wordpress from Debian"
+fi
+command -v php >/dev/null 2>&1 || die "php is still missing after installing php-cli"
+php -m 2>/dev/null | grep -qix mysqli || die "PHP has no mysqli after installing php-mysql"
+command -v mariadbd >/dev/null 2>&1 || die "mariadbd is still missing after installing mariadb-server"
+[ -f "$WP_SRC/wp-load.php" ] || die "$WP_SRC/wp-load.php is missing after installing wordpress"
+# shellcheck disable=SC2016 # PHP code, not shell
+wp_version=$(php -r 'include $argv[1]; echo $wp_version;' "$WP_SRC/wp-includes/version.php")
+say "PHP $(php -r 'echo PHP_VERSION;'), $(mariadbd --version | awk '{print $3}'), WordPress $wp_version"
+
+# --- 2. MariaDB --------------------------------------------------------------
+if db_ping; then
+  say "MariaDB already answering on $SOCK"
+else
+  db_stop
+  if [ ! -d "$DATA/mysql" ]; then
+    say "initialising MariaDB datadir $DATA"
+    rm -rf "$DATA"
+    mariadb-install-db --no-defaults --datadir="$DATA" --user=root \
+      --auth-root-authentication-method=socket --skip-test-db >"$BASE/mysql-install.log" 2>&1 \
+      || die "mariadb-install-db failed (log: $BASE/mysql-install.log)"
+  fi
+  say "starting MariaDB (socket $SOCK, no TCP)"
+  # setsid + nohup: the server outlives this script (and the CI step).
+  setsid nohup mariadbd --no-defaults --datadir="$DATA" --socket="$SOCK" \
+    --pid-file="$PIDFILE" --skip-networking --user=root \
+    --log-error="$BASE/mysql.err" --innodb-buffer-pool-size=32M \
+    </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 1 120); do
+    db_ping && break
+    sleep 0.5
+  done
+  db_ping || die "MariaDB did not answer within 60 s (log: $BASE/mysql.err)"
+fi
+
+sql() { mariadb --no-defaults --socket="$SOCK" --user=root -e "$1"; }
+sql "CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
+     GRANT ALL PRIVILEGES ON \`jp\\_%\`.* TO '$DB_USER'@'localhost';"
+
+# --- 3. WordPress sites ------------------------------------------------------
+# $1 = file, $2 = database, $3 = extra PHP lines (multisite constants)
+write_config() {
+  cat >"$1" <<EOF
+<?php
+// Written by tests/php/setup.sh (jetpack-partner PHP test tier).
+define('DB_NAME', '$2');
+define('DB_USER', '$DB_USER');
+define('DB_PASSWORD', '$DB_PASS');
+define('DB_HOST', 'localhost:$SOCK');
+define('DB_CHARSET', 'utf8mb4');
+define('DB_COLLATE', '');
+define('AUTH_KEY', 'jetpack-partner-test-auth');
+define('SECURE_AUTH_KEY', 'jetpack-partner-test-secure-auth');
+define('LOGGED_IN_KEY', 'jetpack-partner-test-logged-in');
+define('NONCE_KEY', 'jetpack-partner-test-nonce');
+define('AUTH_SALT', 'jetpack-partner-test-auth-salt');
+define('SECURE_AUTH_SALT', 'jetpack-partner-test-secure-auth-salt');
+define('LOGGED_IN_SALT', 'jetpack-partner-test-logged-in-salt');
+define('NONCE_SALT', 'jetpack-partner-test-nonce-salt');
+// No web server here: no cron spawning, no outgoing HTTP from a test run.
+define('DISABLE_WP_CRON', true);
+define('WP_HTTP_BLOCK_EXTERNAL', true);
+define('AUTOMATIC_UPDATER_DISABLED', true);
+define('WP_DEBUG', false);
+\$table_prefix = 'wp_';
+$3
+if (!defined('ABSPATH')) {
+	define('ABSPATH', __DIR__ . '/');
+}
+require_once ABSPATH . 'wp-settings.php';
+EOF
+}
+
+# $1 = site name, $2 = WordPress root; copies the package files, fresh db.
+new_site() {
+  local name=$1 root=$2
+  sql "DROP DATABASE IF EXISTS jp_$name; CREATE DATABASE jp_$name CHARACTER SET utf8mb4;"
+  rm -rf "$BASE/sites/$name"
+  mkdir -p "$(dirname "$root")"
+  cp -a "$WP_SRC" "$root"
+  # Debian's wp-config.php reads /etc/wordpress/config-<host>.php; a plain
+  # one per copy is simpler and keeps /etc untouched.
+  rm -f "$root/wp-config.php"
+}
+
+install_php() { php "$HERE/install.php" "$@"; }
+
+PLAIN=$BASE/sites/plain
+CONNECTED=$BASE/sites/connected
+SPLIT=$BASE/sites/split/wp
+MULTI=$BASE/sites/multi
+
+say "site plain: $PLAIN (http://site.test, jetpack stub plugin, not connected)"
+new_site plain "$PLAIN"
+write_config "$PLAIN/wp-config.php" jp_plain ""
+install_php single "$PLAIN" http://site.test http://site.test
+mkdir -p "$PLAIN/wp-content/plugins/jetpack"
+cp "$HERE/fixtures/jetpack.php" "$PLAIN/wp-content/plugins/jetpack/jetpack.php"
+
+say "site connected: $CONNECTED (http://site.test, jetpack_options id 12345)"
+new_site connected "$CONNECTED"
+write_config "$CONNECTED/wp-config.php" jp_connected ""
+install_php single "$CONNECTED" http://site.test http://site.test 12345
+
+say "site split: $SPLIT (home http://split.test, siteurl http://split.test/wp)"
+new_site split "$SPLIT"
+write_config "$SPLIT/wp-config.php" jp_split ""
+install_php single "$SPLIT" http://split.test/wp http://split.test
+# What the site's front page would be (WordPress's "own directory" setup).
+printf '%s\n' "<?php" "define('WP_USE_THEMES', true);" \
+  "require __DIR__ . '/wp/wp-blog-header.php';" >"$BASE/sites/split/index.php"
+mkdir -p "$SPLIT/wp-content/mu-plugins"
+cp "$HERE/fixtures/noise-mu-plugin.php" "$SPLIT/wp-content/mu-plugins/noise.php"
+
+say "site multi: $MULTI (subdirectory multisite http://multi.test, subsite /shop/)"
+new_site multi "$MULTI"
+write_config "$MULTI/wp-config.php" jp_multi "define('WP_ALLOW_MULTISITE', true);"
+install_php single "$MULTI" http://multi.test http://multi.test
+install_php network "$MULTI" multi.test
+write_config "$MULTI/wp-config.php" jp_multi "define('WP_ALLOW_MULTISITE', true);
+define('MULTISITE', true);
+define('SUBDOMAIN_INSTALL', false);
+define('DOMAIN_CURRENT_SITE', 'multi.test');
+define('PATH_CURRENT_SITE', '/');
+define('SITE_ID_CURRENT_SITE', 1);
+define('BLOG_ID_CURRENT_SITE', 1);"
+install_php subsite "$MULTI" multi.test /shop/ Shop
+mkdir -p "$MULTI/wp-content/plugins/jetpack"
+cp "$HERE/fixtures/jetpack.php" "$MULTI/wp-content/plugins/jetpack/jetpack.php"
+
+cat >"$ENVFILE" <<EOF
+# Written by tests/php/setup.sh; read by tests/php_facts.rs
+# (JETPACK_PARTNER_PHP_TIER=$ENVFILE).
+PHP=$(command -v php)
+WP_VERSION=$wp_version
+SITE_PLAIN=$PLAIN
+SITE_CONNECTED=$CONNECTED
+SITE_SPLIT=$SPLIT
+SITE_MULTI=$MULTI
+MYSQL_SOCKET=$SOCK
+EOF
+say "wrote $ENVFILE"
+say "done in $(($(date +%s) - started)) s; now run:"
+say "  JETPACK_PARTNER_PHP_TIER=$ENVFILE cargo test --test php_facts"
