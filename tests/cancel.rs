@@ -8,17 +8,6 @@ use std::process::Output;
 
 const TOKEN: &str = "partner-tok-cancel-81";
 
-fn token_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(
-            200,
-            &format!(r#"{{"access_token":"{TOKEN}","token_type":"bearer"}}"#),
-        ),
-    );
-}
-
 fn run(cmd: &mut assert_cmd::Command) -> Output {
     let out = cmd.output().expect("running jetpack-partner");
     for stream in [&out.stdout, &out.stderr] {
@@ -38,17 +27,6 @@ fn creds() -> [String; 2] {
     ]
 }
 
-fn assert_success(out: &Output, body: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{body}\n"));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-}
-
 #[test]
 fn cancels_by_jetpack_blog_id() {
     let env = TestEnv::new();
@@ -57,7 +35,7 @@ fn cancels_by_jetpack_blog_id() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/12345/partner-cancel",
@@ -68,7 +46,7 @@ fn cancels_by_jetpack_blog_id() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].form_value("client_secret"), Some(SECRET));
@@ -99,7 +77,7 @@ fn cancels_by_blog_id_with_eval_disabled() {
     let env = TestEnv::new();
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-set");
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/12345/partner-cancel",
@@ -110,7 +88,7 @@ fn cancels_by_blog_id_with_eval_disabled() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 2);
 }
 
@@ -120,7 +98,7 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-unset");
     env.wp.answer("option-get-home");
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/site.test/partner-cancel",
@@ -131,7 +109,7 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(
         env.api.requests()[1].path,
         "/rest/v1.3/jpphp/site.test/partner-cancel"
@@ -145,7 +123,7 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
         "noise\n",
         json!({"siteurl": "http://split.test/wp", "home": "http://split.test/blog/", "blog_id": 0}),
     );
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/split.test::blog/partner-cancel",
@@ -156,7 +134,7 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 1);
 }
 
@@ -179,7 +157,7 @@ fn multisite_subsite_suffix() {
         ],
     );
     env.wp.answer("option-get-home-multisite-subsite");
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/multi.test::shop/partner-cancel",
@@ -190,14 +168,14 @@ fn multisite_subsite_suffix() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &path, url]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
 }
 
 #[test]
 fn suffix_from_url_without_wp_and_from_home_url() {
     // example.com/demo/wp → example.com::demo::wp
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     let path = "/rest/v1.3/jpphp/example.com::demo::wp/partner-cancel";
     env.api
         .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
@@ -207,14 +185,14 @@ fn suffix_from_url_without_wp_and_from_home_url() {
         &format!("-s={SECRET}"),
         "-u=https://example.com/demo/wp/",
     ]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests()[1].path, path);
 
     // With WordPress but no blog id, --home_url names the site (no home lookup).
     let env = TestEnv::new();
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-unset");
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api
         .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
     let out = run(env.cmd().arg("cancel").args(creds()).args([
@@ -222,7 +200,7 @@ fn suffix_from_url_without_wp_and_from_home_url() {
         &format!("--path={}", env.wp_path()),
         "--home_url=http://example.com/demo/wp",
     ]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests()[1].path, path);
     assert_eq!(
         env.wp.calls().len(),
@@ -239,7 +217,7 @@ fn api_error_exits_1_with_its_fields() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     let body = r#"{"error":"not_jps_plan","message":"The plan for this site was not provisioned by Jetpack Start"}"#;
     env.api.reply(
         "POST",
@@ -269,7 +247,7 @@ fn api_error_exits_1_with_its_fields() {
 #[test]
 fn success_false_body_exits_1() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/e.test/partner-cancel",
@@ -290,7 +268,7 @@ fn success_false_body_exits_1() {
 #[test]
 fn tracking_id_query_parameter() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/e.test/partner-cancel",
@@ -303,7 +281,7 @@ fn tracking_id_query_parameter() {
         "-u=http://e.test",
         "--partner-tracking-id=abc 1",
     ]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     let r = &env.api.requests()[1];
     assert_eq!(
         r.query_pairs,
@@ -314,7 +292,7 @@ fn tracking_id_query_parameter() {
 #[test]
 fn without_wp_and_without_a_site_says_wp_not_found() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     let out = run(env
         .cmd_without_wp()
         .args(["cancel", "-c=1", &format!("-s={SECRET}")]));
@@ -328,7 +306,7 @@ fn old_script_name_and_flags() {
     let env = TestEnv::new();
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-set");
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/12345/partner-cancel",
@@ -341,7 +319,7 @@ fn old_script_name_and_flags() {
         &format!("--path={}", env.wp_path()),
         "--partner_tracking_id=x",
     ]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(
         env.api.requests()[1].query_value("partner_tracking_id"),
         Some("x")
@@ -394,7 +372,7 @@ fn token_and_cancel_share_one_tls_connection() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    token_ok(&env);
+    env.api.token_ok(TOKEN);
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/12345/partner-cancel",
@@ -407,7 +385,7 @@ fn token_and_cancel_share_one_tls_connection() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.connections(), 1);
     assert_eq!(env.api.tls_handshakes(), 1);
     assert_eq!(env.wp.calls().len(), 1);

@@ -70,20 +70,8 @@ struct Scenario {
     check: Check,
 }
 
-fn token_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        TOKEN_PATH,
-        Reply::json(
-            200,
-            &json!({"access_token": PARTNER_TOKEN, "token_type": "bearer", "scope": "jetpack-partner"})
-                .to_string(),
-        ),
-    );
-}
-
 fn provision_reply(env: &TestEnv, reply: Reply) {
-    token_ok(env);
+    env.api.token_ok(PARTNER_TOKEN);
     env.api.reply("POST", PROVISION_PATH, reply);
 }
 
@@ -490,7 +478,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Fail("network_error"),
         Box::new(|| {
             let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             let cmd = provision_no_wp(&env, &[]);
             (env, cmd)
         }),
@@ -525,7 +513,7 @@ fn scenarios() -> Vec<Scenario> {
             let env = TestEnv::new();
             env.wp.answer("user-get-nosuchuser-field-ID");
             eval_disabled(&env);
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             let mut cmd = env.cmd();
             cmd.arg("provision")
                 .args(creds())
@@ -545,7 +533,7 @@ fn scenarios() -> Vec<Scenario> {
         Box::new(|| {
             let env = TestEnv::new();
             env.wp.answer_any("php-fatal-error");
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             let cmd = provision_wp(&env, &[]);
             (env, cmd)
         }),
@@ -591,7 +579,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Fail("plan_not_available"),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply(
                 "GET",
                 "/rest/v1.3/jpphp/leak.test/upgrade-paths",
@@ -693,7 +681,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Body(OK),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply("POST", CANCEL_PATH, Reply::json(200, OK));
             let cmd = cancel_cmd(&env, &[]);
             (env, cmd)
@@ -705,7 +693,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Body(OK),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply("POST", CANCEL_PATH, Reply::json(200, OK));
             let file = env.root().join("secret");
             std::fs::write(&file, format!("{CLIENT_SECRET}\n")).expect("write secret");
@@ -725,7 +713,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Fail("not_jps_plan"),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             let body = json!({"error": "not_jps_plan",
                 "message": format!("no partner plan (token {PARTNER_TOKEN})")});
             env.api
@@ -742,7 +730,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Body(NEW_KEY_BODY),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply(
                 "POST",
                 "/rest/v1.3/jpphp/partner-keys/new",
@@ -761,7 +749,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Fail("unauthorized"),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply(
                 "POST",
                 "/rest/v1.3/jpphp/partner-keys/new",
@@ -783,7 +771,7 @@ fn scenarios() -> Vec<Scenario> {
         Expect::Body(OK),
         Box::new(|| {
             let env = TestEnv::new();
-            token_ok(&env);
+            env.api.token_ok(PARTNER_TOKEN);
             env.api.reply(
                 "POST",
                 "/rest/v1.3/jpphp/partner-keys/verify",

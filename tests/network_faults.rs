@@ -54,18 +54,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn assert_success(out: &Output, body: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    assert_eq!(text(&out.stdout), format!("{body}\n"));
-    assert_eq!(text(&out.stderr), "", "nothing on stderr on success");
-}
-
 /// Exit 1, nothing on stdout, exactly one JSON object on stderr with
 /// success:false, this error_code and a non-empty error_message.
 fn assert_failure(out: &Output, code: &str) -> String {
@@ -122,7 +110,7 @@ fn token_call_closed_once_then_answered_succeeds() {
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &[]);
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 1);
@@ -234,7 +222,7 @@ fn token_503_with_retry_after_is_honoured_then_succeeds() {
     let started = Instant::now();
     let out = provision(&env, &[]);
     let took = started.elapsed();
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     // Our own backoff would be 250 ms: waiting a whole second means the
@@ -303,7 +291,7 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
         .cmd_without_wp()
         .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
         .args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 1);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     assert!(env.api.tls_handshakes() >= 1);
@@ -314,7 +302,7 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
         .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
         .env("JETPACK_START_API_HOST", env.api.host())
         .args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 2);
     assert_eq!(p[1].header("host"), Some("public-api.wordpress.com"));
@@ -336,7 +324,7 @@ fn ssl_cert_dir_is_read() {
         .cmd_without_wp()
         .env("SSL_CERT_DIR", &good)
         .args(provision_args()));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
 
     // A dir holding only the other CA: refused, nothing sent.
@@ -426,7 +414,7 @@ fn latency_below_the_limit_is_fine() {
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &["--timeout=3"]);
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(env.api.requests().len(), 2);
 }
 

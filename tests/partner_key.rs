@@ -7,18 +7,10 @@ use serde_json::json;
 
 const KEY: &str = r#"{"id":10,"name":"Agency A","allowed_personal_plans":"0","allowed_premium_plans":"100","allowed_professional_plans":"0","notes":null,"client_id":"12345","client_secret":"new-key-secret-ab34fd21"}"#;
 
-fn token_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, r#"{"access_token":"tok-pk-987654"}"#),
-    );
-}
-
 #[test]
 fn new_key_prints_the_answer_with_its_secret() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok("tok-pk-987654");
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/partner-keys/new",
@@ -91,7 +83,7 @@ fn new_key_checks_its_input() {
 #[test]
 fn verify_accepts_and_rejects() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok("tok-pk-987654");
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/partner-keys/verify",

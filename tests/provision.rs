@@ -11,16 +11,8 @@ use std::time::Duration;
 const TOKEN: &str = "partner-tok-5f2a9c";
 const OK_BODY: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/x","auth_required":true}"#;
 
-fn token_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, &format!(r#"{{"access_token":"{TOKEN}","token_type":"bearer","blog_id":0,"blog_url":0,"scope":"jetpack-partner"}}"#)),
-    );
-}
-
 fn provision_replies(env: &TestEnv, reply: Reply) {
-    token_ok(env);
+    env.api.token_ok(TOKEN);
     env.api.reply("POST", "/rest/v1.3/jpphp/provision", reply);
 }
 
@@ -85,30 +77,6 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn assert_success(out: &Output, body: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(stdout(out), format!("{body}\n"));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-}
-
-fn assert_failure(out: &Output, code: &str) -> serde_json::Value {
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
-    assert_eq!(stdout(out), "", "nothing on stdout on failure");
-    let err = stderr_json(out);
-    assert_eq!(err["success"], json!(false));
-    assert_eq!(err["error_code"], json!(code), "{err}");
-    assert!(
-        err["error_message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{err}"
-    );
-    err
-}
-
 fn form(r: &common::Recorded) -> Vec<(String, String)> {
     r.form.clone()
 }
@@ -136,7 +104,7 @@ fn provisions_by_login_with_secret_intact() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--plan=professional".into()]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
 
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
@@ -192,7 +160,7 @@ fn falls_back_to_one_command_per_value_when_eval_is_disabled() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--plan=professional".into()]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -228,7 +196,7 @@ fn provisions_by_user_id_and_by_email() {
         let mut args = base_args(&env);
         args.push(format!("--user={user}"));
         let out = run(env.cmd().args(&args));
-        assert_success(&out, OK_BODY);
+        common::assert_success(&out, OK_BODY);
         let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
         // The value as given, once WordPress confirmed it.
         assert_eq!(p.form_value("local_user"), Some(user));
@@ -251,7 +219,7 @@ fn unknown_user_fails_before_any_network_call() {
         let mut args = base_args(&env);
         args.push("--user=nosuchuser".into());
         let out = run(env.cmd().args(&args));
-        let err = assert_failure(&out, "invalid_user");
+        let err = common::assert_failure(&out, "invalid_user");
         assert!(err["error_message"]
             .as_str()
             .unwrap_or("")
@@ -288,7 +256,7 @@ fn multisite_subsite_by_url() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), url.into()]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls().len(), 4);
@@ -306,7 +274,7 @@ fn siteurl_is_sent_not_home_when_they_differ() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://split.test/wp"));
 }
@@ -325,7 +293,7 @@ fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
         "--home_url=https://www.example.com".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -349,7 +317,7 @@ fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
         "-i=someone",
         "-u=https://example.com",
     ]));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -370,7 +338,7 @@ fn without_wp_and_without_url_says_wp_not_found() {
         &format!("-s={SECRET}"),
         "-i=admin",
     ]));
-    assert_failure(&out, "wp_not_found");
+    common::assert_failure(&out, "wp_not_found");
     assert_eq!(env.api.requests().len(), 0);
 }
 
@@ -387,7 +355,7 @@ fn not_a_wordpress_install() {
         "-i=admin",
         "--allow-root",
     ]));
-    let err = assert_failure(&out, "wp_not_wordpress");
+    let err = common::assert_failure(&out, "wp_not_wordpress");
     assert!(
         err["error_message"]
             .as_str()
@@ -411,7 +379,7 @@ fn not_a_wordpress_install() {
         "--allow-root",
         "--url=https://example.com/",
     ]));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("https://example.com/"));
 }
@@ -427,7 +395,7 @@ fn root_without_allow_root() {
         "-i=admin",
         &format!("--path={}", env.wp_path()),
     ]));
-    let err = assert_failure(&out, "wp_needs_allow_root");
+    let err = common::assert_failure(&out, "wp_needs_allow_root");
     assert!(err["error_message"]
         .as_str()
         .unwrap_or("")
@@ -444,7 +412,7 @@ fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "wp_failed");
+    let err = common::assert_failure(&out, "wp_failed");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(msg.contains("There has been a critical error"), "{msg}");
     assert!(!msg.contains("Stack trace"), "{msg}");
@@ -467,7 +435,7 @@ fn php_notice_noise_never_becomes_part_of_the_siteurl() {
         let mut args = base_args(&env);
         args.push("--user=admin".into());
         let out = run(env.cmd().args(&args));
-        assert_success(&out, OK_BODY);
+        common::assert_success(&out, OK_BODY);
         let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
         assert_eq!(
             p.form_value("siteurl"),
@@ -488,7 +456,7 @@ fn jetpack_activation_failure_is_not_fatal() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
 }
 
 #[test]
@@ -501,7 +469,7 @@ fn wp_cli_path_with_words() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), format!("--wp-cli-path={wp_cli}")]);
     let out = run(env.cmd_without_wp().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_eq!(env.wp.calls().len(), 1);
 
     // A path that does not exist is "not found", not a crash.
@@ -544,7 +512,7 @@ fn api_errors_keep_their_fields() {
         let mut args = base_args(&env);
         args.extend(["--user=admin".into(), "--plan=x".into()]);
         let out = run(env.cmd().args(&args));
-        assert_failure(&out, code);
+        common::assert_failure(&out, code);
         let mut expected =
             format!(r#"{{"success":false,"error_code":"{code}","error_message":"{message}","#);
         expected.push_str(&body[1..]);
@@ -570,7 +538,7 @@ fn invalid_client_on_the_token_call() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    assert_failure(&out, "invalid_client");
+    common::assert_failure(&out, "invalid_client");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "{\"success\":false,\"error_code\":\"invalid_client\",\"error_message\":\"Unknown client_id.\",\"error\":\"invalid_client\",\"error_description\":\"Unknown client_id.\"}\n"
@@ -594,7 +562,7 @@ fn token_answer_without_access_token() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    assert_failure(&out, "missing_access_token");
+    common::assert_failure(&out, "missing_access_token");
 }
 
 #[test]
@@ -640,7 +608,7 @@ fn empty_body_html_502_and_success_false() {
         let mut args = base_args(&env);
         args.push("--user=admin".into());
         let out = run(env.cmd().args(&args));
-        let err = assert_failure(&out, code);
+        let err = common::assert_failure(&out, code);
         if let Some(m) = message {
             assert_eq!(err["error_message"], json!(m));
         }
@@ -661,7 +629,7 @@ fn connection_refused_names_the_host() {
         .cmd()
         .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
         .args(&args));
-    let err = assert_failure(&out, "network_error");
+    let err = common::assert_failure(&out, "network_error");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
     assert!(msg.contains("refused"), "{msg}");
@@ -678,7 +646,7 @@ fn slow_api_times_out() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--timeout=1".into()]);
     let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "timeout");
+    let err = common::assert_failure(&out, "timeout");
     assert!(
         err["error_message"]
             .as_str()
@@ -713,7 +681,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     args.extend(["--user=admin".into(), "--wpcom_user_id=555".into()]);
     let out = run(env.cmd().args(&args));
     // The body is printed verbatim, access_token included.
-    assert_success(&out, body);
+    common::assert_success(&out, body);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("wpcom_user_id"), Some("555"));
     assert_eq!(env.wp.calls().len(), 2, "eval, then authorize_user");
@@ -725,7 +693,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     let mut args = base_args(&env);
     args.push("--user=admin".into());
     let out = run(env.cmd().args(&args));
-    assert_success(&out, body);
+    common::assert_success(&out, body);
     assert_eq!(env.wp.calls().len(), 1);
 }
 
@@ -744,7 +712,7 @@ fn authorize_failure_is_authorization_failure() {
     let mut args = base_args(&env);
     args.extend(["--user=1".into(), "-w=555".into()]);
     let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "authorization_failure");
+    let err = common::assert_failure(&out, "authorization_failure");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(
         msg.contains("'jetpack' is not a registered wp command"),
@@ -767,7 +735,7 @@ fn tracking_id_is_a_query_parameter() {
         "--partner-tracking-id=camp 1&x=2".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         p.query_pairs,
@@ -798,7 +766,7 @@ fn bare_api_host_is_https_with_the_public_api_host_header() {
         .env("JETPACK_START_API_HOST", env.api.host())
         .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
         .args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
     for r in &reqs {
@@ -827,7 +795,7 @@ fn untrusted_certificate_is_refused() {
         .env("JETPACK_START_API_HOST", env.api.host())
         .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
         .args(&args));
-    let err = assert_failure(&out, "network_error");
+    let err = common::assert_failure(&out, "network_error");
     assert!(
         err["error_message"].as_str().unwrap_or("").contains("TLS"),
         "{err}"
@@ -879,7 +847,7 @@ fn every_forwarded_flag_in_every_form() {
                 cmd.arg(format!("{flag}={value}"));
             }
             let out = run(&mut cmd);
-            assert_success(&out, OK_BODY);
+            common::assert_success(&out, OK_BODY);
             let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
             assert_eq!(p.form_value(field), Some(value.as_str()), "{flag}");
         }
@@ -903,7 +871,7 @@ fn user_and_credential_aliases() {
             "--url",
             "https://e.test",
         ]));
-        assert_success(&out, OK_BODY);
+        common::assert_success(&out, OK_BODY);
         let t = &env.api.requests_to("/oauth2/token")[0];
         assert_eq!(t.form_value("client_id"), Some("1"));
         assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -931,7 +899,7 @@ fn ssh_fields_and_their_checks() {
         "--ssh-host=ssh.e.test",
         "--ssh-port=2222",
     ]));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_user"), Some("deploy"));
     assert_eq!(p.form_value("ssh_private_key"), Some(key_text));
@@ -950,7 +918,7 @@ fn ssh_fields_and_their_checks() {
         "--ssh_user=deploy",
         "--ssh_pass=pa ss&word",
     ]));
-    assert_failure(&out, "x");
+    common::assert_failure(&out, "x");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("pa ss&word"));
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_pass"), Some("pa ss&word"));
@@ -972,7 +940,7 @@ fn ssh_fields_and_their_checks() {
         ]);
         cmd.args(&extra);
         let out = run(&mut cmd);
-        assert_failure(&out, "invalid_input");
+        common::assert_failure(&out, "invalid_input");
         assert!(env.api.requests().is_empty());
     }
 }
@@ -988,7 +956,7 @@ fn bad_timeout_is_invalid_input() {
         "-u=https://e.test",
         "--timeout=soon",
     ]));
-    let err = assert_failure(&out, "invalid_input");
+    let err = common::assert_failure(&out, "invalid_input");
     assert!(err["error_message"]
         .as_str()
         .unwrap_or("")
@@ -1005,7 +973,7 @@ fn credentials_from_environment_and_file() {
         .env("JETPACK_PARTNER_ID", "env-id")
         .env("JETPACK_PARTNER_SECRET", SECRET)
         .args(["provision", "-i=admin", "-u=https://e.test"]));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[0];
     assert_eq!(t.form_value("client_id"), Some("env-id"));
     assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -1019,7 +987,7 @@ fn credentials_from_environment_and_file() {
         .env("JETPACK_PARTNER_SECRET", "from-env-xyz")
         .args(["provision", "-i=admin", "-u=https://e.test"])
         .arg(format!("--partner_secret_file={}", file.display())));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[1];
     assert_eq!(
         t.form_value("client_secret"),
@@ -1037,7 +1005,7 @@ fn credentials_from_environment_and_file() {
             "-s=from-flag-abc",
         ])
         .arg(format!("--partner_secret_file={}", file.display())));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[2];
     assert_eq!(t.form_value("client_id"), Some("flag-id"));
     assert_eq!(t.form_value("client_secret"), Some("from-flag-abc"));
@@ -1050,7 +1018,7 @@ fn credentials_from_environment_and_file() {
         "-u=https://e.test",
         "--partner_secret_file=/nonexistent",
     ]));
-    assert_failure(&out, "invalid_input");
+    common::assert_failure(&out, "invalid_input");
 }
 
 #[test]
@@ -1115,7 +1083,7 @@ fn hung_wp_is_killed_at_the_limit() {
     args.extend(["--user=admin".into(), "--wp-timeout=0.5".into()]);
     let started = std::time::Instant::now();
     let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "wp_timeout");
+    let err = common::assert_failure(&out, "wp_timeout");
     assert!(
         err["error_message"]
             .as_str()
@@ -1130,7 +1098,7 @@ fn hung_wp_is_killed_at_the_limit() {
     // With --url the provision goes on without WordPress.
     args.push("--url=https://e.test".into());
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
 }
@@ -1156,7 +1124,7 @@ fn check_upgrade_asks_before_provisioning() {
         "--plan=premium",
         "--check-upgrade",
     ]));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let order: Vec<String> = env
         .api
         .requests()
@@ -1196,7 +1164,7 @@ fn check_upgrade_asks_before_provisioning() {
         "--check-upgrade".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    let err = assert_failure(&out, "plan_not_available");
+    let err = common::assert_failure(&out, "plan_not_available");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(
         msg.contains("professional") && msg.contains("jetpack-backup-daily, personal, premium"),
@@ -1217,7 +1185,7 @@ fn eval_facts_survive_plugin_noise_and_activation_errors() {
     let mut args = base_args(&env);
     args.push("--user=ed@site.test".into());
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -1241,7 +1209,7 @@ fn multisite_subsite_through_eval() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), url.into()]);
     let out = run(env.cmd().args(&args));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls(), vec![eval_call(&env, &[url])]);

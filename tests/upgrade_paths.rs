@@ -7,18 +7,10 @@ use serde_json::json;
 
 const PATHS: &str = r#"{"jetpack-backup":["jetpack-backup-daily","jetpack-backup-realtime"],"jetpack-plans":["personal","premium","professional"]}"#;
 
-fn token_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, r#"{"access_token":"tok-up-123456"}"#),
-    );
-}
-
 #[test]
 fn by_blog_id_flag_without_wordpress() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok("tok-up-123456");
     env.api.reply(
         "GET",
         "/rest/v1.3/jpphp/777/upgrade-paths",
@@ -59,7 +51,7 @@ fn blog_id_from_wordpress() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    token_ok(&env);
+    env.api.token_ok("tok-up-123456");
     env.api.reply(
         "GET",
         "/rest/v1.3/jpphp/12345/upgrade-paths",
@@ -88,7 +80,7 @@ fn blog_id_from_wordpress() {
 #[test]
 fn api_error_uses_error_and_message() {
     let env = TestEnv::new();
-    token_ok(&env);
+    env.api.token_ok("tok-up-123456");
     env.api.reply(
         "GET",
         "/rest/v1.3/jpphp/9/upgrade-paths",

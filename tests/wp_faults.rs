@@ -64,18 +64,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn assert_success(out: &Output, body: &str) {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    assert_eq!(text(&out.stdout), format!("{body}\n"));
-    assert_eq!(text(&out.stderr), "");
-}
-
 /// Exit 1, nothing on stdout, one JSON object on stderr; returns the message.
 fn assert_failure(out: &Output, code: &str) -> String {
     assert_eq!(
@@ -178,7 +166,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         &["--wp-timeout=0.5", "--url=https://fallback.test/shop"],
     )));
     let took = started.elapsed();
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://fallback.test/shop");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert_eq!(env.wp.calls().len(), 1, "nothing after the hung call");
@@ -204,7 +192,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         "--url=https://fallback.test/shop",
     ]));
     let took = started.elapsed();
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
@@ -330,7 +318,7 @@ fn php_fatal_exit_255_is_wp_failed_with_php_words() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://oom.test"])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://oom.test");
 }
 
@@ -382,7 +370,7 @@ fn five_megabytes_of_stdout_noise_before_the_value() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -417,7 +405,7 @@ fn five_megabytes_of_stderr_noise_around_the_values() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -469,7 +457,7 @@ fn wp_without_the_exec_bit_is_a_clear_wp_failed() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &[&flag, "--url=https://noexec.test"])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://noexec.test");
 }
 
@@ -509,7 +497,7 @@ fn disabled_command_is_wp_failed_with_wp_cli_words() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://disabled.test"])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://disabled.test");
 }
 
@@ -551,7 +539,7 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
     );
 
     let out = run(env.cmd().args(&base).arg("--url=https://disabled.test"));
-    assert_success(&out, r#"{"success":true}"#);
+    common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
 }
 
@@ -570,7 +558,7 @@ fn every_command_disabled_is_wp_failed_and_url_still_works() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://disabled.test"])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://disabled.test");
 }
 
@@ -583,7 +571,7 @@ fn eval_disabled_falls_back_to_plain_commands() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
     let calls = env.wp.calls();
     assert!(
@@ -612,7 +600,7 @@ fn html_echoed_on_the_same_line_as_the_siteurl() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -640,7 +628,7 @@ fn html_echoed_on_the_same_line_as_the_user_id() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    assert_success(&out, OK_BODY);
+    common::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 

@@ -273,3 +273,56 @@ impl TestEnv {
             .answer_with(&eval_argv(&globals), "", EVAL_DISABLED, 1);
     }
 }
+
+/// Exit 0, the body on stdout (one `\n` added), nothing on stderr.
+pub fn assert_success(out: &Output, body: &str) {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}\nstdout: {}",
+        text(&out.stderr),
+        text(&out.stdout)
+    );
+    assert_eq!(text(&out.stdout), format!("{body}\n"));
+    assert_eq!(text(&out.stderr), "", "nothing on stderr on success");
+}
+
+/// Exit 1, nothing on stdout, one JSON error object on stderr with
+/// `success:false`, this `error_code` and a non-empty `error_message`.
+pub fn assert_failure(out: &Output, code: &str) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "",
+        "nothing on stdout on failure"
+    );
+    let err = stderr_json(out);
+    assert_eq!(err["success"], serde_json::json!(false), "{err}");
+    assert_eq!(err["error_code"], serde_json::json!(code), "{err}");
+    assert!(
+        err["error_message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{err}"
+    );
+    err
+}
+
+impl FakeApi {
+    /// The token call succeeds with `token`, as WordPress.com answers it.
+    pub fn token_ok(&self, token: &str) {
+        let body = serde_json::json!({
+            "access_token": token,
+            "token_type": "bearer",
+            "blog_id": 0,
+            "blog_url": 0,
+            "scope": "jetpack-partner"
+        });
+        self.reply("POST", "/oauth2/token", Reply::json(200, &body.to_string()));
+    }
+}
