@@ -436,13 +436,6 @@ impl Api {
 /// The token answer: `access_token`, or the error that explains its absence.
 pub fn token_from(answer: &Answer) -> Result<String> {
     let what = "POST /oauth2/token";
-    // Whatever the verdict, a token in the answer is a secret from now on
-    // (a failed answer's fields end up in the error object).
-    if let Ok(v) = serde_json::from_slice::<Value>(&answer.body) {
-        if let Some(t) = v.get("access_token").and_then(Value::as_str) {
-            output::register_secret(t);
-        }
-    }
     let json = judge(what, answer)?;
     match json.get("access_token").and_then(Value::as_str) {
         Some(t) if !t.is_empty() => Ok(t.to_string()),

@@ -140,9 +140,14 @@ impl Context {
     /// Get a partner token, or in dry-run mode a stand-in.
     pub fn token(&self, api: &Api) -> Result<String> {
         let answer = api.send(&api::token_request(&self.client_id, &self.client_secret))?;
-        let token = api::token_from(&answer)?;
-        output::register_secret(&token);
-        Ok(token)
+        // Whatever the verdict, a token in the answer is a secret from now
+        // on: a failed answer's fields end up in the error object.
+        if let Ok(v) = serde_json::from_slice::<Value>(&answer.body) {
+            if let Some(t) = v.get("access_token").and_then(Value::as_str) {
+                output::register_secret(t);
+            }
+        }
+        api::token_from(&answer)
     }
 
     /// `--dry-run`: the requests that would be sent, secrets redacted.

@@ -86,7 +86,11 @@ pub fn error_json(err: &Error) -> String {
 pub fn error_pairs(err: &Error) -> Vec<(String, Value)> {
     let mut pairs: Vec<(String, Value)> = vec![
         ("success".into(), Value::Bool(false)),
-        ("error_code".into(), Value::String(redact(err.error_code()))),
+        // Codes are ours or the API's identifiers: stable, never scrubbed.
+        (
+            "error_code".into(),
+            Value::String(err.error_code().to_string()),
+        ),
         ("error_message".into(), Value::String(redact(err.message()))),
     ];
     if let Some(fields) = err.api_fields() {
