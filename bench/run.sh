@@ -348,6 +348,7 @@ span() { # the value when all runs agree, else min–max
 
 ours_common=(--partner_id=1 --partner_secret=x --allow-root)
 measure ours-provision 0 "$bin" provision "${ours_common[@]}" --user=admin --plan=premium
+measure ours-provision-early-token 0 "$bin" provision "${ours_common[@]}" --user=admin --plan=premium --early-token
 measure ours-cancel 12345 "$bin" cancel "${ours_common[@]}"
 measure reference-provision 0 sh "$tmp/ref-provision.sh" -c=1 -s=x -i=admin -p=premium --allow-root
 measure reference-cancel 12345 sh "$tmp/ref-cancel.sh" -c=1 -s=x --allow-root
@@ -395,6 +396,7 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 mark() { if "$@"; then echo met; else echo "**not met**"; fi; }
 
 r_prov=$(ratio ours-provision reference-provision)
+r_early=$(ratio ours-provision-early-token reference-provision)
 r_cancel=$(ratio ours-cancel reference-cancel)
 bound=$(((WP_DELAY_MS > LATENCY_MS ? WP_DELAY_MS : LATENCY_MS) + LATENCY_MS + 20))
 seq_floor=$((WP_DELAY_MS + 2 * LATENCY_MS))
@@ -409,12 +411,12 @@ elapsed=$((SECONDS - started))
 	echo
 	echo "| flow | runs | min ms | median ms | max ms | wp processes | TCP conns | TLS handshakes |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	for n in ours-provision ours-cancel reference-provision reference-cancel; do
+	for n in ours-provision ours-provision-early-token ours-cancel reference-provision reference-cancel; do
 		read -r lo mid hi <<<"${RES[$n.time]}"
 		echo "| $n | $RUNS | $lo | $mid | $hi | ${RES[$n.wp]} | ${RES[$n.conns]} | ${RES[$n.hs]} |"
 	done
 	echo
-	echo "- ratio ours/reference (median): provision **$r_prov**, cancel **$r_cancel**"
+	echo "- ratio ours/reference (median): provision **$r_prov** (with \`--early-token\` **$r_early**), cancel **$r_cancel**"
 	echo "- \`--help\` start-up: median **$help_median ms** (mean $help_mean, max $help_max; $HELP_RUNS runs, each timed from bash, fork+exec included; /bin/true timed the same way, interleaved: median $true_median ms)"
 	echo "- binary size (release, stripped): **$size bytes = $size_mib MiB**"
 	[[ -z $static_line ]] || echo "- $static_line"
@@ -425,13 +427,13 @@ elapsed=$((SECONDS - started))
 	echo "|---|---|---|---|"
 	echo "| wp processes per run | 1 | provision ${RES[ours-provision.wp]}, cancel ${RES[ours-cancel.wp]} | $(mark test "${RES[ours-provision.wp]}" = 1 -a "${RES[ours-cancel.wp]}" = 1) |"
 	echo "| TLS handshakes per run | 1 | provision ${RES[ours-provision.hs]}, cancel ${RES[ours-cancel.hs]} | $(mark test "${RES[ours-provision.hs]}" = 1 -a "${RES[ours-cancel.hs]}" = 1) |"
-	echo "| provision wall (median) | ≤ max($WP_DELAY_MS, $LATENCY_MS) + $LATENCY_MS + 20 = $bound ms | $(median ours-provision) ms | $(mark le "$(median ours-provision)" "$bound") |"
+	echo "| provision wall (median) | ≤ max($WP_DELAY_MS, $LATENCY_MS) + $LATENCY_MS + 20 = $bound ms | $(median ours-provision) ms; with \`--early-token\` $(median ours-provision-early-token) ms | default $(mark le "$(median ours-provision)" "$bound"), \`--early-token\` $(mark le "$(median ours-provision-early-token)" "$bound") |"
 	echo "| cancel wall (median), same bound | ≤ $bound ms | $(median ours-cancel) ms | $(mark le "$(median ours-cancel)" "$bound") |"
 	echo "| ratio ours/reference (median) | ≤ 0.35 | provision $r_prov, cancel $r_cancel | provision $(mark le "$r_prov" 0.35), cancel $(mark le "$r_cancel" 0.35) |"
 	echo "| \`--help\` start-up (median) | < 5 ms | $help_median ms | $(mark awk -v a="$help_median" 'BEGIN { exit !(a < 5) }') |"
 	echo "| binary size | ≤ 3 MiB | $size_mib MiB | $(mark le "$size" 3145728) |"
 	echo
-	echo "Provision is sequential by design (SPEC §3: WordPress must confirm the user before any network call), so its floor is wp delay + 2 × latency = $seq_floor ms here, above the $bound ms bound. Cancel may overlap the token call with the wp bootstrap: its floor is max(wp delay, latency) + latency = $cancel_floor ms, i.e. a best possible ratio of $(awk -v a="$cancel_floor" -v b="$(median reference-cancel)" 'BEGIN { printf "%.2f", a / b }') against this reference-cancel (2 wp processes); provision's floor ratio is $(awk -v a="$seq_floor" -v b="$(median reference-provision)" 'BEGIN { printf "%.2f", a / b }')."
+	echo "Provision is sequential by default (SPEC §3: WordPress must confirm the user before any network call), so its floor is wp delay + 2 × latency = $seq_floor ms here, above the $bound ms bound; \`--early-token\` opts into fetching the token during the WordPress bootstrap (an unknown user then costs one token request) and reaches the bound. Cancel may overlap the token call with the wp bootstrap: its floor is max(wp delay, latency) + latency = $cancel_floor ms, i.e. a best possible ratio of $(awk -v a="$cancel_floor" -v b="$(median reference-cancel)" 'BEGIN { printf "%.2f", a / b }') against this reference-cancel (2 wp processes); provision's floor ratio is $(awk -v a="$seq_floor" -v b="$(median reference-provision)" 'BEGIN { printf "%.2f", a / b }')."
 	echo
 	echo "Whole benchmark: ${elapsed} s (build included)."
 } >"$tmp/report.md"

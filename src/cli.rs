@@ -240,6 +240,14 @@ pub struct ProvisionArgs {
     )]
     pub check_upgrade: bool,
 
+    /// Fetch the token while WordPress boots (faster; but a token request is then sent even if --user turns out not to exist)
+    #[arg(
+        long = "early-token",
+        visible_alias = "early_token",
+        help_heading = "Behaviour"
+    )]
+    pub early_token: bool,
+
     /// Provision many sites: FILE (or - for stdin) holds one JSON object per line, e.g. {"url":"https://a.test","user":"admin","plan":"premium"}
     #[arg(long = "batch", value_name = "FILE", help_heading = "Batch")]
     pub batch: Option<String>,

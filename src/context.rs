@@ -112,9 +112,10 @@ impl Context {
     }
 
     /// Get the token while `work` (asking WordPress) runs, so the wall time
-    /// is the longer of the two, not their sum. Only for commands where
-    /// WordPress cannot veto the run (cancel, upgrade-paths): provision must
-    /// confirm the user before any network call (SPEC §3).
+    /// is the longer of the two, not their sum. For commands where WordPress
+    /// cannot veto the run (cancel, upgrade-paths); provision only with
+    /// `--early-token`, since by default it confirms the user before any
+    /// network call (SPEC §3).
     pub fn token_while<T>(
         &self,
         api: &Api,

@@ -23,6 +23,14 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     if a.batch.is_some() || a.all_sites {
         return crate::batch::run(a, ctx);
     }
+    if a.early_token && !ctx.dry_run {
+        // Opt-in: the token call runs during the WordPress bootstrap. By
+        // default it waits, so that an unknown user fails before any
+        // network call (SPEC §3).
+        let api = ctx.api();
+        let (plan, token) = ctx.token_while(&api, || prepare(a, ctx))?;
+        return Ok(Outcome::Body(send(plan, &api, &token)?));
+    }
     let plan = prepare(a, ctx)?;
     if ctx.dry_run {
         return Ok(Outcome::Json(ctx.dry_run_output(&plan.requests(ctx))));

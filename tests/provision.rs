@@ -1214,3 +1214,29 @@ fn multisite_subsite_through_eval() {
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls(), vec![eval_call(&env, &[url])]);
 }
+
+#[test]
+fn early_token_overlaps_the_token_call_with_wordpress() {
+    let env = TestEnv::new();
+    wp_single_site(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--early-token".into()]);
+    let out = run(env.cmd().args(&args));
+    common::assert_success(&out, OK_BODY);
+    let paths: Vec<String> = env.api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, vec!["/oauth2/token", "/rest/v1.3/jpphp/provision"]);
+    assert_eq!(env.api.connections(), 1);
+
+    // The price: an unknown user still fails with invalid_user and nothing
+    // is provisioned, but the token call has been made.
+    let env = TestEnv::new();
+    env.answer_facts(&[], "", json!({"user_id": 0, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0}));
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=nosuchuser".into(), "--early-token".into()]);
+    let out = run(env.cmd().args(&args));
+    common::assert_failure(&out, "invalid_user");
+    assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
+    assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
+}
