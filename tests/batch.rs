@@ -293,3 +293,52 @@ fn dry_run_batch_sends_nothing() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ftp-pw-123"));
     assert!(env.api.requests().is_empty());
 }
+
+#[test]
+fn progress_only_when_stderr_is_a_terminal() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(&file, "{\"url\":\"https://a.test\",\"user\":\"admin\"}\n{\"url\":\"https://b.test\",\"user\":\"admin\"}\n")
+        .expect("file");
+    let args = [
+        "provision".to_string(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        format!("--batch={}", file.display()),
+    ];
+    // Pipes: no progress line, just the summary.
+    let out = env.cmd_without_wp().args(&args).output().expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains('\r') && !stderr.contains("2 of 2 sites"),
+        "{stderr}"
+    );
+
+    // A terminal (util-linux `script` gives the binary a pty): progress.
+    let Ok(script) = which::which("script") else {
+        panic!("`script` (util-linux) is needed for this test");
+    };
+    let line = std::iter::once(common::BIN.to_string())
+        .chain(args.iter().cloned())
+        .map(|a| shell_words::quote(&a).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = std::process::Command::new(&script)
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "dumb")
+        .env("JETPACK_START_API_HOST", env.api.base_url())
+        .output()
+        .expect("script");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert!(all.contains("2 of 2 sites: 2 ok, 0 failed"), "{all}");
+}
