@@ -163,6 +163,8 @@ pub struct Api {
     agent: ureq::Agent,
     base: Base,
     timeout: Duration,
+    /// " (through the proxy in HTTPS_PROXY)" or "", for messages.
+    via: String,
 }
 
 /// An answer: status and raw body.
@@ -258,7 +260,21 @@ fn with_attempts(err: Error, attempts: u32) -> Error {
 }
 
 impl Api {
-    pub fn new(base: Base, timeout: Duration) -> Api {
+    pub fn new(base: Base, timeout: Duration) -> Result<Api> {
+        let env = |k: &str| std::env::var(k).ok();
+        let proxy = proxy_for(&base, &env);
+        let via = match &proxy {
+            Some((var, _)) => format!(" (through the proxy in {var})"),
+            None => String::new(),
+        };
+        let proxy = match proxy {
+            Some((var, url)) => Some(ureq::Proxy::new(&url).map_err(|_| {
+                Error::Network(format!(
+                    "the proxy in {var} is not a usable URL (e.g. http://proxy.example:3128); fix or unset it"
+                ))
+            })?),
+            None => None,
+        };
         let mut cfg = ureq::Agent::config_builder()
             // We judge statuses ourselves: 4xx bodies carry the API's error.
             .http_status_as_error(false)
@@ -268,17 +284,19 @@ impl Api {
             .max_redirects_will_error(false)
             .user_agent(concat!("jetpack-partner/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
-            .timeout_global(Some(timeout));
+            .timeout_global(Some(timeout))
+            .proxy(proxy);
         if base.url.starts_with("https://") {
             let (roots, from) = crate::tls::roots();
             output::verbose(&format!("TLS: trusting {from}"));
             cfg = cfg.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
         }
-        Api {
+        Ok(Api {
             agent: cfg.build().new_agent(),
             base,
             timeout,
-        }
+            via,
+        })
     }
 
     /// Send a request, retrying only where that cannot do harm: any request
@@ -374,10 +392,7 @@ impl Api {
 
     fn transport_error(&self, what: &str, e: ureq::Error) -> Error {
         let host = self.base.host();
-        let via = match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
-            Ok(p) if !p.is_empty() => " (through the proxy in HTTPS_PROXY)".to_string(),
-            _ => String::new(),
-        };
+        let via = &self.via;
         match e {
             ureq::Error::BodyExceedsLimit(_) => Error::InvalidResponse(format!(
                 "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
@@ -431,6 +446,67 @@ impl Api {
             other => Error::Network(format!("{what}: request to {host} failed: {other}{via}")),
         }
     }
+}
+
+/// The proxy for the API host, chosen the way curl (and so the old scripts)
+/// does: `https_proxy`/`HTTPS_PROXY` for https, `http_proxy` (lower case
+/// only: an `HTTP_PROXY` can be set by a web request's `Proxy:` header in CGI
+/// setups) for http, else `all_proxy`/`ALL_PROXY`; none when the host is in
+/// `no_proxy`/`NO_PROXY`. Returns the variable's name and value.
+pub fn proxy_for(base: &Base, env: &dyn Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    let get = |k: &str| {
+        env(k)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (k.to_string(), v))
+    };
+    let no_proxy = get("no_proxy").or_else(|| get("NO_PROXY")).map(|(_, v)| v);
+    let host = base.host().rsplit_once(':').map_or(base.host(), |(h, p)| {
+        // Keep IPv6 literals whole; drop a :port.
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            base.host()
+        }
+    });
+    if no_proxy.is_some_and(|list| no_proxy_matches(&list, host)) {
+        return None;
+    }
+    let scheme_vars: &[&str] = if base.url.starts_with("https://") {
+        &["https_proxy", "HTTPS_PROXY"]
+    } else {
+        &["http_proxy"]
+    };
+    scheme_vars
+        .iter()
+        .chain(&["all_proxy", "ALL_PROXY"])
+        .find_map(|k| get(k))
+}
+
+/// curl's NO_PROXY rules: `*` matches all; otherwise each comma-separated
+/// name matches the host itself and its subdomains (a leading `.` is
+/// optional); IP addresses match exactly.
+fn no_proxy_matches(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|e| {
+            if e == "*" {
+                return true;
+            }
+            let e = e.trim_start_matches('.').to_ascii_lowercase();
+            let e = e.rsplit_once(':').map_or(e.as_str(), |(h, p)| {
+                if p.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    e.as_str()
+                }
+            });
+            host == e || host.ends_with(&format!(".{e}"))
+        })
 }
 
 /// The token answer: `access_token`, or the error that explains its absence.
@@ -597,6 +673,47 @@ mod tests {
             Base::from_env_value(Some("")).url,
             "https://public-api.wordpress.com"
         );
+    }
+
+    #[test]
+    fn proxies_are_chosen_like_curl() {
+        let https = Base::from_env_value(Some("api.example.com:8443"));
+        let http = Base::from_env_value(Some("http://127.0.0.1:8080"));
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let name = |r: Option<(String, String)>| r.map(|(k, _)| k);
+        let e = env(&[("HTTP_PROXY", "http://p:1"), ("http_proxy", "http://q:1")]);
+        assert_eq!(
+            name(proxy_for(&https, &e)),
+            None,
+            "HTTP_PROXY is not for https"
+        );
+        assert_eq!(name(proxy_for(&http, &e)).as_deref(), Some("http_proxy"));
+        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("ALL_PROXY", "http://a:1")]);
+        assert_eq!(name(proxy_for(&https, &e)).as_deref(), Some("HTTPS_PROXY"));
+        assert_eq!(name(proxy_for(&http, &e)).as_deref(), Some("ALL_PROXY"));
+        let e = env(&[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "localhost, .example.com"),
+        ]);
+        assert_eq!(
+            name(proxy_for(&https, &e)),
+            None,
+            "subdomain of a NO_PROXY name"
+        );
+        let e = env(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]);
+        assert_eq!(name(proxy_for(&https, &e)), None);
+        let e = env(&[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "example.org,127.0.0.1"),
+        ]);
+        assert_eq!(name(proxy_for(&https, &e)).as_deref(), Some("HTTPS_PROXY"));
+        assert_eq!(name(proxy_for(&http, &e)), None, "IP match");
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn run(base: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     let session = if ctx.dry_run {
         None
     } else {
-        let api = ctx.api();
+        let api = ctx.api()?;
         let token = ctx.token(&api)?;
         Some((api, token))
     };

@@ -106,7 +106,7 @@ impl Context {
         if self.dry_run {
             return Ok((self.jetpack_site(wp, url, home_url)?, None));
         }
-        let api = self.api();
+        let api = self.api()?;
         let (site, token) = self.token_while(&api, || self.jetpack_site(wp, url, home_url))?;
         Ok((site, Some((api, token))))
     }
@@ -134,7 +134,7 @@ impl Context {
         })
     }
 
-    pub fn api(&self) -> Api {
+    pub fn api(&self) -> Result<Api> {
         Api::new(self.base.clone(), self.timeout)
     }
 

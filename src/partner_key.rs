@@ -64,7 +64,7 @@ fn send(ctx: &Context, mut req: Request) -> Result<Outcome> {
         let token = api::token_request(&ctx.client_id, &ctx.client_secret);
         return Ok(Outcome::Json(ctx.dry_run_output(&[token, req])));
     }
-    let api = ctx.api();
+    let api = ctx.api()?;
     req.bearer = Some(ctx.token(&api)?);
     let answer = api.send(&req)?;
     api::judge(&format!("{} {}", req.method.as_str(), req.path), &answer)?;

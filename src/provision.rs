@@ -27,7 +27,7 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
         // Opt-in: the token call runs during the WordPress bootstrap. By
         // default it waits, so that an unknown user fails before any
         // network call (SPEC §3).
-        let api = ctx.api();
+        let api = ctx.api()?;
         let (plan, token) = ctx.token_while(&api, || prepare(a, ctx))?;
         return Ok(Outcome::Body(send(plan, &api, &token)?));
     }
@@ -35,7 +35,7 @@ pub fn run(a: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
     if ctx.dry_run {
         return Ok(Outcome::Json(ctx.dry_run_output(&plan.requests(ctx))));
     }
-    let api = ctx.api();
+    let api = ctx.api()?;
     let token = ctx.token(&api)?;
     let body = send(plan, &api, &token)?;
     Ok(Outcome::Body(body))

@@ -14,7 +14,7 @@ pub fn run(a: &UpgradePathsArgs, ctx: &Context) -> Result<Outcome> {
             if ctx.dry_run {
                 (site, None)
             } else {
-                let api = ctx.api();
+                let api = ctx.api()?;
                 let token = ctx.token(&api)?;
                 (site, Some((api, token)))
             }

@@ -298,3 +298,56 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
     assert_eq!(after, before, "NO_PROXY must bypass the proxy");
     assert_eq!(env.api.requests().len(), 4);
 }
+
+#[test]
+fn http_proxy_is_not_used_for_the_https_api() {
+    // As with curl: HTTP_PROXY is for http URLs (and only in lower case).
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let env = TestEnv::new_tls();
+    env.api.token_ok("tok-1234567");
+    env.api
+        .reply("POST", "/rest/v1.3/jpphp/provision", Reply::json(200, OK));
+    let out = env
+        .cmd_without_wp()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{dead}"))
+        .env("http_proxy", format!("http://127.0.0.1:{dead}"))
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "-i=admin",
+            "-u=https://e.test",
+        ])
+        .output()
+        .expect("run");
+    common::assert_success(&out, OK);
+
+    // ALL_PROXY is: a dead one is a network_error that names it.
+    let out = env
+        .cmd_without_wp()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("ALL_PROXY", format!("http://127.0.0.1:{dead}"))
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "-i=admin",
+            "-u=https://e.test",
+        ])
+        .output()
+        .expect("run");
+    let err = common::assert_failure(&out, "network_error");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ALL_PROXY"),
+        "{err}"
+    );
+}
