@@ -7,6 +7,27 @@ use jetpack_partner::{cli, output, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A bug must still end as the contract says: exit 1 and one JSON object
+    // on stderr, not a Rust panic message (release builds abort on panic).
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let msg = format!(
+            "jetpack-partner hit a bug ({what}{}); nothing more was sent. Please report it with the command line (without secrets)",
+            info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default()
+        );
+        let err = output::object_text(&[
+            ("success".into(), false.into()),
+            ("error_code".into(), "internal_error".into()),
+            ("error_message".into(), output::redact(&msg).into()),
+        ]);
+        eprintln!("{err}");
+        std::process::exit(1);
+    }));
     let invocation = match cli::parse(std::env::args_os().collect(), &|k| std::env::var(k).ok()) {
         Ok(i) => i,
         Err(e) => return usage(e),
