@@ -20,6 +20,25 @@ fn run(cmd: &mut assert_cmd::Command) -> Output {
     out
 }
 
+/// The token call and this site's cancel both succeed.
+fn cancel_ok(env: &TestEnv, site: &str) {
+    env.api.token_ok(TOKEN);
+    env.api.reply(
+        "POST",
+        &format!("/rest/v1.3/jpphp/{site}/partner-cancel"),
+        Reply::json(200, r#"{"success":true}"#),
+    );
+}
+
+/// `cancel` with the usual credentials for the WordPress at `wp_path`.
+fn cancel_in_wordpress(env: &TestEnv) -> Output {
+    run(env
+        .cmd()
+        .arg("cancel")
+        .args(creds())
+        .args(["--allow-root", &format!("--path={}", env.wp_path())]))
+}
+
 fn creds() -> [String; 2] {
     [
         "--partner_id=1234".into(),
@@ -35,17 +54,8 @@ fn cancels_by_jetpack_blog_id() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/12345/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
-    let out = run(env
-        .cmd()
-        .arg("cancel")
-        .args(creds())
-        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    cancel_ok(&env, "12345");
+    let out = cancel_in_wordpress(&env);
     common::assert_success(&out, r#"{"success":true}"#);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
@@ -77,17 +87,8 @@ fn cancels_by_blog_id_with_eval_disabled() {
     let env = TestEnv::new();
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-set");
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/12345/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
-    let out = run(env
-        .cmd()
-        .arg("cancel")
-        .args(creds())
-        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    cancel_ok(&env, "12345");
+    let out = cancel_in_wordpress(&env);
     common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 2);
 }
@@ -98,17 +99,8 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-unset");
     env.wp.answer("option-get-home");
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/site.test/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
-    let out = run(env
-        .cmd()
-        .arg("cancel")
-        .args(creds())
-        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    cancel_ok(&env, "site.test");
+    let out = cancel_in_wordpress(&env);
     common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(
         env.api.requests()[1].path,
@@ -123,17 +115,8 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
         "noise\n",
         json!({"siteurl": "http://split.test/wp", "home": "http://split.test/blog/", "blog_id": 0}),
     );
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/split.test::blog/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
-    let out = run(env
-        .cmd()
-        .arg("cancel")
-        .args(creds())
-        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    cancel_ok(&env, "split.test::blog");
+    let out = cancel_in_wordpress(&env);
     common::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 1);
 }
@@ -157,12 +140,7 @@ fn multisite_subsite_suffix() {
         ],
     );
     env.wp.answer("option-get-home-multisite-subsite");
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/multi.test::shop/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
+    cancel_ok(&env, "multi.test::shop");
     let out = run(env
         .cmd()
         .arg("cancel")
@@ -224,11 +202,7 @@ fn api_error_exits_1_with_its_fields() {
         "/rest/v1.3/jpphp/12345/partner-cancel",
         Reply::json(400, body),
     );
-    let out = run(env
-        .cmd()
-        .arg("cancel")
-        .args(creds())
-        .args(["--allow-root", &format!("--path={}", env.wp_path())]));
+    let out = cancel_in_wordpress(&env);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     let err = stderr_json(&out);
@@ -268,12 +242,7 @@ fn success_false_body_exits_1() {
 #[test]
 fn tracking_id_query_parameter() {
     let env = TestEnv::new();
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/e.test/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
+    cancel_ok(&env, "e.test");
     let out = run(env.cmd_without_wp().args([
         "cancel",
         "-c=1",
@@ -306,12 +275,7 @@ fn old_script_name_and_flags() {
     let env = TestEnv::new();
     env.disable_eval(&[]);
     env.wp.answer("option-get-jetpack_options-set");
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/12345/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
+    cancel_ok(&env, "12345");
     let out = run(env.cmd_named("partner-cancel.sh").args([
         "-c=1234",
         &format!("-s={SECRET}"),
@@ -372,12 +336,7 @@ fn token_and_cancel_share_one_tls_connection() {
         "",
         json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 12345}),
     );
-    env.api.token_ok(TOKEN);
-    env.api.reply(
-        "POST",
-        "/rest/v1.3/jpphp/12345/partner-cancel",
-        Reply::json(200, r#"{"success":true}"#),
-    );
+    cancel_ok(&env, "12345");
     let out = run(env
         .cmd()
         .env("JETPACK_START_API_HOST", env.api.host())

@@ -28,10 +28,14 @@ fn wp_single_site(env: &TestEnv) {
 /// The same site with eval disabled: one command per value, answered from
 /// the real transcripts.
 fn wp_single_site_commands(env: &TestEnv) {
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("option-get-siteurl");
-    env.wp.answer("plugin-activate-jetpack-first");
+    wp_commands(
+        env,
+        &[
+            "user-get-admin-field-ID",
+            "option-get-siteurl",
+            "plugin-activate-jetpack-first",
+        ],
+    );
 }
 
 fn eval_call(env: &TestEnv, extra: &[&str]) -> Vec<String> {
@@ -71,6 +75,21 @@ fn base_args(env: &TestEnv) -> Vec<String> {
         "--allow-root".into(),
         format!("--path={}", env.wp_path()),
     ]
+}
+
+/// `provision --user=admin` with the usual credentials and WordPress flags.
+fn provision_admin(env: &TestEnv) -> Output {
+    let mut args = base_args(env);
+    args.push("--user=admin".into());
+    run(env.cmd().args(&args))
+}
+
+/// Eval disabled, and these transcripts answer the plain commands.
+fn wp_commands(env: &TestEnv, fixtures: &[&str]) {
+    env.disable_eval(&[]);
+    for f in fixtures {
+        env.wp.answer(f);
+    }
 }
 
 fn stdout(out: &Output) -> String {
@@ -266,14 +285,16 @@ fn multisite_subsite_by_url() {
 #[test]
 fn siteurl_is_sent_not_home_when_they_differ() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("option-get-siteurl-split");
-    env.wp.answer("plugin-activate-jetpack-first");
+    wp_commands(
+        &env,
+        &[
+            "user-get-admin-field-ID",
+            "option-get-siteurl-split",
+            "plugin-activate-jetpack-first",
+        ],
+    );
     provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     common::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://split.test/wp"));
@@ -282,9 +303,10 @@ fn siteurl_is_sent_not_home_when_they_differ() {
 #[test]
 fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("plugin-activate-jetpack-first");
+    wp_commands(
+        &env,
+        &["user-get-admin-field-ID", "plugin-activate-jetpack-first"],
+    );
     provision_replies(&env, Reply::json(200, OK_BODY));
     let mut args = base_args(&env);
     args.extend([
@@ -409,9 +431,7 @@ fn root_without_allow_root() {
 fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
     let env = TestEnv::new();
     env.wp.answer_any("php-fatal-error");
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     let err = common::assert_failure(&out, "wp_failed");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(msg.contains("There has been a critical error"), "{msg}");
@@ -448,14 +468,16 @@ fn php_notice_noise_never_becomes_part_of_the_siteurl() {
 #[test]
 fn jetpack_activation_failure_is_not_fatal() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("option-get-siteurl");
-    env.wp.answer("plugin-activate-jetpack-not-installed");
+    wp_commands(
+        &env,
+        &[
+            "user-get-admin-field-ID",
+            "option-get-siteurl",
+            "plugin-activate-jetpack-not-installed",
+        ],
+    );
     provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     common::assert_success(&out, OK_BODY);
 }
 
@@ -535,9 +557,7 @@ fn invalid_client_on_the_token_call() {
             r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
         ),
     );
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     common::assert_failure(&out, "invalid_client");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -559,9 +579,7 @@ fn token_answer_without_access_token() {
         "/oauth2/token",
         Reply::json(200, r#"{"token_type":"bearer"}"#),
     );
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     common::assert_failure(&out, "missing_access_token");
 }
 
@@ -690,9 +708,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     let env = TestEnv::new();
     wp_single_site(&env);
     provision_replies(&env, Reply::json(200, body));
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env.cmd().args(&args));
+    let out = provision_admin(&env);
     common::assert_success(&out, body);
     assert_eq!(env.wp.calls().len(), 1);
 }
@@ -1146,11 +1162,15 @@ fn check_upgrade_asks_before_provisioning() {
 
     // Not allowed: plan_not_available naming what can be had, and no provision.
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-admin-field-ID");
-    env.wp.answer("option-get-siteurl");
-    env.wp.answer("option-get-jetpack_options-set");
-    env.wp.answer("plugin-activate-jetpack-already-active");
+    wp_commands(
+        &env,
+        &[
+            "user-get-admin-field-ID",
+            "option-get-siteurl",
+            "option-get-jetpack_options-set",
+            "plugin-activate-jetpack-already-active",
+        ],
+    );
     provision_replies(&env, Reply::json(200, OK_BODY));
     env.api.reply(
         "GET",
@@ -1239,4 +1259,26 @@ fn early_token_overlaps_the_token_call_with_wordpress() {
     common::assert_failure(&out, "invalid_user");
     assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
     assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
+}
+
+#[test]
+fn the_fallback_is_mentioned_only_with_verbose() {
+    let env = TestEnv::new();
+    wp_single_site_commands(&env);
+    provision_replies(&env, Reply::json(200, OK_BODY));
+    let mut args = base_args(&env);
+    args.extend(["--user=admin".into(), "--verbose".into()]);
+    let out = run(env.cmd().args(&args));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), format!("{OK_BODY}\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("asking with one command per value"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("has been disabled from the config file"),
+        "{stderr}"
+    );
+    // Without --verbose, stderr stays empty (falls_back_... asserts it).
 }
