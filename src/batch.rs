@@ -1,128 +1,111 @@
-//! `provision --batch=FILE` and `provision --all-sites`: many sites, one
-//! token, one HTTP agent, `--jobs` sites at a time. Each site's result is one
-//! JSON line on stdout; a summary goes to stderr (with a progress line when
-//! stderr is a terminal); exit 1 if any site failed.
+//! Many sites in one run: the input lines (or every site of a network), the
+//! worker pool (`--jobs` sites at a time, one token for all), one result
+//! line per site as it finishes, `--skip-done` to resume, and a summary.
 
-use crate::cli::ProvisionArgs;
-use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::{Error, FileProblem, LineProblem, Result};
+use crate::exec::{Done, Executor};
 use crate::output;
-use crate::provision;
-use crate::Outcome;
+use crate::plan::{Batch, SiteJob, Source};
+use crate::wp::Wp;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-const DEFAULT_JOBS: usize = 4;
-const MAX_JOBS: usize = 64;
-
-/// One site to provision: its label in the results, and its flags (or why
-/// its input line cannot be used).
-struct Job {
+/// One site to work on: its label in the results, and its job (or why its
+/// input line cannot be used).
+struct Entry {
     site: String,
-    args: std::result::Result<ProvisionArgs, Error>,
+    job: Result<SiteJob>,
 }
 
-pub fn run(base: &ProvisionArgs, ctx: &Context) -> Result<Outcome> {
-    let jobs = jobs(base.jobs.as_deref())?;
-    let mut list = match &base.batch {
-        Some(file) => read_batch(file, base)?,
-        None => all_sites(base, ctx)?,
-    };
-    let done = match &base.skip_done {
+/// Run the batch; true when any site failed.
+pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
+    let mut list = entries(batch)?;
+    let done = match &batch.skip_done {
         Some(f) => done_sites(f)?,
         None => HashSet::new(),
     };
-    // A site listed twice, or already done, is not provisioned (again).
+    // A site listed twice, or already done, is not worked on (again).
     let mut seen = HashSet::new();
     let total_input = list.len();
-    list.retain(|j| !done.contains(&j.site) && seen.insert(j.site.clone()));
+    list.retain(|e| !done.contains(&e.site) && seen.insert(e.site.clone()));
     let skipped = total_input - list.len();
 
-    let session = if ctx.dry_run {
-        None
-    } else {
-        let api = ctx.api()?;
-        let token = ctx.token(&api)?;
-        Some((api, token))
-    };
+    if !exec.dry_run() {
+        // One token for the whole batch; without it no site can be done.
+        exec.token()?;
+    }
 
     let total = list.len();
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(String, std::result::Result<Value, Error>)>();
+    // Each worker sends its site's finished line: Ok for success, Err for
+    // failure.
+    let (tx, rx) = mpsc::channel::<std::result::Result<String, String>>();
     let progress = std::io::stderr().is_terminal();
     let (mut ok, mut failed) = (0usize, 0usize);
     std::thread::scope(|s| {
-        for _ in 0..jobs.min(total.max(1)) {
+        for _ in 0..batch.jobs.min(total.max(1)) {
             let tx = tx.clone();
-            let (list, next, session) = (&list, &next, &session);
+            let (list, next) = (&list, &next);
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(job) = list.get(i) else { break };
-                let result = match &job.args {
-                    Ok(args) => one_site(args, ctx, session.as_ref()),
-                    Err(e) => Err(Error::InvalidInput(e.message().to_string())),
+                let Some(entry) = list.get(i) else { break };
+                let line = match entry.job.as_ref().map(|job| exec.site(job)) {
+                    Ok(Ok(done)) => Ok(result_line(&entry.site, done)),
+                    Ok(Err(e)) => Err(failure_line(&entry.site, &e)),
+                    Err(e) => Err(failure_line(&entry.site, e)),
                 };
-                if tx.send((job.site.clone(), result)).is_err() {
+                if tx.send(line).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for (site, result) in rx {
-            let line = match result {
-                Ok(v) => {
+        for line in rx {
+            match line {
+                Ok(text) => {
                     ok += 1;
-                    result_line(&site, v)
+                    output::raw_line(&text);
                 }
-                Err(e) => {
+                Err(text) => {
                     failed += 1;
-                    failure_line(&site, &e)
+                    output::raw_line(&text);
                 }
-            };
-            println_flush(&line);
+            }
             if progress {
-                eprint!(
+                output::stderr(&format!(
                     "\r{} of {total} sites: {ok} ok, {failed} failed ",
                     ok + failed
-                );
+                ));
             }
         }
     });
     if progress {
-        eprintln!();
+        output::stderr("\n");
     }
-    let verb = if ctx.dry_run {
+    let verb = if exec.dry_run() {
         "planned"
     } else {
         "provisioned"
     };
-    eprintln!(
-        "jetpack-partner: {} sites: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)",
-        total_input
-    );
-    Ok(Outcome::Printed { failed: failed > 0 })
-}
-
-/// Provision one site with the shared token, or describe it in a dry run.
-fn one_site(
-    args: &ProvisionArgs,
-    ctx: &Context,
-    session: Option<&(crate::api::Api, String)>,
-) -> std::result::Result<Value, Error> {
-    let plan = provision::prepare(args, ctx)?;
-    let Some((api, token)) = session else {
-        return Ok(ctx.dry_run_output(&plan.requests(ctx)));
-    };
-    let body = provision::send(plan, api, token)?;
-    serde_json::from_slice(&body)
-        .map_err(|e| Error::InvalidResponse(format!("the provision answer is not JSON: {e}")))
+    output::stderr(&format!(
+        "jetpack-partner: {total_input} sites: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)\n"
+    ));
+    Ok(failed > 0)
 }
 
 /// `{"site": …, "success": true, …the API's fields}`.
-fn result_line(site: &str, v: Value) -> String {
+fn result_line(site: &str, done: Done) -> String {
+    let v = match done {
+        Done::DryRun(v) => v,
+        Done::Body(body) => match serde_json::from_slice::<Value>(&body) {
+            Ok(v) => v,
+            Err(_) => Value::String(String::from_utf8_lossy(&body).into_owned()),
+        },
+    };
     let mut pairs = vec![("site".to_string(), Value::String(site.to_string()))];
     match v {
         Value::Object(o) => {
@@ -146,71 +129,68 @@ fn failure_line(site: &str, e: &Error) -> String {
     output::object_text(&pairs)
 }
 
-fn println_flush(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-fn jobs(v: Option<&str>) -> Result<usize> {
-    let Some(v) = v else {
-        return Ok(DEFAULT_JOBS);
-    };
-    match v.trim().parse::<usize>() {
-        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
-        _ => Err(Error::InvalidInput(format!(
-            "--jobs={v:?} is not a number of sites from 1 to {MAX_JOBS}"
-        ))),
-    }
-}
-
-/// The input lines: one JSON object per line; blank lines and `#` comments
-/// are skipped. A line that cannot be used becomes that site's error.
-fn read_batch(file: &str, base: &ProvisionArgs) -> Result<Vec<Job>> {
-    let text = if file == "-" {
-        let mut s = String::new();
-        for line in std::io::stdin().lock().lines() {
-            let line = line
-                .map_err(|e| Error::InvalidInput(format!("--batch=-: cannot read stdin: {e}")))?;
-            s.push_str(&line);
-            s.push('\n');
+/// The sites to work on, each with its job or the reason its line fails.
+fn entries(batch: &Batch) -> Result<Vec<Entry>> {
+    let text = match &batch.source {
+        Source::AllSites(wp) => return network(batch, wp),
+        Source::Stdin => {
+            let mut s = String::new();
+            for line in std::io::stdin().lock().lines() {
+                let line = line.map_err(|e| Error::BadFile {
+                    flag: "--batch".into(),
+                    path: PathBuf::from("-"),
+                    problem: FileProblem::Unreadable(format!("cannot read stdin: {e}")),
+                })?;
+                s.push_str(&line);
+                s.push('\n');
+            }
+            s
         }
-        s
-    } else {
-        std::fs::read_to_string(file).map_err(|e| {
-            Error::InvalidInput(format!(
-                "--batch={file}: cannot read it ({e}); check the path"
-            ))
-        })?
+        Source::File(file) => std::fs::read_to_string(file).map_err(|e| Error::BadFile {
+            flag: "--batch".into(),
+            path: PathBuf::from(file),
+            problem: FileProblem::Unreadable(e.to_string()),
+        })?,
     };
-    let mut jobs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    let mut list = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {
             continue;
         }
-        let fallback_label = format!("line {}", n + 1);
-        let job = match serde_json::from_str::<Value>(t) {
-            Ok(Value::Object(o)) => {
-                let site = label(&o).unwrap_or(fallback_label);
-                Job {
-                    args: apply(base, &o).map_err(|e| {
-                        Error::InvalidInput(format!("--batch line {}: {}", n + 1, e.message()))
-                    }),
-                    site,
-                }
-            }
-            _ => Job {
-                site: fallback_label,
-                args: Err(Error::InvalidInput(format!(
-                    "--batch line {}: not a JSON object like {{\"url\":\"https://example.com\",\"user\":\"admin\"}}",
-                    n + 1
-                ))),
+        list.push(match serde_json::from_str::<Value>(t) {
+            Ok(Value::Object(o)) => Entry {
+                site: label(&o).unwrap_or_else(|| format!("line {n}")),
+                job: (batch.line)(n, &o),
             },
-        };
-        jobs.push(job);
+            _ => Entry {
+                site: format!("line {n}"),
+                job: Err(Error::BatchLine {
+                    line: n,
+                    problem: LineProblem::NotObject,
+                }),
+            },
+        });
     }
-    Ok(jobs)
+    Ok(list)
+}
+
+/// Every site of the multisite network, from `wp site list --field=url`.
+fn network(batch: &Batch, wp: &crate::plan::WpSettings) -> Result<Vec<Entry>> {
+    let urls = Wp::locate(wp, None)?.site_urls()?;
+    Ok(urls
+        .into_iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let mut o = Map::new();
+            o.insert("url".into(), Value::String(url.clone()));
+            Entry {
+                site: url,
+                job: (batch.line)(i + 1, &o),
+            }
+        })
+        .collect())
 }
 
 /// The site's name in results: its url, else site_url, else path.
@@ -221,93 +201,6 @@ fn label(o: &Map<String, Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The base flags with this line's fields on top (the line wins).
-fn apply(base: &ProvisionArgs, o: &Map<String, Value>) -> Result<ProvisionArgs> {
-    let mut a = base.clone();
-    a.batch = None;
-    a.all_sites = false;
-    for (k, v) in o {
-        let value = match v {
-            Value::Null => None,
-            Value::String(s) if s.is_empty() => None,
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => {
-                return Err(Error::InvalidInput(format!(
-                    "field {k:?} must be a string, number or boolean"
-                )))
-            }
-        };
-        let slot: &mut Option<String> = match k.replace('-', "_").as_str() {
-            "url" => &mut a.common.url,
-            "user" | "user_id" | "local_user" => &mut a.user,
-            "plan" => &mut a.plan,
-            "onboarding" => &mut a.onboarding,
-            "wpcom_user_id" => &mut a.wpcom_user_id,
-            "wpcom_user_email" => &mut a.wpcom_user_email,
-            "force_register" => &mut a.force_register,
-            "force_connect" => &mut a.force_connect,
-            "site_url" | "siteurl" => &mut a.site_url,
-            "home_url" => &mut a.home_url,
-            "partner_tracking_id" => &mut a.common.partner_tracking_id,
-            "path" => &mut a.common.wp.path,
-            "ssh_host" => &mut a.ssh_host,
-            "ssh_port" => &mut a.ssh_port,
-            "ssh_user" => &mut a.ssh_user,
-            "ssh_pass" => &mut a.ssh_pass,
-            "ftp_host" => &mut a.ftp_host,
-            "ftp_port" => &mut a.ftp_port,
-            "ftp_user" => &mut a.ftp_user,
-            "ftp_pass" => &mut a.ftp_pass,
-            "ssh_private_key" => {
-                a.ssh_private_key = value.map(std::path::PathBuf::from);
-                continue;
-            }
-            _ => {
-                return Err(Error::InvalidInput(format!(
-                    "unknown field {k:?}; use the provision flag names (url, user, plan, site_url, path, ...)"
-                )))
-            }
-        };
-        *slot = value;
-    }
-    Ok(a)
-}
-
-/// Every site of the multisite network, from `wp site list --field=url`.
-fn all_sites(base: &ProvisionArgs, ctx: &Context) -> Result<Vec<Job>> {
-    let wp = ctx.wp(&base.common.wp, None)?;
-    let out = wp.run(&[], &["site", "list", "--field=url"])?;
-    if !out.status.success() {
-        return Err(wp.failure("wp site list", &out));
-    }
-    let urls: Vec<String> = out
-        .stdout_text()
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
-        .map(str::to_string)
-        .collect();
-    if urls.is_empty() {
-        return Err(Error::WpFailed(
-            "wp site list printed no site URLs; is this a multisite network?".into(),
-        ));
-    }
-    Ok(urls
-        .into_iter()
-        .map(|url| {
-            let mut a = base.clone();
-            a.all_sites = false;
-            a.common.url = Some(url.clone());
-            Job {
-                site: url,
-                args: Ok(a),
-            }
-        })
-        .collect())
-}
-
 /// Sites with a successful result line in FILE (a missing FILE is an empty
 /// one, so the same command line works on the first run and on resumes).
 fn done_sites(file: &str) -> Result<HashSet<String>> {
@@ -315,9 +208,11 @@ fn done_sites(file: &str) -> Result<HashSet<String>> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => {
-            return Err(Error::InvalidInput(format!(
-                "--skip-done={file}: cannot read it ({e})"
-            )))
+            return Err(Error::BadFile {
+                flag: "--skip-done".into(),
+                path: PathBuf::from(file),
+                problem: FileProblem::Unreadable(e.to_string()),
+            })
         }
     };
     Ok(text
@@ -326,37 +221,4 @@ fn done_sites(file: &str) -> Result<HashSet<String>> {
         .filter(|v| v.get("success") == Some(&Value::Bool(true)))
         .filter_map(|v| v.get("site").and_then(Value::as_str).map(str::to_string))
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_become_flags() {
-        let o = serde_json::json!({"url": "https://a.test", "user": 5, "plan": "premium", "force_register": true, "site-url": "https://a.test/wp"});
-        let a = apply(
-            &ProvisionArgs::default(),
-            o.as_object().unwrap_or(&Map::new()),
-        );
-        let a = a.ok().unwrap_or_default();
-        assert_eq!(a.common.url.as_deref(), Some("https://a.test"));
-        assert_eq!(a.user.as_deref(), Some("5"));
-        assert_eq!(a.force_register.as_deref(), Some("true"));
-        assert_eq!(a.site_url.as_deref(), Some("https://a.test/wp"));
-        let bad = serde_json::json!({"usr": "x"});
-        assert!(apply(
-            &ProvisionArgs::default(),
-            bad.as_object().unwrap_or(&Map::new())
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn jobs_are_checked() {
-        assert_eq!(jobs(None).ok(), Some(4));
-        assert_eq!(jobs(Some("8")).ok(), Some(8));
-        assert!(jobs(Some("0")).is_err());
-        assert!(jobs(Some("many")).is_err());
-    }
 }

@@ -1,44 +1,203 @@
-//! The one error type. Every failure the user can see is a variant here with a
-//! stable `error_code`; `main` turns any of them into exit 1 plus one JSON
-//! object on stderr (see `output::error_json`).
+//! The one error type. Every failure a user can see is a variant here, with
+//! typed fields, a stable `error_code`, and its wording in the one `Display`
+//! below. `output` turns any of them into exit 1 plus one JSON object on
+//! stderr; nothing else formats an error message.
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a flag value was supposed to be (for [`Error::BadValue`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Expected {
+    /// Seconds, fractions allowed, `0 < s <= 86400`.
+    Seconds,
+    /// A WordPress.com blog id.
+    BlogId,
+    /// A plan count for a partner key.
+    PlanCount,
+    /// Sites at a time in a batch.
+    Jobs { max: usize },
+}
+
+/// Why a file named by a flag cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileProblem {
+    Unreadable(String),
+    Empty,
+}
+
+/// How `wp` went missing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WpMissing {
+    /// No `wp` on PATH (and no `--wp-cli-path`).
+    NotOnPath,
+    /// `--wp-cli-path` names a bare command that is not on PATH.
+    CommandNotOnPath(String),
+    /// `--wp-cli-path` names a file that does not exist.
+    NoSuchFile(String),
+    /// Found, then the OS could not find it to run it.
+    Vanished(String),
+}
+
+/// Why a network request failed, before or after it was sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetCause {
+    /// The host name did not resolve (with the resolver's words, if any).
+    Dns(Option<String>),
+    /// The connection could not be made or broke (refused, reset, ...).
+    Talk(String),
+    /// The TLS handshake or the certificate check failed.
+    Tls(String),
+    /// The proxy refused the CONNECT.
+    ProxyRefused(String),
+    /// ureq found the proxy URL unusable.
+    ProxyUrl,
+    /// Anything else ureq reports.
+    Other(String),
+    /// The thread fetching the token stopped without an answer.
+    Stopped,
+}
 
 // Variant names follow the SPEC's error codes (`unknown_error`, `server_error`).
 #[allow(clippy::enum_variant_names)]
 #[derive(Debug)]
 pub enum Error {
-    /// A flag value cannot be used (unreadable file, bad number, missing pair).
-    InvalidInput(String),
+    // ---- invalid_input: a flag value or an input line cannot be used ----
+    /// `{flag}={value}` is not what the flag takes.
+    BadValue {
+        flag: String,
+        value: String,
+        expected: Expected,
+    },
+    /// A file named by a flag (secret, key, batch, skip-done) cannot be used.
+    BadFile {
+        flag: String,
+        path: PathBuf,
+        problem: FileProblem,
+    },
+    /// `--ssh-user` without a password or key.
+    SshUserAlone,
+    /// A value the command needs is not there (a batch line without `user`).
+    Missing {
+        flag: &'static str,
+        what: &'static str,
+    },
+    /// `--wp-cli-path` cannot be split into words, or is empty.
+    BadWpCliPath {
+        value: String,
+        cause: Option<String>,
+    },
+    /// A `--user` WP-CLI would read as an option.
+    OptionLikeUser {
+        user: String,
+    },
+    /// One line of a `--batch` file cannot be used.
+    BatchLine {
+        line: usize,
+        problem: LineProblem,
+    },
+
+    // ---- WordPress (wp) ----
+    /// `wp` is needed and not found.
+    WpNotFound(WpMissing),
+    WpNotWordpress {
+        what: String,
+        place: String,
+    },
+    WpNeedsAllowRoot {
+        what: String,
+    },
+    /// A `wp` call failed; `said` is WP-CLI's own words.
+    WpFailed {
+        what: String,
+        exit: String,
+        said: String,
+    },
+    /// `wp` answered but without the value asked for.
+    WpNoValue {
+        what: String,
+        wanted: &'static str,
+        printed: String,
+    },
+    /// `wp` could not be started (or waited for) at all.
+    WpSpawn {
+        program: String,
+        cause: String,
+        denied: bool,
+    },
+    /// WordPress answered with nothing usable for a fact we need.
+    WpMissingFact {
+        fact: &'static str,
+        flag: &'static str,
+    },
+    /// `--all-sites` on a site that lists no sites.
+    WpNoSites,
+    WpTimeout {
+        what: String,
+        limit: Duration,
+    },
     /// WordPress answered and has no such user.
-    InvalidUser(String),
-    /// WordPress is needed and there is no `wp` to ask.
-    WpNotFound(String),
-    /// `wp` runs but finds no WordPress install.
-    WpNotWordpress(String),
-    /// WP-CLI refuses to run as root without `--allow-root`.
-    WpNeedsAllowRoot(String),
-    /// Any other `wp` failure: PHP fatal, disabled command, unreadable output.
-    WpFailed(String),
-    /// A `wp` call ran past its time limit and was killed.
-    WpTimeout(String),
-    /// The token answer is JSON without `access_token`.
-    MissingAccessToken(String),
-    /// The API answered with an empty body.
-    UnknownError(String),
+    InvalidUser {
+        place: String,
+        user: String,
+    },
+    /// `wp jetpack authorize_user` failed (`exit` None: it could not run).
+    AuthorizationFailure {
+        exit: Option<String>,
+        said: String,
+    },
+
+    // ---- the WordPress.com API ----
+    MissingAccessToken {
+        what: String,
+    },
+    /// An empty body ("Empty response from server", as the scripts said).
+    EmptyAnswer,
     /// HTTP status not 2xx and no error in the body.
-    ServerError(String),
-    /// A 2xx body that is not JSON, or too large.
-    InvalidResponse(String),
+    HttpStatus {
+        status: u16,
+    },
+    /// A 2xx body that is not JSON.
+    NotJson {
+        what: String,
+        status: u16,
+        preview: String,
+    },
+    /// An answer past the size cap.
+    TooLarge {
+        what: String,
+        limit: u64,
+    },
     /// Connection, DNS, TLS or proxy failure.
-    Network(String),
-    /// A request ran past its time limit.
-    Timeout(String),
-    /// `wp jetpack authorize_user` failed.
-    AuthorizationFailure(String),
+    Network {
+        what: String,
+        host: String,
+        cause: NetCause,
+        via: String,
+        /// The request may have reached the server (it is never re-sent).
+        maybe_sent: bool,
+        attempts: u32,
+    },
+    /// A request ran past its time limit (`limit` None: the OS said so).
+    Timeout {
+        what: String,
+        host: String,
+        limit: Option<Duration>,
+        via: String,
+        maybe_sent: bool,
+        attempts: u32,
+    },
+    /// The proxy variable holds something that is not a URL.
+    BadProxy {
+        var: String,
+    },
     /// `--check-upgrade`: the plan is not among the site's upgrade paths.
-    PlanNotAvailable(String),
+    PlanNotAvailable {
+        plan: String,
+        available: Vec<String>,
+    },
     /// An error reported by the API itself; its code passes through unchanged
     /// and its original fields are kept in the JSON error object.
     Api {
@@ -46,50 +205,73 @@ pub enum Error {
         message: String,
         fields: Map<String, Value>,
     },
+    /// A bug (the panic hook).
+    Internal {
+        what: String,
+        at: String,
+    },
+}
+
+/// Why a batch line cannot be used.
+#[derive(Debug)]
+pub enum LineProblem {
+    NotObject,
+    FieldType {
+        field: String,
+    },
+    UnknownField {
+        field: String,
+        command: &'static str,
+    },
+    NotAllowed {
+        field: String,
+    },
+    /// clap refused the fields (its kind of error, no values).
+    Unusable(String),
+    Invalid(Box<Error>),
 }
 
 impl Error {
     /// The stable machine-readable code callers match on.
     pub fn error_code(&self) -> &str {
+        use Error::*;
         match self {
-            Error::InvalidInput(_) => "invalid_input",
-            Error::InvalidUser(_) => "invalid_user",
-            Error::WpNotFound(_) => "wp_not_found",
-            Error::WpNotWordpress(_) => "wp_not_wordpress",
-            Error::WpNeedsAllowRoot(_) => "wp_needs_allow_root",
-            Error::WpFailed(_) => "wp_failed",
-            Error::WpTimeout(_) => "wp_timeout",
-            Error::MissingAccessToken(_) => "missing_access_token",
-            Error::UnknownError(_) => "unknown_error",
-            Error::ServerError(_) => "server_error",
-            Error::InvalidResponse(_) => "invalid_response",
-            Error::Network(_) => "network_error",
-            Error::Timeout(_) => "timeout",
-            Error::AuthorizationFailure(_) => "authorization_failure",
-            Error::PlanNotAvailable(_) => "plan_not_available",
-            Error::Api { code, .. } => code,
+            BadValue { .. }
+            | BadFile { .. }
+            | SshUserAlone
+            | Missing { .. }
+            | BadWpCliPath { .. }
+            | OptionLikeUser { .. } => "invalid_input",
+            BatchLine { problem, .. } => match problem {
+                LineProblem::Invalid(e) => e.error_code(),
+                _ => "invalid_input",
+            },
+            WpNotFound(_) => "wp_not_found",
+            WpNotWordpress { .. } => "wp_not_wordpress",
+            WpNeedsAllowRoot { .. } => "wp_needs_allow_root",
+            WpFailed { .. }
+            | WpNoValue { .. }
+            | WpSpawn { .. }
+            | WpMissingFact { .. }
+            | WpNoSites => "wp_failed",
+            WpTimeout { .. } => "wp_timeout",
+            InvalidUser { .. } => "invalid_user",
+            AuthorizationFailure { .. } => "authorization_failure",
+            MissingAccessToken { .. } => "missing_access_token",
+            EmptyAnswer => "unknown_error",
+            HttpStatus { .. } => "server_error",
+            NotJson { .. } | TooLarge { .. } => "invalid_response",
+            Network { .. } | BadProxy { .. } => "network_error",
+            Timeout { .. } => "timeout",
+            PlanNotAvailable { .. } => "plan_not_available",
+            Api { code, .. } => code,
+            Internal { .. } => "internal_error",
         }
     }
 
-    pub fn message(&self) -> &str {
-        match self {
-            Error::InvalidInput(m)
-            | Error::InvalidUser(m)
-            | Error::WpNotFound(m)
-            | Error::WpNotWordpress(m)
-            | Error::WpNeedsAllowRoot(m)
-            | Error::WpFailed(m)
-            | Error::WpTimeout(m)
-            | Error::MissingAccessToken(m)
-            | Error::UnknownError(m)
-            | Error::ServerError(m)
-            | Error::InvalidResponse(m)
-            | Error::Network(m)
-            | Error::Timeout(m)
-            | Error::AuthorizationFailure(m)
-            | Error::PlanNotAvailable(m) => m,
-            Error::Api { message, .. } => message,
-        }
+    /// The human-readable message (the `Display` text).
+    pub fn message(&self) -> String {
+        self.to_string()
     }
 
     /// Fields of the API's own error body, kept so callers of either script
@@ -105,20 +287,276 @@ impl Error {
     /// these are the failures the SPEC lets us work around with `--url`.
     pub fn is_wp_unavailable(&self) -> bool {
         matches!(
-            self,
-            Error::WpNotFound(_)
-                | Error::WpNotWordpress(_)
-                | Error::WpNeedsAllowRoot(_)
-                | Error::WpFailed(_)
-                | Error::WpTimeout(_)
-        )
+            self.error_code(),
+            "wp_not_found"
+                | "wp_not_wordpress"
+                | "wp_needs_allow_root"
+                | "wp_failed"
+                | "wp_timeout"
+        ) && !matches!(self, Error::BatchLine { .. })
     }
 }
 
+/// A note for a request that failed after it was sent: it may have been
+/// carried out, and it is not re-sent.
+const MAYBE_SENT: &str = "; the request may have reached WordPress.com and been carried out, so check the site (e.g. upgrade-paths) before running it again";
+const CA_HINT: &str =
+    "if a proxy or private CA signs its certificate, point SSL_CERT_FILE at that CA";
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.error_code(), self.message())
+        use Error::*;
+        match self {
+            BadValue {
+                flag,
+                value,
+                expected,
+            } => match expected {
+                Expected::Seconds => write!(
+                    f,
+                    "{flag}={value:?} is not a number of seconds between 0 and 86400; e.g. {flag}=30"
+                ),
+                Expected::BlogId => write!(
+                    f,
+                    "{flag}={value:?} is not a WordPress.com blog id (a positive number); leave it out to read it from WordPress"
+                ),
+                Expected::PlanCount => write!(
+                    f,
+                    "{flag}={value:?} is not a number of plans (a whole number, 0 or more)"
+                ),
+                Expected::Jobs { max } => write!(
+                    f,
+                    "{flag}={value:?} is not a number of sites from 1 to {max}"
+                ),
+            },
+            BadFile {
+                flag,
+                path,
+                problem,
+            } => {
+                let path = path.display();
+                match problem {
+                    FileProblem::Unreadable(cause) => write!(
+                        f,
+                        "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
+                    ),
+                    FileProblem::Empty => write!(
+                        f,
+                        "{flag}={path}: the file is empty; put the secret on its first line"
+                    ),
+                }
+            }
+            SshUserAlone => f.write_str("--ssh-user needs --ssh-pass or --ssh-private-key=PATH"),
+            Missing { flag, what } => write!(f, "no {what}: give {flag}"),
+            BadWpCliPath { value, cause } => match cause {
+                Some(cause) => write!(
+                    f,
+                    "--wp-cli-path={value:?} cannot be split into words ({cause}); quote it like a shell command, e.g. --wp-cli-path='php /opt/wp-cli.phar'"
+                ),
+                None => f.write_str(
+                    "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
+                ),
+            },
+            OptionLikeUser { user } => write!(
+                f,
+                "--user={user:?} starts with '-', which WP-CLI would read as an option; pass the user's ID or email instead"
+            ),
+            BatchLine { line, problem } => {
+                write!(f, "--batch line {line}: ")?;
+                match problem {
+                    LineProblem::NotObject => f.write_str(
+                        "not a JSON object like {\"url\":\"https://example.com\",\"user\":\"admin\"}",
+                    ),
+                    LineProblem::FieldType { field } => {
+                        write!(f, "field {field:?} must be a string, number or boolean")
+                    }
+                    LineProblem::UnknownField { field, command } => write!(
+                        f,
+                        "unknown field {field:?}; use the {command} flag names (see jetpack-partner {command} --help)"
+                    ),
+                    LineProblem::NotAllowed { field } => write!(
+                        f,
+                        "field {field:?} applies to the whole run; give it on the command line"
+                    ),
+                    LineProblem::Unusable(kind) => {
+                        write!(f, "the fields cannot be used as flags ({kind})")
+                    }
+                    LineProblem::Invalid(e) => write!(f, "{e}"),
+                }
+            }
+
+            WpNotFound(how) => match how {
+                WpMissing::NotOnPath => f.write_str(
+                    "WP-CLI (wp) is not on PATH; install it, pass --wp-cli-path=/path/to/wp, or give the site with --url",
+                ),
+                WpMissing::CommandNotOnPath(p) => write!(
+                    f,
+                    "--wp-cli-path names {p:?}, which is not on PATH; give the full path to WP-CLI"
+                ),
+                WpMissing::NoSuchFile(p) => write!(
+                    f,
+                    "--wp-cli-path names {p:?}, which does not exist; give the full path to WP-CLI"
+                ),
+                WpMissing::Vanished(p) => write!(
+                    f,
+                    "cannot run {p}: not found; install WP-CLI or pass --wp-cli-path=/path/to/wp"
+                ),
+            },
+            WpNotWordpress { what, place } => write!(
+                f,
+                "{what}: no WordPress install found at {place}; pass --path=/path/to/wordpress (the folder with wp-load.php) or give the site with --url"
+            ),
+            WpNeedsAllowRoot { what } => write!(
+                f,
+                "{what}: WP-CLI refuses to run as root; add --allow-root (or set WP_CLI_ALLOW_ROOT=1), or run as the site's owner"
+            ),
+            WpFailed { what, exit, said } => write!(f, "{what} failed ({exit}): {said}"),
+            WpNoValue {
+                what,
+                wanted,
+                printed,
+            } => write!(f, "{what} printed no {wanted}: {printed}"),
+            WpSpawn {
+                program,
+                cause,
+                denied,
+            } => {
+                if *denied {
+                    write!(
+                        f,
+                        "cannot run {program}: permission denied; make it executable (chmod +x) or pass --wp-cli-path='php /path/to/wp-cli.phar'"
+                    )
+                } else {
+                    write!(f, "cannot run {program}: {cause}")
+                }
+            }
+            WpMissingFact { fact, flag } => {
+                write!(f, "WordPress reported {fact}; pass {flag}")
+            }
+            WpNoSites => {
+                f.write_str("wp site list printed no site URLs; is this a multisite network?")
+            }
+            WpTimeout { what, limit } => write!(
+                f,
+                "{what} ran past its time limit of {} s and was killed; check the site (a plugin may hang) or raise --wp-timeout",
+                limit.as_secs_f64()
+            ),
+            InvalidUser { place, user } => write!(
+                f,
+                "WordPress at {place} has no user {user:?} (looked up as ID, email and login); pass an existing user with --user"
+            ),
+            AuthorizationFailure { exit, said } => match exit {
+                Some(exit) => write!(f, "wp jetpack authorize_user failed ({exit}): {said}"),
+                None => write!(f, "wp jetpack authorize_user could not run: {said}"),
+            },
+
+            MissingAccessToken { what } => write!(
+                f,
+                "{what}: the answer has no access_token; check --partner_id and --partner_secret"
+            ),
+            EmptyAnswer => f.write_str("Empty response from server"),
+            HttpStatus { status } => write!(f, "Request failed with code {status}"),
+            NotJson {
+                what,
+                status,
+                preview,
+            } => write!(f, "{what}: HTTP {status} but the answer is not JSON: {preview}"),
+            TooLarge { what, limit } => write!(
+                f,
+                "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
+                limit / 1024
+            ),
+            Network {
+                what,
+                host,
+                cause,
+                via,
+                maybe_sent,
+                attempts,
+            } => {
+                write!(f, "{what}: ")?;
+                match cause {
+                    NetCause::Dns(detail) => write!(
+                        f,
+                        "cannot resolve {host} ({}){via}; check the host name, /etc/hosts, /etc/resolv.conf and JETPACK_START_API_HOST",
+                        detail.as_deref().unwrap_or("DNS lookup failed")
+                    )?,
+                    NetCause::Talk(cause) => write!(
+                        f,
+                        "cannot talk to {host}: {cause}{via}; check the network, firewall and proxy settings"
+                    )?,
+                    NetCause::Tls(cause) => {
+                        write!(f, "TLS with {host} failed: {cause}{via}; {CA_HINT}")?
+                    }
+                    NetCause::ProxyRefused(cause) => write!(
+                        f,
+                        "the proxy refused to connect to {host}: {cause}; check HTTPS_PROXY and NO_PROXY"
+                    )?,
+                    NetCause::ProxyUrl => f.write_str(
+                        "the proxy URL in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is invalid; fix or unset it",
+                    )?,
+                    NetCause::Other(cause) => {
+                        write!(f, "request to {host} failed: {cause}{via}")?
+                    }
+                    NetCause::Stopped => f.write_str("the token request stopped unexpectedly")?,
+                }
+                tail(f, *maybe_sent, *attempts)
+            }
+            Timeout {
+                what,
+                host,
+                limit,
+                via,
+                maybe_sent,
+                attempts,
+            } => {
+                match limit {
+                    Some(limit) => write!(
+                        f,
+                        "{what}: {host} did not answer within {} s{via}; try again later or raise --timeout",
+                        limit.as_secs_f64()
+                    )?,
+                    None => write!(
+                        f,
+                        "{what}: {host} did not answer in time{via}; try again later or raise --timeout"
+                    )?,
+                }
+                tail(f, *maybe_sent, *attempts)
+            }
+            BadProxy { var } => write!(
+                f,
+                "the proxy in {var} is not a usable URL (e.g. http://proxy.example:3128); fix or unset it"
+            ),
+            PlanNotAvailable { plan, available } => {
+                let can = if available.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    available.join(", ")
+                };
+                write!(
+                    f,
+                    "{plan:?} cannot be provisioned for this site; it can get: {can}"
+                )
+            }
+            Api { message, .. } => f.write_str(message),
+            Internal { what, at } => write!(
+                f,
+                "jetpack-partner hit a bug ({what}{at}); nothing more was sent. Please report it with the command line (without secrets)"
+            ),
+        }
     }
+}
+
+/// What a failed request adds: that it may have been carried out, and how
+/// many tries it took.
+fn tail(f: &mut fmt::Formatter<'_>, maybe_sent: bool, attempts: u32) -> fmt::Result {
+    if maybe_sent {
+        f.write_str(MAYBE_SENT)?;
+    }
+    if attempts >= 2 {
+        write!(f, " (gave up after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 impl std::error::Error for Error {}

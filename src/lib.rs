@@ -2,24 +2,27 @@
 //! prints; everything else lives here so tests and fuzz targets can reach
 //! the pure parts (flag parsing, `wp` output parsing, API answer rules).
 //!
-//! Data flows one way: flags (`cli`) → plan of work (`context`) → WordPress
-//! facts (`wp`) → API calls (`api`) → one output (`output`).
+//! Data flows one way: flags (`cli`) → typed plans (`plan`) → the site
+//! (`site`, asking WordPress through `wp`) → the steps of the command
+//! (`work`, from the `endpoints` table) → the executor (`exec`, over `api`),
+//! one site or many (`batch`) → one output (`output`).
 
 pub mod api;
 pub mod batch;
-pub mod cancel;
 pub mod cli;
-pub mod context;
+pub mod endpoints;
 pub mod error;
+pub mod exec;
 pub mod output;
-pub mod partner_key;
-pub mod provision;
+pub mod plan;
+pub mod process;
+pub mod site;
 pub mod tls;
-pub mod upgrade_paths;
+pub mod work;
 pub mod wp;
 
-use cli::Invocation;
-use context::Context;
+use exec::{Done, Executor};
+use plan::{Command, Invocation, Target};
 
 /// What a successful command prints on stdout.
 pub enum Outcome {
@@ -31,21 +34,34 @@ pub enum Outcome {
     Printed { failed: bool },
 }
 
-/// Run a parsed command.
-pub fn run(invocation: &Invocation) -> error::Result<Outcome> {
-    match invocation {
-        Invocation::Provision(a, c) => {
-            Context::new(&a.common.run, c).and_then(|x| provision::run(a, &x))
+impl From<Done> for Outcome {
+    fn from(d: Done) -> Outcome {
+        match d {
+            Done::Body(b) => Outcome::Body(b),
+            Done::DryRun(v) => Outcome::Json(v),
         }
-        Invocation::Cancel(a, c) => Context::new(&a.common.run, c).and_then(|x| cancel::run(a, &x)),
-        Invocation::UpgradePaths(a, c) => {
-            Context::new(&a.run, c).and_then(|x| upgrade_paths::run(a, &x))
+    }
+}
+
+/// Run a parsed command: one site, a batch, or a site-less request.
+pub fn run(invocation: Invocation) -> error::Result<Outcome> {
+    let Invocation { settings, command } = invocation;
+    output::set_verbose(settings.verbose);
+    match command {
+        Command::Site { creds, target } => {
+            let exec = Executor::new(settings, creds);
+            match target {
+                Target::One(job) => exec.site(&job).map(Outcome::from),
+                Target::Many(batch) => {
+                    batch::run(&batch, &exec).map(|failed| Outcome::Printed { failed })
+                }
+            }
         }
-        Invocation::PartnerKeyNew(a, c) => {
-            Context::new(&a.run, c).and_then(|x| partner_key::new_key(a, &x))
-        }
-        Invocation::Verify(a, c) => {
-            Context::new(&a.run, c).and_then(|x| partner_key::verify(a, &x))
-        }
+        Command::PartnerKeyNew { creds, form } => Executor::new(settings, creds)
+            .plain(endpoints::PARTNER_KEY_NEW.request().form(form))
+            .map(Outcome::from),
+        Command::Verify { creds } => Executor::new(settings, creds)
+            .plain(endpoints::PARTNER_KEY_VERIFY.request())
+            .map(Outcome::from),
     }
 }

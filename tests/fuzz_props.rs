@@ -15,11 +15,14 @@
 //! `tests/regressions/fuzz_props.txt`; those seeds are replayed first on
 //! every later run, so keep that file in the repository.
 
+use jetpack_partner::api::encode::{encode, encode_pairs};
 use jetpack_partner::api::{self, Answer};
-use jetpack_partner::cli::{self, Invocation, Secret};
-use jetpack_partner::error::Error;
+use jetpack_partner::cli::{self, Failure};
+use jetpack_partner::error::{Error, Expected, NetCause};
 use jetpack_partner::output;
-use jetpack_partner::wp;
+use jetpack_partner::plan::{Action, Command, Credentials, SiteJob, Target};
+use jetpack_partner::site::site_suffix;
+use jetpack_partner::wp::parse as wp;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Map, Value};
@@ -283,11 +286,26 @@ fn nonempty(v: &Option<String>) -> bool {
     v.as_ref().is_none_or(|s| !s.is_empty())
 }
 
-fn check_credentials(c: &cli::Credentials) -> Result<(), TestCaseError> {
-    prop_assert!(!c.id.is_empty(), "empty partner id accepted");
-    match &c.secret {
-        Secret::Value(s) => prop_assert!(!s.is_empty(), "empty secret accepted"),
-        Secret::File(p) => prop_assert!(!p.as_os_str().is_empty(), "empty secret file"),
+fn check_credentials(c: &Credentials) -> Result<(), TestCaseError> {
+    prop_assert!(!c.client_id.is_empty(), "empty partner id accepted");
+    prop_assert!(!c.client_secret.is_empty(), "empty secret accepted");
+    Ok(())
+}
+
+/// A site job has no empty value standing for "given".
+fn check_job(job: &SiteJob) -> Result<(), TestCaseError> {
+    for v in [&job.site.url, &job.site.home_url, &job.site.wp.path] {
+        prop_assert!(nonempty(v), "an empty value counts as not given");
+    }
+    if let Some(words) = &job.site.wp.program {
+        prop_assert!(!words.is_empty(), "--wp-cli-path without a word");
+    }
+    if let Action::Provision(p) = &job.action {
+        prop_assert!(!p.user.is_empty(), "provision without --user");
+        prop_assert!(nonempty(&p.site_url) && nonempty(&p.tracking));
+        for (k, v) in &p.fields {
+            prop_assert!(!v.is_empty(), "field {} given empty", k);
+        }
     }
     Ok(())
 }
@@ -308,10 +326,7 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
         o.get("error_code"),
         Some(&Value::String(err.error_code().into()))
     );
-    prop_assert_eq!(
-        o.get("error_message"),
-        Some(&Value::String(err.message().into()))
-    );
+    prop_assert_eq!(o.get("error_message"), Some(&Value::String(err.message())));
     let reserved = ["success", "error_code", "error_message"];
     let mut expected = 3;
     if let Some(fields) = err.api_fields() {
@@ -354,35 +369,32 @@ proptest! {
             _ => None,
         };
         match cli::parse(args, &env) {
-            Err(e) => {
-                let _ = e.error.to_string();
-                let _ = e.error.kind();
-                prop_assert!(!e.usage.is_empty(), "usage error without usage");
+            Err(Failure::Usage(u)) => {
+                let (text, usage) = u.text();
+                let _ = u.kind();
+                prop_assert!(!text.is_empty());
+                prop_assert!(!usage.is_empty(), "usage error without usage");
             }
-            Ok(Invocation::Provision(a, c)) => {
-                check_credentials(&c)?;
-                prop_assert!(
-                    a.user.as_ref().is_some_and(|u| !u.is_empty()) || a.batch.is_some() || a.all_sites,
-                    "provision without --user"
-                );
-                for v in [&a.plan, &a.site_url, &a.home_url, &a.ssh_pass, &a.ftp_pass,
-                          &a.common.url, &a.common.partner_tracking_id,
-                          &a.common.wp.path, &a.common.wp.wp_cli_path,
-                          &a.common.run.timeout] {
-                    prop_assert!(nonempty(v), "an empty value counts as not given");
+            Err(Failure::Invalid(e)) => {
+                prop_assert_eq!(e.error_code(), "invalid_input", "{}", e);
+                check_error_json(&e)?;
+            }
+            Ok(inv) => match &inv.command {
+                Command::Site { creds, target } => {
+                    check_credentials(creds)?;
+                    if let Target::One(job) = target {
+                        check_job(job)?;
+                    }
                 }
-            }
-            Ok(Invocation::Cancel(a, c)) => {
-                check_credentials(&c)?;
-                prop_assert!(nonempty(&a.home_url) && nonempty(&a.common.url));
-            }
-            Ok(Invocation::UpgradePaths(_, c)) | Ok(Invocation::Verify(_, c)) => {
-                check_credentials(&c)?;
-            }
-            Ok(Invocation::PartnerKeyNew(a, c)) => {
-                check_credentials(&c)?;
-                prop_assert!(a.name.as_ref().is_some_and(|n| !n.is_empty()), "partner-key new without --name");
-            }
+                Command::PartnerKeyNew { creds, form } => {
+                    check_credentials(creds)?;
+                    prop_assert!(
+                        form.iter().any(|(k, v)| k == "name" && !v.is_empty()),
+                        "partner-key new without --name"
+                    );
+                }
+                Command::Verify { creds } => check_credentials(creds)?,
+            },
         }
     }
 
@@ -515,13 +527,13 @@ proptest! {
     /// Form encoding keeps only safe characters and decodes to the input.
     #[test]
     fn encode_round_trips(s in any::<String>()) {
-        let form = api::encode(&s, true);
+        let form = encode(&s, true);
         prop_assert!(
             form.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%+".contains(&b)),
             "{:?}", form
         );
         prop_assert_eq!(decode(&form, true), Some(s.clone()));
-        let query = api::encode(&s, false);
+        let query = encode(&s, false);
         prop_assert!(
             query.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
             "{:?}", query
@@ -531,7 +543,7 @@ proptest! {
 
     #[test]
     fn encode_pairs_round_trips(pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..6), form in any::<bool>()) {
-        let text = api::encode_pairs(&pairs, form);
+        let text = encode_pairs(&pairs, form);
         let back: Vec<(String, String)> = if text.is_empty() {
             Vec::new()
         } else {
@@ -548,7 +560,7 @@ proptest! {
     /// The `{site}` path segment: safe characters only, no `/`, no trailing `:`.
     #[test]
     fn site_suffix_is_one_safe_path_segment(home in noisy_text()) {
-        let s = api::site_suffix(&home);
+        let s = site_suffix(&home);
         prop_assert!(
             s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~:@%".contains(&b)),
             "{:?}", s
@@ -576,7 +588,7 @@ proptest! {
             want.push_str("::");
             want.push_str(p);
         }
-        prop_assert_eq!(api::site_suffix(&home), want);
+        prop_assert_eq!(site_suffix(&home), want);
     }
 
     /// Any API error prints as one JSON object with its fields kept.
@@ -593,25 +605,26 @@ proptest! {
         check_error_json(&Error::Api { code, message, fields: map })?;
     }
 
-    /// Every other variant too.
+    /// Every other variant too, with any text in its fields.
     #[test]
-    fn error_json_of_any_error(which in 0usize..15, m in any::<String>()) {
+    fn error_json_of_any_error(which in 0usize..16, m in any::<String>(), n in any::<u16>()) {
         let err = match which {
-            0 => Error::InvalidInput(m),
-            1 => Error::InvalidUser(m),
-            2 => Error::WpNotFound(m),
-            3 => Error::WpNotWordpress(m),
-            4 => Error::WpNeedsAllowRoot(m),
-            5 => Error::WpFailed(m),
-            6 => Error::WpTimeout(m),
-            7 => Error::MissingAccessToken(m),
-            8 => Error::UnknownError(m),
-            9 => Error::ServerError(m),
-            10 => Error::InvalidResponse(m),
-            11 => Error::Network(m),
-            12 => Error::Timeout(m),
-            13 => Error::AuthorizationFailure(m),
-            _ => Error::PlanNotAvailable(m),
+            0 => Error::BadValue { flag: m.clone(), value: m, expected: Expected::Seconds },
+            1 => Error::InvalidUser { place: m.clone(), user: m },
+            2 => Error::WpNotWordpress { what: m.clone(), place: m },
+            3 => Error::WpNeedsAllowRoot { what: m },
+            4 => Error::WpFailed { what: m.clone(), exit: m.clone(), said: m },
+            5 => Error::WpTimeout { what: m, limit: std::time::Duration::from_secs(u64::from(n)) },
+            6 => Error::MissingAccessToken { what: m },
+            7 => Error::EmptyAnswer,
+            8 => Error::HttpStatus { status: n },
+            9 => Error::NotJson { what: m.clone(), status: n, preview: m },
+            10 => Error::Network { what: m.clone(), host: m.clone(), cause: NetCause::Talk(m.clone()), via: m, maybe_sent: n % 2 == 0, attempts: u32::from(n % 4) },
+            11 => Error::Timeout { what: m.clone(), host: m.clone(), limit: None, via: m, maybe_sent: n % 2 == 1, attempts: 3 },
+            12 => Error::AuthorizationFailure { exit: Some(m.clone()), said: m },
+            13 => Error::PlanNotAvailable { plan: m.clone(), available: vec![m] },
+            14 => Error::BadProxy { var: m },
+            _ => Error::OptionLikeUser { user: m },
         };
         check_error_json(&err)?;
     }
@@ -620,7 +633,7 @@ proptest! {
     #[test]
     fn seconds_and_base_never_panic(v in noisy_text()) {
         let d = std::time::Duration::from_secs(60);
-        if let Ok(t) = jetpack_partner::context::seconds("--timeout", Some(&v), d) {
+        if let Ok(t) = cli::seconds("--timeout", Some(&v), d) {
             prop_assert!(t > std::time::Duration::ZERO && t <= std::time::Duration::from_secs(86_400));
         }
         let base = api::Base::from_env_value(Some(&v));

@@ -26,7 +26,9 @@
 //! `wp` command (`--wp-cli-path='php runner.php'`). Tests that change or read
 //! `active_plugins` take one lock and put the list back when they end.
 
-use jetpack_partner::wp::{parse_marked, Facts, Settings, Want, Wp, FACTS_PHP};
+use jetpack_partner::plan::WpSettings;
+use jetpack_partner::wp::parse::parse_marked;
+use jetpack_partner::wp::{Facts, Want, Wp, FACTS_PHP};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Read;
@@ -254,14 +256,16 @@ fn site_json(user_id: Option<u64>, siteurl: &str, home: &str, blog_id: u64) -> V
 
 /// The crate's own `Wp`, with the runner as its `wp` command.
 fn crate_wp(t: &Tier, site: &str, url: Option<&str>) -> Wp {
-    let words = shell_words::join([t.php.as_str(), runner().to_str().unwrap()]);
-    Wp::locate(&Settings {
-        wp_cli_path: Some(&words),
-        path: Some(site),
+    let words = vec![t.php.clone(), runner().to_string_lossy().into_owned()];
+    Wp::locate(
+        &WpSettings {
+            program: Some(words),
+            path: Some(site.to_string()),
+            allow_root: true,
+            timeout: RUN_LIMIT,
+        },
         url,
-        allow_root: true,
-        timeout: RUN_LIMIT,
-    })
+    )
     .expect("locate the runner as wp")
 }
 

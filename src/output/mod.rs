@@ -1,47 +1,18 @@
 //! Everything the tool prints goes through here: the success body on stdout,
-//! the one JSON error object on stderr, and `--verbose` notes. Secrets are
-//! registered as soon as they are known and scrubbed from anything we write
-//! ourselves (the API's success body is printed verbatim, as the SPEC says).
+//! lines we build (dry-run documents, batch results), the one JSON error
+//! object on stderr, `--verbose` notes, and the panic hook that turns a bug
+//! into that same error object.
+
+mod redact;
+
+pub use redact::{redact, redact_value, register_secret, REDACTED};
 
 use crate::error::Error;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
-pub const REDACTED: &str = "<redacted>";
-
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static VERBOSE: AtomicBool = AtomicBool::new(false);
-
-/// Remember a value that must never appear in our own output.
-pub fn register_secret(secret: &str) {
-    // Very short values would blank out ordinary words; real secrets and
-    // tokens are long, and a 1–3 character "secret" is not one worth hiding.
-    if secret.len() < 4 {
-        return;
-    }
-    if let Ok(mut list) = SECRETS.lock() {
-        if !list.iter().any(|s| s == secret) {
-            list.push(secret.to_string());
-            // Longest first, so a secret containing another is hidden whole.
-            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
-    }
-}
-
-/// Replace every registered secret in `text` with `<redacted>`.
-pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Ok(list) = SECRETS.lock() {
-        for secret in list.iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
-    }
-    out
-}
 
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
@@ -50,29 +21,56 @@ pub fn set_verbose(on: bool) {
 /// A progress note on stderr, only with `--verbose`.
 pub fn verbose(msg: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        eprintln!("jetpack-partner: {}", redact(msg));
+        stderr(&format!("jetpack-partner: {}\n", redact(msg)));
     }
 }
 
 /// The API body exactly as received, trailing newlines trimmed, one `\n` added.
-pub fn success(body: &[u8]) {
+pub fn body(body: &[u8]) {
     let mut end = body.len();
     while end > 0 && matches!(body[end - 1], b'\n' | b'\r') {
         end -= 1;
     }
+    let mut line = Vec::with_capacity(end + 1);
+    line.extend_from_slice(&body[..end]);
+    line.push(b'\n');
+    stdout(&line);
+}
+
+/// A JSON document or line we built ourselves, scrubbed of secrets.
+pub fn json_line(value: &Value) {
+    line(&value.to_string());
+}
+
+/// One line of text we built, scrubbed of secrets, written in one call.
+pub fn line(text: &str) {
+    let mut text = redact(text);
+    text.push('\n');
+    stdout(text.as_bytes());
+}
+
+/// A line that carries an API answer verbatim (batch results): the answer
+/// is the caller's, like the single-site body; our own parts of the line
+/// hold no secrets.
+pub fn raw_line(text: &str) {
+    let mut text = text.to_string();
+    text.push('\n');
+    stdout(text.as_bytes());
+}
+
+fn stdout(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
     // A closed stdout (caller went away) is not worth a second error.
-    let _ = out.write_all(&body[..end]);
-    let _ = out.write_all(b"\n");
+    let _ = out.write_all(bytes);
     let _ = out.flush();
 }
 
-/// A JSON document we built ourselves (dry-run, batch lines) on stdout.
-pub fn json_line(value: &Value) {
-    let text = redact(&value.to_string());
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
+/// Text on stderr; a stderr that cannot be written is ignored (there is
+/// nowhere left to report it).
+pub fn stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
 /// The error object: `success`, `error_code`, `error_message` first, then the
@@ -91,7 +89,10 @@ pub fn error_pairs(err: &Error) -> Vec<(String, Value)> {
             "error_code".into(),
             Value::String(err.error_code().to_string()),
         ),
-        ("error_message".into(), Value::String(redact(err.message()))),
+        (
+            "error_message".into(),
+            Value::String(redact(&err.message())),
+        ),
     ];
     if let Some(fields) = err.api_fields() {
         for (k, v) in fields {
@@ -119,29 +120,34 @@ pub fn object_text(pairs: &[(String, Value)]) -> String {
     s
 }
 
-fn redact_value(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(redact(s)),
-        Value::Array(a) => Value::Array(a.iter().map(redact_value).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), redact_value(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other.clone(),
-    }
-}
-
 /// Print the error object on stderr.
 pub fn error(err: &Error) {
-    let mut out = std::io::stderr().lock();
-    let _ = writeln!(out, "{}", error_json(err));
-    let _ = out.flush();
+    stderr(&format!("{}\n", error_json(err)));
+}
+
+/// A bug must still end as the contract says: exit 1 and one JSON object on
+/// stderr, not a Rust panic message (release builds abort on panic).
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        error(&Error::Internal { what, at });
+        std::process::exit(1);
+    }));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     #[test]
     fn error_object_keeps_api_fields_after_ours() {
@@ -165,14 +171,12 @@ mod tests {
     #[test]
     fn secrets_are_scrubbed_from_messages() {
         register_secret("hunter2-very-secret");
-        let err = Error::Network("sent hunter2-very-secret to x".into());
+        let err = Error::Api {
+            code: "x".into(),
+            message: "sent hunter2-very-secret to x".into(),
+            fields: Map::new(),
+        };
         assert!(!error_json(&err).contains("hunter2"));
         assert!(error_json(&err).contains(REDACTED));
-    }
-
-    #[test]
-    fn tiny_values_are_not_treated_as_secrets() {
-        register_secret("ab");
-        assert_eq!(redact("absent"), "absent");
     }
 }

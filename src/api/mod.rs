@@ -1,0 +1,184 @@
+//! The WordPress.com partner API client: one ureq Agent (so the token call
+//! and the call after it share one keep-alive connection), requests as
+//! plain data (`request`), one try (`transport`), the retry policy
+//! (`retry`), proxy choice (`proxy`) and the rules that judge an answer
+//! (`answer`).
+
+pub mod answer;
+pub mod encode;
+pub mod proxy;
+pub mod request;
+pub mod retry;
+mod transport;
+
+pub use answer::{judge, token_from, Answer};
+pub use request::{Method, Request};
+pub use retry::Retry;
+
+use crate::error::{Error, Result};
+use crate::output;
+use std::time::Duration;
+use transport::Transport;
+
+pub const DEFAULT_HOST: &str = "public-api.wordpress.com";
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Partner API answers are a few hundred bytes; anything past this is not one.
+pub const BODY_LIMIT: u64 = 1 << 20;
+
+/// Where requests go: `https://` + JETPACK_START_API_HOST, or the value as
+/// is when it has a scheme. A bare host also gets `Host:
+/// public-api.wordpress.com`, so a sandbox address can stand in for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    pub url: String,
+    pub host_header: Option<&'static str>,
+}
+
+impl Base {
+    pub fn from_env_value(v: Option<&str>) -> Base {
+        let v = v
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .unwrap_or(DEFAULT_HOST);
+        let v = v.trim_end_matches('/');
+        if v.contains("://") {
+            Base {
+                url: v.to_string(),
+                host_header: None,
+            }
+        } else {
+            Base {
+                url: format!("https://{v}"),
+                host_header: Some(DEFAULT_HOST),
+            }
+        }
+    }
+
+    /// `host[:port]` for messages.
+    pub fn host(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.url.starts_with("https://")
+    }
+}
+
+/// The HTTP client. Built only when a request is really about to be sent.
+pub struct Api {
+    transport: Transport,
+}
+
+impl Api {
+    pub fn new(base: Base, timeout: Duration) -> Result<Api> {
+        let env = |k: &str| std::env::var(k).ok();
+        let proxy = proxy::proxy_for(&base, &env);
+        let via = match &proxy {
+            Some((var, _)) => format!(" (through the proxy in {var})"),
+            None => String::new(),
+        };
+        let proxy = match proxy {
+            Some((var, url)) => Some(ureq::Proxy::new(&url).map_err(|_| Error::BadProxy { var })?),
+            None => None,
+        };
+        let mut cfg = ureq::Agent::config_builder()
+            // We judge statuses ourselves: 4xx bodies carry the API's error.
+            .http_status_as_error(false)
+            // A redirect is an answer to report, never a reason to resend a
+            // provision (or a bearer token) somewhere else.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(concat!("jetpack-partner/", env!("CARGO_PKG_VERSION")))
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
+            .timeout_global(Some(timeout))
+            .proxy(proxy);
+        if base.is_https() {
+            let (roots, from) = crate::tls::roots();
+            output::verbose(&format!("TLS: trusting {from}"));
+            cfg = cfg.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
+        Ok(Api {
+            transport: Transport {
+                agent: cfg.build().new_agent(),
+                base,
+                timeout,
+                via,
+            },
+        })
+    }
+
+    pub fn base(&self) -> &Base {
+        &self.transport.base
+    }
+
+    /// Send a request (with the partner token when it takes one), retrying
+    /// only as its endpoint allows: any request that failed before it could
+    /// reach the server (DNS, refused, TLS handshake, proxy), and idempotent
+    /// ones also on 429/503 and on a connection lost before the answer. A
+    /// request that changes something and may have reached the server is
+    /// never sent twice.
+    pub fn send(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
+        let idempotent = req.retry == Retry::Idempotent;
+        let mut attempt = 1;
+        loop {
+            let wait = match self.transport.send_once(req, token) {
+                Ok(answer) => {
+                    if !(idempotent && retry::busy(&answer) && attempt < retry::ATTEMPTS) {
+                        return Ok(answer);
+                    }
+                    retry::retry_after(&answer).unwrap_or(retry::backoff(attempt))
+                }
+                Err(e) => {
+                    let unsent = retry::before_send(&e);
+                    if attempt >= retry::ATTEMPTS || !(unsent || idempotent && retry::lost(&e)) {
+                        let maybe_sent = !idempotent && !unsent;
+                        return Err(self.transport.error(req, e, maybe_sent, attempt));
+                    }
+                    retry::backoff(attempt)
+                }
+            };
+            output::verbose(&format!(
+                "{}: attempt {attempt} failed, retrying in {wait:?}",
+                req.what(self.base())
+            ));
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_with_and_without_scheme() {
+        assert_eq!(
+            Base::from_env_value(None),
+            Base {
+                url: "https://public-api.wordpress.com".into(),
+                host_header: Some(DEFAULT_HOST)
+            }
+        );
+        assert_eq!(
+            Base::from_env_value(Some("10.0.0.5:8443/")),
+            Base {
+                url: "https://10.0.0.5:8443".into(),
+                host_header: Some(DEFAULT_HOST)
+            }
+        );
+        let b = Base::from_env_value(Some("http://127.0.0.1:8080"));
+        assert_eq!(b.url, "http://127.0.0.1:8080");
+        assert_eq!(b.host_header, None);
+        assert_eq!(b.host(), "127.0.0.1:8080");
+        assert_eq!(
+            Base::from_env_value(Some("")).url,
+            "https://public-api.wordpress.com"
+        );
+    }
+}

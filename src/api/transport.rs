@@ -1,0 +1,134 @@
+//! One try of one request over the shared ureq Agent, and what a transport
+//! failure means in our terms.
+
+use super::answer::Answer;
+use super::encode::encode_pairs;
+use super::request::{Method, Request};
+use super::retry::is_dns_failure;
+use super::{Base, BODY_LIMIT};
+use crate::error::{Error, NetCause};
+use crate::output;
+use std::time::{Duration, Instant};
+
+/// The agent and what messages about it need.
+pub struct Transport {
+    pub agent: ureq::Agent,
+    pub base: Base,
+    pub timeout: Duration,
+    /// " (through the proxy in HTTPS_PROXY)" or "", for messages.
+    pub via: String,
+}
+
+impl Transport {
+    /// One try: the status and the body (at most BODY_LIMIT bytes).
+    pub fn send_once(
+        &self,
+        req: &Request,
+        token: Option<&str>,
+    ) -> std::result::Result<Answer, ureq::Error> {
+        let url = req.url(&self.base);
+        let started = Instant::now();
+        let result = match req.method {
+            Method::Get => self.headers(self.agent.get(&url), token).call(),
+            Method::Post => {
+                let b = self.headers(self.agent.post(&url), token);
+                match &req.form {
+                    Some(form) => b
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .send(encode_pairs(form, true).as_bytes()),
+                    None => b.send_empty(),
+                }
+            }
+        };
+        let mut resp = result?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec()?;
+        output::verbose(&format!(
+            "{} -> HTTP {status}, {} bytes in {:?}",
+            req.what(&self.base),
+            body.len(),
+            started.elapsed()
+        ));
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+
+    fn headers<B>(
+        &self,
+        mut b: ureq::RequestBuilder<B>,
+        token: Option<&str>,
+    ) -> ureq::RequestBuilder<B> {
+        if let Some(h) = self.base.host_header {
+            b = b.header("Host", h);
+        }
+        if let Some(t) = token {
+            b = b.header("Authorization", &format!("Bearer {t}"));
+        }
+        b
+    }
+
+    /// A transport failure as our error: which request, which host, why.
+    pub fn error(&self, req: &Request, e: ureq::Error, maybe_sent: bool, attempts: u32) -> Error {
+        let what = req.what(&self.base);
+        let host = self.base.host().to_string();
+        let via = self.via.clone();
+        let net = |cause: NetCause| Error::Network {
+            what: what.clone(),
+            host: host.clone(),
+            cause,
+            via: via.clone(),
+            maybe_sent,
+            attempts,
+        };
+        let timeout = |limit: Option<Duration>| Error::Timeout {
+            what: what.clone(),
+            host: host.clone(),
+            limit,
+            via: via.clone(),
+            maybe_sent,
+            attempts,
+        };
+        match e {
+            ureq::Error::BodyExceedsLimit(_) => Error::TooLarge {
+                what,
+                limit: BODY_LIMIT,
+            },
+            ureq::Error::Timeout(_) => timeout(Some(self.timeout)),
+            ureq::Error::HostNotFound => net(NetCause::Dns(None)),
+            ureq::Error::Io(io) if is_dns_failure(&io) => net(NetCause::Dns(Some(io.to_string()))),
+            ureq::Error::Io(io) => match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    net(NetCause::Talk("connection refused".into()))
+                }
+                std::io::ErrorKind::ConnectionReset => {
+                    net(NetCause::Talk("connection reset by the server".into()))
+                }
+                std::io::ErrorKind::UnexpectedEof => net(NetCause::Talk(
+                    "the server closed the connection before answering".into(),
+                )),
+                std::io::ErrorKind::TimedOut => timeout(None),
+                // rustls reports handshake and certificate failures as
+                // InvalidData I/O errors.
+                std::io::ErrorKind::InvalidData => net(NetCause::Tls(io.to_string())),
+                _ => net(NetCause::Talk(io.to_string())),
+            },
+            ureq::Error::Tls(m) => net(NetCause::Tls(m.to_string())),
+            ureq::Error::Rustls(r) => net(NetCause::Tls(r.to_string())),
+            ureq::Error::ConnectProxyFailed(m) => net(NetCause::ProxyRefused(m)),
+            ureq::Error::InvalidProxyUrl => net(NetCause::ProxyUrl),
+            other => net(NetCause::Other(other.to_string())),
+        }
+    }
+}

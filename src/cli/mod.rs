@@ -1,0 +1,354 @@
+//! The flag layer: argv in, a typed [`Invocation`] out. Usage problems
+//! (unknown flag, missing required value) come back as [`Failure::Usage`];
+//! values that cannot be used (a bad number, an unreadable file) as
+//! [`Failure::Invalid`] — both before anything runs or is sent. No clap type
+//! leaves this module.
+//!
+//! `args` holds the clap definitions, `help` their words, `plan` the step
+//! from plain strings to validated plans (ripgrep's low-level → high-level
+//! args).
+
+pub mod args;
+mod help;
+mod plan;
+
+pub use plan::seconds;
+
+use crate::error::Error;
+use crate::plan::Invocation;
+use args::{CancelArgs, Cli, Cmd, CredArgs, PartnerKeyCmd, ProvisionArgs};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Why argv did not become an invocation.
+#[derive(Debug)]
+pub enum Failure {
+    /// Usage text on stderr, exit 1 (or `--help`/`--version` on stdout,
+    /// exit 0).
+    Usage(Usage),
+    /// One JSON error, exit 1.
+    Invalid(Error),
+}
+
+/// A parse failure (or --help/--version) and the usage of the command it
+/// happened in: clap leaves the usage out of some errors, and the scripts'
+/// callers expect it on every usage error.
+#[derive(Debug)]
+pub struct Usage {
+    error: clap::Error,
+    usage: String,
+}
+
+impl Usage {
+    /// `--help` or `--version`: printed on stdout, exit 0.
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self.error.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        )
+    }
+
+    /// Print it where clap says (stdout for help, stderr otherwise), with
+    /// the usage line added when clap left it out.
+    pub fn print(&self) {
+        let _ = self.error.print();
+        let add_usage = !self.is_success()
+            && self.error.kind() != ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            && !self.error.to_string().contains("Usage:");
+        if add_usage {
+            crate::output::stderr(&format!("\n{}\n", self.usage));
+        }
+    }
+
+    /// The kind of usage problem (for tests).
+    pub fn kind(&self) -> ErrorKind {
+        self.error.kind()
+    }
+
+    /// What clap would print, and the usage line of the command.
+    pub fn text(&self) -> (String, &str) {
+        (self.error.to_string(), &self.usage)
+    }
+}
+
+/// Where the client secret comes from; a file is read in `plan`, so that an
+/// unreadable file is an `invalid_input` JSON error, not a usage error.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    Value(String),
+    File(PathBuf),
+}
+
+/// The credentials as the flags and environment give them.
+#[derive(Debug, Clone)]
+pub struct CredSource {
+    pub id: String,
+    pub secret: SecretSource,
+}
+
+/// The environment, injected so tests can supply it.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Which command an executable name stands for, if it is one of the old
+/// script names (`partner-provision.sh` and friends).
+fn multi_call_name(argv0: &OsString) -> Option<&'static str> {
+    let name = Path::new(argv0).file_name()?.to_str()?;
+    match name {
+        "partner-provision" | "partner-provision.sh" => Some("partner-provision.sh"),
+        "partner-cancel" | "partner-cancel.sh" => Some("partner-cancel.sh"),
+        _ => None,
+    }
+}
+
+/// Parse the whole argv (argv[0] included) into a validated invocation.
+pub fn parse(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
+    let argv0 = argv.first().cloned().unwrap_or_default();
+    match multi_call_name(&argv0) {
+        Some(name) if name.starts_with("partner-provision") => {
+            let cmd = ProvisionArgs::command().name(name).bin_name(name);
+            let a: ProvisionArgs = matches(cmd.clone(), argv.clone())?;
+            let lines = LineCommand { cmd, argv };
+            plan::provision(a, &lines, env)
+        }
+        Some(name) => {
+            let cmd = CancelArgs::command().name(name).bin_name(name);
+            let a: CancelArgs = matches(cmd.clone(), argv)?;
+            plan::cancel(a, &cmd, env)
+        }
+        None => {
+            let mut top = Cli::command();
+            let m = match top.try_get_matches_from_mut(argv.clone()) {
+                Ok(m) => m,
+                Err(e) => {
+                    // Name the subcommand in the usage when there is one.
+                    let names: Vec<&str> = argv.iter().skip(1).filter_map(|a| a.to_str()).collect();
+                    return Err(usage(e, &sub_command(&mut top, &names)));
+                }
+            };
+            let cli = Cli::from_arg_matches(&m).map_err(|e| usage(e, &top))?;
+            match cli.cmd {
+                Cmd::Provision(a) => {
+                    let cmd = sub_command(&mut top, &["provision"]);
+                    // A batch line is parsed as these flags plus its own.
+                    let mut line_argv = vec![argv0];
+                    line_argv.extend(after(&argv, "provision"));
+                    let lines = LineCommand {
+                        cmd,
+                        argv: line_argv,
+                    };
+                    plan::provision(a, &lines, env)
+                }
+                Cmd::Cancel(a) => plan::cancel(a, &sub_command(&mut top, &["cancel"]), env),
+                Cmd::UpgradePaths(a) => {
+                    plan::upgrade_paths(a, &sub_command(&mut top, &["upgrade-paths"]), env)
+                }
+                Cmd::PartnerKey(PartnerKeyCmd::New(a)) => {
+                    plan::partner_key_new(a, &sub_command(&mut top, &["partner-key", "new"]), env)
+                }
+                Cmd::Verify(a) => plan::verify(a, &sub_command(&mut top, &["verify"]), env),
+            }
+        }
+    }
+}
+
+/// The command's own clap definition and argv, for parsing batch lines as
+/// the same flags.
+pub(crate) struct LineCommand {
+    cmd: clap::Command,
+    argv: Vec<OsString>,
+}
+
+/// The arguments after the first `name` (the subcommand's own flags).
+fn after(argv: &[OsString], name: &str) -> Vec<OsString> {
+    argv.iter()
+        .skip(1)
+        .skip_while(|a| a.to_str() != Some(name))
+        .skip(1)
+        .cloned()
+        .collect()
+}
+
+/// Parse `argv` with `cmd` into `T`, or the usage error.
+fn matches<T: FromArgMatches>(mut cmd: clap::Command, argv: Vec<OsString>) -> Result<T, Failure> {
+    cmd.try_get_matches_from_mut(argv)
+        .and_then(|m| T::from_arg_matches(&m))
+        .map_err(|e| usage(e, &cmd))
+}
+
+fn usage(error: clap::Error, cmd: &clap::Command) -> Failure {
+    let mut cmd = cmd.clone();
+    Failure::Usage(Usage {
+        usage: cmd.render_usage().to_string(),
+        error,
+    })
+}
+
+/// The deepest subcommand named at the start of `names`, built, so usage
+/// errors name `jetpack-partner partner-key new` and not just the top.
+fn sub_command(cmd: &mut clap::Command, names: &[&str]) -> clap::Command {
+    cmd.build();
+    let mut current = cmd.clone();
+    for name in names {
+        match current.find_subcommand(name) {
+            Some(sub) => current = sub.clone(),
+            None => break,
+        }
+    }
+    current
+}
+
+/// A required value is missing: the usage error naming it.
+fn missing(cmd: &clap::Command, what: &str) -> Failure {
+    let mut c = cmd.clone();
+    let e = c.error(
+        ErrorKind::MissingRequiredArgument,
+        format!("the following required argument was not provided: {what}"),
+    );
+    usage(e, cmd)
+}
+
+/// `--plan=` (empty) means "not given", as it did in the scripts.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Flags win over the environment: --partner_secret, then
+/// --partner_secret_file, then JETPACK_PARTNER_SECRET (same for the id).
+fn credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<CredSource, Failure> {
+    let from_env = |k: &str| env(k).filter(|s| !s.is_empty());
+    let id = given(&c.partner_id)
+        .map(str::to_string)
+        .or_else(|| from_env("JETPACK_PARTNER_ID"))
+        .ok_or_else(|| missing(cmd, "--partner_id=<ID> (or JETPACK_PARTNER_ID)"))?;
+    let file = c
+        .partner_secret_file
+        .as_ref()
+        .filter(|p| !p.as_os_str().is_empty());
+    let secret = match (given(&c.partner_secret), file) {
+        (Some(s), _) => SecretSource::Value(s.to_string()),
+        (None, Some(p)) => SecretSource::File(p.clone()),
+        (None, None) => {
+            SecretSource::Value(from_env("JETPACK_PARTNER_SECRET").ok_or_else(|| {
+                missing(
+                cmd,
+                "--partner_secret=<SECRET> (or --partner_secret_file, or JETPACK_PARTNER_SECRET)",
+            )
+            })?)
+        }
+    };
+    Ok(CredSource { id, secret })
+}
+
+/// The clap definition of the top-level command, for man pages and
+/// completions (packaging's generator includes this file).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Command, Target};
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn parse_ok(args: &[&str]) -> Invocation {
+        let v = args.iter().map(OsString::from).collect();
+        match parse(v, &no_env) {
+            Ok(i) => i,
+            Err(e) => panic!("parse failed: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+        ProvisionArgs::command().debug_assert();
+        CancelArgs::command().debug_assert();
+    }
+
+    #[test]
+    fn short_equals_form_is_a_value() {
+        let inv = parse_ok(&[
+            "partner-provision.sh",
+            "-c=12",
+            "-s=a=b",
+            "-i=1",
+            "-p=premium",
+        ]);
+        let Command::Site {
+            creds,
+            target: Target::One(job),
+        } = inv.command
+        else {
+            panic!("not a single site")
+        };
+        assert_eq!(creds.client_id, "12");
+        assert_eq!(creds.client_secret, "a=b");
+        let Action::Provision(p) = job.action else {
+            panic!("not provision")
+        };
+        assert_eq!(p.user, "1");
+        assert_eq!(p.fields, vec![("plan".to_string(), "premium".to_string())]);
+    }
+
+    #[test]
+    fn multi_call_names() {
+        for argv in [
+            &[
+                "/x/bin/partner-cancel",
+                "--partner_id=1",
+                "--partner_secret=2",
+            ][..],
+            &["jetpack-partner", "cancel", "-c", "1", "-s", "2"],
+        ] {
+            let inv = parse_ok(argv);
+            assert!(matches!(
+                inv.command,
+                Command::Site {
+                    target: Target::One(ref j),
+                    ..
+                } if j.command() == "cancel"
+            ));
+        }
+    }
+
+    #[test]
+    fn environment_supplies_credentials_flags_win() {
+        let env = |k: &str| match k {
+            "JETPACK_PARTNER_ID" => Some("env-id".to_string()),
+            "JETPACK_PARTNER_SECRET" => Some("env-secret".to_string()),
+            _ => None,
+        };
+        let v = ["jetpack-partner", "cancel", "--partner_id=flag-id"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let Ok(Invocation {
+            command: Command::Site { creds, .. },
+            ..
+        }) = parse(v, &env)
+        else {
+            panic!("parse failed")
+        };
+        assert_eq!(creds.client_id, "flag-id");
+        assert_eq!(creds.client_secret, "env-secret");
+    }
+
+    #[test]
+    fn missing_user_is_a_usage_error() {
+        let v = ["partner-provision.sh", "-c=1", "-s=2"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let kind = match parse(v, &no_env) {
+            Err(Failure::Usage(u)) => Some(u.kind()),
+            _ => None,
+        };
+        assert_eq!(kind, Some(ErrorKind::MissingRequiredArgument));
+    }
+}

@@ -1,0 +1,114 @@
+//! The endpoint table: every request this tool sends to the partner API —
+//! method, path, whether it carries the partner token, how it may be
+//! retried, which form fields are secrets — in one place. Adding an
+//! endpoint is adding a row here; commands fill in the blanks.
+
+use crate::api::{Method, Request, Retry};
+
+/// One row: a request's fixed parts. `{site}` in the path is the site
+/// (blog id or site suffix) the command works on.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub bearer: bool,
+    pub retry: Retry,
+    pub secret_fields: &'static [&'static str],
+}
+
+use Method::{Get, Post};
+use Retry::{BeforeSendOnly, Idempotent};
+
+/// `POST /oauth2/token`: the partner token from the client credentials.
+pub const TOKEN: Endpoint = Endpoint {
+    method: Post,
+    path: "/oauth2/token",
+    bearer: false,
+    retry: Idempotent,
+    secret_fields: &["client_secret"],
+};
+
+pub const PROVISION: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/provision",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &["ssh_pass", "ftp_pass", "ssh_private_key"],
+};
+
+pub const CANCEL: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/{site}/partner-cancel",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+};
+
+pub const UPGRADE_PATHS: Endpoint = Endpoint {
+    method: Get,
+    path: "/rest/v1.3/jpphp/{site}/upgrade-paths",
+    bearer: true,
+    retry: Idempotent,
+    secret_fields: &[],
+};
+
+pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/partner-keys/new",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+};
+
+pub const PARTNER_KEY_VERIFY: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/partner-keys/verify",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+};
+
+impl Endpoint {
+    /// The request for `site` (ignored when the path has no `{site}`).
+    pub fn at(&self, site: &str) -> Request {
+        Request {
+            method: self.method,
+            path: self.path.replace("{site}", site),
+            query: Vec::new(),
+            form: None,
+            bearer: self.bearer,
+            retry: self.retry,
+            secret_fields: self.secret_fields,
+        }
+    }
+
+    /// The request for a path without `{site}`.
+    pub fn request(&self) -> Request {
+        self.at("")
+    }
+}
+
+impl Request {
+    /// Adds a query parameter when `value` is given.
+    pub fn query_opt(mut self, name: &str, value: Option<&str>) -> Request {
+        if let Some(v) = value {
+            self.query.push((name.to_string(), v.to_string()));
+        }
+        self
+    }
+
+    /// Sends these form fields.
+    pub fn form(mut self, fields: Vec<(String, String)>) -> Request {
+        self.form = Some(fields);
+        self
+    }
+}
+
+/// The token request for these client credentials.
+pub fn token(client_id: &str, client_secret: &str) -> Request {
+    TOKEN.request().form(vec![
+        ("client_id".into(), client_id.into()),
+        ("client_secret".into(), client_secret.into()),
+        ("grant_type".into(), "client_credentials".into()),
+        ("scope".into(), "jetpack-partner".into()),
+    ])
+}

@@ -1,0 +1,141 @@
+//! Typed plans: what the user asked for, validated once by `cli` and handed
+//! to the executor. Nothing here knows about flags or clap; nothing here
+//! does any work.
+
+use crate::api::Base;
+use crate::error::Result;
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// A whole run.
+pub struct Invocation {
+    pub settings: Settings,
+    pub command: Command,
+}
+
+/// How every command behaves.
+pub struct Settings {
+    pub base: Base,
+    /// Each API request's time limit (connecting: at most 10 s of it).
+    pub timeout: Duration,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+/// The partner's OAuth client credentials (the secret already read).
+#[derive(Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+// Built once per run; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Command {
+    /// Work on one site or many (provision, cancel, upgrade-paths).
+    Site { creds: Credentials, target: Target },
+    /// `partner-key new`: the form to send.
+    PartnerKeyNew {
+        creds: Credentials,
+        form: Vec<(String, String)>,
+    },
+    /// `verify`.
+    Verify { creds: Credentials },
+}
+
+#[allow(clippy::large_enum_variant)]
+pub enum Target {
+    One(SiteJob),
+    Many(Batch),
+}
+
+/// Where WordPress is and how to run WP-CLI.
+#[derive(Clone, Debug, Default)]
+pub struct WpSettings {
+    /// `--wp-cli-path` split into words; None: `wp` on PATH.
+    pub program: Option<Vec<String>>,
+    /// `--path`; None: the WordPress tree this binary sits in, else the
+    /// working directory.
+    pub path: Option<String>,
+    pub allow_root: bool,
+    pub timeout: Duration,
+}
+
+/// Which site: what the flags say about it.
+#[derive(Clone, Debug, Default)]
+pub struct SiteSpec {
+    pub wp: WpSettings,
+    /// `--url`: WP-CLI's `--url`, and the site when WordPress cannot answer.
+    pub url: Option<String>,
+    /// `--home_url` where it names the site (cancel, upgrade-paths).
+    pub home_url: Option<String>,
+    /// `--blog_id`: no need to ask WordPress.
+    pub blog_id: Option<u64>,
+}
+
+/// One site's work.
+#[derive(Clone, Debug)]
+pub struct SiteJob {
+    pub site: SiteSpec,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Provision(Provision),
+    Cancel { tracking: Option<String> },
+    UpgradePaths,
+}
+
+#[derive(Clone, Debug)]
+pub struct Provision {
+    /// `--user` as given (sent as `local_user`).
+    pub user: String,
+    /// `--site_url`: overrides the siteurl WordPress reports.
+    pub site_url: Option<String>,
+    /// The optional form fields, in the order the newest script sent them
+    /// (secrets already read from their files).
+    pub fields: Vec<(String, String)>,
+    pub tracking: Option<String>,
+    /// `--check-upgrade`: the plan to look for among the upgrade paths.
+    pub check_upgrade: Option<String>,
+    /// `--wpcom_user_id` given: finish with `wp jetpack authorize_user`.
+    pub authorize: bool,
+    /// `--early-token`: fetch the token while WordPress boots.
+    pub early_token: bool,
+}
+
+impl SiteJob {
+    /// The command's name, for messages and batch results.
+    pub fn command(&self) -> &'static str {
+        match self.action {
+            Action::Provision(_) => "provision",
+            Action::Cancel { .. } => "cancel",
+            Action::UpgradePaths => "upgrade-paths",
+        }
+    }
+}
+
+/// Turns one input line (flag names as keys) into that site's job, with
+/// the command line's flags as defaults. Built by `cli`, so a line is
+/// validated exactly as flags are.
+pub type LineParser = Box<dyn Fn(usize, &Map<String, Value>) -> Result<SiteJob> + Send + Sync>;
+
+/// Many sites, one token, `jobs` at a time.
+pub struct Batch {
+    pub command: &'static str,
+    pub source: Source,
+    pub jobs: usize,
+    /// `--skip-done`: a previous run's output.
+    pub skip_done: Option<String>,
+    pub line: LineParser,
+}
+
+pub enum Source {
+    /// `--batch=FILE`.
+    File(String),
+    /// `--batch=-`.
+    Stdin,
+    /// `--all-sites`: every site of the network WordPress is in.
+    AllSites(WpSettings),
+}

@@ -1,0 +1,229 @@
+//! The site resolver: which site a command works on, from `--blog_id`, from
+//! WordPress (through `wp`), or — when WordPress cannot answer — from the
+//! URL flags, as the SPEC allows. Every command finds its site here.
+
+use crate::error::{Error, Result};
+use crate::output;
+use crate::plan::SiteSpec;
+use crate::wp::{Want, Wp};
+
+/// What the command needs to know about its site.
+#[derive(Debug, Clone, Copy)]
+pub enum Need<'a> {
+    /// provision: `user` must exist, the siteurl (unless `site_url` stands
+    /// in for it), Jetpack activated (`activate`), and with `blog_id` the
+    /// Jetpack blog id too.
+    Provision {
+        user: &'a str,
+        site_url: Option<&'a str>,
+        activate: bool,
+        blog_id: bool,
+    },
+    /// The site's `{site}` for API paths: the Jetpack blog id, else the
+    /// site suffix of the home URL.
+    Id,
+}
+
+/// What the resolver found.
+#[derive(Debug)]
+pub struct Site {
+    /// `{site}` in API paths: the blog id, else the site suffix.
+    pub id: String,
+    /// The siteurl to send (provision).
+    pub siteurl: String,
+    /// `wp` that answered for this site; None when we work from flags alone.
+    pub wp: Option<Wp>,
+}
+
+/// A site about to be resolved: `wp` located (or why not).
+pub struct Resolver<'a> {
+    spec: &'a SiteSpec,
+    need: Need<'a>,
+    /// None: nothing to ask (`--blog_id` given to a site command).
+    wp: Option<Result<Wp>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Locate `wp` for this site. Fails now — before any request — when
+    /// WordPress is needed, cannot be found, and no flag can stand in.
+    pub fn new(spec: &'a SiteSpec, need: Need<'a>) -> Result<Resolver<'a>> {
+        let wp = match (need, spec.blog_id) {
+            // The blog id is all a site command needs.
+            (Need::Id, Some(_)) => None,
+            _ => match Wp::locate(&spec.wp, spec.url.as_deref()) {
+                Err(e) if fallback(spec, need).is_none() || !e.is_wp_unavailable() => {
+                    return Err(e)
+                }
+                located => Some(located),
+            },
+        };
+        Ok(Resolver { spec, need, wp })
+    }
+
+    /// Ask WordPress (one `wp` process) or, when it cannot answer, use the
+    /// fallback URL.
+    pub fn resolve(self) -> Result<Site> {
+        let Resolver { spec, need, wp } = self;
+        match wp {
+            None => Ok(Site {
+                id: spec.blog_id.map(|n| n.to_string()).unwrap_or_default(),
+                siteurl: String::new(),
+                wp: None,
+            }),
+            Some(Err(e)) => give_up(spec, need, e),
+            Some(Ok(wp)) => match ask(spec, need, &wp) {
+                Ok(site) => Ok(Site {
+                    wp: Some(wp),
+                    ..site
+                }),
+                Err(e) => give_up(spec, need, e),
+            },
+        }
+    }
+}
+
+/// The URL that stands in when WordPress cannot answer: provision's
+/// `--site_url`/`--url` (the siteurl), the others' `--home_url`/`--url`.
+fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
+    match need {
+        Need::Provision { site_url, .. } => site_url.or(spec.url.as_deref()),
+        Need::Id => spec.home_url.as_deref().or(spec.url.as_deref()),
+    }
+}
+
+fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
+    match need {
+        Need::Provision {
+            user,
+            site_url,
+            activate,
+            blog_id,
+        } => {
+            let facts = wp.facts(&Want {
+                user: Some(user),
+                siteurl: site_url.is_none(),
+                blog_id,
+                activate,
+                ..Want::default()
+            })?;
+            let siteurl = match (site_url, facts.siteurl) {
+                (Some(s), _) => s.to_string(),
+                (None, Some(s)) => s,
+                (None, None) => {
+                    return Err(Error::WpMissingFact {
+                        fact: "an empty siteurl",
+                        flag: "--site_url",
+                    })
+                }
+            };
+            // upgrade-paths takes the blog id, else the siteurl's suffix.
+            let id = facts
+                .blog_id
+                .map_or_else(|| site_suffix(&siteurl), |n| n.to_string());
+            Ok(Site {
+                id,
+                siteurl,
+                wp: None,
+            })
+        }
+        Need::Id => {
+            let home_url = spec.home_url.as_deref();
+            let facts = wp.facts(&Want {
+                blog_id: true,
+                home: home_url.is_none(),
+                ..Want::default()
+            })?;
+            let id = match (facts.blog_id, home_url, facts.home.as_deref()) {
+                (Some(id), _, _) => id.to_string(),
+                (None, Some(home), _) | (None, None, Some(home)) => site_suffix(home),
+                (None, None, None) => {
+                    return Err(Error::WpMissingFact {
+                        fact: "neither a Jetpack blog id nor a home URL",
+                        flag: "--home_url",
+                    })
+                }
+            };
+            Ok(Site {
+                id,
+                siteurl: String::new(),
+                wp: None,
+            })
+        }
+    }
+}
+
+/// WordPress could not answer: the fallback URL stands in, or the error
+/// stands.
+fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
+    let Some(url) = fallback(spec, need).filter(|_| e.is_wp_unavailable()) else {
+        return Err(e);
+    };
+    let siteurl = match need {
+        Need::Provision { .. } => {
+            output::verbose(&format!(
+                "WordPress not reachable ({e}); using {url} as siteurl, user unchecked"
+            ));
+            url.to_string()
+        }
+        Need::Id => {
+            output::verbose(&format!(
+                "WordPress not reachable ({e}); naming the site by the suffix of {url}"
+            ));
+            String::new()
+        }
+    };
+    Ok(Site {
+        id: site_suffix(url),
+        siteurl,
+        wp: None,
+    })
+}
+
+/// `{site}` when the blog id is unknown: the home URL without scheme, `/`
+/// replaced by `::`, no trailing `:` (`example.com/demo/wp` →
+/// `example.com::demo::wp`), each part percent-encoded for the path.
+pub fn site_suffix(home: &str) -> String {
+    let no_scheme = home.split_once("://").map_or(home, |(_, r)| r);
+    let no_query = no_scheme.split(['?', '#']).next().unwrap_or(no_scheme);
+    let joined = no_query
+        .split('/')
+        .map(encode_path_part)
+        .collect::<Vec<_>>()
+        .join("::");
+    joined.trim_end_matches(':').to_string()
+}
+
+/// Percent-encoding for one path segment (`:` and `@` are allowed there).
+fn encode_path_part(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'@' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes() {
+        assert_eq!(site_suffix("example.com"), "example.com");
+        assert_eq!(site_suffix("http://example.com/"), "example.com");
+        assert_eq!(site_suffix("https://example.com/demo"), "example.com::demo");
+        assert_eq!(
+            site_suffix("https://example.com/demo/wp/"),
+            "example.com::demo::wp"
+        );
+        assert_eq!(
+            site_suffix("http://example.com:8080/a b"),
+            "example.com:8080::a%20b"
+        );
+        assert_eq!(site_suffix("http://u@ex.com/x:y"), "u@ex.com::x:y");
+    }
+}

@@ -1,0 +1,149 @@
+//! What each site command sends, given its plan and its site: the steps the
+//! executor runs, built from the endpoint table. Nothing here sends.
+
+use crate::api::Request;
+use crate::endpoints;
+use crate::error::{Error, Result};
+use crate::plan::{Action, SiteJob};
+use crate::site::{Need, Site};
+use crate::wp::Wp;
+use serde_json::Value;
+
+/// One step of a command's work.
+#[derive(Debug)]
+pub enum Step {
+    /// Send; fail with `plan_not_available` unless `plan` is among the
+    /// upgrade paths in the answer.
+    RequirePlan { request: Request, plan: String },
+    /// Send; its answer is the command's answer.
+    Send(Request),
+    /// When the answer carries an `access_token`: `wp jetpack
+    /// authorize_user` for `user`.
+    Authorize { wp: Wp, user: String },
+}
+
+/// A command's steps, in order.
+#[derive(Debug)]
+pub struct Work {
+    pub steps: Vec<Step>,
+}
+
+impl Work {
+    /// One request whose answer is the answer.
+    pub fn send(request: Request) -> Work {
+        Work {
+            steps: vec![Step::Send(request)],
+        }
+    }
+
+    /// The requests, for `--dry-run`.
+    pub fn requests(&self) -> impl Iterator<Item = &Request> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::RequirePlan { request, .. } | Step::Send(request) => Some(request),
+            Step::Authorize { .. } => None,
+        })
+    }
+}
+
+/// What the job needs to know about its site. A dry run activates nothing.
+pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
+    match &job.action {
+        Action::Provision(p) => Need::Provision {
+            user: &p.user,
+            site_url: p.site_url.as_deref(),
+            activate: !dry_run,
+            blog_id: p.check_upgrade.is_some(),
+        },
+        Action::Cancel { .. } | Action::UpgradePaths => Need::Id,
+    }
+}
+
+/// Whether the token may be fetched while WordPress boots. Provision waits
+/// by default, so that an unknown user fails before any network call (SPEC
+/// §3); `--early-token` opts in.
+pub fn token_while_wordpress_boots(job: &SiteJob) -> bool {
+    match &job.action {
+        Action::Provision(p) => p.early_token,
+        Action::Cancel { .. } | Action::UpgradePaths => true,
+    }
+}
+
+/// The steps for this job on this site.
+pub fn steps(job: &SiteJob, site: &Site) -> Work {
+    match &job.action {
+        Action::Provision(p) => {
+            let mut steps = Vec::new();
+            if let Some(plan) = &p.check_upgrade {
+                steps.push(Step::RequirePlan {
+                    request: endpoints::UPGRADE_PATHS.at(&site.id),
+                    plan: plan.clone(),
+                });
+            }
+            let mut form = vec![
+                ("local_user".to_string(), p.user.clone()),
+                ("siteurl".to_string(), site.siteurl.clone()),
+            ];
+            form.extend(p.fields.iter().cloned());
+            steps.push(Step::Send(
+                endpoints::PROVISION
+                    .request()
+                    .query_opt("partner-tracking-id", p.tracking.as_deref())
+                    .form(form),
+            ));
+            if let (true, Some(wp)) = (p.authorize, &site.wp) {
+                steps.push(Step::Authorize {
+                    wp: wp.clone(),
+                    user: p.user.clone(),
+                });
+            }
+            Work { steps }
+        }
+        Action::Cancel { tracking } => Work::send(
+            endpoints::CANCEL
+                .at(&site.id)
+                .query_opt("partner_tracking_id", tracking.as_deref()),
+        ),
+        Action::UpgradePaths => Work::send(endpoints::UPGRADE_PATHS.at(&site.id)),
+    }
+}
+
+/// Is `plan` among the upgrade paths (`{"family": ["slug", ...], ...}`)?
+pub fn check_plan(plan: &str, paths: &Value) -> Result<()> {
+    let available: Vec<String> = paths
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.values())
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .map(str::to_string)
+        .collect();
+    if available.iter().any(|a| a == plan) {
+        return Ok(());
+    }
+    Err(Error::PlanNotAvailable {
+        plan: plan.to_string(),
+        available,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_membership() {
+        let paths = serde_json::json!({"jetpack-backup": ["jetpack-backup-daily"], "jetpack-plans": ["personal", "premium"]});
+        assert!(check_plan("premium", &paths).is_ok());
+        assert!(check_plan("jetpack-backup-daily", &paths).is_ok());
+        let err = check_plan("professional", &paths).err();
+        assert_eq!(
+            err.as_ref().map(Error::error_code),
+            Some("plan_not_available")
+        );
+        assert!(err
+            .map(|e| e.message().contains("personal, premium"))
+            .unwrap_or(false));
+        assert!(check_plan("x", &serde_json::json!({})).is_err());
+    }
+}

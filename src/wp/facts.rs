@@ -1,0 +1,215 @@
+//! What we ask WordPress: everything in one `wp eval` (one bootstrap), or,
+//! where eval is not available, one command per value.
+
+use super::parse::{parse_blog_id, parse_id, parse_marked, parse_url, snippet, wp_error_words};
+use super::{refuse_option_like, Wp};
+use crate::error::{Error, Result};
+use crate::output;
+use serde_json::Value;
+
+/// The PHP behind the single `wp eval` call. It is a constant: values reach
+/// it only through environment variables (JETPACK_WP_*), never as source
+/// text. The answer is one JSON object after a marker on its own line, so
+/// whatever plugins or notices print before it does not matter.
+pub const FACTS_PHP: &str = r#"$u = getenv('JETPACK_WP_USER');
+$out = array('marker' => 1);
+if (is_string($u) && $u !== '') {
+  $user = false;
+  if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
+  if (!$user) { $user = get_user_by('email', $u); }
+  if (!$user) { $user = get_user_by('login', $u); }
+  $out['user_id'] = $user ? (int) $user->ID : 0;
+}
+$out['siteurl'] = (string) get_option('siteurl');
+$out['home'] = (string) get_option('home');
+$o = get_option('jetpack_options');
+$out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
+if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
+  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
+  $file = '';
+  foreach (array_keys(get_plugins()) as $f) {
+    if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
+      $file = $f;
+      if (basename($f) === 'jetpack.php') { break; }
+    }
+  }
+  if ($file === '') {
+    $out['activate'] = "The 'jetpack' plugin could not be found.";
+  } elseif (is_plugin_active($file)) {
+    $out['activate'] = 'ok';
+  } else {
+    $r = activate_plugin($file);
+    $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
+  }
+}
+echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
+
+/// What a command wants to know about the site.
+#[derive(Debug, Default, Clone)]
+pub struct Want<'a> {
+    /// Check this user exists (ID, email, login).
+    pub user: Option<&'a str>,
+    pub siteurl: bool,
+    pub home: bool,
+    pub blog_id: bool,
+    /// Activate the `jetpack` plugin (only once the user is known to exist).
+    pub activate: bool,
+}
+
+/// What WordPress told us.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Facts {
+    pub siteurl: Option<String>,
+    pub home: Option<String>,
+    /// Jetpack's WordPress.com blog id; None when the site was never connected.
+    pub blog_id: Option<u64>,
+}
+
+impl Wp {
+    /// Everything `want` asks for, from one `wp eval` (one WordPress
+    /// bootstrap, plugins and themes skipped). When eval is not available
+    /// (disabled in wp-cli.yml, an old WP-CLI, unreadable answer) it falls
+    /// back to one command per fact; failures that are about the site itself
+    /// (no WordPress, root, time-out) are reported as they are.
+    pub fn facts(&self, want: &Want) -> Result<Facts> {
+        match self.facts_by_eval(want)? {
+            Some(f) => Ok(f),
+            None => self.facts_by_commands(want),
+        }
+    }
+
+    /// Ok(None): eval ran but gave no answer we can read (fall back).
+    fn facts_by_eval(&self, want: &Want) -> Result<Option<Facts>> {
+        // No user asked for: an empty value, so nothing the caller's shell
+        // exported can slip in.
+        let env = [
+            ("JETPACK_WP_ACTIVATE", if want.activate { "1" } else { "0" }),
+            ("JETPACK_WP_USER", want.user.unwrap_or("")),
+        ];
+        let pre = ["--skip-themes".to_string(), "--skip-plugins".to_string()];
+        let out = self.run(&pre, &["eval", FACTS_PHP], &env)?;
+        let marked = parse_marked(&out.stdout_text());
+        let v = match (out.status.success(), marked) {
+            (true, Some(v)) => v,
+            _ => {
+                let err = self.failure("wp eval", &out);
+                // Failures of the site itself are the answer; anything else
+                // (eval disabled in wp-cli.yml, an odd WP-CLI) gets a second
+                // chance with plain commands.
+                let stderr = out.stderr_text();
+                let site_broken =
+                    stderr.contains("Fatal error") || stderr.contains("critical error");
+                if site_broken || !matches!(err, Error::WpFailed { .. }) {
+                    return Err(err);
+                }
+                output::verbose(&format!(
+                    "wp eval gave no facts ({err}); asking with one command per value"
+                ));
+                return Ok(None);
+            }
+        };
+        if let Some(u) = want.user {
+            if v.get("user_id").and_then(Value::as_u64).unwrap_or(0) == 0 {
+                return Err(self.no_such_user(u));
+            }
+        }
+        if let Some(msg) = v
+            .get("activate")
+            .and_then(|a| a.as_str())
+            .filter(|a| *a != "ok")
+        {
+            output::verbose(&format!("could not activate jetpack (going on): {msg}"));
+        }
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Ok(Some(Facts {
+            siteurl: text("siteurl"),
+            home: text("home"),
+            blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
+        }))
+    }
+
+    fn facts_by_commands(&self, want: &Want) -> Result<Facts> {
+        let mut f = Facts::default();
+        if let Some(u) = want.user {
+            self.user_id(u)?;
+        }
+        if want.siteurl {
+            f.siteurl = Some(self.url_option("siteurl")?);
+        }
+        if want.activate {
+            self.activate_jetpack();
+        }
+        if want.blog_id {
+            f.blog_id = self.jetpack_blog_id()?;
+        }
+        if want.home && f.blog_id.is_none() {
+            f.home = Some(self.url_option("home")?);
+        }
+        Ok(f)
+    }
+
+    /// Confirm `user` exists (WP-CLI looks it up as ID, then email, then login).
+    fn user_id(&self, user: &str) -> Result<u64> {
+        refuse_option_like(user)?;
+        let out = self.run(&[], &["user", "get", user, "--field=ID"], &[])?;
+        if !out.status.success() {
+            if out.stderr_text().contains("Invalid user") {
+                return Err(self.no_such_user(user));
+            }
+            return Err(self.failure("wp user get", &out));
+        }
+        parse_id(&out.stdout_text()).ok_or_else(|| Error::WpNoValue {
+            what: format!("wp user get {user:?}"),
+            wanted: "user ID",
+            printed: snippet(&out.stdout_text()),
+        })
+    }
+
+    /// Read a URL option (`siteurl`, `home`) of the `--url` site.
+    fn url_option(&self, name: &str) -> Result<String> {
+        let out = self.run_ok(&["option", "get", name])?;
+        parse_url(&out.stdout_text()).ok_or_else(|| Error::WpNoValue {
+            what: format!("wp option get {name}"),
+            wanted: "URL",
+            printed: snippet(&out.stdout_text()),
+        })
+    }
+
+    /// The Jetpack blog id (`id` in `jetpack_options`), None when the site
+    /// was never connected.
+    fn jetpack_blog_id(&self) -> Result<Option<u64>> {
+        let out = self.run(
+            &[],
+            &["option", "get", "jetpack_options", "--format=json"],
+            &[],
+        )?;
+        if !out.status.success() {
+            if out
+                .stderr_text()
+                .contains("Could not get 'jetpack_options' option")
+            {
+                return Ok(None);
+            }
+            return Err(self.failure("wp option get jetpack_options", &out));
+        }
+        Ok(parse_blog_id(&out.stdout_text()))
+    }
+
+    /// Activate the `jetpack` plugin. Failure is not fatal (as in the
+    /// scripts); we say why only with --verbose.
+    fn activate_jetpack(&self) {
+        match self.run(&[], &["plugin", "activate", "jetpack"], &[]) {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => output::verbose(&format!(
+                "could not activate jetpack (going on): {}",
+                wp_error_words(&out.stderr_text(), &out.stdout_text())
+            )),
+            Err(e) => output::verbose(&format!("could not activate jetpack (going on): {e}")),
+        }
+    }
+}
