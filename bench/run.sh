@@ -115,8 +115,12 @@ cp "$target_dir/release/jetpack-partner" "$tmp/jetpack-partner"
 cp "$target_dir/release/examples/fake-api" "$tmp/fake-api"
 bin=$tmp/jetpack-partner
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-machine="$(nproc) CPUs, ${cpu:-unknown CPU}; $(uname -sr); $(rustc -V); $(curl -V | head -n 1 | cut -d' ' -f1-2); bash $BASH_VERSION"
+# No `cmd | head` here: under pipefail the writer can die of SIGPIPE once
+# head has quit, and set -e then ends the benchmark at random.
+cpu=$(awk '/^model name/ { sub(/^model name[[:space:]]*: /, ""); print; exit }' /proc/cpuinfo 2>/dev/null || true)
+curl_v=$(curl -V)
+read -r curl_name curl_version _ <<<"$curl_v"
+machine="$(nproc) CPUs, ${cpu:-unknown CPU}; $(uname -sr); $(rustc -V); $curl_name $curl_version; bash $BASH_VERSION"
 commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 echo "bench: machine: $machine; load average $load_start" >&2

@@ -6,6 +6,10 @@
 #   install.sh --jetpack-dir=/var/www/site/wp-content/plugins/jetpack
 #   install.sh --prefix=/usr/local
 #   install.sh --jetpack-dir=DIR --uninstall
+#   install.sh --prefix=DIR --uninstall
+#
+# A --prefix install lists every file, link and folder it made in
+# PREFIX/share/jetpack-partner/MANIFEST; --uninstall removes exactly those.
 #
 # Exit codes: 0 done (or nothing to do), 1 failed, 2 usage error.
 
@@ -35,7 +39,9 @@ Install jetpack-partner into a Jetpack plugin folder (drop-in) or system-wide.
   --binary=PATH      The jetpack-partner binary to install (default: the one
                      next to this script, else the repo's release build).
   --uninstall        Undo: restore the original scripts, remove the binary,
-                     links, man pages and completions this script installed.
+                     links, man pages and completions this script installed
+                     (for --prefix: what PREFIX/share/jetpack-partner/MANIFEST
+                     lists, then the folders it created if they are empty).
   --quiet, -q        Print only changes and errors (for cron).
   --help, -h         This text.
 
@@ -118,15 +124,19 @@ find_binary() {
 }
 
 # The man pages and completions that go with a --prefix install:
-# "source-in-this-folder destination-under-prefix" lines.
+# "destination-under-prefix source-in-this-folder" lines (the source last, so
+# a folder name with spaces survives `read`). Every man page in man/ goes,
+# whatever the subcommands are; names outside [A-Za-z0-9._+-] are skipped.
 extras() {
 	for _m in "$here"/man/*.1; do
-		[ -f "$_m" ] && echo "$_m share/man/man1/${_m##*/}"
+		_n=${_m##*/}
+		case $_n in *[!A-Za-z0-9._+-]*) continue ;; esac
+		[ -f "$_m" ] && echo "share/man/man1/$_n $_m"
 	done
 	_c=$here/completions
-	[ -f "$_c/jetpack-partner.bash" ] && echo "$_c/jetpack-partner.bash share/bash-completion/completions/jetpack-partner"
-	[ -f "$_c/_jetpack-partner" ] && echo "$_c/_jetpack-partner share/zsh/site-functions/_jetpack-partner"
-	[ -f "$_c/jetpack-partner.fish" ] && echo "$_c/jetpack-partner.fish share/fish/vendor_completions.d/jetpack-partner.fish"
+	[ -f "$_c/jetpack-partner.bash" ] && echo "share/bash-completion/completions/jetpack-partner $_c/jetpack-partner.bash"
+	[ -f "$_c/_jetpack-partner" ] && echo "share/zsh/site-functions/_jetpack-partner $_c/_jetpack-partner"
+	[ -f "$_c/jetpack-partner.fish" ] && echo "share/fish/vendor_completions.d/jetpack-partner.fish $_c/jetpack-partner.fish"
 	return 0
 }
 
@@ -257,38 +267,209 @@ jetpack_uninstall() {
 }
 
 # --- system-wide -------------------------------------------------------------
+# PREFIX/share/jetpack-partner/MANIFEST: one "file PATH", "link PATH" or
+# "dir PATH" a line (PATH relative to PREFIX, sorted), written by every
+# --prefix install: the files and links it put there, and the folders it
+# created (PREFIX itself excepted). --uninstall removes exactly those files
+# and links, then the manifest, then those folders if they are empty; so a
+# new man page or completion needs no edit here. Running install again keeps
+# the folders an earlier run created on the list, and removes files an
+# earlier run listed that this one no longer installs.
+
+MANIFEST=share/jetpack-partner/MANIFEST
+MANIFEST_HEAD='# jetpack-partner: what packaging/install.sh --prefix put here (paths relative to the prefix); --uninstall removes these'
+NL='
+'
+entries= # the manifest being built: "TYPE PATH" lines
+record() { entries="$entries$1$NL"; }
+
+# valid_rel PATH: a plain relative path (no /, ., .. components, no odd
+# characters): all a manifest line may name.
+valid_rel() {
+	case $1 in
+	'' | /* | */ | *//* | . | .. | ./* | ../* | */./* | */../* | */. | */..) return 1 ;;
+	*[!A-Za-z0-9._/+-]*) return 1 ;;
+	esac
+	return 0
+}
+
+# manifest_entries FILE: its "TYPE PATH" lines, checked; fails (naming the
+# line) on anything else, so a damaged manifest removes nothing.
+manifest_entries() {
+	_n=0
+	while IFS= read -r _line || [ -n "$_line" ]; do
+		_n=$((_n + 1))
+		case $_line in '' | '#'*) continue ;; esac
+		_t=${_line%% *} _r=${_line#* }
+		case $_t in file | link | dir) ;; *) _r= ;; esac
+		if [ "$_t $_r" != "$_line" ] || ! valid_rel "$_r"; then
+			echo "$me: error: $1 line $_n is not a manifest entry: $_line" >&2
+			return 1
+		fi
+		echo "$_t $_r"
+	done <"$1"
+}
+
+# What installs from before the manifest put under PREFIX (their uninstall
+# list was kept by hand). Only used when there is no manifest.
+legacy_entries() {
+	echo "file bin/jetpack-partner"
+	echo "link bin/partner-provision"
+	echo "link bin/partner-cancel"
+	for _m in jetpack-partner jetpack-partner-provision jetpack-partner-cancel \
+		jetpack-partner-upgrade-paths jetpack-partner-partner-key \
+		jetpack-partner-partner-key-new jetpack-partner-verify; do
+		echo "file share/man/man1/$_m.1"
+	done
+	echo "file share/bash-completion/completions/jetpack-partner"
+	echo "file share/zsh/site-functions/_jetpack-partner"
+	echo "file share/fish/vendor_completions.d/jetpack-partner.fish"
+}
+
+# mkdirs PREFIX REL: PREFIX/REL and its missing parents below PREFIX; the
+# folders it creates go on the manifest.
+mkdirs() {
+	_rest=$2 _sofar=
+	while [ -n "$_rest" ]; do
+		_c=${_rest%%/*}
+		case $_rest in */*) _rest=${_rest#*/} ;; *) _rest= ;; esac
+		_sofar=${_sofar:+$_sofar/}$_c
+		[ -d "$1/$_sofar" ] && continue
+		mkdir "$1/$_sofar" || return 1
+		record "dir $_sofar"
+		changed "created $1/$_sofar/"
+	done
+}
+
+# write_manifest PREFIX: PREFIX/MANIFEST lists $entries (sorted, no repeats);
+# untouched when that is what it says already.
+write_manifest() {
+	mkdirs "$1" "${MANIFEST%/*}" || return 1
+	_mtmp=$1/$MANIFEST.new.$$
+	{
+		echo "$MANIFEST_HEAD"
+		printf '%s' "$entries" | sed '/^$/d' | LC_ALL=C sort -u
+	} >"$_mtmp" || {
+		rm -f "$_mtmp"
+		return 1
+	}
+	put "$_mtmp" "$1/$MANIFEST" 644
+	_rc=$?
+	rm -f "$_mtmp"
+	return $_rc
+}
+
+# remove_entry PREFIX TYPE PATH: removes one file or link of a manifest;
+# a link only while it still points to jetpack-partner; never a folder.
+remove_entry() {
+	_f=$1/$3
+	case $2 in
+	file)
+		if [ -d "$_f" ] && [ ! -L "$_f" ]; then
+			say "left $_f alone: it is a folder now"
+			return 0
+		fi
+		remove "$_f"
+		;;
+	link)
+		if [ -L "$_f" ] && [ "$(readlink "$_f")" = jetpack-partner ]; then
+			remove "$_f"
+		elif [ -e "$_f" ] || [ -L "$_f" ]; then
+			say "left $_f alone: it is no longer a link to jetpack-partner"
+		fi
+		;;
+	esac
+}
 
 prefix_install() {
 	p=$1
 	for l in partner-provision partner-cancel; do
 		ours_or_free "$p/bin/$l" || die "$p/bin/$l exists and is not a link to jetpack-partner; move it away first"
 	done
-	mkdir -p "$p/bin" || die "cannot create $p/bin"
+	old=
+	if [ -f "$p/$MANIFEST" ]; then
+		old=$(manifest_entries "$p/$MANIFEST") || die "fix or remove $p/$MANIFEST first"
+	fi
+	entries=
+	# Folders an earlier install created stay on the list.
+	while read -r _t _r; do
+		if [ "$_t" = dir ] && [ -d "$p/$_r" ]; then record "dir $_r"; fi
+	done <<EOF
+$old
+EOF
+	# If anything below fails, still list what is in place (the old entries
+	# and the new ones) so that --uninstall finds it.
+	trap 'entries="$entries$old$NL"; write_manifest "$p" >/dev/null 2>&1' EXIT
+	mkdir -p "$p" || die "cannot create $p"
+	mkdirs "$p" bin || die "cannot create $p/bin"
 	put "$BIN" "$p/bin/jetpack-partner" 755 || die "cannot install $p/bin/jetpack-partner"
-	link partner-provision "$p/bin" || die "cannot link $p/bin/partner-provision"
-	link partner-cancel "$p/bin" || die "cannot link $p/bin/partner-cancel"
-	extras | while read -r src dest; do
-		mkdir -p "$(dirname -- "$p/$dest")" && put "$src" "$p/$dest" 644 || die "cannot install $p/$dest"
-	done || exit 1
+	record "file bin/jetpack-partner"
+	for l in partner-provision partner-cancel; do
+		link "$l" "$p/bin" || die "cannot link $p/bin/$l"
+		record "link bin/$l"
+	done
+	_extras=$(extras)
+	while read -r dest src; do
+		[ -n "$dest" ] || continue
+		{ mkdirs "$p" "${dest%/*}" && put "$src" "$p/$dest" 644; } || die "cannot install $p/$dest"
+		record "file $dest"
+	done <<EOF
+$_extras
+EOF
+	# What an earlier install put here and this one does not (a man page of
+	# a subcommand that is gone): remove it.
+	while read -r _t _r; do
+		case $_t in file | link) ;; *) continue ;; esac
+		case $NL$entries in *"$NL$_t $_r$NL"*) continue ;; esac
+		remove_entry "$p" "$_t" "$_r" || die "cannot remove $p/$_r"
+	done <<EOF
+$old
+EOF
+	write_manifest "$p" || die "cannot write $p/$MANIFEST"
+	trap - EXIT
 	[ -n "$quiet" ] && return 0
-	say "$p: jetpack-partner $VERSION in $p/bin (also as partner-provision and partner-cancel)"
+	say "$p: jetpack-partner $VERSION in $p/bin (also as partner-provision and partner-cancel); the files installed are listed in $p/$MANIFEST"
 }
 
 prefix_uninstall() {
 	p=$1
-	for l in partner-provision partner-cancel; do
-		if [ -L "$p/bin/$l" ] && [ "$(readlink "$p/bin/$l")" = jetpack-partner ]; then
-			remove "$p/bin/$l" || die "cannot remove $p/bin/$l"
+	if [ -f "$p/$MANIFEST" ]; then
+		list=$(manifest_entries "$p/$MANIFEST") || die "removed nothing; fix or remove $p/$MANIFEST"
+	else
+		list=$(legacy_entries)
+		while read -r _t _r; do
+			if [ -e "$p/$_r" ] || [ -L "$p/$_r" ]; then
+				say "note: no $p/$MANIFEST (installed by an older install.sh): removing the files older versions installed; folders are left"
+				break
+			fi
+		done <<EOF
+$list
+EOF
+	fi
+	while read -r _t _r; do
+		case $_t in file | link) remove_entry "$p" "$_t" "$_r" || die "cannot remove $p/$_r" ;; esac
+	done <<EOF
+$list
+EOF
+	remove "$p/$MANIFEST" || die "cannot remove $p/$MANIFEST"
+	# The folders it created, deepest first (reverse order puts a/b before a);
+	# only empty ones go.
+	for _r in $(printf '%s\n' "$list" | sed -n 's/^dir //p' | LC_ALL=C sort -r); do
+		_d=$p/$_r
+		{ [ -d "$_d" ] && [ ! -L "$_d" ]; } || continue
+		if [ -n "$(ls -A "$_d")" ]; then
+			say "left $_d/ alone: not empty"
+		else
+			rmdir "$_d" || die "cannot remove $_d/"
+			changed "removed $_d/"
 		fi
 	done
-	remove "$p/bin/jetpack-partner" || die "cannot remove $p/bin/jetpack-partner"
-	for dest in share/man/man1/jetpack-partner.1 share/man/man1/jetpack-partner-provision.1 \
-		share/man/man1/jetpack-partner-cancel.1 share/bash-completion/completions/jetpack-partner \
-		share/zsh/site-functions/_jetpack-partner share/fish/vendor_completions.d/jetpack-partner.fish; do
-		remove "$p/$dest" || die "cannot remove $p/$dest"
-	done
 	[ -n "$quiet" ] && return 0
-	say "$p: jetpack-partner uninstalled"
+	if [ "$CHANGED" -eq 0 ]; then
+		say "$p: nothing to uninstall"
+	else
+		say "$p: jetpack-partner uninstalled"
+	fi
 }
 
 # --- main --------------------------------------------------------------------

@@ -119,8 +119,12 @@ rel=$WORK/release
 mkdir -p "$rel/man" "$rel/completions"
 cp "$inst" "$TOP/bin/partner-provision.sh" "$TOP/bin/partner-cancel.sh" "$rel/"
 cp "$bin" "$rel/jetpack-partner"
-echo '.TH jetpack-partner 1' >"$rel/man/jetpack-partner.1"
-echo '.TH jetpack-partner-provision 1' >"$rel/man/jetpack-partner-provision.1"
+# Every man page in man/ is installed, including ones this test (and
+# install.sh) never heard of: "status" stands for a future subcommand.
+pages='jetpack-partner jetpack-partner-provision jetpack-partner-cancel jetpack-partner-verify jetpack-partner-partner-key jetpack-partner-partner-key-new jetpack-partner-upgrade-paths jetpack-partner-status'
+for m in $pages; do
+	echo ".TH $m 1" >"$rel/man/$m.1"
+done
 echo '# bash' >"$rel/completions/jetpack-partner.bash"
 echo '#compdef jetpack-partner' >"$rel/completions/_jetpack-partner"
 echo '# fish' >"$rel/completions/jetpack-partner.fish"
@@ -131,7 +135,12 @@ sed 's/^/#   /' "$WORK/out"
 check "--prefix install (binary found next to install.sh) exits 0" [ $rc -eq 0 ]
 check "  puts the binary in PREFIX/bin" cmp -s "$bin" "$pfx/bin/jetpack-partner"
 check "  links partner-provision and partner-cancel to it" sh -c "[ \"\$(readlink '$pfx/bin/partner-provision')\" = jetpack-partner ] && [ \"\$(readlink '$pfx/bin/partner-cancel')\" = jetpack-partner ]"
-check "  installs the man pages" sh -c "[ -f '$pfx/share/man/man1/jetpack-partner.1' ] && [ -f '$pfx/share/man/man1/jetpack-partner-provision.1' ]"
+for m in $pages; do
+	[ -f "$pfx/share/man/man1/$m.1" ] || echo "# missing: $pfx/share/man/man1/$m.1"
+done >"$WORK/missing"
+check "  installs all $(echo "$pages" | wc -w) man pages" [ ! -s "$WORK/missing" ]
+cat "$WORK/missing"
+check "  and lists what it installed in PREFIX/share/jetpack-partner/MANIFEST" sh -c "grep -qx 'file share/man/man1/jetpack-partner-status.1' '$pfx/share/jetpack-partner/MANIFEST' && grep -qx 'link bin/partner-cancel' '$pfx/share/jetpack-partner/MANIFEST' && grep -qx 'dir share/man/man1' '$pfx/share/jetpack-partner/MANIFEST'"
 check "  and the completions" sh -c "[ -f '$pfx/share/bash-completion/completions/jetpack-partner' ] && [ -f '$pfx/share/zsh/site-functions/_jetpack-partner' ] && [ -f '$pfx/share/fish/vendor_completions.d/jetpack-partner.fish' ]"
 PATH="$pfx/bin:/usr/bin:/bin" partner-provision --help >"$WORK/out" 2>&1
 rc=$?
@@ -152,10 +161,49 @@ listing "$pfx" >"$WORK/p1"
 "$rel/install.sh" --prefix="$pfx" >/dev/null 2>&1
 listing "$pfx" >"$WORK/p2"
 check "a second --prefix install changes nothing" cmp -s "$WORK/p1" "$WORK/p2"
+# A release without a page an earlier one had: install removes it.
+mv "$rel/man/jetpack-partner-status.1" "$WORK/status.1"
+"$rel/install.sh" --prefix="$pfx" --quiet >"$WORK/out" 2>&1
+check "an install without a page the last one had removes it" sh -c "[ $? -eq 0 ] && [ ! -e '$pfx/share/man/man1/jetpack-partner-status.1' ] && ! grep -q status '$pfx/share/jetpack-partner/MANIFEST'"
+mv "$WORK/status.1" "$rel/man/jetpack-partner-status.1"
+"$rel/install.sh" --prefix="$pfx" --quiet >/dev/null 2>&1
+listing "$pfx" >"$WORK/p-again"
+check "  and installing it again gives the same tree" cmp -s "$WORK/p1" "$WORK/p-again"
+
+# A damaged manifest: uninstall refuses and removes nothing.
+cp "$pfx/share/jetpack-partner/MANIFEST" "$WORK/manifest"
+echo 'file ../../etc/passwd' >>"$pfx/share/jetpack-partner/MANIFEST"
+"$rel/install.sh" --prefix="$pfx" --uninstall >"$WORK/out" 2>&1
+rc=$?
+cp "$WORK/manifest" "$pfx/share/jetpack-partner/MANIFEST"
+listing "$pfx" >"$WORK/p-damaged"
+check "a manifest line leaving the prefix: uninstall exits 1 and removes nothing" sh -c "[ $rc -eq 1 ] && grep -q 'not a manifest entry' '$WORK/out' && cmp -s '$WORK/p1' '$WORK/p-damaged'"
+
+"$rel/install.sh" --prefix="$pfx" --uninstall >"$WORK/out" 2>&1
+rc=$?
+left=$(find "$pfx" -mindepth 1)
+check "--prefix --uninstall exits 0 and leaves the prefix empty (find -mindepth 1 prints nothing)" sh -c "[ $rc -eq 0 ] && [ -z '$left' ]"
+[ -n "$left" ] && echo "# left: $left"
+"$rel/install.sh" --prefix="$pfx" --uninstall >"$WORK/out" 2>&1
+check "a second --prefix --uninstall exits 0 and says there is nothing to do" sh -c "[ $? -eq 0 ] && grep -q 'nothing to uninstall' '$WORK/out'"
+
+# Only what the manifest lists goes: a file of someone else's in a folder
+# install created stays, and so does that folder.
+"$rel/install.sh" --prefix="$pfx" --quiet >/dev/null 2>&1
+echo other >"$pfx/share/man/man1/other-tool.1"
+"$rel/install.sh" --prefix="$pfx" --uninstall >"$WORK/out" 2>&1
+left=$(cd "$pfx" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')
+check "--uninstall keeps a file it did not install, and the folders holding it" [ "$left" = "./share ./share/man ./share/man/man1 ./share/man/man1/other-tool.1 " ]
+rm -rf "$pfx"
+
+# An install from before the manifest: uninstall falls back to the list of
+# what those versions installed, and says so.
+"$rel/install.sh" --prefix="$pfx" --quiet >/dev/null 2>&1
+rm "$pfx/share/man/man1/jetpack-partner-status.1" "$pfx/share/jetpack-partner/MANIFEST"
 "$rel/install.sh" --prefix="$pfx" --uninstall >"$WORK/out" 2>&1
 rc=$?
 left=$(find "$pfx" ! -type d)
-check "--prefix --uninstall exits 0 and leaves no files" sh -c "[ $rc -eq 0 ] && [ -z '$left' ]"
+check "no manifest (older install): uninstall removes the known files and notes it" sh -c "[ $rc -eq 0 ] && [ -z '$left' ] && grep -q 'note: no .*MANIFEST' '$WORK/out'"
 [ -n "$left" ] && echo "# left: $left"
 
 # A file of ours that is not a link must not be clobbered.

@@ -61,5 +61,13 @@ fi
 rc=$?
 check "install.sh --prefix from the extracted archive exits 0" [ $rc -eq 0 ]
 check "  and installs binary, man pages and completions" sh -c "[ -x '$WORK/prefix/bin/jetpack-partner' ] && [ -f '$WORK/prefix/share/man/man1/jetpack-partner-cancel.1' ] && [ -f '$WORK/prefix/share/zsh/site-functions/_jetpack-partner' ]"
+pages=$(cd "$r/man" && ls)
+inst_pages=$(cd "$WORK/prefix/share/man/man1" && ls)
+check "  every man page of the archive ($(echo "$pages" | wc -w))" [ "$pages" = "$inst_pages" ]
+"$r/install.sh" --prefix="$WORK/prefix" --uninstall >"$WORK/out" 2>&1
+rc=$?
+left=$(find "$WORK/prefix" -mindepth 1)
+check "install.sh --prefix --uninstall exits 0 and leaves the prefix empty" sh -c "[ $rc -eq 0 ] && [ -z '$left' ]"
+[ -n "$left" ] && echo "# left: $left"
 
 finish

@@ -5,11 +5,16 @@
 #   chroot    the static binary in an empty root (needs root)
 #   ansible   packaging/ansible against localhost (needs PyPI for ansible-core)
 #   release   packaging/release.sh end to end
-#   lint      sh -n on every script, shellcheck when installed, python syntax
+#   lint      sh -n on every script, shellcheck when installed (the bash
+#             scripts too: .ci/run, bench/run.sh, tests/php/setup.sh), no
+#             early-exit reader (`| grep -q`, `| head`, ...) in a script
+#             that sets pipefail, python syntax
 # Prints PASS/FAIL (and the time) per test; exits 1 if any failed.
 #
 #   packaging/tests/run-all.sh              # all
 #   packaging/tests/run-all.sh chroot install
+#   packaging/tests/run-all.sh pipefail     # not in "all": the pipefail
+#                                           # checks 300 times under load
 # Output of each test: in the log printed on failure (kept in $LOGS, default
 # a temp dir).
 set -u
@@ -31,6 +36,9 @@ echo "PASS build ($(($(date +%s) - start)) s)"
 JETPACK_PARTNER_BIN=$bin
 export JETPACK_PARTNER_BIN
 
+# The bash scripts (run-all.sh lints them too; they are not POSIX sh).
+bash_scripts='.ci/run bench/run.sh tests/php/setup.sh'
+
 lint() {
 	rc=0
 	for f in "$top"/bin/*.sh "$top"/packaging/*.sh "$top"/packaging/tests/*.sh; do
@@ -39,15 +47,36 @@ lint() {
 			rc=1
 		}
 	done
+	for f in $bash_scripts; do
+		bash -n "$top/$f" || {
+			echo "not ok - bash -n $f"
+			rc=1
+		}
+	done
 	if command -v shellcheck >/dev/null 2>&1; then
 		(cd "$top" && shellcheck -x -s sh bin/*.sh packaging/*.sh packaging/tests/*.sh) || rc=1
+		# shellcheck disable=SC2086 # a list of paths without spaces
+		(cd "$top" && shellcheck -x $bash_scripts) || rc=1
 	else
 		echo "# shellcheck not installed: only sh -n"
 	fi
+	# Under pipefail a reader that quits early (grep -q, grep -m, head, sed q)
+	# makes the writer die of SIGPIPE and the pipeline fail at random:
+	# capture the output first (packaging/tests/pipefail.sh shows the race).
+	# Comment lines are skipped; end a line with "# pipefail-safe" to allow it.
+	for f in $bash_scripts bin/*.sh packaging/*.sh packaging/tests/*.sh; do
+		[ -f "$top/$f" ] || continue
+		grep -Eq '^[[:space:]]*set[[:space:]].*pipefail' "$top/$f" || continue
+		if grep -nE '\|[[:space:]]*(grep[[:space:]]+(-[[:alnum:]]*[qm]|--quiet|--silent|--max-count)|head([[:space:]]|$|\))|sed[[:space:]][^|]*[0-9;/{[:space:]'"'"'"]q([0-9;}[:space:]'"'"'"]|$))' "$top/$f" |
+			grep -vE '^[0-9]+:[[:space:]]*#|# pipefail-safe$'; then
+			echo "not ok - $f: early-exit reader in a pipeline under pipefail (lines above)"
+			rc=1
+		fi
+	done
 	for f in "$top"/packaging/tests/*.py "$top"/packaging/*.py; do
 		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" || rc=1
 	done
-	[ $rc -eq 0 ] && echo "ok - scripts parse (and shellcheck is clean)"
+	[ $rc -eq 0 ] && echo "ok - scripts parse (and shellcheck is clean, no early-exit reader under pipefail)"
 	return $rc
 }
 

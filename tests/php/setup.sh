@@ -81,13 +81,25 @@ started=$(date +%s)
 mkdir -p "$BASE"
 
 # --- 1. Debian packages ------------------------------------------------------
+# php_has_mysqli: 0 if `php -m` lists the mysqli module. The whole output is
+# captured first: `php -m | grep -q mysqli` under pipefail fails at random
+# (grep quits at the first match, php gets SIGPIPE writing the modules after
+# it, and the pipeline reports php's 141). Sets php_m_rc to php -m's status.
+php_m_rc=0
+php_has_mysqli() {
+  local mods
+  php_m_rc=0
+  mods=$(php -m 2>/dev/null) || php_m_rc=$?
+  [ "$php_m_rc" -eq 0 ] && grep -qix mysqli <<<"$mods"
+}
 missing=()
 command -v php >/dev/null 2>&1 || missing+=(php-cli)
-if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qix mysqli; then
+if ! command -v php >/dev/null 2>&1 || ! php_has_mysqli; then
   missing+=(php-mysql)
 fi
 command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
 [ -f "$WP_SRC/wp-load.php" ] || missing+=(wordpress)
+installed=() # what this run installed (for truthful messages below)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
@@ -96,9 +108,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   # from starting, and nothing here needs it.
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$BASE/apt.log" 2>&1 \
     || die "apt-get install ${missing[*]} failed (log: $BASE/apt.log); the PHP tier needs php-cli, php-mysql, mariadb-server and wordpress from Debian"
+  installed=("${missing[@]}")
 fi
 command -v php >/dev/null 2>&1 || die "php is still missing after installing php-cli"
-php -m 2>/dev/null | grep -qix mysqli || die "PHP has no mysqli after installing php-mysql"
+if ! php_has_mysqli; then
+  if [ "$php_m_rc" -ne 0 ]; then
+    checked="\`php -m\` ($(command -v php)) failed with exit status $php_m_rc"
+  else
+    checked="\`php -m\` ($(command -v php)) does not list the mysqli module"
+  fi
+  if [[ " ${installed[*]} " == *" php-mysql "* ]]; then
+    die "$checked, although this run just installed php-mysql (apt log: $BASE/apt.log)"
+  else
+    die "$checked; this run did not install php-mysql (a moment ago \`php -m\` listed mysqli)"
+  fi
+fi
 command -v mariadbd >/dev/null 2>&1 || die "mariadbd is still missing after installing mariadb-server"
 [ -f "$WP_SRC/wp-load.php" ] || die "$WP_SRC/wp-load.php is missing after installing wordpress"
 # shellcheck disable=SC2016 # PHP code, not shell
