@@ -1,9 +1,9 @@
 //! Network faults: what is retried (token call; anything that never reached
 //! the server) and what is never sent twice (provision, cancel).
 
-mod common;
+use crate::testenv;
 
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::time::Duration;
 
@@ -223,7 +223,7 @@ fn oversized_and_non_utf8_answers() {
 
 #[test]
 fn redirects_are_reported_not_followed() {
-    let other = common::FakeApi::start();
+    let other = testenv::FakeApi::start();
     let env = TestEnv::new();
     env.api.reply(
         "POST",

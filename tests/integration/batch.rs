@@ -1,9 +1,9 @@
 //! `provision --batch` / `--all-sites`: one token, bounded concurrency, one
 //! result line per site, resumable.
 
-mod common;
+use crate::testenv;
 
-use common::{Reply, TestEnv, SECRET};
+use crate::testenv::{Reply, TestEnv, SECRET};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -320,7 +320,7 @@ fn progress_only_when_stderr_is_a_terminal() {
     let Ok(script) = which::which("script") else {
         panic!("`script` (util-linux) is needed for this test");
     };
-    let line = std::iter::once(common::BIN.to_string())
+    let line = std::iter::once(testenv::BIN.to_string())
         .chain(args.iter().cloned())
         .map(|a| shell_words::quote(&a).into_owned())
         .collect::<Vec<_>>()

@@ -1,8 +1,6 @@
 //! `partner-key new` and `verify` against the fake API.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 
 const KEY: &str = r#"{"id":10,"name":"Agency A","allowed_personal_plans":"0","allowed_premium_plans":"100","allowed_professional_plans":"0","notes":null,"client_id":"12345","client_secret":"new-key-secret-ab34fd21"}"#;

@@ -12,9 +12,9 @@
 //! The provision answer is printed verbatim (its own `access_token`
 //! included) — that value is deliberately different from the partner token.
 
-mod common;
+use crate::testenv;
 
-use common::{stderr_json, FakeApi, Reply, TestEnv};
+use crate::testenv::{stderr_json, FakeApi, Reply, TestEnv};
 use serde_json::{json, Value};
 use std::process::Output;
 use std::time::Duration;
@@ -281,7 +281,7 @@ fn scenarios() -> Vec<Scenario> {
             let env = TestEnv::new_tls();
             provision_reply(&env, Reply::json(200, PROVISION_BODY));
             let mut cmd = provision_no_wp(&env, &[]);
-            cmd.env("SSL_CERT_FILE", common::cert_path("ca.pem"));
+            cmd.env("SSL_CERT_FILE", testenv::cert_path("ca.pem"));
             (env, cmd)
         }),
         Box::new(provision_sent),

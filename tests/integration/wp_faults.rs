@@ -13,9 +13,9 @@
 //! Every case asserts exit code, exact error_code, what reached the fake API
 //! and, for hangs, that the run stays far below the hang's length.
 
-mod common;
+use crate::testenv;
 
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -166,7 +166,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         &["--wp-timeout=0.5", "--url=https://fallback.test/shop"],
     )));
     let took = started.elapsed();
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://fallback.test/shop");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert_eq!(env.wp.calls().len(), 1, "nothing after the hung call");
@@ -192,7 +192,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         "--url=https://fallback.test/shop",
     ]));
     let took = started.elapsed();
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
@@ -318,7 +318,7 @@ fn php_fatal_exit_255_is_wp_failed_with_php_words() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://oom.test"])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://oom.test");
 }
 
@@ -370,7 +370,7 @@ fn five_megabytes_of_stdout_noise_before_the_value() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -405,7 +405,7 @@ fn five_megabytes_of_stderr_noise_around_the_values() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -457,7 +457,7 @@ fn wp_without_the_exec_bit_is_a_clear_wp_failed() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &[&flag, "--url=https://noexec.test"])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://noexec.test");
 }
 
@@ -497,7 +497,7 @@ fn disabled_command_is_wp_failed_with_wp_cli_words() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://disabled.test"])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://disabled.test");
 }
 
@@ -539,7 +539,7 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
     );
 
     let out = run(env.cmd().args(&base).arg("--url=https://disabled.test"));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
 }
 
@@ -558,7 +558,7 @@ fn every_command_disabled_is_wp_failed_and_url_still_works() {
     let out = run(env
         .cmd()
         .args(provision_args(&env, &["--url=https://disabled.test"])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "https://disabled.test");
 }
 
@@ -571,7 +571,7 @@ fn eval_disabled_falls_back_to_plain_commands() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
     let calls = env.wp.calls();
     assert!(
@@ -600,7 +600,7 @@ fn html_echoed_on_the_same_line_as_the_siteurl() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 
@@ -628,7 +628,7 @@ fn html_echoed_on_the_same_line_as_the_user_id() {
     eval_disabled(&env);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_provisioned(&env, "http://site.test");
 }
 

@@ -10,9 +10,9 @@
 //! never sent twice. Slow cases use short `--timeout=` values so the whole
 //! file runs in a few seconds.
 
-mod common;
+use crate::testenv;
 
-use common::{stderr_json, FakeApi, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, FakeApi, Reply, TestEnv, SECRET};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::net::TcpListener;
@@ -110,7 +110,7 @@ fn token_call_closed_once_then_answered_succeeds() {
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &[]);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 1);
@@ -222,7 +222,7 @@ fn token_503_with_retry_after_is_honoured_then_succeeds() {
     let started = Instant::now();
     let out = provision(&env, &[]);
     let took = started.elapsed();
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     // Our own backoff would be 250 ms: waiting a whole second means the
@@ -289,9 +289,9 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
     args.push("--timeout=10".into());
     let out = run(env
         .cmd_without_wp()
-        .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("other-ca.pem"))
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 1);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     assert!(env.api.tls_handshakes() >= 1);
@@ -299,10 +299,10 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
     // Bare host form (https + Host: public-api.wordpress.com) too.
     let out = run(env
         .cmd_without_wp()
-        .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("other-ca.pem"))
         .env("JETPACK_START_API_HOST", env.api.host())
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 2);
     assert_eq!(p[1].header("host"), Some("public-api.wordpress.com"));
@@ -319,18 +319,18 @@ fn ssl_cert_dir_is_read() {
     // A dir holding the right CA: trusted.
     let good = env.root().join("certs-good");
     std::fs::create_dir(&good).expect("mkdir");
-    std::fs::copy(common::cert_path("ca.pem"), good.join("ca.pem")).expect("copy ca.pem");
+    std::fs::copy(testenv::cert_path("ca.pem"), good.join("ca.pem")).expect("copy ca.pem");
     let out = run(env
         .cmd_without_wp()
         .env("SSL_CERT_DIR", &good)
         .args(provision_args()));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
 
     // A dir holding only the other CA: refused, nothing sent.
     let bad = env.root().join("certs-bad");
     std::fs::create_dir(&bad).expect("mkdir");
-    std::fs::copy(common::cert_path("other-ca.pem"), bad.join("ca.pem")).expect("copy");
+    std::fs::copy(testenv::cert_path("other-ca.pem"), bad.join("ca.pem")).expect("copy");
     let before = env.api.requests().len();
     let out = run(env
         .cmd_without_wp()
@@ -414,7 +414,7 @@ fn latency_below_the_limit_is_fine() {
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &["--timeout=3"]);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(env.api.requests().len(), 2);
 }
 

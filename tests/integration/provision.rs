@@ -1,9 +1,9 @@
 //! `provision` end to end: the built binary against the fake API and the
 //! fake `wp` replaying real WP-CLI transcripts.
 
-mod common;
+use crate::testenv;
 
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::process::Output;
 use std::time::Duration;
@@ -42,7 +42,7 @@ fn eval_call(env: &TestEnv, extra: &[&str]) -> Vec<String> {
     let g = env.globals();
     let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
     globals.extend(extra);
-    common::eval_argv(&globals)
+    testenv::eval_argv(&globals)
         .into_iter()
         .map(String::from)
         .collect()
@@ -96,7 +96,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn form(r: &common::Recorded) -> Vec<(String, String)> {
+fn form(r: &testenv::Recorded) -> Vec<(String, String)> {
     r.form.clone()
 }
 
@@ -123,7 +123,7 @@ fn provisions_by_login_with_secret_intact() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--plan=professional".into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
 
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
@@ -179,7 +179,7 @@ fn falls_back_to_one_command_per_value_when_eval_is_disabled() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--plan=professional".into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -215,7 +215,7 @@ fn provisions_by_user_id_and_by_email() {
         let mut args = base_args(&env);
         args.push(format!("--user={user}"));
         let out = run(env.cmd().args(&args));
-        common::assert_success(&out, OK_BODY);
+        testenv::assert_success(&out, OK_BODY);
         let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
         // The value as given, once WordPress confirmed it.
         assert_eq!(p.form_value("local_user"), Some(user));
@@ -238,7 +238,7 @@ fn unknown_user_fails_before_any_network_call() {
         let mut args = base_args(&env);
         args.push("--user=nosuchuser".into());
         let out = run(env.cmd().args(&args));
-        let err = common::assert_failure(&out, "invalid_user");
+        let err = testenv::assert_failure(&out, "invalid_user");
         assert!(err["error_message"]
             .as_str()
             .unwrap_or("")
@@ -275,7 +275,7 @@ fn multisite_subsite_by_url() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), url.into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls().len(), 4);
@@ -295,7 +295,7 @@ fn siteurl_is_sent_not_home_when_they_differ() {
     );
     provision_replies(&env, Reply::json(200, OK_BODY));
     let out = provision_admin(&env);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://split.test/wp"));
 }
@@ -315,7 +315,7 @@ fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
         "--home_url=https://www.example.com".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -339,7 +339,7 @@ fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
         "-i=someone",
         "-u=https://example.com",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -360,7 +360,7 @@ fn without_wp_and_without_url_says_wp_not_found() {
         &format!("-s={SECRET}"),
         "-i=admin",
     ]));
-    common::assert_failure(&out, "wp_not_found");
+    testenv::assert_failure(&out, "wp_not_found");
     assert_eq!(env.api.requests().len(), 0);
 }
 
@@ -377,7 +377,7 @@ fn not_a_wordpress_install() {
         "-i=admin",
         "--allow-root",
     ]));
-    let err = common::assert_failure(&out, "wp_not_wordpress");
+    let err = testenv::assert_failure(&out, "wp_not_wordpress");
     assert!(
         err["error_message"]
             .as_str()
@@ -387,7 +387,7 @@ fn not_a_wordpress_install() {
     );
     assert_eq!(
         env.wp.calls(),
-        vec![common::eval_argv(&["--allow-root"])],
+        vec![testenv::eval_argv(&["--allow-root"])],
         "a site failure is not retried command by command"
     );
     assert_eq!(env.api.requests().len(), 0);
@@ -401,7 +401,7 @@ fn not_a_wordpress_install() {
         "--allow-root",
         "--url=https://example.com/",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("https://example.com/"));
 }
@@ -417,13 +417,13 @@ fn root_without_allow_root() {
         "-i=admin",
         &format!("--path={}", env.wp_path()),
     ]));
-    let err = common::assert_failure(&out, "wp_needs_allow_root");
+    let err = testenv::assert_failure(&out, "wp_needs_allow_root");
     assert!(err["error_message"]
         .as_str()
         .unwrap_or("")
         .contains("--allow-root"));
     let path = format!("--path={}", env.wp_path());
-    assert_eq!(env.wp.calls(), vec![common::eval_argv(&[&path])]);
+    assert_eq!(env.wp.calls(), vec![testenv::eval_argv(&[&path])]);
     assert_eq!(env.api.requests().len(), 0);
 }
 
@@ -432,7 +432,7 @@ fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
     let env = TestEnv::new();
     env.wp.answer_any("php-fatal-error");
     let out = provision_admin(&env);
-    let err = common::assert_failure(&out, "wp_failed");
+    let err = testenv::assert_failure(&out, "wp_failed");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(msg.contains("There has been a critical error"), "{msg}");
     assert!(!msg.contains("Stack trace"), "{msg}");
@@ -455,7 +455,7 @@ fn php_notice_noise_never_becomes_part_of_the_siteurl() {
         let mut args = base_args(&env);
         args.push("--user=admin".into());
         let out = run(env.cmd().args(&args));
-        common::assert_success(&out, OK_BODY);
+        testenv::assert_success(&out, OK_BODY);
         let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
         assert_eq!(
             p.form_value("siteurl"),
@@ -478,7 +478,7 @@ fn jetpack_activation_failure_is_not_fatal() {
     );
     provision_replies(&env, Reply::json(200, OK_BODY));
     let out = provision_admin(&env);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
 }
 
 #[test]
@@ -491,7 +491,7 @@ fn wp_cli_path_with_words() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), format!("--wp-cli-path={wp_cli}")]);
     let out = run(env.cmd_without_wp().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(env.wp.calls().len(), 1);
 
     // A path that does not exist is "not found", not a crash.
@@ -534,7 +534,7 @@ fn api_errors_keep_their_fields() {
         let mut args = base_args(&env);
         args.extend(["--user=admin".into(), "--plan=x".into()]);
         let out = run(env.cmd().args(&args));
-        common::assert_failure(&out, code);
+        testenv::assert_failure(&out, code);
         let mut expected =
             format!(r#"{{"success":false,"error_code":"{code}","error_message":"{message}","#);
         expected.push_str(&body[1..]);
@@ -558,7 +558,7 @@ fn invalid_client_on_the_token_call() {
         ),
     );
     let out = provision_admin(&env);
-    common::assert_failure(&out, "invalid_client");
+    testenv::assert_failure(&out, "invalid_client");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "{\"success\":false,\"error_code\":\"invalid_client\",\"error_message\":\"Unknown client_id.\",\"error\":\"invalid_client\",\"error_description\":\"Unknown client_id.\"}\n"
@@ -580,7 +580,7 @@ fn token_answer_without_access_token() {
         Reply::json(200, r#"{"token_type":"bearer"}"#),
     );
     let out = provision_admin(&env);
-    common::assert_failure(&out, "missing_access_token");
+    testenv::assert_failure(&out, "missing_access_token");
 }
 
 #[test]
@@ -626,7 +626,7 @@ fn empty_body_html_502_and_success_false() {
         let mut args = base_args(&env);
         args.push("--user=admin".into());
         let out = run(env.cmd().args(&args));
-        let err = common::assert_failure(&out, code);
+        let err = testenv::assert_failure(&out, code);
         if let Some(m) = message {
             assert_eq!(err["error_message"], json!(m));
         }
@@ -647,7 +647,7 @@ fn connection_refused_names_the_host() {
         .cmd()
         .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
         .args(&args));
-    let err = common::assert_failure(&out, "network_error");
+    let err = testenv::assert_failure(&out, "network_error");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
     assert!(msg.contains("refused"), "{msg}");
@@ -664,7 +664,7 @@ fn slow_api_times_out() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--timeout=1".into()]);
     let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "timeout");
+    let err = testenv::assert_failure(&out, "timeout");
     assert!(
         err["error_message"]
             .as_str()
@@ -699,7 +699,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     args.extend(["--user=admin".into(), "--wpcom_user_id=555".into()]);
     let out = run(env.cmd().args(&args));
     // The body is printed verbatim, access_token included.
-    common::assert_success(&out, body);
+    testenv::assert_success(&out, body);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("wpcom_user_id"), Some("555"));
     assert_eq!(env.wp.calls().len(), 2, "eval, then authorize_user");
@@ -709,7 +709,7 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
     wp_single_site(&env);
     provision_replies(&env, Reply::json(200, body));
     let out = provision_admin(&env);
-    common::assert_success(&out, body);
+    testenv::assert_success(&out, body);
     assert_eq!(env.wp.calls().len(), 1);
 }
 
@@ -728,7 +728,7 @@ fn authorize_failure_is_authorization_failure() {
     let mut args = base_args(&env);
     args.extend(["--user=1".into(), "-w=555".into()]);
     let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "authorization_failure");
+    let err = testenv::assert_failure(&out, "authorization_failure");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(
         msg.contains("'jetpack' is not a registered wp command"),
@@ -751,7 +751,7 @@ fn tracking_id_is_a_query_parameter() {
         "--partner-tracking-id=camp 1&x=2".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         p.query_pairs,
@@ -780,9 +780,9 @@ fn bare_api_host_is_https_with_the_public_api_host_header() {
     let out = run(env
         .cmd()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
     for r in &reqs {
@@ -801,7 +801,7 @@ fn bare_api_host_is_https_with_the_public_api_host_header() {
 
 #[test]
 fn untrusted_certificate_is_refused() {
-    let env = TestEnv::with_api(common::FakeApi::start_tls_untrusted());
+    let env = TestEnv::with_api(testenv::FakeApi::start_tls_untrusted());
     wp_single_site(&env);
     provision_replies(&env, Reply::json(200, OK_BODY));
     let mut args = base_args(&env);
@@ -809,9 +809,9 @@ fn untrusted_certificate_is_refused() {
     let out = run(env
         .cmd()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .args(&args));
-    let err = common::assert_failure(&out, "network_error");
+    let err = testenv::assert_failure(&out, "network_error");
     assert!(
         err["error_message"].as_str().unwrap_or("").contains("TLS"),
         "{err}"
@@ -863,7 +863,7 @@ fn every_forwarded_flag_in_every_form() {
                 cmd.arg(format!("{flag}={value}"));
             }
             let out = run(&mut cmd);
-            common::assert_success(&out, OK_BODY);
+            testenv::assert_success(&out, OK_BODY);
             let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
             assert_eq!(p.form_value(field), Some(value.as_str()), "{flag}");
         }
@@ -887,7 +887,7 @@ fn user_and_credential_aliases() {
             "--url",
             "https://e.test",
         ]));
-        common::assert_success(&out, OK_BODY);
+        testenv::assert_success(&out, OK_BODY);
         let t = &env.api.requests_to("/oauth2/token")[0];
         assert_eq!(t.form_value("client_id"), Some("1"));
         assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -915,7 +915,7 @@ fn ssh_fields_and_their_checks() {
         "--ssh-host=ssh.e.test",
         "--ssh-port=2222",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_user"), Some("deploy"));
     assert_eq!(p.form_value("ssh_private_key"), Some(key_text));
@@ -934,7 +934,7 @@ fn ssh_fields_and_their_checks() {
         "--ssh_user=deploy",
         "--ssh_pass=pa ss&word",
     ]));
-    common::assert_failure(&out, "x");
+    testenv::assert_failure(&out, "x");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("pa ss&word"));
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_pass"), Some("pa ss&word"));
@@ -956,7 +956,7 @@ fn ssh_fields_and_their_checks() {
         ]);
         cmd.args(&extra);
         let out = run(&mut cmd);
-        common::assert_failure(&out, "invalid_input");
+        testenv::assert_failure(&out, "invalid_input");
         assert!(env.api.requests().is_empty());
     }
 }
@@ -972,7 +972,7 @@ fn bad_timeout_is_invalid_input() {
         "-u=https://e.test",
         "--timeout=soon",
     ]));
-    let err = common::assert_failure(&out, "invalid_input");
+    let err = testenv::assert_failure(&out, "invalid_input");
     assert!(err["error_message"]
         .as_str()
         .unwrap_or("")
@@ -989,7 +989,7 @@ fn credentials_from_environment_and_file() {
         .env("JETPACK_PARTNER_ID", "env-id")
         .env("JETPACK_PARTNER_SECRET", SECRET)
         .args(["provision", "-i=admin", "-u=https://e.test"]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[0];
     assert_eq!(t.form_value("client_id"), Some("env-id"));
     assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -1003,7 +1003,7 @@ fn credentials_from_environment_and_file() {
         .env("JETPACK_PARTNER_SECRET", "from-env-xyz")
         .args(["provision", "-i=admin", "-u=https://e.test"])
         .arg(format!("--partner_secret_file={}", file.display())));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[1];
     assert_eq!(
         t.form_value("client_secret"),
@@ -1021,7 +1021,7 @@ fn credentials_from_environment_and_file() {
             "-s=from-flag-abc",
         ])
         .arg(format!("--partner_secret_file={}", file.display())));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let t = &env.api.requests_to("/oauth2/token")[2];
     assert_eq!(t.form_value("client_id"), Some("flag-id"));
     assert_eq!(t.form_value("client_secret"), Some("from-flag-abc"));
@@ -1034,7 +1034,7 @@ fn credentials_from_environment_and_file() {
         "-u=https://e.test",
         "--partner_secret_file=/nonexistent",
     ]));
-    common::assert_failure(&out, "invalid_input");
+    testenv::assert_failure(&out, "invalid_input");
 }
 
 #[test]
@@ -1099,7 +1099,7 @@ fn hung_wp_is_killed_at_the_limit() {
     args.extend(["--user=admin".into(), "--wp-timeout=0.5".into()]);
     let started = std::time::Instant::now();
     let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "wp_timeout");
+    let err = testenv::assert_failure(&out, "wp_timeout");
     assert!(
         err["error_message"]
             .as_str()
@@ -1114,7 +1114,7 @@ fn hung_wp_is_killed_at_the_limit() {
     // With --url the provision goes on without WordPress.
     args.push("--url=https://e.test".into());
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
 }
@@ -1140,7 +1140,7 @@ fn check_upgrade_asks_before_provisioning() {
         "--plan=premium",
         "--check-upgrade",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let order: Vec<String> = env
         .api
         .requests()
@@ -1184,7 +1184,7 @@ fn check_upgrade_asks_before_provisioning() {
         "--check-upgrade".into(),
     ]);
     let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "plan_not_available");
+    let err = testenv::assert_failure(&out, "plan_not_available");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(
         msg.contains("professional") && msg.contains("jetpack-backup-daily, personal, premium"),
@@ -1205,7 +1205,7 @@ fn eval_facts_survive_plugin_noise_and_activation_errors() {
     let mut args = base_args(&env);
     args.push("--user=ed@site.test".into());
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         form(p),
@@ -1229,7 +1229,7 @@ fn multisite_subsite_through_eval() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), url.into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls(), vec![eval_call(&env, &[url])]);
@@ -1243,7 +1243,7 @@ fn early_token_overlaps_the_token_call_with_wordpress() {
     let mut args = base_args(&env);
     args.extend(["--user=admin".into(), "--early-token".into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let paths: Vec<String> = env.api.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, vec!["/oauth2/token", "/rest/v1.3/jpphp/provision"]);
     assert_eq!(env.api.connections(), 1);
@@ -1256,7 +1256,7 @@ fn early_token_overlaps_the_token_call_with_wordpress() {
     let mut args = base_args(&env);
     args.extend(["--user=nosuchuser".into(), "--early-token".into()]);
     let out = run(env.cmd().args(&args));
-    common::assert_failure(&out, "invalid_user");
+    testenv::assert_failure(&out, "invalid_user");
     assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
     assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
 }

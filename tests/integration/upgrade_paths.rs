@@ -1,8 +1,6 @@
 //! `upgrade-paths` against the fake API.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 
 const PATHS: &str = r#"{"jetpack-backup":["jetpack-backup-daily","jetpack-backup-realtime"],"jetpack-plans":["personal","premium","professional"]}"#;

@@ -1,9 +1,9 @@
 //! Hostile input and proxies: values reach the API and `wp` byte for byte
 //! (never through a shell or PHP source), and an HTTPS proxy is honoured.
 
-mod common;
+use crate::testenv;
 
-use common::{Reply, TestEnv, SECRET};
+use crate::testenv::{Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -116,7 +116,7 @@ fn option_like_users_never_reach_wp_argv() {
             .expect("run");
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
-            common::stderr_json(&out)["error_code"],
+            testenv::stderr_json(&out)["error_code"],
             json!("invalid_user")
         );
         assert!(env.api.requests().is_empty());
@@ -134,7 +134,7 @@ fn option_like_users_never_reach_wp_argv() {
             .expect("run");
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
-            common::stderr_json(&out)["error_code"],
+            testenv::stderr_json(&out)["error_code"],
             json!("invalid_input")
         );
         assert_eq!(env.wp.calls().len(), 1, "only the eval attempt");
@@ -260,7 +260,7 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
     let run = |no_proxy: Option<&str>| {
         let mut cmd = env.cmd_without_wp();
         cmd.env("JETPACK_START_API_HOST", env.api.host())
-            .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+            .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
             .env("HTTPS_PROXY", format!("http://127.0.0.1:{proxy_port}"))
             .args([
                 "provision",
@@ -313,7 +313,7 @@ fn http_proxy_is_not_used_for_the_https_api() {
     let out = env
         .cmd_without_wp()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .env("HTTP_PROXY", format!("http://127.0.0.1:{dead}"))
         .env("http_proxy", format!("http://127.0.0.1:{dead}"))
         .args([
@@ -325,13 +325,13 @@ fn http_proxy_is_not_used_for_the_https_api() {
         ])
         .output()
         .expect("run");
-    common::assert_success(&out, OK);
+    testenv::assert_success(&out, OK);
 
     // ALL_PROXY is: a dead one is a network_error that names it.
     let out = env
         .cmd_without_wp()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .env("ALL_PROXY", format!("http://127.0.0.1:{dead}"))
         .args([
             "provision",
@@ -342,7 +342,7 @@ fn http_proxy_is_not_used_for_the_https_api() {
         ])
         .output()
         .expect("run");
-    let err = common::assert_failure(&out, "network_error");
+    let err = testenv::assert_failure(&out, "network_error");
     assert!(
         err["error_message"]
             .as_str()

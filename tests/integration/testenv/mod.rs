@@ -1,10 +1,6 @@
 //! Shared integration-test harness: a fake WordPress.com API ([`FakeApi`]),
 //! a fake `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built
 //! binary ([`TestEnv`]).
-//!
-//! Each test file includes it with `mod common;` and most use only part of
-//! it, hence the blanket allow.
-#![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
 pub mod fake_wp;
@@ -16,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use fake_api::{cert_path, FakeApi, Recorded, Reply, NOT_FOUND_BODY};
-pub use fake_wp::{FakeWp, UNMATCHED_EXIT, WP_CLI_PHAR};
+pub use fake_wp::{FakeWp, UNMATCHED_EXIT};
 
 /// A test secret with every character form encoding tends to get wrong.
 pub const SECRET: &str = "s3cr&t +=%20 x";
