@@ -10,10 +10,10 @@
 //! never sent twice. Slow cases use short `--timeout=` values so the whole
 //! file runs in a few seconds.
 
-use crate::testenv;
-
-use crate::testenv::{stderr_json, FakeApi, Reply, TestEnv, SECRET};
-use serde_json::{json, Value};
+use crate::testenv::{
+    self, closed_port, failure_message, run_clean, FakeApi, Reply, TestEnv, PARTNER_TOKEN,
+    PROVISION_OK, PROVISION_PATH, SECRET, TOKEN_PATH,
+};
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::Output;
@@ -22,8 +22,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const TOKEN_PATH: &str = "/oauth2/token";
-const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
+const TOKEN: &str = "net-fault-tok-81f3";
 const TOKEN_BODY: &str = r#"{"access_token":"net-fault-tok-81f3","token_type":"bearer"}"#;
 const OK_BODY: &str =
     r#"{"success":true,"next_url":"https://jetpack.wordpress.com/x","auth_required":false}"#;
@@ -39,9 +38,10 @@ fn provision_args() -> Vec<String> {
     ]
 }
 
+/// Runs it within a minute; no secret or token may show up in the output.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
     cmd.timeout(Duration::from_secs(60));
-    cmd.output().expect("running jetpack-partner")
+    run_clean(cmd, &[TOKEN, PARTNER_TOKEN])
 }
 
 fn provision(env: &TestEnv, extra: &[&str]) -> Output {
@@ -50,29 +50,11 @@ fn provision(env: &TestEnv, extra: &[&str]) -> Output {
     run(env.cmd_without_wp().args(&args))
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Exit 1, nothing on stdout, exactly one JSON object on stderr with
-/// success:false, this error_code and a non-empty error_message.
+/// [`failure_message`], and the message holds neither secret nor token.
 fn assert_failure(out: &Output, code: &str) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    assert_eq!(text(&out.stdout), "", "nothing on stdout on failure");
-    let err: Value = stderr_json(out);
-    assert_eq!(err["success"], json!(false), "{err}");
-    assert_eq!(err["error_code"], json!(code), "{err}");
-    let msg = err["error_message"].as_str().unwrap_or("").to_string();
-    eprintln!("{code}: {msg}");
-    assert!(!msg.trim().is_empty(), "empty error_message: {err}");
+    let msg = failure_message(out, code);
     assert!(
-        !msg.contains(SECRET) && !msg.contains("net-fault-tok-81f3"),
+        !msg.contains(SECRET) && !msg.contains(TOKEN),
         "secret or token in the error: {msg}"
     );
     msg
@@ -278,6 +260,23 @@ fn untrusted_certificate_is_a_network_error_naming_tls() {
     assert!(env.api.requests().is_empty(), "nothing sent over bad TLS");
 }
 
+/// The same in the bare-host form (https, `Host: public-api.wordpress.com`)
+/// with WordPress answering: refused before anything is sent.
+#[test]
+fn untrusted_certificate_is_refused() {
+    let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
+        .args(env.provision_args(&["--user=admin"])));
+    let msg = assert_failure(&out, "network_error");
+    assert!(msg.contains("TLS"), "{msg}");
+    assert!(env.api.requests().is_empty());
+}
+
 #[test]
 fn ssl_cert_file_makes_the_other_ca_trusted() {
     let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
@@ -342,7 +341,21 @@ fn ssl_cert_dir_is_read() {
 }
 
 // ---------------------------------------------------------------------------
-// DNS and time-outs.
+// Refused connections, DNS and time-outs.
+
+#[test]
+fn connection_refused_names_the_host() {
+    let env = TestEnv::new();
+    env.answer_single_site();
+    let port = closed_port();
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
+        .args(env.provision_args(&["--user=admin"])));
+    let msg = assert_failure(&out, "network_error");
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(msg.contains("refused"), "{msg}");
+}
 
 fn dns_failure(env: &TestEnv) -> String {
     // RFC 6761: names under .invalid never resolve.
@@ -403,6 +416,19 @@ fn slow_token_call_times_out_at_the_limit() {
     assert!(took < Duration::from_millis(2900), "took {took:?}");
     assert_eq!(count(&env.api, TOKEN_PATH), 1);
     assert_eq!(count(&env.api, PROVISION_PATH), 0);
+}
+
+/// A slow provision call times out at the limit too, naming the host.
+#[test]
+fn slow_api_times_out() {
+    let env = TestEnv::new();
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK).delay(Duration::from_secs(5)));
+    let out = run(env
+        .cmd()
+        .args(env.provision_args(&["--user=admin", "--timeout=1"])));
+    let msg = assert_failure(&out, "timeout");
+    assert!(msg.contains("127.0.0.1"), "{msg}");
 }
 
 #[test]
