@@ -9,12 +9,15 @@
 //! scenario also asserts its exit code, error_code and what the fake API
 //! received, so a scenario that silently stopped reaching its path fails.
 //!
+//! A scenario is a few lines of [`Scenario`]'s builder: a new command gets
+//! its success and error paths added to [`scenarios`] the same way.
+//!
 //! The provision answer is printed verbatim (its own `access_token`
 //! included) — that value is deliberately different from the partner token.
 
-use crate::testenv;
-
-use crate::testenv::{stderr_json, FakeApi, Reply, TestEnv};
+use crate::testenv::{
+    cert_path, closed_port, stderr_json, FakeApi, Reply, TestEnv, PROVISION_PATH, TOKEN_PATH,
+};
 use serde_json::{json, Value};
 use std::process::Output;
 use std::time::Duration;
@@ -45,8 +48,12 @@ const NEW_KEY_BODY: &str =
     r#"{"success":true,"client_id":"71000","client_secret":"new-key-secret-OK","name":"Agency A"}"#;
 const OK: &str = r#"{"success":true}"#;
 
-const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
-const TOKEN_PATH: &str = "/oauth2/token";
+const CANCEL_PATH: &str = "/rest/v1.3/jpphp/leak.test::blog/partner-cancel";
+const UPGRADE_PATHS_PATH: &str = "/rest/v1.3/jpphp/leak.test/upgrade-paths";
+const NEW_KEY_PATH: &str = "/rest/v1.3/jpphp/partner-keys/new";
+const VERIFY_PATH: &str = "/rest/v1.3/jpphp/partner-keys/verify";
+const INVALID_CLIENT: &str =
+    r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#;
 
 #[derive(Clone, Copy, Debug)]
 enum Expect {
@@ -60,71 +67,258 @@ enum Expect {
     Usage,
 }
 
-type Make = Box<dyn Fn() -> (TestEnv, assert_cmd::Command) + Send + Sync>;
+/// The fake API a scenario runs against.
+#[derive(Clone, Copy)]
+enum Api {
+    Http,
+    /// HTTPS, its CA trusted through `SSL_CERT_FILE`.
+    Tls,
+    /// HTTPS with a certificate from a CA the binary does not know.
+    UntrustedTls,
+}
+
+/// How the binary is started (see [`TestEnv`]).
+#[derive(Clone, Copy)]
+enum Runner {
+    /// `cmd_without_wp`: no `wp` on PATH.
+    WithoutWp,
+    /// `cmd`: the fake `wp` on PATH.
+    WithWp,
+    /// `cmd_named`: through a link with this name (the fake `wp` on PATH).
+    Named(&'static str),
+}
+
+type Setup = Box<dyn Fn(&TestEnv) + Send + Sync>;
 type Check = Box<dyn Fn(&TestEnv) -> Result<(), String> + Send + Sync>;
 
+/// One command line, what the fakes answer, and what must come of it. Run
+/// twice, plain and with `--verbose`, each time in a fresh [`TestEnv`].
+///
+/// Arguments and environment values may hold `{root}` (the sandbox, where
+/// [`file`](Self::file) writes), `{path}` (the WordPress root of the fake
+/// `wp`) and `{closed_port}` (a loopback port nothing listens on).
 struct Scenario {
     name: &'static str,
-    expect: Expect,
-    make: Make,
-    check: Check,
+    api: Api,
+    runner: Runner,
+    args: Vec<String>,
+    envs: Vec<(&'static str, String)>,
+    files: Vec<(&'static str, String)>,
+    setup: Vec<Setup>,
+    expect: Option<Expect>,
+    check: Option<Check>,
 }
 
-fn provision_reply(env: &TestEnv, reply: Reply) {
-    env.api.token_ok(PARTNER_TOKEN);
-    env.api.reply("POST", PROVISION_PATH, reply);
+impl Scenario {
+    /// No arguments yet, no `wp` on PATH, a plain HTTP fake API that
+    /// answers nothing but 404.
+    fn new(name: &'static str) -> Scenario {
+        Scenario {
+            name,
+            api: Api::Http,
+            runner: Runner::WithoutWp,
+            args: Vec::new(),
+            envs: Vec::new(),
+            files: Vec::new(),
+            setup: Vec::new(),
+            expect: None,
+            check: None,
+        }
+    }
+
+    /// `provision` without WordPress (`--url`), every secret flag given.
+    fn provision(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .arg("provision")
+            .args(creds())
+            .args(["--user=admin", "--url=https://leak.test"])
+            .secret_flags()
+    }
+
+    /// `provision` in the WordPress of the fake `wp`, every secret flag
+    /// given.
+    fn provision_wp(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .with_wp()
+            .arg("provision")
+            .args(creds())
+            .args(["--allow-root", "--path={path}", "--user=admin"])
+            .secret_flags()
+    }
+
+    /// `cancel` of https://leak.test/blog, without WordPress.
+    fn cancel(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .arg("cancel")
+            .args(creds())
+            .arg("--url=https://leak.test/blog")
+    }
+
+    fn with_wp(mut self) -> Self {
+        self.runner = Runner::WithWp;
+        self
+    }
+
+    /// Run under an old script name, e.g. `partner-provision.sh`.
+    fn named(mut self, name: &'static str) -> Self {
+        self.runner = Runner::Named(name);
+        self
+    }
+
+    /// HTTPS fake API whose CA the binary trusts (`SSL_CERT_FILE`).
+    fn tls(mut self) -> Self {
+        self.api = Api::Tls;
+        let ca = cert_path("ca.pem").display().to_string();
+        self.env("SSL_CERT_FILE", &ca)
+    }
+
+    /// HTTPS fake API with a certificate the binary does not trust.
+    fn untrusted_tls(mut self) -> Self {
+        self.api = Api::UntrustedTls;
+        self
+    }
+
+    fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Every provision flag that carries a secret (and the key file).
+    fn secret_flags(self) -> Self {
+        self.file("id_ed25519", SSH_KEY).args([
+            "--plan=premium",
+            "--ssh-host=ssh.leak.test",
+            "--ssh-port=22",
+            "--ssh-user=deploy",
+            &format!("--ssh-pass={SSH_PASS}"),
+            "--ssh-private-key={root}/id_ed25519",
+            "--ftp-host=ftp.leak.test",
+            "--ftp-user=ftpdeploy",
+            &format!("--ftp-pass={FTP_PASS}"),
+        ])
+    }
+
+    fn env(mut self, name: &'static str, value: &str) -> Self {
+        self.envs.push((name, value.to_string()));
+        self
+    }
+
+    /// A file `{root}/<name>` written before the run.
+    fn file(mut self, name: &'static str, contents: &str) -> Self {
+        self.files.push((name, contents.to_string()));
+        self
+    }
+
+    /// What the fake `wp` answers.
+    fn wp(mut self, setup: impl Fn(&TestEnv) + Send + Sync + 'static) -> Self {
+        self.setup.push(Box::new(setup));
+        self
+    }
+
+    /// What the fake API answers, e.g. [`answers`] or [`token_answer`].
+    fn api(mut self, setup: impl Fn(&FakeApi) + Send + Sync + 'static) -> Self {
+        self.setup.push(Box::new(move |env| setup(&env.api)));
+        self
+    }
+
+    fn expect(mut self, expect: Expect) -> Self {
+        self.expect = Some(expect);
+        self
+    }
+
+    /// What the fake API (or `wp`) must have received.
+    fn check(
+        mut self,
+        check: impl Fn(&TestEnv) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.check = Some(Box::new(check));
+        self
+    }
+
+    fn expand(&self, text: &str, env: &TestEnv) -> String {
+        let text = text
+            .replace("{root}", &env.root().display().to_string())
+            .replace("{path}", &env.wp_path());
+        if text.contains("{closed_port}") {
+            text.replace("{closed_port}", &closed_port().to_string())
+        } else {
+            text
+        }
+    }
+
+    /// A fresh sandbox set up as described, and the command to run in it.
+    fn start(&self) -> (TestEnv, assert_cmd::Command) {
+        let env = match self.api {
+            Api::Http => TestEnv::new(),
+            Api::Tls => TestEnv::new_tls(),
+            Api::UntrustedTls => TestEnv::with_api(FakeApi::start_tls_untrusted()),
+        };
+        for (name, contents) in &self.files {
+            let file = env.root().join(name);
+            std::fs::write(&file, contents)
+                .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+        }
+        for setup in &self.setup {
+            setup(&env);
+        }
+        let mut cmd = match self.runner {
+            Runner::WithoutWp => env.cmd_without_wp(),
+            Runner::WithWp => env.cmd(),
+            Runner::Named(name) => env.cmd_named(name),
+        };
+        for a in &self.args {
+            cmd.arg(self.expand(a, &env));
+        }
+        for (name, value) in &self.envs {
+            cmd.env(name, self.expand(value, &env));
+        }
+        (env, cmd)
+    }
 }
 
-/// Flags carrying every provision secret; writes the key file.
-fn secret_flags(env: &TestEnv) -> Vec<String> {
-    let key = env.root().join("id_ed25519");
-    std::fs::write(&key, SSH_KEY).expect("writing key file");
-    vec![
-        "--plan=premium".into(),
-        "--ssh-host=ssh.leak.test".into(),
-        "--ssh-port=22".into(),
-        "--ssh-user=deploy".into(),
-        format!("--ssh-pass={SSH_PASS}"),
-        format!("--ssh-private-key={}", key.display()),
-        "--ftp-host=ftp.leak.test".into(),
-        "--ftp-user=ftpdeploy".into(),
-        format!("--ftp-pass={FTP_PASS}"),
-    ]
-}
-
-fn creds() -> Vec<String> {
-    vec![
+fn creds() -> [String; 2] {
+    [
         "--partner_id=1234".into(),
         format!("--partner_secret={CLIENT_SECRET}"),
     ]
 }
 
-/// provision without WordPress (`--url`), every secret flag given.
-fn provision_no_wp(env: &TestEnv, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = env.cmd_without_wp();
-    cmd.arg("provision")
-        .args(creds())
-        .args(["--user=admin", "--url=https://leak.test"])
-        .args(secret_flags(env))
-        .args(extra);
-    cmd
+// --- what the fakes answer --------------------------------------------------
+
+/// The token call succeeds with [`PARTNER_TOKEN`].
+fn token_ok(api: &FakeApi) {
+    api.token_ok(PARTNER_TOKEN);
 }
 
-/// provision with the fake `wp` answering for the single site.
-fn provision_wp(env: &TestEnv, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = env.cmd();
-    cmd.arg("provision")
-        .args(creds())
-        .args([
-            "--allow-root".to_string(),
-            format!("--path={}", env.wp_path()),
-            "--user=admin".into(),
-        ])
-        .args(secret_flags(env))
-        .args(extra);
-    cmd
+/// The token call answers `reply`.
+fn token_answer(reply: Reply) -> impl Fn(&FakeApi) + Send + Sync {
+    move |api| api.reply("POST", TOKEN_PATH, reply.clone())
 }
 
+/// The token call succeeds and `method path` answers `reply`.
+fn answers(
+    method: &'static str,
+    path: &'static str,
+    reply: Reply,
+) -> impl Fn(&FakeApi) + Send + Sync {
+    move |api| {
+        token_ok(api);
+        api.reply(method, path, reply.clone());
+    }
+}
+
+/// The token call succeeds and the provision call answers `reply`.
+fn provision_answers(reply: Reply) -> impl Fn(&FakeApi) + Send + Sync {
+    answers("POST", PROVISION_PATH, reply)
+}
+
+/// The single site, one plain command per value.
 fn wp_site(env: &TestEnv) {
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl");
@@ -132,41 +326,16 @@ fn wp_site(env: &TestEnv) {
 }
 
 fn authorize_argv(env: &TestEnv) -> Vec<String> {
-    vec![
-        "--allow-root".into(),
-        format!("--path={}", env.wp_path()),
-        "--user=admin".into(),
-        "jetpack".into(),
-        "authorize_user".into(),
-        "--token=user-access-OK-1".into(),
-    ]
+    env.wp_argv(&[
+        "--user=admin",
+        "jetpack",
+        "authorize_user",
+        "--token=user-access-OK-1",
+    ])
 }
 
-/// Anything not answered above: `wp eval` disabled, as on many hosts.
-fn eval_disabled(env: &TestEnv) {
-    env.wp.answer_bytes(
-        None,
-        b"",
-        b"Error: The 'eval' command has been disabled from the config file.\n",
-        1,
-        None,
-    );
-}
-
-fn cancel_cmd(env: &TestEnv, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = env.cmd_without_wp();
-    cmd.arg("cancel")
-        .args(creds())
-        .arg("--url=https://leak.test/blog")
-        .args(extra);
-    cmd
-}
-
-const CANCEL_PATH: &str = "/rest/v1.3/jpphp/leak.test::blog/partner-cancel";
-
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 // --- checks on what the fake API received ----------------------------------
@@ -212,8 +381,15 @@ fn provision_sent(env: &TestEnv) -> Result<(), String> {
     Ok(())
 }
 
-fn sent_to(path: &'static str) -> Check {
-    Box::new(move |env| {
+fn no_provision_sent(env: &TestEnv) -> Result<(), String> {
+    (env.api.requests_to(PROVISION_PATH).is_empty())
+        .then_some(())
+        .ok_or("provision sent".into())
+}
+
+/// Token call, then one request to `path` with the bearer token.
+fn sent_to(path: &'static str) -> impl Fn(&TestEnv) -> Result<(), String> + Send + Sync {
+    move |env| {
         token_sent(env)?;
         let n = env.api.requests_to(path).len();
         if n != 1 {
@@ -224,585 +400,296 @@ fn sent_to(path: &'static str) -> Check {
             Some(b) if b == bearer => Ok(()),
             other => Err(format!("authorization {other:?}")),
         }
-    })
+    }
 }
 
 fn scenarios() -> Vec<Scenario> {
-    let mut v: Vec<Scenario> = Vec::new();
-    let mut add = |name, expect, make: Make, check: Check| {
-        v.push(Scenario {
-            name,
-            expect,
-            make,
-            check,
-        })
-    };
-
-    // --- provision: success --------------------------------------------------
-    add(
-        "provision without wp",
-        Expect::Body(PROVISION_BODY),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(&env, Reply::json(200, PROVISION_BODY));
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "provision with wp and the authorize step",
-        Expect::Body(PROVISION_BODY),
-        Box::new(|| {
-            let env = TestEnv::new();
-            wp_site(&env);
-            let argv = authorize_argv(&env);
-            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-            env.wp.answer_with(&argv, "Success: authorized.\n", "", 0);
-            eval_disabled(&env);
-            provision_reply(&env, Reply::json(200, PROVISION_BODY));
-            let cmd = provision_wp(&env, &["--wpcom_user_id=555"]);
-            (env, cmd)
-        }),
-        Box::new(|env| {
-            provision_sent(env)?;
-            let want = authorize_argv(env);
-            env.wp
-                .calls()
-                .contains(&want)
-                .then_some(())
-                .ok_or(format!("no authorize call: {:?}", env.wp.calls()))
-        }),
-    );
-    add(
-        "provision over https",
-        Expect::Body(PROVISION_BODY),
-        Box::new(|| {
-            let env = TestEnv::new_tls();
-            provision_reply(&env, Reply::json(200, PROVISION_BODY));
-            let mut cmd = provision_no_wp(&env, &[]);
-            cmd.env("SSL_CERT_FILE", testenv::cert_path("ca.pem"));
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "provision, secret from JETPACK_PARTNER_SECRET",
-        Expect::Body(PROVISION_BODY),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(&env, Reply::json(200, PROVISION_BODY));
-            let mut cmd = env.cmd_without_wp();
-            cmd.env("JETPACK_PARTNER_ID", "1234")
-                .env("JETPACK_PARTNER_SECRET", CLIENT_SECRET)
-                .args(["provision", "--user=admin", "--url=https://leak.test"])
-                .args(secret_flags(&env));
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-
-    // --- provision: API errors -----------------------------------------------
-    add(
-        "invalid_client on the token call",
-        Expect::Fail("invalid_client"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.reply(
-                "POST",
-                TOKEN_PATH,
-                Reply::json(
-                    400,
-                    r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
-                ),
-            );
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(|env| {
-            token_sent(env)?;
-            (env.api.requests_to(PROVISION_PATH).is_empty())
-                .then_some(())
-                .ok_or("provision sent after invalid_client".into())
-        }),
-    );
-    add(
-        "token error that echoes the secret",
-        Expect::Fail("invalid_client"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let body = json!({
-                "error": "invalid_client",
-                "error_description": format!("client_secret {CLIENT_SECRET} does not match"),
-                "received": {"client_secret": CLIENT_SECRET},
-            });
-            env.api
-                .reply("POST", TOKEN_PATH, Reply::json(400, &body.to_string()));
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(token_sent),
-    );
-    add(
-        "invalid_plan",
-        Expect::Fail("invalid_plan"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(
-                &env,
-                Reply::json(
-                    400,
-                    r#"{"error":"invalid_plan","message":"premium is not a valid plan"}"#,
-                ),
-            );
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "provision error that echoes every secret",
-        Expect::Fail("rest_invalid_param"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let body = json!({
-                "error": "rest_invalid_param",
-                "message": format!("ssh_pass {SSH_PASS} refused for token {PARTNER_TOKEN}"),
-                "data": {"params": {"ftp_pass": FTP_PASS, "client_secret": CLIENT_SECRET,
-                                    "ssh_private_key": SSH_KEY, "list": [SSH_PASS, PARTNER_TOKEN]}},
-            });
-            provision_reply(&env, Reply::json(400, &body.to_string()));
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "server_error (HTML 500)",
-        Expect::Fail("server_error"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(
-                &env,
-                Reply::text(
-                    500,
-                    "text/html",
-                    "<html><h1>Internal Server Error</h1></html>",
-                ),
-            );
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "missing_access_token",
-        Expect::Fail("missing_access_token"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.reply(
-                "POST",
-                TOKEN_PATH,
-                Reply::json(200, r#"{"token_type":"bearer"}"#),
-            );
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(token_sent),
-    );
-    add(
-        "unknown_error (empty body)",
-        Expect::Fail("unknown_error"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(&env, Reply::empty(200));
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "invalid_response (not JSON)",
-        Expect::Fail("invalid_response"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(&env, Reply::text(200, "text/html", "<html>ok?</html>"));
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-
-    // --- provision: transport failures ---------------------------------------
-    add(
-        "timeout",
-        Expect::Fail("timeout"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(
-                &env,
+    use Expect::{Body, DryRun, Fail, Usage};
+    vec![
+        // --- provision: success ----------------------------------------------
+        Scenario::provision("provision without wp")
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        Scenario::provision_wp("provision with wp and the authorize step")
+            .arg("--wpcom_user_id=555")
+            .wp(|env| {
+                wp_site(env);
+                let argv = authorize_argv(env);
+                env.wp
+                    .answer_with(&strs(&argv), "Success: authorized.\n", "", 0);
+                env.disable_eval_for_the_rest();
+            })
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(|env| {
+                provision_sent(env)?;
+                let want = authorize_argv(env);
+                env.wp
+                    .calls()
+                    .contains(&want)
+                    .then_some(())
+                    .ok_or(format!("no authorize call: {:?}", env.wp.calls()))
+            }),
+        Scenario::provision("provision over https")
+            .tls()
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        Scenario::new("provision, secret from JETPACK_PARTNER_SECRET")
+            .env("JETPACK_PARTNER_ID", "1234")
+            .env("JETPACK_PARTNER_SECRET", CLIENT_SECRET)
+            .args(["provision", "--user=admin", "--url=https://leak.test"])
+            .secret_flags()
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        // --- provision: API errors -------------------------------------------
+        Scenario::provision("invalid_client on the token call")
+            .api(token_answer(Reply::json(400, INVALID_CLIENT)))
+            .expect(Fail("invalid_client"))
+            .check(|env| {
+                token_sent(env)?;
+                no_provision_sent(env).map_err(|e| format!("{e} after invalid_client"))
+            }),
+        Scenario::provision("token error that echoes the secret")
+            .api(token_answer(Reply::json(
+                400,
+                &json!({
+                    "error": "invalid_client",
+                    "error_description": format!("client_secret {CLIENT_SECRET} does not match"),
+                    "received": {"client_secret": CLIENT_SECRET},
+                })
+                .to_string(),
+            )))
+            .expect(Fail("invalid_client"))
+            .check(token_sent),
+        Scenario::provision("invalid_plan")
+            .api(provision_answers(Reply::json(
+                400,
+                r#"{"error":"invalid_plan","message":"premium is not a valid plan"}"#,
+            )))
+            .expect(Fail("invalid_plan"))
+            .check(provision_sent),
+        Scenario::provision("provision error that echoes every secret")
+            .api(provision_answers(Reply::json(
+                400,
+                &json!({
+                    "error": "rest_invalid_param",
+                    "message": format!("ssh_pass {SSH_PASS} refused for token {PARTNER_TOKEN}"),
+                    "data": {"params": {"ftp_pass": FTP_PASS, "client_secret": CLIENT_SECRET,
+                                        "ssh_private_key": SSH_KEY, "list": [SSH_PASS, PARTNER_TOKEN]}},
+                })
+                .to_string(),
+            )))
+            .expect(Fail("rest_invalid_param"))
+            .check(provision_sent),
+        Scenario::provision("server_error (HTML 500)")
+            .api(provision_answers(Reply::text(
+                500,
+                "text/html",
+                "<html><h1>Internal Server Error</h1></html>",
+            )))
+            .expect(Fail("server_error"))
+            .check(provision_sent),
+        Scenario::provision("missing_access_token")
+            .api(token_answer(Reply::json(200, r#"{"token_type":"bearer"}"#)))
+            .expect(Fail("missing_access_token"))
+            .check(token_sent),
+        Scenario::provision("unknown_error (empty body)")
+            .api(provision_answers(Reply::empty(200)))
+            .expect(Fail("unknown_error"))
+            .check(provision_sent),
+        Scenario::provision("invalid_response (not JSON)")
+            .api(provision_answers(Reply::text(
+                200,
+                "text/html",
+                "<html>ok?</html>",
+            )))
+            .expect(Fail("invalid_response"))
+            .check(provision_sent),
+        // --- provision: transport failures -----------------------------------
+        Scenario::provision("timeout")
+            .arg("--timeout=1")
+            .api(provision_answers(
                 Reply::json(200, PROVISION_BODY).delay(Duration::from_secs(3)),
-            );
-            let cmd = provision_no_wp(&env, &["--timeout=1"]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "network_error (connection refused)",
-        Expect::Fail("network_error"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = provision_no_wp(&env, &[]);
-            cmd.env(
-                "JETPACK_START_API_HOST",
-                format!("http://127.0.0.1:{}", closed_port()),
-            );
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "network_error (provision connection closed)",
-        Expect::Fail("network_error"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            provision_reply(&env, Reply::close_without_reply());
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "network_error (untrusted certificate)",
-        Expect::Fail("network_error"),
-        Box::new(|| {
-            let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-            env.api.token_ok(PARTNER_TOKEN);
-            let cmd = provision_no_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-
-    // --- provision: local failures -------------------------------------------
-    add(
-        "authorization_failure",
-        Expect::Fail("authorization_failure"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            wp_site(&env);
-            env.wp.answer_as(
-                "jetpack-authorize_user-missing-command",
-                &authorize_argv(&env)
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            );
-            eval_disabled(&env);
-            provision_reply(&env, Reply::json(200, PROVISION_BODY));
-            let cmd = provision_wp(&env, &["--wpcom_user_id=555"]);
-            (env, cmd)
-        }),
-        Box::new(provision_sent),
-    );
-    add(
-        "invalid_user",
-        Expect::Fail("invalid_user"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.wp.answer("user-get-nosuchuser-field-ID");
-            eval_disabled(&env);
-            env.api.token_ok(PARTNER_TOKEN);
-            let mut cmd = env.cmd();
-            cmd.arg("provision")
-                .args(creds())
-                .args([
-                    "--allow-root".to_string(),
-                    format!("--path={}", env.wp_path()),
-                    "--user=nosuchuser".into(),
-                ])
-                .args(secret_flags(&env));
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "wp_failed (PHP fatal)",
-        Expect::Fail("wp_failed"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.wp.answer_any("php-fatal-error");
-            env.api.token_ok(PARTNER_TOKEN);
-            let cmd = provision_wp(&env, &[]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "wp_not_found",
-        Expect::Fail("wp_not_found"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = env.cmd_without_wp();
-            cmd.arg("provision")
-                .args(creds())
-                .arg("--user=admin")
-                .args(secret_flags(&env));
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "invalid_input (unreadable key file)",
-        Expect::Fail("invalid_input"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = provision_no_wp(&env, &[]);
-            cmd.arg("--ssh-private-key=/nonexistent/keys/id_ed25519");
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "invalid_input (bad --timeout)",
-        Expect::Fail("invalid_input"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            let cmd = provision_no_wp(&env, &["--timeout=soon"]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "plan_not_available (--check-upgrade)",
-        Expect::Fail("plan_not_available"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply(
+            ))
+            .expect(Fail("timeout"))
+            .check(provision_sent),
+        Scenario::provision("network_error (connection refused)")
+            .env("JETPACK_START_API_HOST", "http://127.0.0.1:{closed_port}")
+            .expect(Fail("network_error"))
+            .check(nothing_sent),
+        Scenario::provision("network_error (provision connection closed)")
+            .api(provision_answers(Reply::close_without_reply()))
+            .expect(Fail("network_error"))
+            .check(provision_sent),
+        Scenario::provision("network_error (untrusted certificate)")
+            .untrusted_tls()
+            .api(token_ok)
+            .expect(Fail("network_error"))
+            .check(nothing_sent),
+        // --- provision: local failures ---------------------------------------
+        Scenario::provision_wp("authorization_failure")
+            .arg("--wpcom_user_id=555")
+            .wp(|env| {
+                wp_site(env);
+                let argv = authorize_argv(env);
+                env.wp
+                    .answer_as("jetpack-authorize_user-missing-command", &strs(&argv));
+                env.disable_eval_for_the_rest();
+            })
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Fail("authorization_failure"))
+            .check(provision_sent),
+        Scenario::new("invalid_user")
+            .with_wp()
+            .arg("provision")
+            .args(creds())
+            .args(["--allow-root", "--path={path}", "--user=nosuchuser"])
+            .secret_flags()
+            .wp(|env| {
+                env.wp.answer("user-get-nosuchuser-field-ID");
+                env.disable_eval_for_the_rest();
+            })
+            .api(token_ok)
+            .expect(Fail("invalid_user"))
+            .check(nothing_sent),
+        Scenario::provision_wp("wp_failed (PHP fatal)")
+            .wp(|env| env.wp.answer_any("php-fatal-error"))
+            .api(token_ok)
+            .expect(Fail("wp_failed"))
+            .check(nothing_sent),
+        Scenario::new("wp_not_found")
+            .arg("provision")
+            .args(creds())
+            .arg("--user=admin")
+            .secret_flags()
+            .expect(Fail("wp_not_found"))
+            .check(nothing_sent),
+        Scenario::provision("invalid_input (unreadable key file)")
+            .arg("--ssh-private-key=/nonexistent/keys/id_ed25519")
+            .expect(Fail("invalid_input"))
+            .check(nothing_sent),
+        Scenario::provision("invalid_input (bad --timeout)")
+            .arg("--timeout=soon")
+            .expect(Fail("invalid_input"))
+            .check(nothing_sent),
+        Scenario::provision("plan_not_available (--check-upgrade)")
+            .arg("--check-upgrade")
+            .api(answers(
                 "GET",
-                "/rest/v1.3/jpphp/leak.test/upgrade-paths",
+                UPGRADE_PATHS_PATH,
                 Reply::json(200, r#"{"jetpack-plans":["personal"]}"#),
-            );
-            let cmd = provision_no_wp(&env, &["--check-upgrade"]);
-            (env, cmd)
-        }),
-        Box::new(|env| {
-            sent_to("/rest/v1.3/jpphp/leak.test/upgrade-paths")(env)?;
-            (env.api.requests_to(PROVISION_PATH).is_empty())
-                .then_some(())
-                .ok_or("provision sent".into())
-        }),
-    );
-
-    // --- dry-run and usage errors --------------------------------------------
-    add(
-        "provision --dry-run",
-        Expect::DryRun,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let cmd = provision_no_wp(&env, &["--dry-run"]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "cancel --dry-run",
-        Expect::DryRun,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let cmd = cancel_cmd(&env, &["--dry-run"]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "verify --dry-run",
-        Expect::DryRun,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = env.cmd_without_wp();
-            cmd.arg("verify").args(creds()).arg("--dry-run");
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "usage: unknown flag",
-        Expect::Usage,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let cmd = provision_no_wp(&env, &["--bogus=1"]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "usage: missing --user",
-        Expect::Usage,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = env.cmd_without_wp();
-            cmd.arg("provision")
-                .args(creds())
-                .arg("--url=https://leak.test")
-                .args(secret_flags(&env));
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "usage: stray argument",
-        Expect::Usage,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let cmd = provision_no_wp(&env, &["stray"]);
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-    add(
-        "usage: old script name, missing -i",
-        Expect::Usage,
-        Box::new(|| {
-            let env = TestEnv::new();
-            let mut cmd = env.cmd_named("partner-provision.sh");
-            cmd.args(["-c=1234", &format!("-s={CLIENT_SECRET}")])
-                .arg(format!("--ssh-pass={SSH_PASS}"));
-            (env, cmd)
-        }),
-        Box::new(nothing_sent),
-    );
-
-    // --- cancel ----------------------------------------------------------------
-    add(
-        "cancel",
-        Expect::Body(OK),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply("POST", CANCEL_PATH, Reply::json(200, OK));
-            let cmd = cancel_cmd(&env, &[]);
-            (env, cmd)
-        }),
-        sent_to(CANCEL_PATH),
-    );
-    add(
-        "cancel, secret from --partner_secret_file",
-        Expect::Body(OK),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply("POST", CANCEL_PATH, Reply::json(200, OK));
-            let file = env.root().join("secret");
-            std::fs::write(&file, format!("{CLIENT_SECRET}\n")).expect("write secret");
-            let mut cmd = env.cmd_without_wp();
-            cmd.args([
+            ))
+            .expect(Fail("plan_not_available"))
+            .check(|env| {
+                sent_to(UPGRADE_PATHS_PATH)(env)?;
+                no_provision_sent(env)
+            }),
+        // --- dry-run and usage errors ----------------------------------------
+        Scenario::provision("provision --dry-run")
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::cancel("cancel --dry-run")
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::new("verify --dry-run")
+            .arg("verify")
+            .args(creds())
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::provision("usage: unknown flag")
+            .arg("--bogus=1")
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::new("usage: missing --user")
+            .arg("provision")
+            .args(creds())
+            .arg("--url=https://leak.test")
+            .secret_flags()
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::provision("usage: stray argument")
+            .arg("stray")
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::new("usage: old script name, missing -i")
+            .named("partner-provision.sh")
+            .args([
+                "-c=1234".to_string(),
+                format!("-s={CLIENT_SECRET}"),
+                format!("--ssh-pass={SSH_PASS}"),
+            ])
+            .expect(Usage)
+            .check(nothing_sent),
+        // --- cancel ----------------------------------------------------------
+        Scenario::cancel("cancel")
+            .api(answers("POST", CANCEL_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(CANCEL_PATH)),
+        Scenario::new("cancel, secret from --partner_secret_file")
+            .file("secret", &format!("{CLIENT_SECRET}\n"))
+            .args([
                 "cancel",
                 "--partner_id=1234",
                 "--url=https://leak.test/blog",
+                "--partner_secret_file={root}/secret",
             ])
-            .arg(format!("--partner_secret_file={}", file.display()));
-            (env, cmd)
-        }),
-        sent_to(CANCEL_PATH),
-    );
-    add(
-        "cancel refused by the API",
-        Expect::Fail("not_jps_plan"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            let body = json!({"error": "not_jps_plan",
-                "message": format!("no partner plan (token {PARTNER_TOKEN})")});
-            env.api
-                .reply("POST", CANCEL_PATH, Reply::json(400, &body.to_string()));
-            let cmd = cancel_cmd(&env, &[]);
-            (env, cmd)
-        }),
-        sent_to(CANCEL_PATH),
-    );
-
-    // --- partner-key new, verify ----------------------------------------------
-    add(
-        "partner-key new",
-        Expect::Body(NEW_KEY_BODY),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply(
+            .api(answers("POST", CANCEL_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(CANCEL_PATH)),
+        Scenario::cancel("cancel refused by the API")
+            .api(answers(
                 "POST",
-                "/rest/v1.3/jpphp/partner-keys/new",
-                Reply::json(200, NEW_KEY_BODY),
-            );
-            let mut cmd = env.cmd_without_wp();
-            cmd.args(["partner-key", "new"])
-                .args(creds())
-                .args(["--name=Agency A", "--allowed_premium_plans=10"]);
-            (env, cmd)
-        }),
-        sent_to("/rest/v1.3/jpphp/partner-keys/new"),
-    );
-    add(
-        "partner-key new refused",
-        Expect::Fail("unauthorized"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply(
+                CANCEL_PATH,
+                Reply::json(
+                    400,
+                    &json!({"error": "not_jps_plan",
+                        "message": format!("no partner plan (token {PARTNER_TOKEN})")})
+                    .to_string(),
+                ),
+            ))
+            .expect(Fail("not_jps_plan"))
+            .check(sent_to(CANCEL_PATH)),
+        // --- partner-key new, verify -----------------------------------------
+        Scenario::new("partner-key new")
+            .args(["partner-key", "new"])
+            .args(creds())
+            .args(["--name=Agency A", "--allowed_premium_plans=10"])
+            .api(answers("POST", NEW_KEY_PATH, Reply::json(200, NEW_KEY_BODY)))
+            .expect(Body(NEW_KEY_BODY))
+            .check(sent_to(NEW_KEY_PATH)),
+        Scenario::new("partner-key new refused")
+            .args(["partner-key", "new"])
+            .args(creds())
+            .arg("--name=Agency A")
+            .api(answers(
                 "POST",
-                "/rest/v1.3/jpphp/partner-keys/new",
+                NEW_KEY_PATH,
                 Reply::json(
                     403,
                     r#"{"error":"unauthorized","message":"This partner cannot create keys."}"#,
                 ),
-            );
-            let mut cmd = env.cmd_without_wp();
-            cmd.args(["partner-key", "new"])
-                .args(creds())
-                .arg("--name=Agency A");
-            (env, cmd)
-        }),
-        sent_to("/rest/v1.3/jpphp/partner-keys/new"),
-    );
-    add(
-        "verify",
-        Expect::Body(OK),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.token_ok(PARTNER_TOKEN);
-            env.api.reply(
-                "POST",
-                "/rest/v1.3/jpphp/partner-keys/verify",
-                Reply::json(200, OK),
-            );
-            let mut cmd = env.cmd_without_wp();
-            cmd.arg("verify").args(creds());
-            (env, cmd)
-        }),
-        sent_to("/rest/v1.3/jpphp/partner-keys/verify"),
-    );
-    add(
-        "verify: invalid_client",
-        Expect::Fail("invalid_client"),
-        Box::new(|| {
-            let env = TestEnv::new();
-            env.api.reply(
-                "POST",
-                TOKEN_PATH,
-                Reply::json(
-                    400,
-                    r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#,
-                ),
-            );
-            let mut cmd = env.cmd_without_wp();
-            cmd.arg("verify").args(creds());
-            (env, cmd)
-        }),
-        Box::new(token_sent),
-    );
-    v
+            ))
+            .expect(Fail("unauthorized"))
+            .check(sent_to(NEW_KEY_PATH)),
+        Scenario::new("verify")
+            .arg("verify")
+            .args(creds())
+            .api(answers("POST", VERIFY_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(VERIFY_PATH)),
+        Scenario::new("verify: invalid_client")
+            .arg("verify")
+            .args(creds())
+            .api(token_answer(Reply::json(400, INVALID_CLIENT)))
+            .expect(Fail("invalid_client"))
+            .check(token_sent),
+    ]
 }
 
 /// What is wrong with one run, if anything (besides leaks).
@@ -864,7 +751,7 @@ fn judge(expect: Expect, out: &Output, verbose: bool) -> Result<(), String> {
 /// Runs one scenario; returns what went wrong.
 fn run_scenario(s: &Scenario, verbose: bool) -> Vec<String> {
     let mut problems = Vec::new();
-    let (env, mut cmd) = (s.make)();
+    let (env, mut cmd) = s.start();
     if verbose {
         cmd.arg("--verbose");
     }
@@ -879,14 +766,21 @@ fn run_scenario(s: &Scenario, verbose: bool) -> Vec<String> {
             }
         }
     }
-    if let Err(e) = judge(s.expect, &out, verbose) {
+    let expect = s
+        .expect
+        .expect("checked in no_secret_appears_in_any_output");
+    if let Err(e) = judge(expect, &out, verbose) {
         problems.push(format!(
             "{tag} {e}\n--- stdout ---\n{}\n--- stderr ---\n{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    if let Err(e) = (s.check)(&env) {
+    let check = s
+        .check
+        .as_ref()
+        .expect("checked in no_secret_appears_in_any_output");
+    if let Err(e) = check(&env) {
         problems.push(format!("{tag} fake API: {e}"));
     }
     problems
@@ -896,6 +790,13 @@ fn run_scenario(s: &Scenario, verbose: bool) -> Vec<String> {
 fn no_secret_appears_in_any_output() {
     let list = scenarios();
     assert!(list.len() >= 30, "the scenario list shrank");
+    for s in &list {
+        assert!(
+            s.expect.is_some() && s.check.is_some(),
+            "scenario {:?} needs .expect(..) and .check(..)",
+            s.name
+        );
+    }
     let runs: Vec<(&Scenario, bool)> = list.iter().flat_map(|s| [(s, false), (s, true)]).collect();
     // A few at a time: most of the time is spent waiting (time-outs,
     // retries), not computing.
