@@ -1,23 +1,14 @@
 //! `cancel` end to end against the fake API and the fake `wp`.
 
-use crate::testenv;
-
-use crate::testenv::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{self, run_clean, stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::process::Output;
 
 const TOKEN: &str = "partner-tok-cancel-81";
 
+/// Runs it; neither the client secret nor the partner token may show up.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
-    let out = cmd.output().expect("running jetpack-partner");
-    for stream in [&out.stdout, &out.stderr] {
-        let text = String::from_utf8_lossy(stream);
-        assert!(
-            !text.contains(SECRET) && !text.contains(TOKEN),
-            "leak: {text}"
-        );
-    }
-    out
+    run_clean(cmd, &[TOKEN])
 }
 
 /// The token call and this site's cancel both succeed.
@@ -85,8 +76,7 @@ fn cancels_by_jetpack_blog_id() {
 #[test]
 fn cancels_by_blog_id_with_eval_disabled() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_without_eval(&["option-get-jetpack_options-set"]);
     cancel_ok(&env, "12345");
     let out = cancel_in_wordpress(&env);
     testenv::assert_success(&out, r#"{"success":true}"#);
@@ -96,9 +86,7 @@ fn cancels_by_blog_id_with_eval_disabled() {
 #[test]
 fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-unset");
-    env.wp.answer("option-get-home");
+    env.answer_without_eval(&["option-get-jetpack_options-unset", "option-get-home"]);
     cancel_ok(&env, "site.test");
     let out = cancel_in_wordpress(&env);
     testenv::assert_success(&out, r#"{"success":true}"#);
@@ -168,8 +156,7 @@ fn suffix_from_url_without_wp_and_from_home_url() {
 
     // With WordPress but no blog id, --home_url names the site (no home lookup).
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-unset");
+    env.answer_without_eval(&["option-get-jetpack_options-unset"]);
     env.api.token_ok(TOKEN);
     env.api
         .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
@@ -273,8 +260,7 @@ fn without_wp_and_without_a_site_says_wp_not_found() {
 #[test]
 fn old_script_name_and_flags() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_without_eval(&["option-get-jetpack_options-set"]);
     cancel_ok(&env, "12345");
     let out = run(env.cmd_named("partner-cancel.sh").args([
         "-c=1234",

@@ -1,9 +1,7 @@
 //! Flag parsing as the outside sees it: help, usage errors, multi-call names.
 //! None of these may run `wp` or touch the network.
 
-use crate::testenv;
-
-use crate::testenv::TestEnv;
+use crate::testenv::{self, assert_exit, TestEnv};
 
 fn assert_untouched(env: &TestEnv) {
     assert!(env.api.requests().is_empty(), "no request may be sent");
@@ -137,12 +135,7 @@ fn provision_under_the_old_script_name() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"success\":true}\n");
     assert_eq!(
         env.api.requests_to("/rest/v1.3/jpphp/provision")[0].form_value("plan"),

@@ -2,8 +2,6 @@
 //! the harness features that example relies on (`start_on`, fallback,
 //! latency, stats).
 
-use crate::testenv;
-
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -12,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::testenv::fake_api::Stats;
-use crate::testenv::{FakeApi, Reply, BIN, NOT_FOUND_BODY, RUN_TIMEOUT, SECRET};
+use crate::testenv::{self, FakeApi, Reply, BIN, NOT_FOUND_BODY, RUN_TIMEOUT, SECRET};
 use serde_json::{json, Value};
 
 const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/demo","auth_required":true}"#;

@@ -3,8 +3,8 @@
 //! answers that are malformed or empty.
 
 use crate::testenv::{
-    self, assert_exit, closed_port, run_clean, stderr_json, Reply, TestEnv, PARTNER_TOKEN,
-    PROVISION_PATH, SECRET, TOKEN_PATH,
+    self, assert_exit, closed_port, provision_args_without_wp, run_clean, stderr_json, Reply,
+    TestEnv, PARTNER_TOKEN, PROVISION_PATH, SECRET, TOKEN_PATH,
 };
 use serde_json::json;
 use std::process::Output;
@@ -15,13 +15,7 @@ const OK: &str = r#"{"success":true}"#;
 /// A provision that needs no WordPress (`--url` is the siteurl).
 fn provision(env: &TestEnv) -> Output {
     env.cmd_without_wp()
-        .args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-        ])
+        .args(provision_args_without_wp(&[]))
         .output()
         .expect("run")
 }
@@ -162,14 +156,7 @@ fn a_slow_provision_is_a_timeout_not_a_retry() {
     );
     let out = env
         .cmd_without_wp()
-        .args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-            "--timeout=1",
-        ])
+        .args(provision_args_without_wp(&["--timeout=1"]))
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));

@@ -2,8 +2,6 @@
 //! binary does: the fake API is driven by a tiny raw HTTP client, the fake
 //! `wp` is run directly.
 
-use crate::testenv;
-
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -12,7 +10,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::testenv::{cert_path, FakeApi, Reply, TestEnv, NOT_FOUND_BODY, SECRET, UNMATCHED_EXIT};
+use crate::testenv::{
+    self, cert_path, FakeApi, Reply, TestEnv, NOT_FOUND_BODY, SECRET, UNMATCHED_EXIT,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 

@@ -38,6 +38,12 @@ fn provision_args() -> Vec<String> {
     ]
 }
 
+/// The token call succeeds.
+fn token_ok(env: &TestEnv) {
+    env.api
+        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+}
+
 /// Runs it within a minute; no secret or token may show up in the output.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
     cmd.timeout(Duration::from_secs(60));
@@ -87,8 +93,7 @@ fn token_call_closed_once_then_answered_succeeds() {
     let env = TestEnv::new();
     env.api
         .reply("POST", TOKEN_PATH, Reply::close_without_reply());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &[]);
@@ -146,8 +151,7 @@ fn token_call_reset_by_the_server_is_tried_three_times() {
 #[test]
 fn provision_answer_cut_off_mid_body_is_network_error_and_not_resent() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api.reply(
         "POST",
         PROVISION_PATH,
@@ -163,8 +167,7 @@ fn provision_answer_cut_off_mid_body_is_network_error_and_not_resent() {
 #[test]
 fn provision_connection_closed_before_the_answer_is_not_resent() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::close_without_reply());
     let out = provision(&env, &[]);
@@ -175,8 +178,7 @@ fn provision_connection_closed_before_the_answer_is_not_resent() {
 #[test]
 fn truncated_json_with_a_correct_length_is_invalid_response() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     // Complete as far as HTTP goes (Content-Length matches), broken as JSON.
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, r#"{"success":tr"#));
@@ -197,8 +199,7 @@ fn token_503_with_retry_after_is_honoured_then_succeeds() {
         TOKEN_PATH,
         Reply::text(503, "text/html", "<html><body>busy</body></html>").header("Retry-After", "1"),
     );
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let started = Instant::now();
@@ -222,8 +223,7 @@ const HTML_500: &str = "<!DOCTYPE html>\n<html><head><title>500 Internal Server 
 fn html_error_page_with_500_is_server_error() {
     // On the provision call: not retried.
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api.reply(
         "POST",
         PROVISION_PATH,
@@ -251,8 +251,7 @@ fn html_error_page_with_500_is_server_error() {
 #[test]
 fn untrusted_certificate_is_a_network_error_naming_tls() {
     let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     let out = provision(&env, &[]);
     let msg = assert_failure(&out, "network_error");
     assert!(msg.contains("TLS"), "{msg}");
@@ -280,8 +279,7 @@ fn untrusted_certificate_is_refused() {
 #[test]
 fn ssl_cert_file_makes_the_other_ca_trusted() {
     let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let mut args = provision_args();
@@ -310,8 +308,7 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
 #[test]
 fn ssl_cert_dir_is_read() {
     let env = TestEnv::new_tls();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
 
@@ -435,8 +432,7 @@ fn slow_api_times_out() {
 fn latency_below_the_limit_is_fine() {
     let env = TestEnv::new();
     env.api.set_latency(Duration::from_millis(300));
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &["--timeout=3"]);

@@ -2,7 +2,8 @@
 //! fake `wp` replaying real WP-CLI transcripts.
 
 use crate::testenv::{
-    self, pairs, run_clean, stderr_json, Reply, TestEnv, PARTNER_TOKEN, PROVISION_OK, SECRET,
+    self, assert_exit, pairs, provision_args_without_wp, run_clean, stderr_json, Reply, TestEnv,
+    PARTNER_TOKEN, PROVISION_OK, SECRET,
 };
 use serde_json::json;
 use std::process::Output;
@@ -459,13 +460,7 @@ fn every_forwarded_flag_in_every_form() {
             env.provision_replies(Reply::json(200, PROVISION_OK));
             let value = format!("v {i}&{field}=%");
             let mut cmd = env.cmd_without_wp();
-            cmd.args([
-                "provision",
-                "-c=1",
-                &format!("-s={SECRET}"),
-                "-i=admin",
-                "-u=https://e.test",
-            ]);
+            cmd.args(provision_args_without_wp(&[]));
             // `--flag=value` / `-x=value`, and `--flag value` for the first spelling.
             if i == 0 {
                 cmd.args([*flag, &value]);
@@ -514,17 +509,12 @@ fn ssh_fields_and_their_checks() {
     let key_text =
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA&+=%\n-----END OPENSSH PRIVATE KEY-----\n";
     std::fs::write(&key, key_text).expect("key");
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
+    let out = run(env.cmd_without_wp().args(provision_args_without_wp(&[
         "--ssh-user=deploy",
         &format!("--ssh-private-key={}", key.display()),
         "--ssh-host=ssh.e.test",
         "--ssh-port=2222",
-    ]));
+    ])));
     testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_user"), Some("deploy"));
@@ -535,15 +525,10 @@ fn ssh_fields_and_their_checks() {
     // Password form; the password never shows up in output.
     let env = TestEnv::new();
     env.provision_replies(Reply::json(400, r#"{"error":"x","message":"bad"}"#));
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
+    let out = run(env.cmd_without_wp().args(provision_args_without_wp(&[
         "--ssh_user=deploy",
         "--ssh_pass=pa ss&word",
-    ]));
+    ])));
     testenv::assert_failure(&out, "x");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("pa ss&word"));
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
@@ -557,13 +542,7 @@ fn ssh_fields_and_their_checks() {
         let env = TestEnv::new();
         env.provision_replies(Reply::json(200, PROVISION_OK));
         let mut cmd = env.cmd_without_wp();
-        cmd.args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-        ]);
+        cmd.args(provision_args_without_wp(&[]));
         cmd.args(&extra);
         let out = run(&mut cmd);
         testenv::assert_failure(&out, "invalid_input");
@@ -574,14 +553,9 @@ fn ssh_fields_and_their_checks() {
 #[test]
 fn bad_timeout_is_invalid_input() {
     let env = TestEnv::new();
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
-        "--timeout=soon",
-    ]));
+    let out = run(env
+        .cmd_without_wp()
+        .args(provision_args_without_wp(&["--timeout=soon"])));
     let err = testenv::assert_failure(&out, "invalid_input");
     assert!(err["error_message"]
         .as_str()
@@ -659,12 +633,7 @@ fn dry_run_sends_nothing_and_redacts() {
         "--dry-run",
     ]);
     let out = run(env.cmd().args(&args));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(!text.contains("ftp-secret-9"));
     let v: serde_json::Value = serde_json::from_str(&text).expect("dry-run JSON");

@@ -64,6 +64,14 @@ fn assert_provisioned(env: &TestEnv, siteurl: &str) {
     );
 }
 
+/// Runs provision (`--user=admin` and `extra`), which must succeed and send
+/// this siteurl.
+fn assert_provisions(env: &TestEnv, extra: &[&str], siteurl: &str) {
+    let out = run(env.cmd().args(provision_args(env, extra)));
+    testenv::assert_success(&out, PROVISION_OK);
+    assert_provisioned(env, siteurl);
+}
+
 /// Writes an executable script (`mode` 0o755) or a plain file.
 fn write_script(dir: &Path, name: &str, body: &str, mode: u32) -> PathBuf {
     std::fs::create_dir_all(dir).expect("mkdir");
@@ -345,11 +353,7 @@ fn php_fatal_exit_255_is_wp_failed_with_php_words() {
     assert!(env.api.requests().is_empty());
 
     // With --url the provision goes on without WordPress.
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://oom.test"])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "https://oom.test");
+    assert_provisions(&env, &["--url=https://oom.test"], "https://oom.test");
 }
 
 #[test]
@@ -411,9 +415,7 @@ fn five_megabytes_of_stdout_noise_before_the_value() {
     env.wp.answer("plugin-activate-jetpack-first");
     env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]
@@ -446,9 +448,7 @@ fn five_megabytes_of_stderr_noise_around_the_values() {
     );
     env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]
@@ -496,11 +496,11 @@ fn wp_without_the_exec_bit_is_a_clear_wp_failed() {
     assert!(msg.contains("chmod +x"), "says how to fix it: {msg}");
     assert!(env.api.requests().is_empty());
 
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &[&flag, "--url=https://noexec.test"])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "https://noexec.test");
+    assert_provisions(
+        &env,
+        &[&flag, "--url=https://noexec.test"],
+        "https://noexec.test",
+    );
 }
 
 #[test]
@@ -536,11 +536,11 @@ fn disabled_command_is_wp_failed_with_wp_cli_words() {
     assert!(env.api.requests().is_empty());
 
     // --url: the provision goes on without WordPress.
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://disabled.test"])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "https://disabled.test");
+    assert_provisions(
+        &env,
+        &["--url=https://disabled.test"],
+        "https://disabled.test",
+    );
 }
 
 #[test]
@@ -593,11 +593,11 @@ fn every_command_disabled_is_wp_failed_and_url_still_works() {
     let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains(said), "{msg}");
     assert!(env.api.requests().is_empty());
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://disabled.test"])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "https://disabled.test");
+    assert_provisions(
+        &env,
+        &["--url=https://disabled.test"],
+        "https://disabled.test",
+    );
 }
 
 #[test]
@@ -608,9 +608,7 @@ fn eval_disabled_falls_back_to_plain_commands() {
     env.wp.answer("plugin-activate-jetpack-first");
     env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
     let calls = env.wp.calls();
     assert!(
         calls
@@ -637,9 +635,7 @@ fn html_echoed_on_the_same_line_as_the_siteurl() {
     env.wp.answer("plugin-activate-jetpack-first");
     env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 /// The same plugin echoes on every `wp` call, so the user lookup (which
@@ -665,9 +661,7 @@ fn html_echoed_on_the_same_line_as_the_user_id() {
     env.wp.answer("plugin-activate-jetpack-first");
     env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    testenv::assert_success(&out, PROVISION_OK);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]

@@ -328,6 +328,21 @@ impl TestEnv {
     }
 }
 
+/// `provision -c=1 -s=<SECRET> -i=admin -u=https://e.test`, then `extra`:
+/// a provision that needs no WordPress (`--url` is the siteurl), for
+/// [`TestEnv::cmd_without_wp`].
+pub fn provision_args_without_wp(extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "provision".to_string(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        "-i=admin".into(),
+        "-u=https://e.test".into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
 /// The partner token [`TestEnv::provision_replies`] serves; distinctive, so
 /// that [`run_clean`] can tell it never reaches the output.
 pub const PARTNER_TOKEN: &str = "partner-tok-5f2a9c";
