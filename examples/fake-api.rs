@@ -1,5 +1,5 @@
 //! A stand-alone fake WordPress.com partner API: the integration tests' fake
-//! (`tests/common/fake_api.rs`) with canned answers for every endpoint
+//! (`tests/integration/testenv/fake_api.rs`) with canned answers for every endpoint
 //! jetpack-partner calls, for trying the binary without a partner key and
 //! for benchmarks. See `--help`.
 //!
@@ -8,7 +8,7 @@
 
 // The example uses only part of the test harness.
 #[allow(dead_code)]
-#[path = "../tests/common/fake_api.rs"]
+#[path = "../tests/integration/testenv/fake_api.rs"]
 mod fake_api;
 
 use std::collections::hash_map::RandomState;

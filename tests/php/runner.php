@@ -1,8 +1,8 @@
 <?php
 /*
  * A stand-in for `wp [--url=URL] --path=ROOT --skip-plugins --skip-themes
- * eval "$JETPACK_FACTS_PHP"`, for tests/php_facts.rs (WP-CLI is not packaged
- * in Debian, so the tier cannot install it).
+ * eval "$JETPACK_FACTS_PHP"`, for tests/integration/php_facts.rs (WP-CLI is
+ * not packaged in Debian, so the tier cannot install it).
  *
  *   JETPACK_FACTS_PHP='<php>' [JETPACK_WP_USER=...] [JETPACK_WP_ACTIVATE=1] \
  *     php runner.php <wordpress root> [url]

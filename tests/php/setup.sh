@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# PHP test tier: real WordPress sites for tests/php_facts.rs.
+# PHP test tier: real WordPress sites for tests/integration/php_facts.rs.
 #
 #   tests/php/setup.sh          install what is missing, (re)start MariaDB,
 #                               (re)build the four sites, write the env file
 #   tests/php/setup.sh stop     stop the MariaDB this script started
 #
-# Then: JETPACK_PARTNER_PHP_TIER=<env file> cargo test --test php_facts
+# Then: JETPACK_PARTNER_PHP_TIER=<env file> cargo test --test integration -- --ignored php_facts
 #
 # Needs root (apt-get, MariaDB run as root) and a Debian with the php-cli,
 # php-mysql, mariadb-server and wordpress packages in reach. WP-CLI is not
@@ -250,7 +250,7 @@ mkdir -p "$MULTI/wp-content/plugins/jetpack"
 cp "$HERE/fixtures/jetpack.php" "$MULTI/wp-content/plugins/jetpack/jetpack.php"
 
 cat >"$ENVFILE" <<EOF
-# Written by tests/php/setup.sh; read by tests/php_facts.rs
+# Written by tests/php/setup.sh; read by tests/integration/php_facts.rs
 # (JETPACK_PARTNER_PHP_TIER=$ENVFILE).
 PHP=$(command -v php)
 WP_VERSION=$wp_version
@@ -262,4 +262,4 @@ MYSQL_SOCKET=$SOCK
 EOF
 say "wrote $ENVFILE"
 say "done in $(($(date +%s) - started)) s; now run:"
-say "  JETPACK_PARTNER_PHP_TIER=$ENVFILE cargo test --test php_facts"
+say "  JETPACK_PARTNER_PHP_TIER=$ENVFILE cargo test --test integration -- --ignored php_facts"

@@ -1,8 +1,6 @@
 //! `upgrade-paths` against the fake API.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{assert_exit, stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 
 const PATHS: &str = r#"{"jetpack-backup":["jetpack-backup-daily","jetpack-backup-realtime"],"jetpack-plans":["personal","premium","professional"]}"#;
@@ -26,12 +24,7 @@ fn by_blog_id_flag_without_wordpress() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{PATHS}\n"));
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
@@ -68,12 +61,7 @@ fn blog_id_from_wordpress() {
         .arg(format!("--path={}", env.wp_path()))
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{PATHS}\n"));
 }
 

@@ -1,8 +1,6 @@
-//! Tests of the test harness itself (tests/common), independent of what the
+//! Tests of the test harness itself ([`crate::testenv`]), independent of what the
 //! binary does: the fake API is driven by a tiny raw HTTP client, the fake
 //! `wp` is run directly.
-
-mod common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,7 +10,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{cert_path, FakeApi, Reply, TestEnv, NOT_FOUND_BODY, SECRET, UNMATCHED_EXIT};
+use crate::testenv::{
+    self, cert_path, FakeApi, Reply, TestEnv, NOT_FOUND_BODY, SECRET, UNMATCHED_EXIT,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
@@ -315,6 +315,10 @@ fn api_answers_100_continue() {
 
 #[test]
 fn api_close_without_reply_and_truncated() {
+    // What the example's request log shows as the status.
+    assert_eq!(Reply::close_without_reply().status(), 0);
+    assert_eq!(Reply::truncated(200, "", 1).status(), 200);
+
     let api = FakeApi::start();
     api.reply("POST", "/gone", Reply::close_without_reply());
     api.reply("GET", "/short", Reply::truncated(200, r#"{"ok":"#, 100));
@@ -850,7 +854,7 @@ fn env_commands_are_configured() {
     assert_eq!(var("HOME").unwrap(), env.root().to_str().unwrap());
     assert_eq!(var("JETPACK_START_API_HOST").unwrap(), env.api.base_url());
     assert_eq!(cmd.get_current_dir(), Some(Path::new(&env.not_wp_path())));
-    assert_eq!(cmd.get_program(), common::BIN);
+    assert_eq!(cmd.get_program(), testenv::BIN);
 
     let without = env.std_cmd_without_wp();
     let path = without
@@ -863,7 +867,7 @@ fn env_commands_are_configured() {
     let named = env.std_cmd_named("partner-provision.sh");
     let link = env.root().join("bin/partner-provision.sh");
     assert_eq!(named.get_program(), link.as_os_str());
-    assert_eq!(fs::read_link(&link).unwrap(), Path::new(common::BIN));
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new(testenv::BIN));
     // Asking twice for the same name is fine.
     env.std_cmd_named("partner-provision.sh");
 
@@ -909,11 +913,11 @@ fn stderr_json_parses_exactly_one_object() {
         stdout: Vec::new(),
         stderr: stderr.as_bytes().to_vec(),
     };
-    let v = common::stderr_json(&output("{\"success\":false}\n"));
+    let v = testenv::stderr_json(&output("{\"success\":false}\n"));
     assert_eq!(v["success"], false);
     for bad in ["", "[]", "{} {}", "Error: x\n{}", "{}\nmore"] {
         let out = output(bad);
-        let res = std::panic::catch_unwind(|| common::stderr_json(&out));
+        let res = std::panic::catch_unwind(|| testenv::stderr_json(&out));
         assert!(res.is_err(), "{bad:?} must be rejected");
     }
 }
@@ -923,7 +927,7 @@ fn stderr_json_parses_exactly_one_object() {
 
 #[test]
 fn fixtures_match_the_shared_copy() {
-    let ours = common::fake_wp::fixtures_dir();
+    let ours = testenv::fake_wp::fixtures_dir();
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/wp-cli");
     if !shared.is_dir() {
         eprintln!("no {}: skipping the comparison", shared.display());

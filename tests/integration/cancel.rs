@@ -1,23 +1,14 @@
 //! `cancel` end to end against the fake API and the fake `wp`.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{self, run_clean, stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 use std::process::Output;
 
 const TOKEN: &str = "partner-tok-cancel-81";
 
+/// Runs it; neither the client secret nor the partner token may show up.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
-    let out = cmd.output().expect("running jetpack-partner");
-    for stream in [&out.stdout, &out.stderr] {
-        let text = String::from_utf8_lossy(stream);
-        assert!(
-            !text.contains(SECRET) && !text.contains(TOKEN),
-            "leak: {text}"
-        );
-    }
-    out
+    run_clean(cmd, &[TOKEN])
 }
 
 /// The token call and this site's cancel both succeed.
@@ -56,7 +47,7 @@ fn cancels_by_jetpack_blog_id() {
     );
     cancel_ok(&env, "12345");
     let out = cancel_in_wordpress(&env);
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].form_value("client_secret"), Some(SECRET));
@@ -70,7 +61,7 @@ fn cancels_by_jetpack_blog_id() {
     let path = format!("--path={}", env.wp_path());
     assert_eq!(
         env.wp.calls(),
-        vec![common::eval_argv(&["--allow-root", &path])]
+        vec![testenv::eval_argv(&["--allow-root", &path])]
     );
     // Nothing to activate, no user to look up.
     assert_eq!(
@@ -85,23 +76,20 @@ fn cancels_by_jetpack_blog_id() {
 #[test]
 fn cancels_by_blog_id_with_eval_disabled() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_without_eval(&["option-get-jetpack_options-set"]);
     cancel_ok(&env, "12345");
     let out = cancel_in_wordpress(&env);
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 2);
 }
 
 #[test]
 fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-unset");
-    env.wp.answer("option-get-home");
+    env.answer_without_eval(&["option-get-jetpack_options-unset", "option-get-home"]);
     cancel_ok(&env, "site.test");
     let out = cancel_in_wordpress(&env);
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(
         env.api.requests()[1].path,
         "/rest/v1.3/jpphp/site.test/partner-cancel"
@@ -117,7 +105,7 @@ fn cancels_by_site_suffix_when_there_is_no_blog_id() {
     );
     cancel_ok(&env, "split.test::blog");
     let out = cancel_in_wordpress(&env);
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.wp.calls().len(), 1);
 }
 
@@ -146,7 +134,7 @@ fn multisite_subsite_suffix() {
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &path, url]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
 }
 
 #[test]
@@ -163,13 +151,12 @@ fn suffix_from_url_without_wp_and_from_home_url() {
         &format!("-s={SECRET}"),
         "-u=https://example.com/demo/wp/",
     ]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests()[1].path, path);
 
     // With WordPress but no blog id, --home_url names the site (no home lookup).
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-unset");
+    env.answer_without_eval(&["option-get-jetpack_options-unset"]);
     env.api.token_ok(TOKEN);
     env.api
         .reply("POST", path, Reply::json(200, r#"{"success":true}"#));
@@ -178,7 +165,7 @@ fn suffix_from_url_without_wp_and_from_home_url() {
         &format!("--path={}", env.wp_path()),
         "--home_url=http://example.com/demo/wp",
     ]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests()[1].path, path);
     assert_eq!(
         env.wp.calls().len(),
@@ -250,7 +237,7 @@ fn tracking_id_query_parameter() {
         "-u=http://e.test",
         "--partner-tracking-id=abc 1",
     ]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     let r = &env.api.requests()[1];
     assert_eq!(
         r.query_pairs,
@@ -273,8 +260,7 @@ fn without_wp_and_without_a_site_says_wp_not_found() {
 #[test]
 fn old_script_name_and_flags() {
     let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("option-get-jetpack_options-set");
+    env.answer_without_eval(&["option-get-jetpack_options-set"]);
     cancel_ok(&env, "12345");
     let out = run(env.cmd_named("partner-cancel.sh").args([
         "-c=1234",
@@ -283,7 +269,7 @@ fn old_script_name_and_flags() {
         &format!("--path={}", env.wp_path()),
         "--partner_tracking_id=x",
     ]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(
         env.api.requests()[1].query_value("partner_tracking_id"),
         Some("x")
@@ -340,11 +326,11 @@ fn token_and_cancel_share_one_tls_connection() {
     let out = run(env
         .cmd()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .arg("cancel")
         .args(creds())
         .args(["--allow-root", &format!("--path={}", env.wp_path())]));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.connections(), 1);
     assert_eq!(env.api.tls_handshakes(), 1);
     assert_eq!(env.wp.calls().len(), 1);

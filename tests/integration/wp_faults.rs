@@ -1,7 +1,9 @@
-//! WP-CLI misbehaving: a `wp` that hangs, dies of a PHP fatal error (exit
-//! 255), floods its pipes with megabytes, cannot be executed, has the
-//! command we need disabled in its config, or prints plugin HTML on the
-//! same line as the value.
+//! WP-CLI misbehaving: no `wp` at all, no WordPress where it looks, refusing
+//! to run as root, a `wp` that hangs, dies of a PHP fatal error (exit 255),
+//! floods its pipes with megabytes, cannot be executed, has the command we
+//! need disabled in its config, prints plugin noise or HTML (on the same
+//! line as the value), or whose Jetpack steps (activate, authorize_user)
+//! fail.
 //!
 //! Wording: WP-CLI's own messages are from its source (`Runner.php`:
 //! "The '%s' command has been disabled from the config file.", printed by
@@ -10,106 +12,44 @@
 //! is PHP's own text; PHP exits 255 on a fatal error when WordPress's
 //! handler is not in the way (e.g. during WP-CLI's bootstrap).
 //!
-//! Every case asserts exit code, exact error_code, what reached the fake API
-//! and, for hangs, that the run stays far below the hang's length.
+//! Every case asserts exit code, exact error_code (or the exact answer when
+//! the run goes on), what reached the fake API and, for hangs, that the run
+//! stays far below the hang's length.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{
+    self, failure_message, pairs, run_clean, Reply, TestEnv, PARTNER_TOKEN, PROVISION_OK,
+    PROVISION_PATH, SECRET,
+};
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "wp-fault-tok-3c9d";
-const OK_BODY: &str =
-    r#"{"success":true,"next_url":"https://jetpack.wordpress.com/x","auth_required":false}"#;
-const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
-
+/// The token and provision calls succeed.
 fn api_ok(env: &TestEnv) {
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, &format!(r#"{{"access_token":"{TOKEN}"}}"#)),
-    );
-    env.api
-        .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
+    env.provision_replies(Reply::json(200, PROVISION_OK));
 }
 
+/// `provision --user=admin` with the usual credentials and WordPress
+/// flags, then `extra`.
 fn provision_args(env: &TestEnv, extra: &[&str]) -> Vec<String> {
-    let mut v = vec![
-        "provision".to_string(),
-        "--partner_id=1234".into(),
-        format!("--partner_secret={SECRET}"),
-        "--allow-root".into(),
-        format!("--path={}", env.wp_path()),
-        "--user=admin".into(),
-    ];
+    let mut v = env.provision_args(&["--user=admin"]);
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
 
+/// Runs it within a minute; no secret or token may show up in the output.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
     cmd.timeout(Duration::from_secs(60));
-    let out = cmd.output().expect("running jetpack-partner");
-    for stream in [&out.stdout, &out.stderr] {
-        let t = String::from_utf8_lossy(stream);
-        assert!(!t.contains(SECRET) && !t.contains(TOKEN), "leak: {t}");
-    }
-    out
+    run_clean(cmd, &[PARTNER_TOKEN])
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Exit 1, nothing on stdout, one JSON object on stderr; returns the message.
-fn assert_failure(out: &Output, code: &str) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    assert_eq!(text(&out.stdout), "", "nothing on stdout on failure");
-    let err = stderr_json(out);
-    assert_eq!(err["success"], json!(false), "{err}");
-    assert_eq!(err["error_code"], json!(code), "{err}");
-    let msg = err["error_message"].as_str().unwrap_or("").to_string();
-    assert!(!msg.trim().is_empty(), "{err}");
-    eprintln!("{code}: {msg}");
-    msg
-}
-
-fn wp_argv(env: &TestEnv, cmd: &[&str]) -> Vec<String> {
-    let mut v = vec![
-        "--allow-root".to_string(),
-        format!("--path={}", env.wp_path()),
-    ];
-    v.extend(cmd.iter().map(|s| s.to_string()));
-    v
-}
-
+/// This `wp` call (after the usual globals) prints these bytes and exits.
 fn answer(env: &TestEnv, cmd: &[&str], stdout: &[u8], stderr: &[u8], code: i32) {
-    let argv = wp_argv(env, cmd);
+    let argv = env.wp_argv(cmd);
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     env.wp.answer_bytes(Some(&argv), stdout, stderr, code, None);
-}
-
-/// Hosts often disable `eval` in wp-cli.yml. Registered last, it answers
-/// every call no earlier answer matched (so also a `wp eval` the tool may
-/// try first), which makes the per-command answers before it the ones that
-/// count.
-fn eval_disabled(env: &TestEnv) {
-    env.wp.answer_bytes(
-        None,
-        b"",
-        b"Error: The 'eval' command has been disabled from the config file.\n",
-        1,
-        None,
-    );
 }
 
 /// The provision request, checked to carry exactly this siteurl and user.
@@ -120,8 +60,16 @@ fn assert_provisioned(env: &TestEnv, siteurl: &str) {
     assert_eq!(p[0].form_value("local_user"), Some("admin"));
     assert_eq!(
         p[0].header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
+        Some(format!("Bearer {PARTNER_TOKEN}").as_str())
     );
+}
+
+/// Runs provision (`--user=admin` and `extra`), which must succeed and send
+/// this siteurl.
+fn assert_provisions(env: &TestEnv, extra: &[&str], siteurl: &str) {
+    let out = run(env.cmd().args(provision_args(env, extra)));
+    testenv::assert_success(&out, PROVISION_OK);
+    assert_provisioned(env, siteurl);
 }
 
 /// Writes an executable script (`mode` 0o755) or a plain file.
@@ -131,6 +79,77 @@ fn write_script(dir: &Path, name: &str, body: &str, mode: u32) -> PathBuf {
     std::fs::write(&p, body).expect("write script");
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     p
+}
+
+// ---------------------------------------------------------------------------
+// No wp on PATH, no WordPress where it looks, refused as root.
+
+#[test]
+fn without_wp_and_without_url_says_wp_not_found() {
+    let env = TestEnv::new();
+    api_ok(&env);
+    let out = run(env.cmd_without_wp().args([
+        "provision",
+        "-c=1234",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+    ]));
+    failure_message(&out, "wp_not_found");
+    assert_eq!(env.api.requests().len(), 0);
+}
+
+#[test]
+fn not_a_wordpress_install() {
+    let env = TestEnv::new();
+    env.wp.answer_any("not-a-wordpress-install");
+    api_ok(&env);
+    // No --path: WP-CLI looks from the working directory.
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "--allow-root",
+    ]));
+    let msg = failure_message(&out, "wp_not_wordpress");
+    assert!(msg.contains("--path"), "{msg}");
+    assert_eq!(
+        env.wp.calls(),
+        vec![testenv::eval_argv(&["--allow-root"])],
+        "a site failure is not retried command by command"
+    );
+    assert_eq!(env.api.requests().len(), 0);
+
+    // With --url the run goes on without WordPress.
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        "--allow-root",
+        "--url=https://example.com/",
+    ]));
+    testenv::assert_success(&out, PROVISION_OK);
+    let p = &env.api.requests_to(PROVISION_PATH)[0];
+    assert_eq!(p.form_value("siteurl"), Some("https://example.com/"));
+}
+
+#[test]
+fn root_without_allow_root() {
+    let env = TestEnv::new();
+    env.wp.answer_any("no-allow-root-as-root");
+    let out = run(env.cmd().args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "-i=admin",
+        &format!("--path={}", env.wp_path()),
+    ]));
+    let msg = failure_message(&out, "wp_needs_allow_root");
+    assert!(msg.contains("--allow-root"), "{msg}");
+    let path = format!("--path={}", env.wp_path());
+    assert_eq!(env.wp.calls(), vec![testenv::eval_argv(&[&path])]);
+    assert_eq!(env.api.requests().len(), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -146,7 +165,7 @@ fn hung_wp_is_wp_timeout_well_before_it_would_return() {
     let started = Instant::now();
     let out = run(env.cmd().args(provision_args(&env, &["--wp-timeout=0.5"])));
     let took = started.elapsed();
-    let msg = assert_failure(&out, "wp_timeout");
+    let msg = failure_message(&out, "wp_timeout");
     assert!(msg.contains("--wp-timeout"), "says what to raise: {msg}");
     assert!(msg.contains("0.5"), "says the limit: {msg}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
@@ -166,7 +185,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         &["--wp-timeout=0.5", "--url=https://fallback.test/shop"],
     )));
     let took = started.elapsed();
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     assert_provisioned(&env, "https://fallback.test/shop");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert_eq!(env.wp.calls().len(), 1, "nothing after the hung call");
@@ -175,11 +194,7 @@ fn hung_wp_with_url_falls_back_quickly() {
     let env = TestEnv::new();
     env.wp
         .answer_bytes(None, b"", b"", 0, Some(Duration::from_secs(30)));
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, &format!(r#"{{"access_token":"{TOKEN}"}}"#)),
-    );
+    env.api.token_ok(PARTNER_TOKEN);
     let cancel_path = "/rest/v1.3/jpphp/fallback.test::shop/partner-cancel";
     env.api
         .reply("POST", cancel_path, Reply::json(200, r#"{"success":true}"#));
@@ -192,7 +207,7 @@ fn hung_wp_with_url_falls_back_quickly() {
         "--url=https://fallback.test/shop",
     ]));
     let took = started.elapsed();
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
@@ -237,7 +252,7 @@ fn hung_wp_is_killed_with_its_whole_process_group() {
         ],
     )));
     let took = started.elapsed();
-    assert_failure(&out, "wp_timeout");
+    failure_message(&out, "wp_timeout");
     assert!(took < Duration::from_secs(6), "took {took:?}");
     assert!(env.api.requests().is_empty());
 
@@ -292,9 +307,32 @@ fn wp_leaving_a_child_on_its_pipes_is_still_bounded() {
     match out.status.code() {
         Some(0) => assert_provisioned(&env, "http://site.test"),
         _ => {
-            assert_failure(&out, "wp_timeout");
+            failure_message(&out, "wp_timeout");
         }
     }
+}
+
+#[test]
+fn hung_wp_is_killed_at_the_limit() {
+    let env = TestEnv::new();
+    env.wp
+        .answer_bytes(None, b"", b"", 0, Some(Duration::from_secs(30)));
+    api_ok(&env);
+    let mut args = provision_args(&env, &["--wp-timeout=0.5"]);
+    let started = std::time::Instant::now();
+    let out = run(env.cmd().args(&args));
+    let msg = failure_message(&out, "wp_timeout");
+    assert!(msg.contains("--wp-timeout"), "{msg}");
+    // Killed, not waited for: far below the fake's 30 s.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(env.api.requests().is_empty());
+
+    // With --url the provision goes on without WordPress.
+    args.push("--url=https://e.test".into());
+    let out = run(env.cmd().args(&args));
+    testenv::assert_success(&out, PROVISION_OK);
+    let p = &env.api.requests_to(PROVISION_PATH)[0];
+    assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
 }
 
 // ---------------------------------------------------------------------------
@@ -309,17 +347,13 @@ fn php_fatal_exit_255_is_wp_failed_with_php_words() {
         .answer_bytes(None, b"", PHP_OOM.as_bytes(), 255, None);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains("exit code 255"), "{msg}");
     assert!(msg.contains("Allowed memory size"), "{msg}");
     assert!(env.api.requests().is_empty());
 
     // With --url the provision goes on without WordPress.
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://oom.test"])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "https://oom.test");
+    assert_provisions(&env, &["--url=https://oom.test"], "https://oom.test");
 }
 
 #[test]
@@ -334,13 +368,25 @@ fn php_fatal_in_siteurl_lookup_is_wp_failed() {
         PHP_OOM.as_bytes(),
         255,
     );
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains("option get siteurl"), "names the call: {msg}");
     assert!(msg.contains("Allowed memory size"), "{msg}");
     assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
+    let env = TestEnv::new();
+    env.wp.answer_any("php-fatal-error");
+    let out = run(env.cmd().args(provision_args(&env, &[])));
+    let msg = failure_message(&out, "wp_failed");
+    assert!(msg.contains("There has been a critical error"), "{msg}");
+    assert!(!msg.contains("Stack trace"), "{msg}");
+    assert_eq!(env.api.requests().len(), 0);
+    assert_eq!(env.wp.calls().len(), 1, "a broken site is not asked again");
 }
 
 // ---------------------------------------------------------------------------
@@ -367,11 +413,9 @@ fn five_megabytes_of_stdout_noise_before_the_value() {
     stdout.extend_from_slice(b"http://site.test\n");
     answer(&env, &["option", "get", "siteurl"], &stdout, b"", 0);
     env.wp.answer("plugin-activate-jetpack-first");
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]
@@ -402,11 +446,9 @@ fn five_megabytes_of_stderr_noise_around_the_values() {
         &php_noise,
         0,
     );
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]
@@ -420,7 +462,7 @@ fn five_megabytes_then_a_fatal_error_keeps_the_message_short() {
     env.wp.answer_bytes(None, b"", &stderr, 255, None);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains("Allowed memory size"), "{msg}");
     assert!(
         msg.len() < 2000,
@@ -445,7 +487,7 @@ fn wp_without_the_exec_bit_is_a_clear_wp_failed() {
     api_ok(&env);
     let flag = format!("--wp-cli-path={}", script.display());
     let out = run(env.cmd().args(provision_args(&env, &[&flag])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(
         msg.contains(&script.display().to_string()),
         "names it: {msg}"
@@ -454,11 +496,11 @@ fn wp_without_the_exec_bit_is_a_clear_wp_failed() {
     assert!(msg.contains("chmod +x"), "says how to fix it: {msg}");
     assert!(env.api.requests().is_empty());
 
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &[&flag, "--url=https://noexec.test"])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "https://noexec.test");
+    assert_provisions(
+        &env,
+        &[&flag, "--url=https://noexec.test"],
+        "https://noexec.test",
+    );
 }
 
 #[test]
@@ -467,7 +509,7 @@ fn wp_cli_path_naming_a_directory_is_wp_failed_not_a_crash() {
     api_ok(&env);
     let flag = format!("--wp-cli-path={}", env.not_wp_path());
     let out = run(env.cmd().args(provision_args(&env, &[&flag])));
-    assert_failure(&out, "wp_failed");
+    failure_message(&out, "wp_failed");
     assert!(env.api.requests().is_empty());
 }
 
@@ -485,20 +527,20 @@ fn disabled_command_is_wp_failed_with_wp_cli_words() {
         format!("{said}\n").as_bytes(),
         1,
     );
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains(said), "{msg}");
     assert!(msg.contains("exit code 1"), "{msg}");
     assert!(env.api.requests().is_empty());
 
     // --url: the provision goes on without WordPress.
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://disabled.test"])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "https://disabled.test");
+    assert_provisions(
+        &env,
+        &["--url=https://disabled.test"],
+        "https://disabled.test",
+    );
 }
 
 #[test]
@@ -512,12 +554,8 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
         format!("{said}\n").as_bytes(),
         1,
     );
-    eval_disabled(&env);
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, &format!(r#"{{"access_token":"{TOKEN}"}}"#)),
-    );
+    env.disable_eval_for_the_rest();
+    env.api.token_ok(PARTNER_TOKEN);
     let cancel_path = "/rest/v1.3/jpphp/disabled.test/partner-cancel";
     env.api
         .reply("POST", cancel_path, Reply::json(200, r#"{"success":true}"#));
@@ -529,7 +567,7 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
         format!("--path={}", env.wp_path()),
     ];
     let out = run(env.cmd().args(&base));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains(said), "{msg}");
     // The token may be fetched while WordPress boots; the cancel is not sent.
     assert!(
@@ -539,7 +577,7 @@ fn disabled_option_command_on_cancel_falls_back_to_url() {
     );
 
     let out = run(env.cmd().args(&base).arg("--url=https://disabled.test"));
-    common::assert_success(&out, r#"{"success":true}"#);
+    testenv::assert_success(&out, r#"{"success":true}"#);
     assert_eq!(env.api.requests_to(cancel_path).len(), 1);
 }
 
@@ -552,14 +590,14 @@ fn every_command_disabled_is_wp_failed_and_url_still_works() {
         .answer_bytes(None, b"", format!("{said}\n").as_bytes(), 1, None);
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains(said), "{msg}");
     assert!(env.api.requests().is_empty());
-    let out = run(env
-        .cmd()
-        .args(provision_args(&env, &["--url=https://disabled.test"])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "https://disabled.test");
+    assert_provisions(
+        &env,
+        &["--url=https://disabled.test"],
+        "https://disabled.test",
+    );
 }
 
 #[test]
@@ -568,11 +606,9 @@ fn eval_disabled_falls_back_to_plain_commands() {
     env.wp.answer("user-get-admin-field-ID");
     env.wp.answer("option-get-siteurl");
     env.wp.answer("plugin-activate-jetpack-first");
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
     let calls = env.wp.calls();
     assert!(
         calls
@@ -597,11 +633,9 @@ fn html_echoed_on_the_same_line_as_the_siteurl() {
         0,
     );
     env.wp.answer("plugin-activate-jetpack-first");
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 /// The same plugin echoes on every `wp` call, so the user lookup (which
@@ -625,11 +659,9 @@ fn html_echoed_on_the_same_line_as_the_user_id() {
         0,
     );
     env.wp.answer("plugin-activate-jetpack-first");
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
-    let out = run(env.cmd().args(provision_args(&env, &[])));
-    common::assert_success(&out, OK_BODY);
-    assert_provisioned(&env, "http://site.test");
+    assert_provisions(&env, &[], "http://site.test");
 }
 
 #[test]
@@ -643,10 +675,98 @@ fn garbage_instead_of_a_siteurl_is_wp_failed_not_sent() {
         b"",
         0,
     );
-    eval_disabled(&env);
+    env.disable_eval_for_the_rest();
     api_ok(&env);
     let out = run(env.cmd().args(provision_args(&env, &[])));
-    let msg = assert_failure(&out, "wp_failed");
+    let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains("siteurl"), "{msg}");
     assert!(env.api.requests().is_empty());
+}
+
+#[test]
+fn php_notice_noise_never_becomes_part_of_the_siteurl() {
+    for fixture in [
+        "option-get-siteurl-stdout-noise",
+        "option-get-siteurl-deprecation-noise",
+    ] {
+        let env = TestEnv::new();
+        env.answer_without_eval(&[
+            "user-get-admin-field-ID",
+            fixture,
+            "plugin-activate-jetpack-already-active",
+        ]);
+        api_ok(&env);
+        let out = run(env.cmd().args(provision_args(&env, &[])));
+        testenv::assert_success(&out, PROVISION_OK);
+        let p = &env.api.requests_to(PROVISION_PATH)[0];
+        assert_eq!(
+            p.form_value("siteurl"),
+            Some("http://site.test"),
+            "{fixture}"
+        );
+    }
+}
+
+#[test]
+fn eval_facts_survive_plugin_noise_and_activation_errors() {
+    let env = TestEnv::new();
+    env.answer_facts(
+        &[],
+        "lab-noise: a plugin printed this while loading\n<div class=\"notice\">hi</div>",
+        json!({"user_id": 2, "siteurl": "http://split.test/wp", "home": "http://split.test", "blog_id": 0, "activate": "Plugin file does not exist."}),
+    );
+    api_ok(&env);
+    let args = env.provision_args(&["--user=ed@site.test"]);
+    let out = run(env.cmd().args(&args));
+    testenv::assert_success(&out, PROVISION_OK);
+    let p = &env.api.requests_to(PROVISION_PATH)[0];
+    assert_eq!(
+        p.form,
+        pairs(&[
+            ("local_user", "ed@site.test"),
+            ("siteurl", "http://split.test/wp")
+        ])
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Jetpack's own steps failing: activation (not fatal), authorize_user.
+
+#[test]
+fn jetpack_activation_failure_is_not_fatal() {
+    let env = TestEnv::new();
+    env.answer_without_eval(&[
+        "user-get-admin-field-ID",
+        "option-get-siteurl",
+        "plugin-activate-jetpack-not-installed",
+    ]);
+    api_ok(&env);
+    let out = run(env.cmd().args(provision_args(&env, &[])));
+    testenv::assert_success(&out, PROVISION_OK);
+}
+
+#[test]
+fn authorize_failure_is_authorization_failure() {
+    let env = TestEnv::new();
+    env.answer_without_eval(&[
+        "user-get-1-field-ID",
+        "option-get-siteurl",
+        "plugin-activate-jetpack-first",
+        "jetpack-authorize_user-missing-command",
+    ]);
+    env.provision_replies(Reply::json(
+        200,
+        r#"{"success":true,"access_token":"abc123"}"#,
+    ));
+    let args = env.provision_args(&["--user=1", "-w=555"]);
+    let out = run(env.cmd().args(&args));
+    let msg = failure_message(&out, "authorization_failure");
+    assert!(
+        msg.contains("'jetpack' is not a registered wp command"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("abc123"),
+        "the access token must not be echoed: {msg}"
+    );
 }

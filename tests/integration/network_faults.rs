@@ -10,10 +10,10 @@
 //! never sent twice. Slow cases use short `--timeout=` values so the whole
 //! file runs in a few seconds.
 
-mod common;
-
-use common::{stderr_json, FakeApi, Reply, TestEnv, SECRET};
-use serde_json::{json, Value};
+use crate::testenv::{
+    self, closed_port, failure_message, run_clean, FakeApi, Reply, TestEnv, PARTNER_TOKEN,
+    PROVISION_OK, PROVISION_PATH, SECRET, TOKEN_PATH,
+};
 use std::io::Read;
 use std::net::TcpListener;
 use std::process::Output;
@@ -22,8 +22,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const TOKEN_PATH: &str = "/oauth2/token";
-const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
+const TOKEN: &str = "net-fault-tok-81f3";
 const TOKEN_BODY: &str = r#"{"access_token":"net-fault-tok-81f3","token_type":"bearer"}"#;
 const OK_BODY: &str =
     r#"{"success":true,"next_url":"https://jetpack.wordpress.com/x","auth_required":false}"#;
@@ -39,9 +38,16 @@ fn provision_args() -> Vec<String> {
     ]
 }
 
+/// The token call succeeds.
+fn token_ok(env: &TestEnv) {
+    env.api
+        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+}
+
+/// Runs it within a minute; no secret or token may show up in the output.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
     cmd.timeout(Duration::from_secs(60));
-    cmd.output().expect("running jetpack-partner")
+    run_clean(cmd, &[TOKEN, PARTNER_TOKEN])
 }
 
 fn provision(env: &TestEnv, extra: &[&str]) -> Output {
@@ -50,29 +56,11 @@ fn provision(env: &TestEnv, extra: &[&str]) -> Output {
     run(env.cmd_without_wp().args(&args))
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Exit 1, nothing on stdout, exactly one JSON object on stderr with
-/// success:false, this error_code and a non-empty error_message.
+/// [`failure_message`], and the message holds neither secret nor token.
 fn assert_failure(out: &Output, code: &str) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-    assert_eq!(text(&out.stdout), "", "nothing on stdout on failure");
-    let err: Value = stderr_json(out);
-    assert_eq!(err["success"], json!(false), "{err}");
-    assert_eq!(err["error_code"], json!(code), "{err}");
-    let msg = err["error_message"].as_str().unwrap_or("").to_string();
-    eprintln!("{code}: {msg}");
-    assert!(!msg.trim().is_empty(), "empty error_message: {err}");
+    let msg = failure_message(out, code);
     assert!(
-        !msg.contains(SECRET) && !msg.contains("net-fault-tok-81f3"),
+        !msg.contains(SECRET) && !msg.contains(TOKEN),
         "secret or token in the error: {msg}"
     );
     msg
@@ -105,12 +93,11 @@ fn token_call_closed_once_then_answered_succeeds() {
     let env = TestEnv::new();
     env.api
         .reply("POST", TOKEN_PATH, Reply::close_without_reply());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &[]);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 1);
@@ -164,8 +151,7 @@ fn token_call_reset_by_the_server_is_tried_three_times() {
 #[test]
 fn provision_answer_cut_off_mid_body_is_network_error_and_not_resent() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api.reply(
         "POST",
         PROVISION_PATH,
@@ -181,8 +167,7 @@ fn provision_answer_cut_off_mid_body_is_network_error_and_not_resent() {
 #[test]
 fn provision_connection_closed_before_the_answer_is_not_resent() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::close_without_reply());
     let out = provision(&env, &[]);
@@ -193,8 +178,7 @@ fn provision_connection_closed_before_the_answer_is_not_resent() {
 #[test]
 fn truncated_json_with_a_correct_length_is_invalid_response() {
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     // Complete as far as HTTP goes (Content-Length matches), broken as JSON.
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, r#"{"success":tr"#));
@@ -215,14 +199,13 @@ fn token_503_with_retry_after_is_honoured_then_succeeds() {
         TOKEN_PATH,
         Reply::text(503, "text/html", "<html><body>busy</body></html>").header("Retry-After", "1"),
     );
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let started = Instant::now();
     let out = provision(&env, &[]);
     let took = started.elapsed();
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 2);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     // Our own backoff would be 250 ms: waiting a whole second means the
@@ -240,8 +223,7 @@ const HTML_500: &str = "<!DOCTYPE html>\n<html><head><title>500 Internal Server 
 fn html_error_page_with_500_is_server_error() {
     // On the provision call: not retried.
     let env = TestEnv::new();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api.reply(
         "POST",
         PROVISION_PATH,
@@ -269,8 +251,7 @@ fn html_error_page_with_500_is_server_error() {
 #[test]
 fn untrusted_certificate_is_a_network_error_naming_tls() {
     let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     let out = provision(&env, &[]);
     let msg = assert_failure(&out, "network_error");
     assert!(msg.contains("TLS"), "{msg}");
@@ -278,20 +259,36 @@ fn untrusted_certificate_is_a_network_error_naming_tls() {
     assert!(env.api.requests().is_empty(), "nothing sent over bad TLS");
 }
 
+/// The same in the bare-host form (https, `Host: public-api.wordpress.com`)
+/// with WordPress answering: refused before anything is sent.
+#[test]
+fn untrusted_certificate_is_refused() {
+    let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", env.api.host())
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
+        .args(env.provision_args(&["--user=admin"])));
+    let msg = assert_failure(&out, "network_error");
+    assert!(msg.contains("TLS"), "{msg}");
+    assert!(env.api.requests().is_empty());
+}
+
 #[test]
 fn ssl_cert_file_makes_the_other_ca_trusted() {
     let env = TestEnv::with_api(FakeApi::start_tls_untrusted());
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let mut args = provision_args();
     args.push("--timeout=10".into());
     let out = run(env
         .cmd_without_wp()
-        .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("other-ca.pem"))
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, TOKEN_PATH), 1);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
     assert!(env.api.tls_handshakes() >= 1);
@@ -299,10 +296,10 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
     // Bare host form (https + Host: public-api.wordpress.com) too.
     let out = run(env
         .cmd_without_wp()
-        .env("SSL_CERT_FILE", common::cert_path("other-ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("other-ca.pem"))
         .env("JETPACK_START_API_HOST", env.api.host())
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     let p = env.api.requests_to(PROVISION_PATH);
     assert_eq!(p.len(), 2);
     assert_eq!(p[1].header("host"), Some("public-api.wordpress.com"));
@@ -311,26 +308,25 @@ fn ssl_cert_file_makes_the_other_ca_trusted() {
 #[test]
 fn ssl_cert_dir_is_read() {
     let env = TestEnv::new_tls();
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
 
     // A dir holding the right CA: trusted.
     let good = env.root().join("certs-good");
     std::fs::create_dir(&good).expect("mkdir");
-    std::fs::copy(common::cert_path("ca.pem"), good.join("ca.pem")).expect("copy ca.pem");
+    std::fs::copy(testenv::cert_path("ca.pem"), good.join("ca.pem")).expect("copy ca.pem");
     let out = run(env
         .cmd_without_wp()
         .env("SSL_CERT_DIR", &good)
         .args(provision_args()));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(count(&env.api, PROVISION_PATH), 1);
 
     // A dir holding only the other CA: refused, nothing sent.
     let bad = env.root().join("certs-bad");
     std::fs::create_dir(&bad).expect("mkdir");
-    std::fs::copy(common::cert_path("other-ca.pem"), bad.join("ca.pem")).expect("copy");
+    std::fs::copy(testenv::cert_path("other-ca.pem"), bad.join("ca.pem")).expect("copy");
     let before = env.api.requests().len();
     let out = run(env
         .cmd_without_wp()
@@ -342,7 +338,21 @@ fn ssl_cert_dir_is_read() {
 }
 
 // ---------------------------------------------------------------------------
-// DNS and time-outs.
+// Refused connections, DNS and time-outs.
+
+#[test]
+fn connection_refused_names_the_host() {
+    let env = TestEnv::new();
+    env.answer_single_site();
+    let port = closed_port();
+    let out = run(env
+        .cmd()
+        .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
+        .args(env.provision_args(&["--user=admin"])));
+    let msg = assert_failure(&out, "network_error");
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(msg.contains("refused"), "{msg}");
+}
 
 fn dns_failure(env: &TestEnv) -> String {
     // RFC 6761: names under .invalid never resolve.
@@ -405,16 +415,28 @@ fn slow_token_call_times_out_at_the_limit() {
     assert_eq!(count(&env.api, PROVISION_PATH), 0);
 }
 
+/// A slow provision call times out at the limit too, naming the host.
+#[test]
+fn slow_api_times_out() {
+    let env = TestEnv::new();
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK).delay(Duration::from_secs(5)));
+    let out = run(env
+        .cmd()
+        .args(env.provision_args(&["--user=admin", "--timeout=1"])));
+    let msg = assert_failure(&out, "timeout");
+    assert!(msg.contains("127.0.0.1"), "{msg}");
+}
+
 #[test]
 fn latency_below_the_limit_is_fine() {
     let env = TestEnv::new();
     env.api.set_latency(Duration::from_millis(300));
-    env.api
-        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    token_ok(&env);
     env.api
         .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
     let out = provision(&env, &["--timeout=3"]);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, OK_BODY);
     assert_eq!(env.api.requests().len(), 2);
 }
 

@@ -1,10 +1,6 @@
 //! Shared integration-test harness: a fake WordPress.com API ([`FakeApi`]),
 //! a fake `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built
 //! binary ([`TestEnv`]).
-//!
-//! Each test file includes it with `mod common;` and most use only part of
-//! it, hence the blanket allow.
-#![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
 pub mod fake_wp;
@@ -15,8 +11,8 @@ use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use fake_api::{cert_path, FakeApi, Recorded, Reply, NOT_FOUND_BODY};
-pub use fake_wp::{FakeWp, UNMATCHED_EXIT, WP_CLI_PHAR};
+pub use fake_api::{cert_path, FakeApi, Reply, NOT_FOUND_BODY};
+pub use fake_wp::{FakeWp, UNMATCHED_EXIT};
 
 /// A test secret with every character form encoding tends to get wrong.
 pub const SECRET: &str = "s3cr&t +=%20 x";
@@ -254,36 +250,160 @@ impl TestEnv {
         vec!["--allow-root".into(), format!("--path={}", self.wp_path())]
     }
 
+    /// The argv of a plain `wp` call: the usual globals, then `cmd`.
+    pub fn wp_argv(&self, cmd: &[&str]) -> Vec<String> {
+        let mut v = self.globals();
+        v.extend(cmd.iter().map(|s| s.to_string()));
+        v
+    }
+
+    /// The argv of the tool's single eval call: the usual globals plus
+    /// `extra` (e.g. `--url=`), then [`eval_argv`]'s part.
+    pub fn eval_call(&self, extra: &[&str]) -> Vec<String> {
+        let globals = self.wp_argv(extra);
+        eval_argv(&strs(&globals))
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
     /// Answer the eval call (with the usual globals plus `extra`) with facts.
     pub fn answer_facts(&self, extra: &[&str], noise: &str, facts: serde_json::Value) {
-        let g = self.globals();
-        let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
-        globals.extend(extra);
+        let argv = self.eval_call(extra);
         self.wp
-            .answer_with(&eval_argv(&globals), &facts_stdout(noise, facts), "", 0);
+            .answer_with(&strs(&argv), &facts_stdout(noise, facts), "", 0);
+    }
+
+    /// The single site as the one eval call sees it: http://site.test, user
+    /// admin (ID 1) found, never connected, Jetpack activated.
+    pub fn answer_single_site(&self) {
+        self.answer_facts(
+            &[],
+            "",
+            serde_json::json!({"user_id": 1, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "activate": "ok"}),
+        );
     }
 
     /// Make eval fail as when wp-cli.yml lists it in `disabled_commands`, so
     /// the tool falls back to one command per value.
     pub fn disable_eval(&self, extra: &[&str]) {
-        let g = self.globals();
-        let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
-        globals.extend(extra);
-        self.wp
-            .answer_with(&eval_argv(&globals), "", EVAL_DISABLED, 1);
+        let argv = self.eval_call(extra);
+        self.wp.answer_with(&strs(&argv), "", EVAL_DISABLED, 1);
     }
+
+    /// Eval disabled, and these transcripts (`tests/fixtures/wp-cli/`)
+    /// answer the plain commands, in this order.
+    pub fn answer_without_eval(&self, fixtures: &[&str]) {
+        self.disable_eval(&[]);
+        for f in fixtures {
+            self.wp.answer(f);
+        }
+    }
+
+    /// Every call that no answer registered before this one matches gets
+    /// WP-CLI's "eval disabled" error: register it last, so that a `wp
+    /// eval` with any arguments is refused and the per-command answers
+    /// before it are the ones that count.
+    pub fn disable_eval_for_the_rest(&self) {
+        self.wp
+            .answer_bytes(None, b"", EVAL_DISABLED.as_bytes(), 1, None);
+    }
+
+    /// `provision --partner_id=1234 --partner_secret=<SECRET> --allow-root
+    /// --path=<wp_path>`, then `extra` (usually `--user=...` first).
+    pub fn provision_args(&self, extra: &[&str]) -> Vec<String> {
+        let mut v = vec![
+            "provision".to_string(),
+            "--partner_id=1234".into(),
+            format!("--partner_secret={SECRET}"),
+        ];
+        v.extend(self.wp_argv(extra));
+        v
+    }
+
+    /// The token call answers [`PARTNER_TOKEN`], the provision call `reply`.
+    pub fn provision_replies(&self, reply: Reply) {
+        self.api.token_ok(PARTNER_TOKEN);
+        self.api.reply("POST", PROVISION_PATH, reply);
+    }
+}
+
+/// `provision -c=1 -s=<SECRET> -i=admin -u=https://e.test`, then `extra`:
+/// a provision that needs no WordPress (`--url` is the siteurl), for
+/// [`TestEnv::cmd_without_wp`].
+pub fn provision_args_without_wp(extra: &[&str]) -> Vec<String> {
+    let mut v = vec![
+        "provision".to_string(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        "-i=admin".into(),
+        "-u=https://e.test".into(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// The partner token [`TestEnv::provision_replies`] serves; distinctive, so
+/// that [`run_clean`] can tell it never reaches the output.
+pub const PARTNER_TOKEN: &str = "partner-tok-5f2a9c";
+
+/// A successful provision answer.
+pub const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/x","auth_required":true}"#;
+
+pub const TOKEN_PATH: &str = "/oauth2/token";
+pub const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// `(key, value)` pairs as owned strings, to compare with a recorded form
+/// or query.
+pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A loopback port nothing listens on (bound, then released at once).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Runs `cmd` and asserts that neither [`SECRET`] (nor its start) nor any
+/// of `tokens` shows up on stdout or stderr.
+pub fn run_clean(cmd: &mut assert_cmd::Command, tokens: &[&str]) -> Output {
+    let out = cmd.output().expect("running jetpack-partner");
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(!text.contains(SECRET), "secret leaked: {text}");
+        assert!(
+            !text.contains("s3cr&t"),
+            "part of the secret leaked: {text}"
+        );
+        for token in tokens {
+            assert!(!text.contains(token), "token leaked: {text}");
+        }
+    }
+    out
+}
+
+/// The exit code is `code` (else the assertion shows stderr and stdout).
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// Exit 0, the body on stdout (one `\n` added), nothing on stderr.
 pub fn assert_success(out: &Output, body: &str) {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}\nstdout: {}",
-        text(&out.stderr),
-        text(&out.stdout)
-    );
+    assert_exit(out, 0);
     assert_eq!(text(&out.stdout), format!("{body}\n"));
     assert_eq!(text(&out.stderr), "", "nothing on stderr on success");
 }
@@ -291,13 +411,7 @@ pub fn assert_success(out: &Output, body: &str) {
 /// Exit 1, nothing on stdout, one JSON error object on stderr with
 /// `success:false`, this `error_code` and a non-empty `error_message`.
 pub fn assert_failure(out: &Output, code: &str) -> serde_json::Value {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(out, 1);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "",
@@ -313,6 +427,16 @@ pub fn assert_failure(out: &Output, code: &str) -> serde_json::Value {
     err
 }
 
+/// [`assert_failure`], returning the `error_message` (also printed, to see
+/// the wording in `--nocapture` runs), which must not be blank.
+pub fn failure_message(out: &Output, code: &str) -> String {
+    let err = assert_failure(out, code);
+    let msg = err["error_message"].as_str().unwrap_or("").to_string();
+    eprintln!("{code}: {msg}");
+    assert!(!msg.trim().is_empty(), "blank error_message: {err}");
+    msg
+}
+
 impl FakeApi {
     /// The token call succeeds with `token`, as WordPress.com answers it.
     pub fn token_ok(&self, token: &str) {
@@ -323,6 +447,6 @@ impl FakeApi {
             "blog_url": 0,
             "scope": "jetpack-partner"
         });
-        self.reply("POST", "/oauth2/token", Reply::json(200, &body.to_string()));
+        self.reply("POST", TOKEN_PATH, Reply::json(200, &body.to_string()));
     }
 }

@@ -1,9 +1,9 @@
 //! Hostile input and proxies: values reach the API and `wp` byte for byte
 //! (never through a shell or PHP source), and an HTTPS proxy is honoured.
 
-mod common;
-
-use common::{Reply, TestEnv, SECRET};
+use crate::testenv::{
+    self, assert_exit, closed_port, provision_args_without_wp, Reply, TestEnv, SECRET,
+};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -102,21 +102,23 @@ fn hostile_user_values_arrive_intact_through_wp_and_api() {
 
 #[test]
 fn option_like_users_never_reach_wp_argv() {
+    let provision_as = |env: &TestEnv, user: &str| {
+        env.cmd()
+            .args(["provision", "-c=1", &format!("-s={SECRET}"), "--allow-root"])
+            .arg(format!("--path={}", env.wp_path()))
+            .arg(format!("--user={user}"))
+            .output()
+            .expect("run")
+    };
     for user in ["--require=/tmp/evil.php", "-x"] {
         // eval: the value is only an environment variable, so it is safe to
         // look up (and here it names nobody).
         let env = TestEnv::new();
         env.answer_facts(&[], "", json!({"user_id": 0, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0}));
-        let out = env
-            .cmd()
-            .args(["provision", "-c=1", &format!("-s={SECRET}"), "--allow-root"])
-            .arg(format!("--path={}", env.wp_path()))
-            .arg(format!("--user={user}"))
-            .output()
-            .expect("run");
+        let out = provision_as(&env, user);
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
-            common::stderr_json(&out)["error_code"],
+            testenv::stderr_json(&out)["error_code"],
             json!("invalid_user")
         );
         assert!(env.api.requests().is_empty());
@@ -125,16 +127,10 @@ fn option_like_users_never_reach_wp_argv() {
         // option: refused before `wp user get` runs.
         let env = TestEnv::new();
         env.disable_eval(&[]);
-        let out = env
-            .cmd()
-            .args(["provision", "-c=1", &format!("-s={SECRET}"), "--allow-root"])
-            .arg(format!("--path={}", env.wp_path()))
-            .arg(format!("--user={user}"))
-            .output()
-            .expect("run");
+        let out = provision_as(&env, user);
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
-            common::stderr_json(&out)["error_code"],
+            testenv::stderr_json(&out)["error_code"],
             json!("invalid_input")
         );
         assert_eq!(env.wp.calls().len(), 1, "only the eval attempt");
@@ -260,27 +256,16 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
     let run = |no_proxy: Option<&str>| {
         let mut cmd = env.cmd_without_wp();
         cmd.env("JETPACK_START_API_HOST", env.api.host())
-            .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+            .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
             .env("HTTPS_PROXY", format!("http://127.0.0.1:{proxy_port}"))
-            .args([
-                "provision",
-                "-c=1",
-                &format!("-s={SECRET}"),
-                "-i=admin",
-                "-u=https://e.test",
-            ]);
+            .args(provision_args_without_wp(&[]));
         if let Some(n) = no_proxy {
             cmd.env("NO_PROXY", n);
         }
         cmd.output().expect("run")
     };
     let out = run(None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let targets = seen.lock().map(|v| v.clone()).unwrap_or_default();
     assert!(!targets.is_empty(), "the proxy saw no CONNECT");
     assert!(targets.iter().all(|t| *t == env.api.host()), "{targets:?}");
@@ -288,12 +273,7 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
 
     let before = targets.len();
     let out = run(Some("127.0.0.1"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let after = seen.lock().map(|v| v.len()).unwrap_or(0);
     assert_eq!(after, before, "NO_PROXY must bypass the proxy");
     assert_eq!(env.api.requests().len(), 4);
@@ -302,10 +282,7 @@ fn https_proxy_is_used_and_no_proxy_bypasses_it() {
 #[test]
 fn http_proxy_is_not_used_for_the_https_api() {
     // As with curl: HTTP_PROXY is for http URLs (and only in lower case).
-    let dead = {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    let dead = closed_port();
     let env = TestEnv::new_tls();
     env.api.token_ok("tok-1234567");
     env.api
@@ -313,36 +290,24 @@ fn http_proxy_is_not_used_for_the_https_api() {
     let out = env
         .cmd_without_wp()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .env("HTTP_PROXY", format!("http://127.0.0.1:{dead}"))
         .env("http_proxy", format!("http://127.0.0.1:{dead}"))
-        .args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-        ])
+        .args(provision_args_without_wp(&[]))
         .output()
         .expect("run");
-    common::assert_success(&out, OK);
+    testenv::assert_success(&out, OK);
 
     // ALL_PROXY is: a dead one is a network_error that names it.
     let out = env
         .cmd_without_wp()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .env("ALL_PROXY", format!("http://127.0.0.1:{dead}"))
-        .args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-        ])
+        .args(provision_args_without_wp(&[]))
         .output()
         .expect("run");
-    let err = common::assert_failure(&out, "network_error");
+    let err = testenv::assert_failure(&out, "network_error");
     assert!(
         err["error_message"]
             .as_str()

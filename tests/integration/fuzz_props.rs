@@ -8,7 +8,7 @@
 //! longer run:
 //!
 //! ```sh
-//! PROPTEST_CASES=20000 cargo test --release --test fuzz_props
+//! PROPTEST_CASES=20000 cargo test --release --test integration fuzz_props
 //! ```
 //!
 //! A failure is shrunk to a minimal input and its seed saved in
@@ -30,7 +30,11 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
 /// Where proptest keeps the seeds of failures it found (replayed first).
-const REGRESSIONS: &str = "tests/regressions/fuzz_props.txt";
+/// Absolute, so it does not depend on the directory the test runs in.
+const REGRESSIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/regressions/fuzz_props.txt"
+);
 
 fn config() -> ProptestConfig {
     // `..default()` keeps PROPTEST_CASES and the other PROPTEST_* variables

@@ -1,129 +1,45 @@
 //! `provision` end to end: the built binary against the fake API and the
 //! fake `wp` replaying real WP-CLI transcripts.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{
+    self, assert_exit, pairs, provision_args_without_wp, run_clean, stderr_json, Reply, TestEnv,
+    PARTNER_TOKEN, PROVISION_OK, SECRET,
+};
 use serde_json::json;
 use std::process::Output;
-use std::time::Duration;
 
-const TOKEN: &str = "partner-tok-5f2a9c";
-const OK_BODY: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/x","auth_required":true}"#;
-
-fn provision_replies(env: &TestEnv, reply: Reply) {
-    env.api.token_ok(TOKEN);
-    env.api.reply("POST", "/rest/v1.3/jpphp/provision", reply);
-}
-
-/// The single site as the one `wp eval` call sees it (user admin exists).
-fn wp_single_site(env: &TestEnv) {
-    env.answer_facts(
-        &[],
-        "",
-        json!({"user_id": 1, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "activate": "ok"}),
-    );
-}
-
-/// The same site with eval disabled: one command per value, answered from
-/// the real transcripts.
+/// The single site with eval disabled: one command per value, answered
+/// from the real transcripts.
 fn wp_single_site_commands(env: &TestEnv) {
-    wp_commands(
-        env,
-        &[
-            "user-get-admin-field-ID",
-            "option-get-siteurl",
-            "plugin-activate-jetpack-first",
-        ],
-    );
+    env.answer_without_eval(&[
+        "user-get-admin-field-ID",
+        "option-get-siteurl",
+        "plugin-activate-jetpack-first",
+    ]);
 }
 
-fn eval_call(env: &TestEnv, extra: &[&str]) -> Vec<String> {
-    let g = env.globals();
-    let mut globals: Vec<&str> = g.iter().map(String::as_str).collect();
-    globals.extend(extra);
-    common::eval_argv(&globals)
-        .into_iter()
-        .map(String::from)
-        .collect()
-}
-
+/// Runs it; neither the client secret nor the partner token may show up.
 fn run(cmd: &mut assert_cmd::Command) -> Output {
-    let out = cmd.output().expect("running jetpack-partner");
-    assert_no_secrets(&out);
-    out
-}
-
-/// Neither the client secret nor the partner token may show up anywhere.
-fn assert_no_secrets(out: &Output) {
-    for stream in [&out.stdout, &out.stderr] {
-        let text = String::from_utf8_lossy(stream);
-        assert!(!text.contains(SECRET), "secret leaked: {text}");
-        assert!(!text.contains(TOKEN), "token leaked: {text}");
-        assert!(
-            !text.contains("s3cr&t"),
-            "part of the secret leaked: {text}"
-        );
-    }
-}
-
-fn base_args(env: &TestEnv) -> Vec<String> {
-    vec![
-        "provision".into(),
-        "--partner_id=1234".into(),
-        format!("--partner_secret={SECRET}"),
-        "--allow-root".into(),
-        format!("--path={}", env.wp_path()),
-    ]
+    run_clean(cmd, &[PARTNER_TOKEN])
 }
 
 /// `provision --user=admin` with the usual credentials and WordPress flags.
 fn provision_admin(env: &TestEnv) -> Output {
-    let mut args = base_args(env);
-    args.push("--user=admin".into());
-    run(env.cmd().args(&args))
-}
-
-/// Eval disabled, and these transcripts answer the plain commands.
-fn wp_commands(env: &TestEnv, fixtures: &[&str]) {
-    env.disable_eval(&[]);
-    for f in fixtures {
-        env.wp.answer(f);
-    }
+    run(env.cmd().args(env.provision_args(&["--user=admin"])))
 }
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn form(r: &common::Recorded) -> Vec<(String, String)> {
-    r.form.clone()
-}
-
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn wp_argv(env: &TestEnv, cmd: &[&str]) -> Vec<String> {
-    let mut v = vec![
-        "--allow-root".to_string(),
-        format!("--path={}", env.wp_path()),
-    ];
-    v.extend(cmd.iter().map(|s| s.to_string()));
-    v
-}
-
 #[test]
 fn provisions_by_login_with_secret_intact() {
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--plan=professional".into()]);
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--plan=professional"]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
 
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
@@ -132,7 +48,7 @@ fn provisions_by_login_with_secret_intact() {
         ("POST", "/oauth2/token")
     );
     assert_eq!(
-        form(&reqs[0]),
+        reqs[0].form,
         pairs(&[
             ("client_id", "1234"),
             ("client_secret", SECRET),
@@ -148,10 +64,10 @@ fn provisions_by_login_with_secret_intact() {
     assert_eq!(reqs[1].query, "");
     assert_eq!(
         reqs[1].header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
+        Some(format!("Bearer {PARTNER_TOKEN}").as_str())
     );
     assert_eq!(
-        form(&reqs[1]),
+        reqs[1].form,
         pairs(&[
             ("local_user", "admin"),
             ("siteurl", "http://site.test"),
@@ -161,7 +77,7 @@ fn provisions_by_login_with_secret_intact() {
     // With a scheme in JETPACK_START_API_HOST, no Host override.
     assert_eq!(reqs[0].header("host"), Some(env.api.host().as_str()));
     // One WordPress bootstrap; the user travels by environment, not argv.
-    assert_eq!(env.wp.calls(), vec![eval_call(&env, &[])]);
+    assert_eq!(env.wp.calls(), vec![env.eval_call(&[])]);
     assert_eq!(
         env.wp.call_env(0),
         vec![
@@ -175,14 +91,13 @@ fn provisions_by_login_with_secret_intact() {
 fn falls_back_to_one_command_per_value_when_eval_is_disabled() {
     let env = TestEnv::new();
     wp_single_site_commands(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--plan=professional".into()]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--plan=professional"]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
-        form(p),
+        p.form,
         pairs(&[
             ("local_user", "admin"),
             ("siteurl", "http://site.test"),
@@ -192,10 +107,10 @@ fn falls_back_to_one_command_per_value_when_eval_is_disabled() {
     assert_eq!(
         env.wp.calls(),
         vec![
-            eval_call(&env, &[]),
-            wp_argv(&env, &["user", "get", "admin", "--field=ID"]),
-            wp_argv(&env, &["option", "get", "siteurl"]),
-            wp_argv(&env, &["plugin", "activate", "jetpack"]),
+            env.eval_call(&[]),
+            env.wp_argv(&["user", "get", "admin", "--field=ID"]),
+            env.wp_argv(&["option", "get", "siteurl"]),
+            env.wp_argv(&["plugin", "activate", "jetpack"]),
         ]
     );
 }
@@ -207,15 +122,15 @@ fn provisions_by_user_id_and_by_email() {
         ("ed@site.test", "user-get-email-field-ID"),
     ] {
         let env = TestEnv::new();
-        env.disable_eval(&[]);
-        env.wp.answer(fixture);
-        env.wp.answer("option-get-siteurl");
-        env.wp.answer("plugin-activate-jetpack-already-active");
-        provision_replies(&env, Reply::json(200, OK_BODY));
-        let mut args = base_args(&env);
-        args.push(format!("--user={user}"));
+        env.answer_without_eval(&[
+            fixture,
+            "option-get-siteurl",
+            "plugin-activate-jetpack-already-active",
+        ]);
+        env.provision_replies(Reply::json(200, PROVISION_OK));
+        let args = env.provision_args(&[&format!("--user={user}")]);
         let out = run(env.cmd().args(&args));
-        common::assert_success(&out, OK_BODY);
+        testenv::assert_success(&out, PROVISION_OK);
         let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
         // The value as given, once WordPress confirmed it.
         assert_eq!(p.form_value("local_user"), Some(user));
@@ -234,11 +149,10 @@ fn unknown_user_fails_before_any_network_call() {
             env.disable_eval(&[]);
             env.wp.answer("user-get-nosuchuser-field-ID");
         }
-        provision_replies(&env, Reply::json(200, OK_BODY));
-        let mut args = base_args(&env);
-        args.push("--user=nosuchuser".into());
+        env.provision_replies(Reply::json(200, PROVISION_OK));
+        let args = env.provision_args(&["--user=nosuchuser"]);
         let out = run(env.cmd().args(&args));
-        let err = common::assert_failure(&out, "invalid_user");
+        let err = testenv::assert_failure(&out, "invalid_user");
         assert!(err["error_message"]
             .as_str()
             .unwrap_or("")
@@ -271,11 +185,10 @@ fn multisite_subsite_by_url() {
         "plugin-activate-jetpack-first",
         &["--allow-root", &path, url, "plugin", "activate", "jetpack"],
     );
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), url.into()]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", url]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
     assert_eq!(env.wp.calls().len(), 4);
@@ -285,17 +198,14 @@ fn multisite_subsite_by_url() {
 #[test]
 fn siteurl_is_sent_not_home_when_they_differ() {
     let env = TestEnv::new();
-    wp_commands(
-        &env,
-        &[
-            "user-get-admin-field-ID",
-            "option-get-siteurl-split",
-            "plugin-activate-jetpack-first",
-        ],
-    );
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.answer_without_eval(&[
+        "user-get-admin-field-ID",
+        "option-get-siteurl-split",
+        "plugin-activate-jetpack-first",
+    ]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     let out = provision_admin(&env);
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://split.test/wp"));
 }
@@ -303,22 +213,18 @@ fn siteurl_is_sent_not_home_when_they_differ() {
 #[test]
 fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
     let env = TestEnv::new();
-    wp_commands(
-        &env,
-        &["user-get-admin-field-ID", "plugin-activate-jetpack-first"],
-    );
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend([
-        "--user=admin".into(),
-        "--site_url=https://www.example.com/wp".into(),
-        "--home_url=https://www.example.com".into(),
+    env.answer_without_eval(&["user-get-admin-field-ID", "plugin-activate-jetpack-first"]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&[
+        "--user=admin",
+        "--site_url=https://www.example.com/wp",
+        "--home_url=https://www.example.com",
     ]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
-        form(p),
+        p.form,
         pairs(&[
             ("local_user", "admin"),
             ("siteurl", "https://www.example.com/wp"),
@@ -331,7 +237,7 @@ fn site_url_flag_overrides_and_skips_the_siteurl_lookup() {
 #[test]
 fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
     let env = TestEnv::new();
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     let out = run(env.cmd_without_wp().args([
         "provision",
         "-c=1234",
@@ -339,10 +245,10 @@ fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
         "-i=someone",
         "-u=https://example.com",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
-        form(p),
+        p.form,
         pairs(&[
             ("local_user", "someone"),
             ("siteurl", "https://example.com")
@@ -351,155 +257,19 @@ fn without_wp_the_url_is_the_siteurl_and_the_user_goes_unchecked() {
 }
 
 #[test]
-fn without_wp_and_without_url_says_wp_not_found() {
-    let env = TestEnv::new();
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1234",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-    ]));
-    common::assert_failure(&out, "wp_not_found");
-    assert_eq!(env.api.requests().len(), 0);
-}
-
-#[test]
-fn not_a_wordpress_install() {
-    let env = TestEnv::new();
-    env.wp.answer_any("not-a-wordpress-install");
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    // No --path: WP-CLI looks from the working directory.
-    let out = run(env.cmd().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "--allow-root",
-    ]));
-    let err = common::assert_failure(&out, "wp_not_wordpress");
-    assert!(
-        err["error_message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("--path"),
-        "{err}"
-    );
-    assert_eq!(
-        env.wp.calls(),
-        vec![common::eval_argv(&["--allow-root"])],
-        "a site failure is not retried command by command"
-    );
-    assert_eq!(env.api.requests().len(), 0);
-
-    // With --url the run goes on without WordPress.
-    let out = run(env.cmd().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "--allow-root",
-        "--url=https://example.com/",
-    ]));
-    common::assert_success(&out, OK_BODY);
-    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
-    assert_eq!(p.form_value("siteurl"), Some("https://example.com/"));
-}
-
-#[test]
-fn root_without_allow_root() {
-    let env = TestEnv::new();
-    env.wp.answer_any("no-allow-root-as-root");
-    let out = run(env.cmd().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        &format!("--path={}", env.wp_path()),
-    ]));
-    let err = common::assert_failure(&out, "wp_needs_allow_root");
-    assert!(err["error_message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("--allow-root"));
-    let path = format!("--path={}", env.wp_path());
-    assert_eq!(env.wp.calls(), vec![common::eval_argv(&[&path])]);
-    assert_eq!(env.api.requests().len(), 0);
-}
-
-#[test]
-fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
-    let env = TestEnv::new();
-    env.wp.answer_any("php-fatal-error");
-    let out = provision_admin(&env);
-    let err = common::assert_failure(&out, "wp_failed");
-    let msg = err["error_message"].as_str().unwrap_or("");
-    assert!(msg.contains("There has been a critical error"), "{msg}");
-    assert!(!msg.contains("Stack trace"), "{msg}");
-    assert_eq!(env.api.requests().len(), 0);
-    assert_eq!(env.wp.calls().len(), 1, "a broken site is not asked again");
-}
-
-#[test]
-fn php_notice_noise_never_becomes_part_of_the_siteurl() {
-    for fixture in [
-        "option-get-siteurl-stdout-noise",
-        "option-get-siteurl-deprecation-noise",
-    ] {
-        let env = TestEnv::new();
-        env.disable_eval(&[]);
-        env.wp.answer("user-get-admin-field-ID");
-        env.wp.answer(fixture);
-        env.wp.answer("plugin-activate-jetpack-already-active");
-        provision_replies(&env, Reply::json(200, OK_BODY));
-        let mut args = base_args(&env);
-        args.push("--user=admin".into());
-        let out = run(env.cmd().args(&args));
-        common::assert_success(&out, OK_BODY);
-        let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
-        assert_eq!(
-            p.form_value("siteurl"),
-            Some("http://site.test"),
-            "{fixture}"
-        );
-    }
-}
-
-#[test]
-fn jetpack_activation_failure_is_not_fatal() {
-    let env = TestEnv::new();
-    wp_commands(
-        &env,
-        &[
-            "user-get-admin-field-ID",
-            "option-get-siteurl",
-            "plugin-activate-jetpack-not-installed",
-        ],
-    );
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let out = provision_admin(&env);
-    common::assert_success(&out, OK_BODY);
-}
-
-#[test]
 fn wp_cli_path_with_words() {
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     let script = env.wp.script_path();
     let wp_cli = format!("sh '{}'", script.display());
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), format!("--wp-cli-path={wp_cli}")]);
+    let args = env.provision_args(&["--user=admin", &format!("--wp-cli-path={wp_cli}")]);
     let out = run(env.cmd_without_wp().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     assert_eq!(env.wp.calls().len(), 1);
 
     // A path that does not exist is "not found", not a crash.
-    let mut args = base_args(&env);
-    args.extend([
-        "--user=admin".into(),
-        "--wp-cli-path=php /nonexistent/wp-cli.phar".into(),
-    ]);
+    let args = env.provision_args(&["--user=admin", "--wp-cli-path=php /nonexistent/wp-cli.phar"]);
     let out = run(env.cmd_without_wp().args(&args));
     // php itself is missing here, or it runs and fails on the phar: either way
     // a wp_* error, never a silent exit.
@@ -529,12 +299,11 @@ fn api_errors_keep_their_fields() {
     ];
     for (status, body, code, message) in cases {
         let env = TestEnv::new();
-        wp_single_site(&env);
-        provision_replies(&env, Reply::json(status, body));
-        let mut args = base_args(&env);
-        args.extend(["--user=admin".into(), "--plan=x".into()]);
+        env.answer_single_site();
+        env.provision_replies(Reply::json(status, body));
+        let args = env.provision_args(&["--user=admin", "--plan=x"]);
         let out = run(env.cmd().args(&args));
-        common::assert_failure(&out, code);
+        testenv::assert_failure(&out, code);
         let mut expected =
             format!(r#"{{"success":false,"error_code":"{code}","error_message":"{message}","#);
         expected.push_str(&body[1..]);
@@ -548,7 +317,7 @@ fn api_errors_keep_their_fields() {
 #[test]
 fn invalid_client_on_the_token_call() {
     let env = TestEnv::new();
-    wp_single_site(&env);
+    env.answer_single_site();
     env.api.reply(
         "POST",
         "/oauth2/token",
@@ -558,7 +327,7 @@ fn invalid_client_on_the_token_call() {
         ),
     );
     let out = provision_admin(&env);
-    common::assert_failure(&out, "invalid_client");
+    testenv::assert_failure(&out, "invalid_client");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "{\"success\":false,\"error_code\":\"invalid_client\",\"error_message\":\"Unknown client_id.\",\"error\":\"invalid_client\",\"error_description\":\"Unknown client_id.\"}\n"
@@ -571,116 +340,12 @@ fn invalid_client_on_the_token_call() {
 }
 
 #[test]
-fn token_answer_without_access_token() {
-    let env = TestEnv::new();
-    wp_single_site(&env);
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, r#"{"token_type":"bearer"}"#),
-    );
-    let out = provision_admin(&env);
-    common::assert_failure(&out, "missing_access_token");
-}
-
-#[test]
-fn empty_body_html_502_and_success_false() {
-    let cases: Vec<(Reply, &str, Option<&str>)> = vec![
-        (
-            Reply::empty(200),
-            "unknown_error",
-            Some("Empty response from server"),
-        ),
-        (
-            Reply::text(
-                502,
-                "text/html",
-                "<html><body><h1>502 Bad Gateway</h1></body></html>",
-            ),
-            "server_error",
-            Some("Request failed with code 502"),
-        ),
-        (
-            Reply::empty(500),
-            "server_error",
-            Some("Request failed with code 500"),
-        ),
-        (
-            Reply::text(200, "text/html", "<html>oops</html>"),
-            "invalid_response",
-            None,
-        ),
-        (
-            Reply::json(
-                200,
-                r#"{"success":false,"error_code":"site_inaccessible","error_message":"We couldn't contact your site"}"#,
-            ),
-            "site_inaccessible",
-            Some("We couldn't contact your site"),
-        ),
-    ];
-    for (reply, code, message) in cases {
-        let env = TestEnv::new();
-        wp_single_site(&env);
-        provision_replies(&env, reply);
-        let mut args = base_args(&env);
-        args.push("--user=admin".into());
-        let out = run(env.cmd().args(&args));
-        let err = common::assert_failure(&out, code);
-        if let Some(m) = message {
-            assert_eq!(err["error_message"], json!(m));
-        }
-    }
-}
-
-#[test]
-fn connection_refused_names_the_host() {
-    let env = TestEnv::new();
-    wp_single_site(&env);
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env
-        .cmd()
-        .env("JETPACK_START_API_HOST", format!("http://127.0.0.1:{port}"))
-        .args(&args));
-    let err = common::assert_failure(&out, "network_error");
-    let msg = err["error_message"].as_str().unwrap_or("");
-    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
-    assert!(msg.contains("refused"), "{msg}");
-}
-
-#[test]
-fn slow_api_times_out() {
-    let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(
-        &env,
-        Reply::json(200, OK_BODY).delay(Duration::from_secs(5)),
-    );
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--timeout=1".into()]);
-    let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "timeout");
-    assert!(
-        err["error_message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("127.0.0.1"),
-        "{err}"
-    );
-}
-
-#[test]
 fn access_token_with_wpcom_user_id_runs_authorize() {
     let env = TestEnv::new();
-    wp_single_site(&env);
+    env.answer_single_site();
     let body =
         r#"{"success":true,"access_token":"user-access-77","next_url":"","auth_required":false}"#;
-    provision_replies(&env, Reply::json(200, body));
+    env.provision_replies(Reply::json(200, body));
     let path = format!("--path={}", env.wp_path());
     env.wp.answer_with(
         &[
@@ -695,63 +360,31 @@ fn access_token_with_wpcom_user_id_runs_authorize() {
         "",
         0,
     );
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--wpcom_user_id=555".into()]);
+    let args = env.provision_args(&["--user=admin", "--wpcom_user_id=555"]);
     let out = run(env.cmd().args(&args));
     // The body is printed verbatim, access_token included.
-    common::assert_success(&out, body);
+    testenv::assert_success(&out, body);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("wpcom_user_id"), Some("555"));
     assert_eq!(env.wp.calls().len(), 2, "eval, then authorize_user");
 
     // Without --wpcom_user_id there is no authorize step.
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, body));
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, body));
     let out = provision_admin(&env);
-    common::assert_success(&out, body);
+    testenv::assert_success(&out, body);
     assert_eq!(env.wp.calls().len(), 1);
-}
-
-#[test]
-fn authorize_failure_is_authorization_failure() {
-    let env = TestEnv::new();
-    env.disable_eval(&[]);
-    env.wp.answer("user-get-1-field-ID");
-    env.wp.answer("option-get-siteurl");
-    env.wp.answer("plugin-activate-jetpack-first");
-    env.wp.answer("jetpack-authorize_user-missing-command");
-    provision_replies(
-        &env,
-        Reply::json(200, r#"{"success":true,"access_token":"abc123"}"#),
-    );
-    let mut args = base_args(&env);
-    args.extend(["--user=1".into(), "-w=555".into()]);
-    let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "authorization_failure");
-    let msg = err["error_message"].as_str().unwrap_or("");
-    assert!(
-        msg.contains("'jetpack' is not a registered wp command"),
-        "{msg}"
-    );
-    assert!(
-        !msg.contains("abc123"),
-        "the access token must not be echoed: {msg}"
-    );
 }
 
 #[test]
 fn tracking_id_is_a_query_parameter() {
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend([
-        "--user=admin".into(),
-        "--partner-tracking-id=camp 1&x=2".into(),
-    ]);
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--partner-tracking-id=camp 1&x=2"]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(
         p.query_pairs,
@@ -761,10 +394,9 @@ fn tracking_id_is_a_query_parameter() {
 
     // The underscore alias.
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--partner_tracking_id=t-9".into()]);
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--partner_tracking_id=t-9"]);
     run(env.cmd().args(&args));
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.query_value("partner-tracking-id"), Some("t-9"));
@@ -773,16 +405,15 @@ fn tracking_id_is_a_query_parameter() {
 #[test]
 fn bare_api_host_is_https_with_the_public_api_host_header() {
     let env = TestEnv::new_tls();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin"]);
     let out = run(env
         .cmd()
         .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
         .args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let reqs = env.api.requests();
     assert_eq!(reqs.len(), 2);
     for r in &reqs {
@@ -797,26 +428,6 @@ fn bare_api_host_is_https_with_the_public_api_host_header() {
     assert_eq!(env.api.connections(), 1);
     assert_eq!(env.api.tls_handshakes(), 1);
     assert_eq!(reqs[0].connection, reqs[1].connection);
-}
-
-#[test]
-fn untrusted_certificate_is_refused() {
-    let env = TestEnv::with_api(common::FakeApi::start_tls_untrusted());
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=admin".into());
-    let out = run(env
-        .cmd()
-        .env("JETPACK_START_API_HOST", env.api.host())
-        .env("SSL_CERT_FILE", common::cert_path("ca.pem"))
-        .args(&args));
-    let err = common::assert_failure(&out, "network_error");
-    assert!(
-        err["error_message"].as_str().unwrap_or("").contains("TLS"),
-        "{err}"
-    );
-    assert!(env.api.requests().is_empty());
 }
 
 #[test]
@@ -846,16 +457,10 @@ fn every_forwarded_flag_in_every_form() {
     for (spellings, field) in flags {
         for (i, flag) in spellings.iter().enumerate() {
             let env = TestEnv::new();
-            provision_replies(&env, Reply::json(200, OK_BODY));
+            env.provision_replies(Reply::json(200, PROVISION_OK));
             let value = format!("v {i}&{field}=%");
             let mut cmd = env.cmd_without_wp();
-            cmd.args([
-                "provision",
-                "-c=1",
-                &format!("-s={SECRET}"),
-                "-i=admin",
-                "-u=https://e.test",
-            ]);
+            cmd.args(provision_args_without_wp(&[]));
             // `--flag=value` / `-x=value`, and `--flag value` for the first spelling.
             if i == 0 {
                 cmd.args([*flag, &value]);
@@ -863,7 +468,7 @@ fn every_forwarded_flag_in_every_form() {
                 cmd.arg(format!("{flag}={value}"));
             }
             let out = run(&mut cmd);
-            common::assert_success(&out, OK_BODY);
+            testenv::assert_success(&out, PROVISION_OK);
             let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
             assert_eq!(p.form_value(field), Some(value.as_str()), "{flag}");
         }
@@ -878,7 +483,7 @@ fn user_and_credential_aliases() {
         ("-i=admin", "--partner-id=1", "--partner-secret"),
     ] {
         let env = TestEnv::new();
-        provision_replies(&env, Reply::json(200, OK_BODY));
+        env.provision_replies(Reply::json(200, PROVISION_OK));
         let out = run(env.cmd_without_wp().args([
             "provision",
             id_flag,
@@ -887,7 +492,7 @@ fn user_and_credential_aliases() {
             "--url",
             "https://e.test",
         ]));
-        common::assert_success(&out, OK_BODY);
+        testenv::assert_success(&out, PROVISION_OK);
         let t = &env.api.requests_to("/oauth2/token")[0];
         assert_eq!(t.form_value("client_id"), Some("1"));
         assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -899,23 +504,18 @@ fn user_and_credential_aliases() {
 #[test]
 fn ssh_fields_and_their_checks() {
     let env = TestEnv::new();
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     let key = env.root().join("id_ed25519");
     let key_text =
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA&+=%\n-----END OPENSSH PRIVATE KEY-----\n";
     std::fs::write(&key, key_text).expect("key");
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
+    let out = run(env.cmd_without_wp().args(provision_args_without_wp(&[
         "--ssh-user=deploy",
         &format!("--ssh-private-key={}", key.display()),
         "--ssh-host=ssh.e.test",
         "--ssh-port=2222",
-    ]));
-    common::assert_success(&out, OK_BODY);
+    ])));
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_user"), Some("deploy"));
     assert_eq!(p.form_value("ssh_private_key"), Some(key_text));
@@ -924,17 +524,12 @@ fn ssh_fields_and_their_checks() {
 
     // Password form; the password never shows up in output.
     let env = TestEnv::new();
-    provision_replies(&env, Reply::json(400, r#"{"error":"x","message":"bad"}"#));
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
+    env.provision_replies(Reply::json(400, r#"{"error":"x","message":"bad"}"#));
+    let out = run(env.cmd_without_wp().args(provision_args_without_wp(&[
         "--ssh_user=deploy",
         "--ssh_pass=pa ss&word",
-    ]));
-    common::assert_failure(&out, "x");
+    ])));
+    testenv::assert_failure(&out, "x");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("pa ss&word"));
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("ssh_pass"), Some("pa ss&word"));
@@ -945,18 +540,12 @@ fn ssh_fields_and_their_checks() {
         vec!["--ssh-private-key=/nonexistent/key"],
     ] {
         let env = TestEnv::new();
-        provision_replies(&env, Reply::json(200, OK_BODY));
+        env.provision_replies(Reply::json(200, PROVISION_OK));
         let mut cmd = env.cmd_without_wp();
-        cmd.args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "-i=admin",
-            "-u=https://e.test",
-        ]);
+        cmd.args(provision_args_without_wp(&[]));
         cmd.args(&extra);
         let out = run(&mut cmd);
-        common::assert_failure(&out, "invalid_input");
+        testenv::assert_failure(&out, "invalid_input");
         assert!(env.api.requests().is_empty());
     }
 }
@@ -964,15 +553,10 @@ fn ssh_fields_and_their_checks() {
 #[test]
 fn bad_timeout_is_invalid_input() {
     let env = TestEnv::new();
-    let out = run(env.cmd_without_wp().args([
-        "provision",
-        "-c=1",
-        &format!("-s={SECRET}"),
-        "-i=admin",
-        "-u=https://e.test",
-        "--timeout=soon",
-    ]));
-    let err = common::assert_failure(&out, "invalid_input");
+    let out = run(env
+        .cmd_without_wp()
+        .args(provision_args_without_wp(&["--timeout=soon"])));
+    let err = testenv::assert_failure(&out, "invalid_input");
     assert!(err["error_message"]
         .as_str()
         .unwrap_or("")
@@ -983,13 +567,13 @@ fn bad_timeout_is_invalid_input() {
 #[test]
 fn credentials_from_environment_and_file() {
     let env = TestEnv::new();
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     let out = run(env
         .cmd_without_wp()
         .env("JETPACK_PARTNER_ID", "env-id")
         .env("JETPACK_PARTNER_SECRET", SECRET)
         .args(["provision", "-i=admin", "-u=https://e.test"]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let t = &env.api.requests_to("/oauth2/token")[0];
     assert_eq!(t.form_value("client_id"), Some("env-id"));
     assert_eq!(t.form_value("client_secret"), Some(SECRET));
@@ -1003,7 +587,7 @@ fn credentials_from_environment_and_file() {
         .env("JETPACK_PARTNER_SECRET", "from-env-xyz")
         .args(["provision", "-i=admin", "-u=https://e.test"])
         .arg(format!("--partner_secret_file={}", file.display())));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let t = &env.api.requests_to("/oauth2/token")[1];
     assert_eq!(
         t.form_value("client_secret"),
@@ -1021,7 +605,7 @@ fn credentials_from_environment_and_file() {
             "-s=from-flag-abc",
         ])
         .arg(format!("--partner_secret_file={}", file.display())));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let t = &env.api.requests_to("/oauth2/token")[2];
     assert_eq!(t.form_value("client_id"), Some("flag-id"));
     assert_eq!(t.form_value("client_secret"), Some("from-flag-abc"));
@@ -1034,28 +618,22 @@ fn credentials_from_environment_and_file() {
         "-u=https://e.test",
         "--partner_secret_file=/nonexistent",
     ]));
-    common::assert_failure(&out, "invalid_input");
+    testenv::assert_failure(&out, "invalid_input");
 }
 
 #[test]
 fn dry_run_sends_nothing_and_redacts() {
     let env = TestEnv::new();
-    wp_single_site(&env);
-    let mut args = base_args(&env);
-    args.extend([
-        "--user=admin".into(),
-        "--plan=premium".into(),
-        "--ftp-pass=ftp-secret-9".into(),
-        "--partner-tracking-id=t1".into(),
-        "--dry-run".into(),
+    env.answer_single_site();
+    let args = env.provision_args(&[
+        "--user=admin",
+        "--plan=premium",
+        "--ftp-pass=ftp-secret-9",
+        "--partner-tracking-id=t1",
+        "--dry-run",
     ]);
     let out = run(env.cmd().args(&args));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(!text.contains("ftp-secret-9"));
     let v: serde_json::Value = serde_json::from_str(&text).expect("dry-run JSON");
@@ -1090,42 +668,12 @@ fn dry_run_sends_nothing_and_redacts() {
 }
 
 #[test]
-fn hung_wp_is_killed_at_the_limit() {
-    let env = TestEnv::new();
-    env.wp
-        .answer_bytes(None, b"", b"", 0, Some(Duration::from_secs(30)));
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--wp-timeout=0.5".into()]);
-    let started = std::time::Instant::now();
-    let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "wp_timeout");
-    assert!(
-        err["error_message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("--wp-timeout"),
-        "{err}"
-    );
-    // Killed, not waited for: far below the fake's 30 s.
-    assert!(started.elapsed() < Duration::from_secs(20));
-    assert!(env.api.requests().is_empty());
-
-    // With --url the provision goes on without WordPress.
-    args.push("--url=https://e.test".into());
-    let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
-    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
-    assert_eq!(p.form_value("siteurl"), Some("https://e.test"));
-}
-
-#[test]
 fn check_upgrade_asks_before_provisioning() {
     let paths =
         r#"{"jetpack-backup":["jetpack-backup-daily"],"jetpack-plans":["personal","premium"]}"#;
     // Allowed: upgrade-paths (by the site suffix, no WordPress here), then provision.
     let env = TestEnv::new();
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     env.api.reply(
         "GET",
         "/rest/v1.3/jpphp/example.com::shop/upgrade-paths",
@@ -1140,7 +688,7 @@ fn check_upgrade_asks_before_provisioning() {
         "--plan=premium",
         "--check-upgrade",
     ]));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let order: Vec<String> = env
         .api
         .requests()
@@ -1157,63 +705,32 @@ fn check_upgrade_asks_before_provisioning() {
     );
     assert_eq!(
         env.api.requests()[1].header("authorization"),
-        Some(format!("Bearer {TOKEN}").as_str())
+        Some(format!("Bearer {PARTNER_TOKEN}").as_str())
     );
 
     // Not allowed: plan_not_available naming what can be had, and no provision.
     let env = TestEnv::new();
-    wp_commands(
-        &env,
-        &[
-            "user-get-admin-field-ID",
-            "option-get-siteurl",
-            "option-get-jetpack_options-set",
-            "plugin-activate-jetpack-already-active",
-        ],
-    );
-    provision_replies(&env, Reply::json(200, OK_BODY));
+    env.answer_without_eval(&[
+        "user-get-admin-field-ID",
+        "option-get-siteurl",
+        "option-get-jetpack_options-set",
+        "plugin-activate-jetpack-already-active",
+    ]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
     env.api.reply(
         "GET",
         "/rest/v1.3/jpphp/12345/upgrade-paths",
         Reply::json(200, paths),
     );
-    let mut args = base_args(&env);
-    args.extend([
-        "--user=admin".into(),
-        "--plan=professional".into(),
-        "--check-upgrade".into(),
-    ]);
+    let args = env.provision_args(&["--user=admin", "--plan=professional", "--check-upgrade"]);
     let out = run(env.cmd().args(&args));
-    let err = common::assert_failure(&out, "plan_not_available");
+    let err = testenv::assert_failure(&out, "plan_not_available");
     let msg = err["error_message"].as_str().unwrap_or("");
     assert!(
         msg.contains("professional") && msg.contains("jetpack-backup-daily, personal, premium"),
         "{msg}"
     );
     assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
-}
-
-#[test]
-fn eval_facts_survive_plugin_noise_and_activation_errors() {
-    let env = TestEnv::new();
-    env.answer_facts(
-        &[],
-        "lab-noise: a plugin printed this while loading\n<div class=\"notice\">hi</div>",
-        json!({"user_id": 2, "siteurl": "http://split.test/wp", "home": "http://split.test", "blog_id": 0, "activate": "Plugin file does not exist."}),
-    );
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.push("--user=ed@site.test".into());
-    let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
-    let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
-    assert_eq!(
-        form(p),
-        pairs(&[
-            ("local_user", "ed@site.test"),
-            ("siteurl", "http://split.test/wp")
-        ])
-    );
 }
 
 #[test]
@@ -1225,25 +742,23 @@ fn multisite_subsite_through_eval() {
         "",
         json!({"user_id": 1, "siteurl": "http://multi.test/shop", "home": "http://multi.test/shop", "blog_id": 0, "activate": "ok"}),
     );
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), url.into()]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", url]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let p = &env.api.requests_to("/rest/v1.3/jpphp/provision")[0];
     assert_eq!(p.form_value("siteurl"), Some("http://multi.test/shop"));
-    assert_eq!(env.wp.calls(), vec![eval_call(&env, &[url])]);
+    assert_eq!(env.wp.calls(), vec![env.eval_call(&[url])]);
 }
 
 #[test]
 fn early_token_overlaps_the_token_call_with_wordpress() {
     let env = TestEnv::new();
-    wp_single_site(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--early-token".into()]);
+    env.answer_single_site();
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--early-token"]);
     let out = run(env.cmd().args(&args));
-    common::assert_success(&out, OK_BODY);
+    testenv::assert_success(&out, PROVISION_OK);
     let paths: Vec<String> = env.api.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, vec!["/oauth2/token", "/rest/v1.3/jpphp/provision"]);
     assert_eq!(env.api.connections(), 1);
@@ -1252,11 +767,10 @@ fn early_token_overlaps_the_token_call_with_wordpress() {
     // is provisioned, but the token call has been made.
     let env = TestEnv::new();
     env.answer_facts(&[], "", json!({"user_id": 0, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0}));
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=nosuchuser".into(), "--early-token".into()]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=nosuchuser", "--early-token"]);
     let out = run(env.cmd().args(&args));
-    common::assert_failure(&out, "invalid_user");
+    testenv::assert_failure(&out, "invalid_user");
     assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
     assert!(env.api.requests_to("/rest/v1.3/jpphp/provision").is_empty());
 }
@@ -1265,12 +779,11 @@ fn early_token_overlaps_the_token_call_with_wordpress() {
 fn the_fallback_is_mentioned_only_with_verbose() {
     let env = TestEnv::new();
     wp_single_site_commands(&env);
-    provision_replies(&env, Reply::json(200, OK_BODY));
-    let mut args = base_args(&env);
-    args.extend(["--user=admin".into(), "--verbose".into()]);
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    let args = env.provision_args(&["--user=admin", "--verbose"]);
     let out = run(env.cmd().args(&args));
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stdout(&out), format!("{OK_BODY}\n"));
+    assert_eq!(stdout(&out), format!("{PROVISION_OK}\n"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("asking with one command per value"),

@@ -51,7 +51,7 @@ pub fn load_fixture(name: &str) -> serde_json::Value {
 }
 
 const SCRIPT: &str = r#"#!/bin/sh
-# Fake wp written by tests/common/fake_wp.rs: replays recorded WP-CLI output.
+# Fake wp written by tests/integration/testenv/fake_wp.rs: replays recorded WP-CLI output.
 d=@DATA_DIR@
 # The caller may run us with a bare PATH; we still need cat, cmp and sleep.
 PATH="$PATH:/usr/bin:/bin"

@@ -241,11 +241,6 @@ impl Recorded {
     pub fn query_value(&self, key: &str) -> Option<&str> {
         lookup(&self.query_pairs, key)
     }
-
-    /// Body as text (lossy), handy in assertion messages.
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {

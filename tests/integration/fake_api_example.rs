@@ -2,8 +2,6 @@
 //! the harness features that example relies on (`start_on`, fallback,
 //! latency, stats).
 
-mod common;
-
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -11,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::fake_api::Stats;
-use common::{FakeApi, Reply, BIN, NOT_FOUND_BODY, RUN_TIMEOUT, SECRET};
+use crate::testenv::fake_api::Stats;
+use crate::testenv::{self, FakeApi, Reply, BIN, NOT_FOUND_BODY, RUN_TIMEOUT, SECRET};
 use serde_json::{json, Value};
 
 const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/demo","auth_required":true}"#;
@@ -22,7 +20,7 @@ const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wordpr
 
 /// `target/<profile>/examples/fake-api`, next to this test's
 /// `target/<profile>/deps/`. A plain `cargo test` builds it; `cargo test
-/// --test fake_api_example` alone does not, so a missing or outdated one
+/// --test integration` alone does not, so a missing or outdated one
 /// fails loudly instead of testing old code.
 fn example_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
@@ -33,7 +31,10 @@ fn example_bin() -> PathBuf {
     let bin = profile_dir.join("examples").join("fake-api");
     let hint = "build it with `cargo test` or `cargo build --example fake-api`";
     let built = modified(&bin).unwrap_or_else(|| panic!("{} is missing: {hint}", bin.display()));
-    for src in ["examples/fake-api.rs", "tests/common/fake_api.rs"] {
+    for src in [
+        "examples/fake-api.rs",
+        "tests/integration/testenv/fake_api.rs",
+    ] {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
         if modified(&src).is_some_and(|changed| changed > built) {
             panic!("{} is older than {}: {hint}", bin.display(), src.display());
@@ -204,7 +205,7 @@ fn serve_mode_prints_exports_and_logs_field_names_only() {
         .and_then(|l| l.strip_prefix("export JETPACK_START_API_HOST=https://"))
         .unwrap_or_else(|| panic!("first line: {exports:?}"))
         .to_string();
-    let ca = common::cert_path("ca.pem");
+    let ca = testenv::cert_path("ca.pem");
     assert_eq!(
         exports.lines().nth(1),
         Some(

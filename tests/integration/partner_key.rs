@@ -1,8 +1,6 @@
 //! `partner-key new` and `verify` against the fake API.
 
-mod common;
-
-use common::{stderr_json, Reply, TestEnv, SECRET};
+use crate::testenv::{assert_exit, stderr_json, Reply, TestEnv, SECRET};
 use serde_json::json;
 
 const KEY: &str = r#"{"id":10,"name":"Agency A","allowed_personal_plans":"0","allowed_premium_plans":"100","allowed_professional_plans":"0","notes":null,"client_id":"12345","client_secret":"new-key-secret-ab34fd21"}"#;
@@ -30,12 +28,7 @@ fn new_key_prints_the_answer_with_its_secret() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{KEY}\n"));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     let r = &env.api.requests_to("/rest/v1.3/jpphp/partner-keys/new")[0];
@@ -94,12 +87,7 @@ fn verify_accepts_and_rejects() {
         .args(["verify", "-c=1", &format!("-s={SECRET}")])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"success\":true}\n");
     let reqs = env.api.requests();
     assert_eq!(reqs[0].form_value("client_secret"), Some(SECRET));

@@ -1,9 +1,7 @@
 //! `provision --batch` / `--all-sites`: one token, bounded concurrency, one
 //! result line per site, resumable.
 
-mod common;
-
-use common::{Reply, TestEnv, SECRET};
+use crate::testenv::{self, assert_exit, Reply, TestEnv, SECRET};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -137,12 +135,7 @@ fn resumes_with_skip_done_and_reads_stdin() {
         .write_stdin(input)
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let results = lines(&out);
     let sites: HashSet<&str> = results.iter().filter_map(|v| v["site"].as_str()).collect();
     assert_eq!(sites, HashSet::from(["https://b.test", "https://c.test"]));
@@ -238,12 +231,7 @@ fn all_sites_of_a_multisite_network() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let sent: HashSet<String> = env
         .api
         .requests_to("/rest/v1.3/jpphp/provision")
@@ -277,12 +265,7 @@ fn dry_run_batch_sends_nothing() {
         )
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let results = lines(&out);
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["site"], json!("https://a.test"));
@@ -320,7 +303,7 @@ fn progress_only_when_stderr_is_a_terminal() {
     let Ok(script) = which::which("script") else {
         panic!("`script` (util-linux) is needed for this test");
     };
-    let line = std::iter::once(common::BIN.to_string())
+    let line = std::iter::once(testenv::BIN.to_string())
         .chain(args.iter().cloned())
         .map(|a| shell_words::quote(&a).into_owned())
         .collect::<Vec<_>>()
@@ -333,12 +316,7 @@ fn progress_only_when_stderr_is_a_terminal() {
         .env("JETPACK_START_API_HOST", env.api.base_url())
         .output()
         .expect("script");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
     let all = String::from_utf8_lossy(&out.stdout);
     assert!(all.contains("2 of 2 sites: 2 ok, 0 failed"), "{all}");
 }

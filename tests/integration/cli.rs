@@ -1,9 +1,7 @@
 //! Flag parsing as the outside sees it: help, usage errors, multi-call names.
 //! None of these may run `wp` or touch the network.
 
-mod common;
-
-use common::TestEnv;
+use crate::testenv::{self, assert_exit, TestEnv};
 
 fn assert_untouched(env: &TestEnv) {
     assert!(env.api.requests().is_empty(), "no request may be sent");
@@ -117,19 +115,19 @@ fn provision_under_the_old_script_name() {
     env.api.reply(
         "POST",
         "/oauth2/token",
-        common::Reply::json(200, r#"{"access_token":"t-1234567"}"#),
+        testenv::Reply::json(200, r#"{"access_token":"t-1234567"}"#),
     );
     env.api.reply(
         "POST",
         "/rest/v1.3/jpphp/provision",
-        common::Reply::json(200, r#"{"success":true}"#),
+        testenv::Reply::json(200, r#"{"success":true}"#),
     );
     env.answer_facts(&[], "", serde_json::json!({"user_id": 1, "siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "activate": "ok"}));
     let out = env
         .cmd_named("partner-provision.sh")
         .args([
             "--partner_id=1",
-            &format!("--partner_secret={}", common::SECRET),
+            &format!("--partner_secret={}", testenv::SECRET),
             "--user_id=1",
             "--plan=personal",
             "--allow-root",
@@ -137,12 +135,7 @@ fn provision_under_the_old_script_name() {
         ])
         .output()
         .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"success\":true}\n");
     assert_eq!(
         env.api.requests_to("/rest/v1.3/jpphp/provision")[0].form_value("plan"),

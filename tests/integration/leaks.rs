@@ -1,0 +1,863 @@
+//! Secrets never show up in what we print (README "Guarantees": the client
+//! secret, the partner token, SSH/FTP passwords and the key never appear in
+//! output, errors, `--dry-run` or `--verbose` text).
+//!
+//! One test drives a broad list of scenarios (every success and error path
+//! reachable from the harness, dry-run, usage errors, the reseller
+//! commands), each once plain and once with `--verbose`, all with
+//! distinctive secret values, and checks both streams of every run. Each
+//! scenario also asserts its exit code, error_code and what the fake API
+//! received, so a scenario that silently stopped reaching its path fails.
+//!
+//! A scenario is a few lines of [`Scenario`]'s builder: a new command gets
+//! its success and error paths added to [`scenarios`] the same way.
+//!
+//! The provision answer is printed verbatim (its own `access_token`
+//! included) — that value is deliberately different from the partner token.
+
+use crate::testenv::{
+    cert_path, closed_port, stderr_json, FakeApi, Reply, TestEnv, PROVISION_PATH, TOKEN_PATH,
+};
+use serde_json::{json, Value};
+use std::process::Output;
+use std::time::Duration;
+
+/// Every secret carries the marker `LEAK`; nothing else we feed in does.
+const CLIENT_SECRET: &str = "LEAKcs-9q8w7e&+=% zz";
+/// What the fake API returns as the partner `access_token`.
+const PARTNER_TOKEN: &str = "LEAKpt-4d5e6f7a8b";
+const SSH_PASS: &str = "LEAKsp-1a2b3c4d";
+const FTP_PASS: &str = "LEAKfp-5e6f7a8b";
+const SSH_KEY: &str =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKsk-b3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/// Fragments that must not appear: the marker, and each secret without it
+/// (in case a secret is printed cut or re-encoded).
+const FORBIDDEN: &[&str] = &[
+    "LEAK",
+    "cs-9q8w7e",
+    "pt-4d5e6f7a8b",
+    "sp-1a2b3c4d",
+    "fp-5e6f7a8b",
+    "b3BlbnNzaC1rZXktdjE",
+];
+
+/// The provision answer: its own access_token (for the caller) is fine.
+const PROVISION_BODY: &str = r#"{"success":true,"access_token":"user-access-OK-1","next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/","auth_required":true}"#;
+const NEW_KEY_BODY: &str =
+    r#"{"success":true,"client_id":"71000","client_secret":"new-key-secret-OK","name":"Agency A"}"#;
+const OK: &str = r#"{"success":true}"#;
+
+const CANCEL_PATH: &str = "/rest/v1.3/jpphp/leak.test::blog/partner-cancel";
+const UPGRADE_PATHS_PATH: &str = "/rest/v1.3/jpphp/leak.test/upgrade-paths";
+const NEW_KEY_PATH: &str = "/rest/v1.3/jpphp/partner-keys/new";
+const VERIFY_PATH: &str = "/rest/v1.3/jpphp/partner-keys/verify";
+const INVALID_CLIENT: &str =
+    r#"{"error":"invalid_client","error_description":"Unknown client_id."}"#;
+
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Exit 0, stdout exactly this body.
+    Body(&'static str),
+    /// Exit 0, stdout a dry-run document.
+    DryRun,
+    /// Exit 1, one JSON error with this code.
+    Fail(&'static str),
+    /// Exit 1, usage text on stderr.
+    Usage,
+}
+
+/// The fake API a scenario runs against.
+#[derive(Clone, Copy)]
+enum Api {
+    Http,
+    /// HTTPS, its CA trusted through `SSL_CERT_FILE`.
+    Tls,
+    /// HTTPS with a certificate from a CA the binary does not know.
+    UntrustedTls,
+}
+
+/// How the binary is started (see [`TestEnv`]).
+#[derive(Clone, Copy)]
+enum Runner {
+    /// `cmd_without_wp`: no `wp` on PATH.
+    WithoutWp,
+    /// `cmd`: the fake `wp` on PATH.
+    WithWp,
+    /// `cmd_named`: through a link with this name (the fake `wp` on PATH).
+    Named(&'static str),
+}
+
+type Setup = Box<dyn Fn(&TestEnv) + Send + Sync>;
+type Check = Box<dyn Fn(&TestEnv) -> Result<(), String> + Send + Sync>;
+
+/// One command line, what the fakes answer, and what must come of it. Run
+/// twice, plain and with `--verbose`, each time in a fresh [`TestEnv`].
+///
+/// Arguments and environment values may hold `{root}` (the sandbox, where
+/// [`file`](Self::file) writes), `{path}` (the WordPress root of the fake
+/// `wp`) and `{closed_port}` (a loopback port nothing listens on).
+struct Scenario {
+    name: &'static str,
+    api: Api,
+    runner: Runner,
+    args: Vec<String>,
+    envs: Vec<(&'static str, String)>,
+    files: Vec<(&'static str, String)>,
+    setup: Vec<Setup>,
+    expect: Option<Expect>,
+    check: Option<Check>,
+}
+
+impl Scenario {
+    /// No arguments yet, no `wp` on PATH, a plain HTTP fake API that
+    /// answers nothing but 404.
+    fn new(name: &'static str) -> Scenario {
+        Scenario {
+            name,
+            api: Api::Http,
+            runner: Runner::WithoutWp,
+            args: Vec::new(),
+            envs: Vec::new(),
+            files: Vec::new(),
+            setup: Vec::new(),
+            expect: None,
+            check: None,
+        }
+    }
+
+    /// `provision` without WordPress (`--url`), every secret flag given.
+    fn provision(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .arg("provision")
+            .args(creds())
+            .args(["--user=admin", "--url=https://leak.test"])
+            .secret_flags()
+    }
+
+    /// `provision` in the WordPress of the fake `wp`, every secret flag
+    /// given.
+    fn provision_wp(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .with_wp()
+            .arg("provision")
+            .args(creds())
+            .args(["--allow-root", "--path={path}", "--user=admin"])
+            .secret_flags()
+    }
+
+    /// `cancel` of https://leak.test/blog, without WordPress.
+    fn cancel(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .arg("cancel")
+            .args(creds())
+            .arg("--url=https://leak.test/blog")
+    }
+
+    fn with_wp(mut self) -> Self {
+        self.runner = Runner::WithWp;
+        self
+    }
+
+    /// Run under an old script name, e.g. `partner-provision.sh`.
+    fn named(mut self, name: &'static str) -> Self {
+        self.runner = Runner::Named(name);
+        self
+    }
+
+    /// HTTPS fake API whose CA the binary trusts (`SSL_CERT_FILE`).
+    fn tls(mut self) -> Self {
+        self.api = Api::Tls;
+        let ca = cert_path("ca.pem").display().to_string();
+        self.env("SSL_CERT_FILE", &ca)
+    }
+
+    /// HTTPS fake API with a certificate the binary does not trust.
+    fn untrusted_tls(mut self) -> Self {
+        self.api = Api::UntrustedTls;
+        self
+    }
+
+    fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self
+    }
+
+    /// Every provision flag that carries a secret (and the key file).
+    fn secret_flags(self) -> Self {
+        self.file("id_ed25519", SSH_KEY).args([
+            "--plan=premium",
+            "--ssh-host=ssh.leak.test",
+            "--ssh-port=22",
+            "--ssh-user=deploy",
+            &format!("--ssh-pass={SSH_PASS}"),
+            "--ssh-private-key={root}/id_ed25519",
+            "--ftp-host=ftp.leak.test",
+            "--ftp-user=ftpdeploy",
+            &format!("--ftp-pass={FTP_PASS}"),
+        ])
+    }
+
+    fn env(mut self, name: &'static str, value: &str) -> Self {
+        self.envs.push((name, value.to_string()));
+        self
+    }
+
+    /// A file `{root}/<name>` written before the run.
+    fn file(mut self, name: &'static str, contents: &str) -> Self {
+        self.files.push((name, contents.to_string()));
+        self
+    }
+
+    /// What the fake `wp` answers.
+    fn wp(mut self, setup: impl Fn(&TestEnv) + Send + Sync + 'static) -> Self {
+        self.setup.push(Box::new(setup));
+        self
+    }
+
+    /// What the fake API answers, e.g. [`answers`] or [`token_answer`].
+    fn api(mut self, setup: impl Fn(&FakeApi) + Send + Sync + 'static) -> Self {
+        self.setup.push(Box::new(move |env| setup(&env.api)));
+        self
+    }
+
+    fn expect(mut self, expect: Expect) -> Self {
+        self.expect = Some(expect);
+        self
+    }
+
+    /// What the fake API (or `wp`) must have received.
+    fn check(
+        mut self,
+        check: impl Fn(&TestEnv) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.check = Some(Box::new(check));
+        self
+    }
+
+    fn expand(&self, text: &str, env: &TestEnv) -> String {
+        let text = text
+            .replace("{root}", &env.root().display().to_string())
+            .replace("{path}", &env.wp_path());
+        if text.contains("{closed_port}") {
+            text.replace("{closed_port}", &closed_port().to_string())
+        } else {
+            text
+        }
+    }
+
+    /// A fresh sandbox set up as described, and the command to run in it.
+    fn start(&self) -> (TestEnv, assert_cmd::Command) {
+        let env = match self.api {
+            Api::Http => TestEnv::new(),
+            Api::Tls => TestEnv::new_tls(),
+            Api::UntrustedTls => TestEnv::with_api(FakeApi::start_tls_untrusted()),
+        };
+        for (name, contents) in &self.files {
+            let file = env.root().join(name);
+            std::fs::write(&file, contents)
+                .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+        }
+        for setup in &self.setup {
+            setup(&env);
+        }
+        let mut cmd = match self.runner {
+            Runner::WithoutWp => env.cmd_without_wp(),
+            Runner::WithWp => env.cmd(),
+            Runner::Named(name) => env.cmd_named(name),
+        };
+        for a in &self.args {
+            cmd.arg(self.expand(a, &env));
+        }
+        for (name, value) in &self.envs {
+            cmd.env(name, self.expand(value, &env));
+        }
+        (env, cmd)
+    }
+}
+
+fn creds() -> [String; 2] {
+    [
+        "--partner_id=1234".into(),
+        format!("--partner_secret={CLIENT_SECRET}"),
+    ]
+}
+
+// --- what the fakes answer --------------------------------------------------
+
+/// The token call succeeds with [`PARTNER_TOKEN`].
+fn token_ok(api: &FakeApi) {
+    api.token_ok(PARTNER_TOKEN);
+}
+
+/// The token call answers `reply`.
+fn token_answer(reply: Reply) -> impl Fn(&FakeApi) + Send + Sync {
+    move |api| api.reply("POST", TOKEN_PATH, reply.clone())
+}
+
+/// The token call succeeds and `method path` answers `reply`.
+fn answers(
+    method: &'static str,
+    path: &'static str,
+    reply: Reply,
+) -> impl Fn(&FakeApi) + Send + Sync {
+    move |api| {
+        token_ok(api);
+        api.reply(method, path, reply.clone());
+    }
+}
+
+/// The token call succeeds and the provision call answers `reply`.
+fn provision_answers(reply: Reply) -> impl Fn(&FakeApi) + Send + Sync {
+    answers("POST", PROVISION_PATH, reply)
+}
+
+/// The single site, one plain command per value.
+fn wp_site(env: &TestEnv) {
+    env.wp.answer("user-get-admin-field-ID");
+    env.wp.answer("option-get-siteurl");
+    env.wp.answer("plugin-activate-jetpack-first");
+}
+
+fn authorize_argv(env: &TestEnv) -> Vec<String> {
+    env.wp_argv(&[
+        "--user=admin",
+        "jetpack",
+        "authorize_user",
+        "--token=user-access-OK-1",
+    ])
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+// --- checks on what the fake API received ----------------------------------
+
+fn nothing_sent(env: &TestEnv) -> Result<(), String> {
+    let n = env.api.requests().len();
+    (n == 0)
+        .then_some(())
+        .ok_or(format!("expected no request, got {n}"))
+}
+
+/// The token call carried the real secret (so the secret was in play).
+fn token_sent(env: &TestEnv) -> Result<(), String> {
+    let t = env.api.requests_to(TOKEN_PATH);
+    match t.first() {
+        Some(r) if r.form_value("client_secret") == Some(CLIENT_SECRET) => Ok(()),
+        Some(r) => Err(format!("token call without the secret: {:?}", r.form)),
+        None => Err("no token call".into()),
+    }
+}
+
+/// Token call, then a provision with the bearer token and every secret.
+fn provision_sent(env: &TestEnv) -> Result<(), String> {
+    token_sent(env)?;
+    let p = env.api.requests_to(PROVISION_PATH);
+    let [p] = p.as_slice() else {
+        return Err(format!("expected one provision, got {}", p.len()));
+    };
+    let want = [
+        ("ssh_pass", SSH_PASS),
+        ("ftp_pass", FTP_PASS),
+        ("ssh_private_key", SSH_KEY),
+    ];
+    for (k, v) in want {
+        if p.form_value(k) != Some(v) {
+            return Err(format!("provision field {k} = {:?}", p.form_value(k)));
+        }
+    }
+    let bearer = format!("Bearer {PARTNER_TOKEN}");
+    if p.header("authorization") != Some(bearer.as_str()) {
+        return Err(format!("authorization {:?}", p.header("authorization")));
+    }
+    Ok(())
+}
+
+fn no_provision_sent(env: &TestEnv) -> Result<(), String> {
+    (env.api.requests_to(PROVISION_PATH).is_empty())
+        .then_some(())
+        .ok_or("provision sent".into())
+}
+
+/// Token call, then one request to `path` with the bearer token.
+fn sent_to(path: &'static str) -> impl Fn(&TestEnv) -> Result<(), String> + Send + Sync {
+    move |env| {
+        token_sent(env)?;
+        let n = env.api.requests_to(path).len();
+        if n != 1 {
+            return Err(format!("expected one request to {path}, got {n}"));
+        }
+        let bearer = format!("Bearer {PARTNER_TOKEN}");
+        match env.api.requests_to(path)[0].header("authorization") {
+            Some(b) if b == bearer => Ok(()),
+            other => Err(format!("authorization {other:?}")),
+        }
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    use Expect::{Body, DryRun, Fail, Usage};
+    vec![
+        // --- provision: success ----------------------------------------------
+        Scenario::provision("provision without wp")
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        Scenario::provision_wp("provision with wp and the authorize step")
+            .arg("--wpcom_user_id=555")
+            .wp(|env| {
+                wp_site(env);
+                let argv = authorize_argv(env);
+                env.wp
+                    .answer_with(&strs(&argv), "Success: authorized.\n", "", 0);
+                env.disable_eval_for_the_rest();
+            })
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(|env| {
+                provision_sent(env)?;
+                let want = authorize_argv(env);
+                env.wp
+                    .calls()
+                    .contains(&want)
+                    .then_some(())
+                    .ok_or(format!("no authorize call: {:?}", env.wp.calls()))
+            }),
+        Scenario::provision("provision over https")
+            .tls()
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        Scenario::new("provision, secret from JETPACK_PARTNER_SECRET")
+            .env("JETPACK_PARTNER_ID", "1234")
+            .env("JETPACK_PARTNER_SECRET", CLIENT_SECRET)
+            .args(["provision", "--user=admin", "--url=https://leak.test"])
+            .secret_flags()
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Body(PROVISION_BODY))
+            .check(provision_sent),
+        // --- provision: API errors -------------------------------------------
+        Scenario::provision("invalid_client on the token call")
+            .api(token_answer(Reply::json(400, INVALID_CLIENT)))
+            .expect(Fail("invalid_client"))
+            .check(|env| {
+                token_sent(env)?;
+                no_provision_sent(env).map_err(|e| format!("{e} after invalid_client"))
+            }),
+        Scenario::provision("token error that echoes the secret")
+            .api(token_answer(Reply::json(
+                400,
+                &json!({
+                    "error": "invalid_client",
+                    "error_description": format!("client_secret {CLIENT_SECRET} does not match"),
+                    "received": {"client_secret": CLIENT_SECRET},
+                })
+                .to_string(),
+            )))
+            .expect(Fail("invalid_client"))
+            .check(token_sent),
+        Scenario::provision("invalid_plan")
+            .api(provision_answers(Reply::json(
+                400,
+                r#"{"error":"invalid_plan","message":"premium is not a valid plan"}"#,
+            )))
+            .expect(Fail("invalid_plan"))
+            .check(provision_sent),
+        Scenario::provision("provision error that echoes every secret")
+            .api(provision_answers(Reply::json(
+                400,
+                &json!({
+                    "error": "rest_invalid_param",
+                    "message": format!("ssh_pass {SSH_PASS} refused for token {PARTNER_TOKEN}"),
+                    "data": {"params": {"ftp_pass": FTP_PASS, "client_secret": CLIENT_SECRET,
+                                        "ssh_private_key": SSH_KEY, "list": [SSH_PASS, PARTNER_TOKEN]}},
+                })
+                .to_string(),
+            )))
+            .expect(Fail("rest_invalid_param"))
+            .check(provision_sent),
+        Scenario::provision("server_error (HTML 500)")
+            .api(provision_answers(Reply::text(
+                500,
+                "text/html",
+                "<html><h1>Internal Server Error</h1></html>",
+            )))
+            .expect(Fail("server_error"))
+            .check(provision_sent),
+        Scenario::provision("missing_access_token")
+            .api(token_answer(Reply::json(200, r#"{"token_type":"bearer"}"#)))
+            .expect(Fail("missing_access_token"))
+            .check(token_sent),
+        Scenario::provision("unknown_error (empty body)")
+            .api(provision_answers(Reply::empty(200)))
+            .expect(Fail("unknown_error"))
+            .check(provision_sent),
+        Scenario::provision("invalid_response (not JSON)")
+            .api(provision_answers(Reply::text(
+                200,
+                "text/html",
+                "<html>ok?</html>",
+            )))
+            .expect(Fail("invalid_response"))
+            .check(provision_sent),
+        // --- provision: transport failures -----------------------------------
+        Scenario::provision("timeout")
+            .arg("--timeout=1")
+            .api(provision_answers(
+                Reply::json(200, PROVISION_BODY).delay(Duration::from_secs(3)),
+            ))
+            .expect(Fail("timeout"))
+            .check(provision_sent),
+        Scenario::provision("network_error (connection refused)")
+            .env("JETPACK_START_API_HOST", "http://127.0.0.1:{closed_port}")
+            .expect(Fail("network_error"))
+            .check(nothing_sent),
+        Scenario::provision("network_error (provision connection closed)")
+            .api(provision_answers(Reply::close_without_reply()))
+            .expect(Fail("network_error"))
+            .check(provision_sent),
+        Scenario::provision("network_error (untrusted certificate)")
+            .untrusted_tls()
+            .api(token_ok)
+            .expect(Fail("network_error"))
+            .check(nothing_sent),
+        // --- provision: local failures ---------------------------------------
+        Scenario::provision_wp("authorization_failure")
+            .arg("--wpcom_user_id=555")
+            .wp(|env| {
+                wp_site(env);
+                let argv = authorize_argv(env);
+                env.wp
+                    .answer_as("jetpack-authorize_user-missing-command", &strs(&argv));
+                env.disable_eval_for_the_rest();
+            })
+            .api(provision_answers(Reply::json(200, PROVISION_BODY)))
+            .expect(Fail("authorization_failure"))
+            .check(provision_sent),
+        Scenario::new("invalid_user")
+            .with_wp()
+            .arg("provision")
+            .args(creds())
+            .args(["--allow-root", "--path={path}", "--user=nosuchuser"])
+            .secret_flags()
+            .wp(|env| {
+                env.wp.answer("user-get-nosuchuser-field-ID");
+                env.disable_eval_for_the_rest();
+            })
+            .api(token_ok)
+            .expect(Fail("invalid_user"))
+            .check(nothing_sent),
+        Scenario::provision_wp("wp_failed (PHP fatal)")
+            .wp(|env| env.wp.answer_any("php-fatal-error"))
+            .api(token_ok)
+            .expect(Fail("wp_failed"))
+            .check(nothing_sent),
+        Scenario::new("wp_not_found")
+            .arg("provision")
+            .args(creds())
+            .arg("--user=admin")
+            .secret_flags()
+            .expect(Fail("wp_not_found"))
+            .check(nothing_sent),
+        Scenario::provision("invalid_input (unreadable key file)")
+            .arg("--ssh-private-key=/nonexistent/keys/id_ed25519")
+            .expect(Fail("invalid_input"))
+            .check(nothing_sent),
+        Scenario::provision("invalid_input (bad --timeout)")
+            .arg("--timeout=soon")
+            .expect(Fail("invalid_input"))
+            .check(nothing_sent),
+        Scenario::provision("plan_not_available (--check-upgrade)")
+            .arg("--check-upgrade")
+            .api(answers(
+                "GET",
+                UPGRADE_PATHS_PATH,
+                Reply::json(200, r#"{"jetpack-plans":["personal"]}"#),
+            ))
+            .expect(Fail("plan_not_available"))
+            .check(|env| {
+                sent_to(UPGRADE_PATHS_PATH)(env)?;
+                no_provision_sent(env)
+            }),
+        // --- dry-run and usage errors ----------------------------------------
+        Scenario::provision("provision --dry-run")
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::cancel("cancel --dry-run")
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::new("verify --dry-run")
+            .arg("verify")
+            .args(creds())
+            .arg("--dry-run")
+            .expect(DryRun)
+            .check(nothing_sent),
+        Scenario::provision("usage: unknown flag")
+            .arg("--bogus=1")
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::new("usage: missing --user")
+            .arg("provision")
+            .args(creds())
+            .arg("--url=https://leak.test")
+            .secret_flags()
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::provision("usage: stray argument")
+            .arg("stray")
+            .expect(Usage)
+            .check(nothing_sent),
+        Scenario::new("usage: old script name, missing -i")
+            .named("partner-provision.sh")
+            .args([
+                "-c=1234".to_string(),
+                format!("-s={CLIENT_SECRET}"),
+                format!("--ssh-pass={SSH_PASS}"),
+            ])
+            .expect(Usage)
+            .check(nothing_sent),
+        // --- cancel ----------------------------------------------------------
+        Scenario::cancel("cancel")
+            .api(answers("POST", CANCEL_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(CANCEL_PATH)),
+        Scenario::new("cancel, secret from --partner_secret_file")
+            .file("secret", &format!("{CLIENT_SECRET}\n"))
+            .args([
+                "cancel",
+                "--partner_id=1234",
+                "--url=https://leak.test/blog",
+                "--partner_secret_file={root}/secret",
+            ])
+            .api(answers("POST", CANCEL_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(CANCEL_PATH)),
+        Scenario::cancel("cancel refused by the API")
+            .api(answers(
+                "POST",
+                CANCEL_PATH,
+                Reply::json(
+                    400,
+                    &json!({"error": "not_jps_plan",
+                        "message": format!("no partner plan (token {PARTNER_TOKEN})")})
+                    .to_string(),
+                ),
+            ))
+            .expect(Fail("not_jps_plan"))
+            .check(sent_to(CANCEL_PATH)),
+        // --- partner-key new, verify -----------------------------------------
+        Scenario::new("partner-key new")
+            .args(["partner-key", "new"])
+            .args(creds())
+            .args(["--name=Agency A", "--allowed_premium_plans=10"])
+            .api(answers("POST", NEW_KEY_PATH, Reply::json(200, NEW_KEY_BODY)))
+            .expect(Body(NEW_KEY_BODY))
+            .check(sent_to(NEW_KEY_PATH)),
+        Scenario::new("partner-key new refused")
+            .args(["partner-key", "new"])
+            .args(creds())
+            .arg("--name=Agency A")
+            .api(answers(
+                "POST",
+                NEW_KEY_PATH,
+                Reply::json(
+                    403,
+                    r#"{"error":"unauthorized","message":"This partner cannot create keys."}"#,
+                ),
+            ))
+            .expect(Fail("unauthorized"))
+            .check(sent_to(NEW_KEY_PATH)),
+        Scenario::new("verify")
+            .arg("verify")
+            .args(creds())
+            .api(answers("POST", VERIFY_PATH, Reply::json(200, OK)))
+            .expect(Body(OK))
+            .check(sent_to(VERIFY_PATH)),
+        Scenario::new("verify: invalid_client")
+            .arg("verify")
+            .args(creds())
+            .api(token_answer(Reply::json(400, INVALID_CLIENT)))
+            .expect(Fail("invalid_client"))
+            .check(token_sent),
+    ]
+}
+
+/// What is wrong with one run, if anything (besides leaks).
+fn judge(expect: Expect, out: &Output, verbose: bool) -> Result<(), String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    match expect {
+        Expect::Body(body) => {
+            if code != Some(0) || stdout != format!("{body}\n") {
+                return Err(format!("expected success with the body, got {code:?}"));
+            }
+            if !verbose && !stderr.is_empty() {
+                return Err("stderr not empty on success".into());
+            }
+        }
+        Expect::DryRun => {
+            let v: Value = serde_json::from_str(stdout.trim())
+                .map_err(|e| format!("dry-run output is not JSON ({e}), exit {code:?}"))?;
+            if code != Some(0) || v["dry_run"] != json!(true) {
+                return Err(format!("expected a dry-run document, got {code:?}"));
+            }
+        }
+        Expect::Fail(want) => {
+            if code != Some(1) || !stdout.is_empty() {
+                return Err(format!("expected exit 1 and empty stdout, got {code:?}"));
+            }
+            // With --verbose, notes come first; the error object is the last line.
+            let err: Value = if verbose {
+                let last = stderr.lines().last().unwrap_or("");
+                serde_json::from_str(last).map_err(|e| format!("last stderr line: {e}"))?
+            } else {
+                stderr_json(out)
+            };
+            if err["success"] != json!(false) || err["error_code"] != json!(want) {
+                return Err(format!("expected error_code {want}, got {err}"));
+            }
+            if err["error_message"].as_str().is_none_or(str::is_empty) {
+                return Err(format!("empty error_message: {err}"));
+            }
+        }
+        Expect::Usage => {
+            if code != Some(1) || !stdout.is_empty() || !stderr.contains("Usage:") {
+                return Err(format!("expected usage on stderr and exit 1, got {code:?}"));
+            }
+        }
+    }
+    // Runs that got as far as the network have something to say.
+    if verbose
+        && matches!(expect, Expect::Body(_) | Expect::Fail(_))
+        && !matches!(expect, Expect::Fail("invalid_input" | "wp_not_found"))
+        && !stderr.contains("jetpack-partner:")
+    {
+        return Err("--verbose said nothing".into());
+    }
+    Ok(())
+}
+
+/// Runs one scenario; returns what went wrong.
+fn run_scenario(s: &Scenario, verbose: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    let (env, mut cmd) = s.start();
+    if verbose {
+        cmd.arg("--verbose");
+    }
+    cmd.timeout(Duration::from_secs(60));
+    let out = cmd.output().expect("running jetpack-partner");
+    let tag = format!("[{}{}]", s.name, if verbose { ", --verbose" } else { "" });
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        for f in FORBIDDEN {
+            if text.contains(f) {
+                problems.push(format!("{tag} {f:?} in {stream}:\n{text}"));
+            }
+        }
+    }
+    let expect = s
+        .expect
+        .expect("checked in no_secret_appears_in_any_output");
+    if let Err(e) = judge(expect, &out, verbose) {
+        problems.push(format!(
+            "{tag} {e}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let check = s
+        .check
+        .as_ref()
+        .expect("checked in no_secret_appears_in_any_output");
+    if let Err(e) = check(&env) {
+        problems.push(format!("{tag} fake API: {e}"));
+    }
+    problems
+}
+
+#[test]
+fn no_secret_appears_in_any_output() {
+    let list = scenarios();
+    assert!(list.len() >= 30, "the scenario list shrank");
+    for s in &list {
+        assert!(
+            s.expect.is_some() && s.check.is_some(),
+            "scenario {:?} needs .expect(..) and .check(..)",
+            s.name
+        );
+    }
+    let runs: Vec<(&Scenario, bool)> = list.iter().flat_map(|s| [(s, false), (s, true)]).collect();
+    // A few at a time: most of the time is spent waiting (time-outs,
+    // retries), not computing.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let problems = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((s, verbose)) = runs.get(i) else {
+                    break;
+                };
+                let found = run_scenario(s, *verbose);
+                problems
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(found);
+            });
+        }
+    });
+    let problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+/// A token answer that is judged a failure but still carries an
+/// access_token: the token is the partner's, not the caller's, so the
+/// error object must not repeat it.
+#[test]
+fn partner_token_in_a_failed_token_answer_is_not_echoed() {
+    let mut leaked = Vec::new();
+    for body in [
+        json!({"access_token": PARTNER_TOKEN, "success": false}),
+        json!({"access_token": PARTNER_TOKEN, "error": "invalid_scope", "message": "scope"}),
+    ] {
+        let env = TestEnv::new();
+        env.api
+            .reply("POST", TOKEN_PATH, Reply::json(200, &body.to_string()));
+        let out = env
+            .cmd_without_wp()
+            .arg("verify")
+            .args(creds())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr_json(&out);
+        assert_eq!(err["success"], json!(false));
+        assert!(err["error_code"].is_string(), "{err}");
+        assert_eq!(env.api.requests().len(), 1, "stopped after the token call");
+        let text = String::from_utf8_lossy(&out.stderr);
+        if text.contains(PARTNER_TOKEN) {
+            leaked.push(format!("{body} -> {text}"));
+        }
+    }
+    assert!(
+        leaked.is_empty(),
+        "partner token leaked:\n{}",
+        leaked.join("\n")
+    );
+}
