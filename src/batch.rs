@@ -1,84 +1,142 @@
-//! Many sites in one run: the input lines (or every site of a network), the
-//! worker pool (`--jobs` sites at a time, one token for all), one result
-//! line per site as it finishes, `--skip-done` to resume, and a summary.
+//! Many sites in one run: input lines streamed (or every site of a network),
+//! a worker pool (`--jobs` sites at a time, one token for all), one result
+//! line per site as it finishes, `--skip-done` to resume, a summary on
+//! stderr. A bad line fails alone; a signal stops new sites from starting
+//! while the ones in flight finish and are written (SPEC §8, §9).
 
 use crate::error::{Error, FileProblem, LineProblem, Result};
 use crate::exec::{Done, Executor};
 use crate::output;
-use crate::plan::{Batch, SiteJob, Source};
+use crate::plan::{Batch, SiteJob, Source, WpSettings};
+use crate::signals;
 use crate::wp::Wp;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
-/// One site to work on: its label in the results, and its job (or why its
-/// input line cannot be used).
-struct Entry {
+/// What makes two lines the same piece of work: a site may get a plan and
+/// a product, each once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    command: String,
     site: String,
+    plan: Option<String>,
+}
+
+/// What a previous run did: keys of its successful lines, and the sites of
+/// lines from before results named command and plan (done whatever the plan).
+#[derive(Default)]
+struct DoneBefore {
+    keys: HashSet<Key>,
+    sites: HashSet<String>,
+}
+
+impl DoneBefore {
+    fn contains(&self, key: &Key) -> bool {
+        self.keys.contains(key) || self.sites.contains(&key.site)
+    }
+}
+
+/// One site to work on: its key (label included) and its job, or why its
+/// input line cannot be used.
+struct Entry {
+    key: Key,
     job: Result<SiteJob>,
 }
 
-/// Run the batch; true when any site failed.
-pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
-    let mut list = entries(batch)?;
-    let done = match &batch.skip_done {
-        Some(f) => done_sites(f)?,
-        None => HashSet::new(),
-    };
-    // A site listed twice, or already done, is not worked on (again).
-    let mut seen = HashSet::new();
-    let total_input = list.len();
-    list.retain(|e| !done.contains(&e.site) && seen.insert(e.site.clone()));
-    let skipped = total_input - list.len();
+/// Counts for the summary.
+#[derive(Default)]
+struct Tally {
+    read: AtomicUsize,
+    skipped: AtomicUsize,
+}
 
+/// Run the batch; true when any site failed or the run was interrupted.
+pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
+    signals::batch_mode();
+    let done = match &batch.skip_done {
+        Some(f) => done_keys(f, batch.command)?,
+        None => DoneBefore::default(),
+    };
+    let network = match &batch.source {
+        Source::AllSites(wp) => Some(network_urls(wp)?),
+        _ => None,
+    };
     if !exec.dry_run() {
         // One token for the whole batch; without it no site can be done.
         exec.token()?;
     }
+    let input: Box<dyn BufRead + Send> = match (&batch.source, network) {
+        (_, Some(urls)) => Box::new(std::io::Cursor::new(urls)),
+        (Source::Stdin, _) => Box::new(BufReader::new(std::io::stdin())),
+        (Source::File(f), _) => Box::new(BufReader::new(std::fs::File::open(f).map_err(|e| {
+            Error::BadFile {
+                flag: "--batch".into(),
+                path: PathBuf::from(f),
+                problem: FileProblem::Unreadable(e.to_string()),
+            }
+        })?)),
+        (Source::AllSites(_), None) => Box::new(std::io::empty()),
+    };
 
-    let total = list.len();
-    let next = AtomicUsize::new(0);
-    // Each worker sends its site's finished line: Ok for success, Err for
-    // failure.
-    let (tx, rx) = mpsc::channel::<std::result::Result<String, String>>();
+    let tally = Tally::default();
+    // Set when a result line cannot be written: start no new site.
+    let stop = AtomicBool::new(false);
+    let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
     let progress = std::io::stderr().is_terminal();
-    let (mut ok, mut failed) = (0usize, 0usize);
+    let (mut ok, mut failed, mut lost) = (0usize, 0usize, 0usize);
+    let mut write_error = None;
+    // Bounded: the input is read as fast as sites are done, never whole.
+    let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
+    let todo_rx = Mutex::new(todo_rx);
     std::thread::scope(|s| {
-        for _ in 0..batch.jobs.min(total.max(1)) {
-            let tx = tx.clone();
-            let (list, next) = (&list, &next);
+        let (done_tx, done_rx) = mpsc::channel::<std::result::Result<String, String>>();
+        let (tally, keep_going) = (&tally, &keep_going);
+        s.spawn(move || read_entries(batch, input, &done, tally, keep_going, todo_tx));
+        for _ in 0..batch.jobs {
+            let done_tx = done_tx.clone();
+            let todo_rx = &todo_rx;
             s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(entry) = list.get(i) else { break };
+                let next = todo_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok(entry)) = next else { break };
+                if !keep_going() {
+                    // Read before the stop: not started, picked up on resume.
+                    continue;
+                }
                 let line = match entry.job.as_ref().map(|job| exec.site(job)) {
-                    Ok(Ok(done)) => Ok(result_line(&entry.site, done)),
-                    Ok(Err(e)) => Err(failure_line(&entry.site, &e)),
-                    Err(e) => Err(failure_line(&entry.site, e)),
+                    Ok(Ok(done)) => Ok(result_line(&entry.key, done)),
+                    Ok(Err(e)) => Err(failure_line(&entry.key, &e)),
+                    Err(e) => Err(failure_line(&entry.key, e)),
                 };
-                if tx.send(line).is_err() {
+                if done_tx.send(line).is_err() {
                     break;
                 }
             });
         }
-        drop(tx);
-        for line in rx {
-            match line {
-                Ok(text) => {
-                    ok += 1;
-                    output::raw_line(&text);
-                }
-                Err(text) => {
-                    failed += 1;
-                    output::raw_line(&text);
-                }
+        drop(done_tx);
+        for line in done_rx {
+            let (text, good) = match line {
+                Ok(t) => (t, true),
+                Err(t) => (t, false),
+            };
+            if good {
+                ok += 1;
+            } else {
+                failed += 1;
+            }
+            if let Err(e) = output::raw_line(&text) {
+                lost += 1;
+                stop.store(true, Ordering::SeqCst);
+                write_error.get_or_insert_with(|| e.to_string());
             }
             if progress {
                 output::stderr(&format!(
-                    "\r{} of {total} sites: {ok} ok, {failed} failed ",
-                    ok + failed
+                    "\r{} of {} sites: {ok} ok, {failed} failed ",
+                    ok + failed,
+                    tally.read.load(Ordering::SeqCst)
                 ));
             }
         }
@@ -86,139 +144,258 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     if progress {
         output::stderr("\n");
     }
-    let verb = if exec.dry_run() {
-        "planned"
-    } else {
-        "provisioned"
-    };
-    output::stderr(&format!(
-        "jetpack-partner: {total_input} sites: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)\n"
+    let read = tally.read.load(Ordering::SeqCst);
+    let skipped = tally.skipped.load(Ordering::SeqCst);
+    let not_started = read.saturating_sub(ok + failed + skipped);
+    output::stderr(&summary(
+        batch.command,
+        exec.dry_run(),
+        read,
+        ok,
+        failed,
+        skipped,
+        not_started,
     ));
-    Ok(failed > 0)
-}
-
-/// `{"site": …, "success": true, …the API's fields}`.
-fn result_line(site: &str, done: Done) -> String {
-    let v = match done {
-        Done::DryRun(v) => v,
-        Done::Body(body) => match serde_json::from_slice::<Value>(&body) {
-            Ok(v) => v,
-            Err(_) => Value::String(String::from_utf8_lossy(&body).into_owned()),
-        },
-    };
-    let mut pairs = vec![("site".to_string(), Value::String(site.to_string()))];
-    match v {
-        Value::Object(o) => {
-            if !o.contains_key("success") {
-                pairs.push(("success".into(), Value::Bool(true)));
-            }
-            pairs.extend(o);
-        }
-        other => {
-            pairs.push(("success".into(), Value::Bool(true)));
-            pairs.push(("response".into(), other));
-        }
-    }
-    output::object_text(&pairs)
-}
-
-/// `{"site": …, "success": false, "error_code": …, "error_message": …}`.
-fn failure_line(site: &str, e: &Error) -> String {
-    let mut pairs = vec![("site".to_string(), Value::String(site.to_string()))];
-    pairs.extend(output::error_pairs(e));
-    output::object_text(&pairs)
-}
-
-/// The sites to work on, each with its job or the reason its line fails.
-fn entries(batch: &Batch) -> Result<Vec<Entry>> {
-    let text = match &batch.source {
-        Source::AllSites(wp) => return network(batch, wp),
-        Source::Stdin => {
-            let mut s = String::new();
-            for line in std::io::stdin().lock().lines() {
-                let line = line.map_err(|e| Error::BadFile {
-                    flag: "--batch".into(),
-                    path: PathBuf::from("-"),
-                    problem: FileProblem::Unreadable(format!("cannot read stdin: {e}")),
-                })?;
-                s.push_str(&line);
-                s.push('\n');
-            }
-            s
-        }
-        Source::File(file) => std::fs::read_to_string(file).map_err(|e| Error::BadFile {
-            flag: "--batch".into(),
-            path: PathBuf::from(file),
-            problem: FileProblem::Unreadable(e.to_string()),
-        })?,
-    };
-    let mut list = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        list.push(match serde_json::from_str::<Value>(t) {
-            Ok(Value::Object(o)) => Entry {
-                site: label(&o).unwrap_or_else(|| format!("line {n}")),
-                job: (batch.line)(n, &o),
-            },
-            _ => Entry {
-                site: format!("line {n}"),
-                job: Err(Error::BatchLine {
-                    line: n,
-                    problem: LineProblem::NotObject,
-                }),
-            },
+    if let Some(cause) = write_error {
+        return Err(Error::OutputFailed {
+            cause,
+            carried_out: !exec.dry_run(),
+            lost,
         });
     }
-    Ok(list)
+    Ok(failed > 0 || signals::interrupted().is_some())
 }
 
-/// Every site of the multisite network, from `wp site list --field=url`.
-fn network(batch: &Batch, wp: &crate::plan::WpSettings) -> Result<Vec<Entry>> {
-    let urls = Wp::locate(wp, None)?.site_urls()?;
-    Ok(urls
-        .into_iter()
-        .enumerate()
-        .map(|(i, url)| {
-            let mut o = Map::new();
-            o.insert("url".into(), Value::String(url.clone()));
-            Entry {
-                site: url,
-                job: (batch.line)(i + 1, &o),
-            }
-        })
-        .collect())
-}
-
-/// The site's name in results: its url, else site_url, else path.
-fn label(o: &Map<String, Value>) -> Option<String> {
-    ["url", "site_url", "path"]
-        .iter()
-        .find_map(|k| o.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()))
-        .map(str::to_string)
-}
-
-/// Sites with a successful result line in FILE (a missing FILE is an empty
-/// one, so the same command line works on the first run and on resumes).
-fn done_sites(file: &str) -> Result<HashSet<String>> {
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::BadFile {
-                flag: "--skip-done".into(),
-                path: PathBuf::from(file),
-                problem: FileProblem::Unreadable(e.to_string()),
-            })
-        }
+/// `jetpack-partner: 200 sites: 188 provisioned, 12 failed, 0 skipped (done
+/// or listed twice)`, and how many were not started after a signal.
+fn summary(
+    command: &str,
+    dry_run: bool,
+    read: usize,
+    ok: usize,
+    failed: usize,
+    skipped: usize,
+    not_started: usize,
+) -> String {
+    let verb = match (dry_run, command) {
+        (true, _) => "planned",
+        (_, "provision") => "provisioned",
+        (_, "cancel") => "cancelled",
+        (_, "backup-credentials") => "set",
+        _ => "done",
     };
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v.get("success") == Some(&Value::Bool(true)))
-        .filter_map(|v| v.get("site").and_then(Value::as_str).map(str::to_string))
-        .collect())
+    let sites = if read == 1 { "site" } else { "sites" };
+    let mut s = format!(
+        "jetpack-partner: {read} {sites}: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)"
+    );
+    if let Some(sig) = signals::interrupted() {
+        s.push_str(&format!(", {not_started} not started ({sig})"));
+    }
+    s.push('\n');
+    s
+}
+
+/// Read the input line by line, hand each new piece of work to the pool.
+fn read_entries(
+    batch: &Batch,
+    mut input: Box<dyn BufRead + Send>,
+    done: &DoneBefore,
+    tally: &Tally,
+    keep_going: &(dyn Fn() -> bool + Sync),
+    todo: mpsc::SyncSender<Entry>,
+) {
+    let mut seen = HashSet::new();
+    let mut raw = Vec::new();
+    let mut n = 0;
+    while keep_going() {
+        raw.clear();
+        match input.read_until(b'\n', &mut raw) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                // Whatever was read stands; the rest of the input is lost.
+                output::stderr(&format!(
+                    "jetpack-partner: --batch: reading stopped after line {n} ({e})\n"
+                ));
+                break;
+            }
+        }
+        n += 1;
+        let Some(entry) = entry(batch, n, &raw) else {
+            continue;
+        };
+        tally.read.fetch_add(1, Ordering::SeqCst);
+        if done.contains(&entry.key) || !seen.insert(entry.key.clone()) {
+            tally.skipped.fetch_add(1, Ordering::SeqCst);
+            continue;
+        }
+        if todo.send(entry).is_err() {
+            break;
+        }
+    }
+}
+
+/// Line `n` as a piece of work; None for blank lines and `#` comments.
+fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
+    let fail = |problem| Entry {
+        key: Key {
+            command: batch.command.to_string(),
+            site: format!("line {n}"),
+            plan: None,
+        },
+        job: Err(Error::BatchLine { line: n, problem }),
+    };
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return Some(fail(LineProblem::NotUtf8));
+    };
+    let t = text.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return None;
+    }
+    let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(t) else {
+        return Some(fail(LineProblem::NotObject));
+    };
+    let job = (batch.line)(n, &fields);
+    let plan = match &job {
+        Ok(job) => job.plan().map(str::to_string),
+        Err(_) => fields
+            .get("plan")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    Some(Entry {
+        key: Key {
+            command: batch.command.to_string(),
+            site: label(&fields).unwrap_or_else(|| format!("line {n}")),
+            plan,
+        },
+        job,
+    })
+}
+
+/// The site as the line gives it: its `url`, else `path`, else `blog_id`.
+fn label(o: &Map<String, Value>) -> Option<String> {
+    ["url", "path", "blog_id"]
+        .iter()
+        .find_map(|k| match o.get(*k) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+}
+
+/// Our fields first: command, site, plan.
+fn head(key: &Key, success: bool) -> Map<String, Value> {
+    let mut o = Map::new();
+    o.insert("command".into(), Value::String(key.command.clone()));
+    o.insert("site".into(), Value::String(key.site.clone()));
+    if let Some(p) = &key.plan {
+        o.insert("plan".into(), Value::String(p.clone()));
+    }
+    o.insert("success".into(), Value::Bool(success));
+    o
+}
+
+/// `{"command":…,"site":…,"plan":…,"success":true,"answer":{…}}`; a dry
+/// run's requests in place of the answer.
+fn result_line(key: &Key, done: Done) -> String {
+    let mut o = head(key, true);
+    match done {
+        Done::DryRun(Value::Object(doc)) => o.extend(doc),
+        Done::DryRun(other) => {
+            o.insert("dry_run".into(), other);
+        }
+        Done::Body(body) => {
+            // The answer as received (judged to be JSON already).
+            let answer = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+            o.insert("answer".into(), answer);
+        }
+    }
+    Value::Object(o).to_string()
+}
+
+/// `{"command":…,"site":…,"plan":…,"success":false,"error_code":…,
+/// "error_message":…,"answer":{the API's error body}}`, scrubbed of secrets.
+fn failure_line(key: &Key, e: &Error) -> String {
+    let mut o = head(key, false);
+    o.insert(
+        "error_code".into(),
+        Value::String(e.error_code().to_string()),
+    );
+    o.insert(
+        "error_message".into(),
+        Value::String(output::redact(&e.message())),
+    );
+    if let Some(fields) = e.api_fields() {
+        o.insert(
+            "answer".into(),
+            output::redact_value(&Value::Object(fields.clone())),
+        );
+    }
+    Value::Object(o).to_string()
+}
+
+/// Every site of the multisite network (`wp site list --field=url`), as
+/// input lines `{"url":…}`.
+fn network_urls(wp: &WpSettings) -> Result<Vec<u8>> {
+    let urls = Wp::locate(wp, None)?.site_urls()?;
+    let mut lines = Vec::new();
+    for url in urls {
+        let mut o = Map::new();
+        o.insert("url".into(), Value::String(url));
+        lines.extend_from_slice(Value::Object(o).to_string().as_bytes());
+        lines.push(b'\n');
+    }
+    Ok(lines)
+}
+
+/// What a previous run's output shows as done: its successful lines' keys.
+/// A missing FILE is an empty one (the same command line works on the first
+/// run and on resumes); a damaged one is read as far as it goes.
+fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
+    let unreadable = |e: std::io::Error| Error::BadFile {
+        flag: "--skip-done".into(),
+        path: PathBuf::from(file),
+        problem: FileProblem::Unreadable(e.to_string()),
+    };
+    let f = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DoneBefore::default()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let mut done = DoneBefore::default();
+    let mut reader = BufReader::new(f);
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        match reader.by_ref().read_until(b'\n', &mut raw) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&raw) else {
+            continue;
+        };
+        if v.get("success") != Some(&Value::Bool(true)) || v.get("dry_run").is_some() {
+            continue;
+        }
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let Some(site) = text("site") else { continue };
+        match text("command") {
+            Some(c) if c == command => {
+                done.keys.insert(Key {
+                    command: c,
+                    site,
+                    plan: text("plan"),
+                });
+            }
+            Some(_) => {}
+            // A line of an older version (provision only, keyed by site).
+            None if command == "provision" => {
+                done.sites.insert(site);
+            }
+            None => {}
+        }
+    }
+    Ok(done)
 }

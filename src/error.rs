@@ -210,11 +210,26 @@ pub enum Error {
         what: String,
         at: String,
     },
+    /// A signal ended the run; `sent` names the request that changes
+    /// something and may already have been carried out, if there was one.
+    Interrupted {
+        signal: &'static str,
+        sent: Option<String>,
+    },
+    /// The answer could not be written to stdout.
+    OutputFailed {
+        cause: String,
+        /// The request was carried out (false: a dry run, nothing sent).
+        carried_out: bool,
+        /// Batch: results that could not be written.
+        lost: usize,
+    },
 }
 
 /// Why a batch line cannot be used.
 #[derive(Debug)]
 pub enum LineProblem {
+    NotUtf8,
     NotObject,
     FieldType {
         field: String,
@@ -266,6 +281,8 @@ impl Error {
             PlanNotAvailable { .. } => "plan_not_available",
             Api { code, .. } => code,
             Internal { .. } => "internal_error",
+            Interrupted { .. } => "interrupted",
+            OutputFailed { .. } => "output_failed",
         }
     }
 
@@ -364,6 +381,7 @@ impl fmt::Display for Error {
             BatchLine { line, problem } => {
                 write!(f, "--batch line {line}: ")?;
                 match problem {
+                    LineProblem::NotUtf8 => f.write_str("not UTF-8 text; save the file as UTF-8"),
                     LineProblem::NotObject => f.write_str(
                         "not a JSON object like {\"url\":\"https://example.com\",\"user\":\"admin\"}",
                     ),
@@ -539,6 +557,27 @@ impl fmt::Display for Error {
                 )
             }
             Api { message, .. } => f.write_str(message),
+            Interrupted { signal, sent } => match sent {
+                Some(what) => write!(
+                    f,
+                    "interrupted by {signal} after {what} was sent: it may have reached WordPress.com and been carried out; check the site (jetpack-partner status) before running it again"
+                ),
+                None => write!(
+                    f,
+                    "interrupted by {signal} before any request that changes something was sent: nothing was carried out, it is safe to run again"
+                ),
+            },
+            OutputFailed {
+                cause,
+                carried_out,
+                lost,
+            } => {
+                match (lost, carried_out) {
+                    (0, true) => write!(f, "the answer could not be written to stdout ({cause}); the request was carried out, so check the site (jetpack-partner status) before running it again"),
+                    (0, false) => write!(f, "the answer could not be written to stdout ({cause}); nothing was sent"),
+                    (n, _) => write!(f, "{n} result lines could not be written to stdout ({cause}); their requests were carried out, so check those sites (jetpack-partner status) before running the batch again; no new site was started after the first failed write"),
+                }
+            }
             Internal { what, at } => write!(
                 f,
                 "jetpack-partner hit a bug ({what}{at}); nothing more was sent. Please report it with the command line (without secrets)"

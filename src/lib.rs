@@ -16,6 +16,7 @@ pub mod exec;
 pub mod output;
 pub mod plan;
 pub mod process;
+pub mod signals;
 pub mod site;
 pub mod tls;
 pub mod work;
@@ -24,15 +25,7 @@ pub mod wp;
 use exec::{Done, Executor};
 use plan::{Command, Invocation, Target};
 
-/// What a successful command prints on stdout.
-pub enum Outcome {
-    /// The API's body, verbatim.
-    Body(Vec<u8>),
-    /// A document we built (dry-run).
-    Json(serde_json::Value),
-    /// Output already printed line by line (batch); exit 1 if any failed.
-    Printed { failed: bool },
-}
+pub use output::Outcome;
 
 impl From<Done> for Outcome {
     fn from(d: Done) -> Outcome {

@@ -3,38 +3,31 @@
 //! result to an exit code and one output.
 
 use jetpack_partner::cli::{self, Failure};
-use jetpack_partner::{output, Outcome};
+use jetpack_partner::{output, signals};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     output::install_panic_hook();
+    signals::install();
     let env = |k: &str| std::env::var(k).ok();
-    let invocation = match cli::parse(std::env::args_os().collect(), &env) {
-        Ok(i) => i,
+    let result = match cli::parse(std::env::args_os().collect(), &env) {
+        Ok(invocation) => jetpack_partner::run(invocation).and_then(|o| o.print()),
         // `--help`/`--version` on stdout with exit 0; every other usage
         // problem on stderr with exit 1 (the scripts' contract), before
         // anything is run or sent.
         Err(Failure::Usage(u)) => {
             u.print();
-            return if u.is_success() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            };
+            return ExitCode::from(if u.is_success() { 0 } else { 1 });
         }
-        Err(Failure::Invalid(e)) => return failure(&e),
+        Err(Failure::Invalid(e)) => Err(e),
     };
-    match jetpack_partner::run(invocation) {
-        Ok(Outcome::Body(body)) => output::body(&body),
-        Ok(Outcome::Json(v)) => output::json_line(&v),
-        Ok(Outcome::Printed { failed: true }) => return ExitCode::FAILURE,
-        Ok(Outcome::Printed { failed: false }) => {}
-        Err(e) => return failure(&e),
+    let failed = result.unwrap_or_else(|e| {
+        output::error(&e);
+        true
+    });
+    // An interrupted batch ends with 128 + the signal's number.
+    match signals::exit_code() {
+        Some(code) => ExitCode::from(code),
+        None => ExitCode::from(u8::from(failed)),
     }
-    ExitCode::SUCCESS
-}
-
-fn failure(e: &jetpack_partner::error::Error) -> ExitCode {
-    output::error(e);
-    ExitCode::FAILURE
 }

@@ -7,6 +7,14 @@ use crate::error::Result;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
+/// Every environment variable that carries a partner credential: read by
+/// `cli`, and removed from the environment of every child process.
+pub const CREDENTIAL_VARS: &[&str] = &[
+    "JETPACK_PARTNER_ID",
+    "JETPACK_PARTNER_SECRET",
+    "JETPACK_PARTNER_ACCESS_TOKEN",
+];
+
 /// A whole run.
 pub struct Invocation {
     pub settings: Settings,
@@ -106,6 +114,19 @@ pub struct Provision {
 }
 
 impl SiteJob {
+    /// The plan or product the job is about, if any (batch lines are keyed
+    /// by it: a site may get a plan and a product).
+    pub fn plan(&self) -> Option<&str> {
+        match &self.action {
+            Action::Provision(p) => p
+                .fields
+                .iter()
+                .find(|(k, _)| k == "plan")
+                .map(|(_, v)| v.as_str()),
+            Action::Cancel { .. } | Action::UpgradePaths => None,
+        }
+    }
+
     /// The command's name, for messages and batch results.
     pub fn command(&self) -> &'static str {
         match self.action {

@@ -5,7 +5,8 @@
 //! ended when it exits.
 
 use crate::error::{Error, Result, WpMissing};
-use crate::output;
+use crate::plan::CREDENTIAL_VARS;
+use crate::{output, signals};
 use std::io::Read;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -40,6 +41,26 @@ pub struct Child<'a> {
     pub env: &'a [(&'a str, &'a str)],
     pub limit: Duration,
     pub shown: &'a str,
+    /// Part of a request already carried out (the authorize step after a
+    /// provision): a batch's first signal lets it finish.
+    pub finishes_a_request: bool,
+}
+
+/// The process groups running now, and whether each finishes a request.
+static RUNNING: Mutex<Vec<(u32, bool)>> = Mutex::new(Vec::new());
+
+fn running() -> std::sync::MutexGuard<'static, Vec<(u32, bool)>> {
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// End every running child's process group (a signal arrived): all of
+/// them, or all but those finishing a request.
+pub fn end_all(also_finishing: bool) {
+    for (pid, finishing) in running().iter() {
+        if also_finishing || !finishing {
+            kill_group(*pid);
+        }
+    }
 }
 
 /// "exit code N" or "killed by a signal", for messages.
@@ -80,9 +101,18 @@ fn kill_group(pid: u32) {
 /// Run the child to its end or its deadline; its output whatever the exit
 /// code. Fails only when it could not run or ran too long.
 pub fn run(c: &Child) -> Result<Output> {
+    let stopped = |signal| Error::Interrupted { signal, sent: None };
+    if let (Some(signal), false) = (signals::interrupted(), c.finishes_a_request) {
+        return Err(stopped(signal));
+    }
     let mut cmd = Command::new(c.program);
-    cmd.args(c.args)
-        .envs(c.env.iter().copied())
+    cmd.args(c.args);
+    // Children never see our credentials (SPEC §9); everything else stays,
+    // since WP-CLI and PHP on real hosts rely on variables we cannot know.
+    for var in CREDENTIAL_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.envs(c.env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -91,8 +121,23 @@ pub fn run(c: &Child) -> Result<Output> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    let mut child = cmd.spawn().map_err(|e| spawn_error(c.program, e))?;
+    let child = cmd.spawn().map_err(|e| spawn_error(c.program, e))?;
     let pid = child.id();
+    running().push((pid, c.finishes_a_request));
+    // A signal that came between the check above and the registration.
+    if signals::interrupted().is_some() && !c.finishes_a_request {
+        kill_group(pid);
+    }
+    let result = wait(c, child, pid);
+    running().retain(|(p, _)| *p != pid);
+    match (&result, signals::interrupted()) {
+        // Ended by our own signal handling: that is the story, not "wp failed".
+        (Ok(out), Some(signal)) if out.status.code().is_none() => Err(stopped(signal)),
+        _ => result,
+    }
+}
+
+fn wait(c: &Child, mut child: std::process::Child, pid: u32) -> Result<Output> {
     let deadline = Instant::now() + c.limit;
     // Each pipe reader says when it reached end of file.
     let (done_tx, done_rx) = mpsc::channel();

@@ -9,8 +9,10 @@ pub use redact::{redact, redact_value, register_secret, REDACTED};
 
 use crate::error::Error;
 use serde_json::Value;
-use std::io::Write;
+use std::io::{self, Write};
+use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 
@@ -25,8 +27,44 @@ pub fn verbose(msg: &str) {
     }
 }
 
-/// The API body exactly as received, trailing newlines trimmed, one `\n` added.
-pub fn body(body: &[u8]) {
+/// What a successful command prints on stdout.
+pub enum Outcome {
+    /// The API's body, verbatim.
+    Body(Vec<u8>),
+    /// A document we built (dry-run).
+    Json(Value),
+    /// Output already printed line by line (batch); exit 1 if any failed.
+    Printed { failed: bool },
+}
+
+impl Outcome {
+    /// Print it; `Ok(true)` when the run failed anyway (a batch with a
+    /// failed site). A stdout that cannot take it is `output_failed`.
+    pub fn print(self) -> Result<bool, Error> {
+        let (written, carried_out) = match self {
+            Outcome::Body(b) => (body(&b), true),
+            Outcome::Json(v) => (json_line(&v), false),
+            Outcome::Printed { failed } => return Ok(failed),
+        };
+        written.map(|()| false).map_err(|e| Error::OutputFailed {
+            cause: e.to_string(),
+            carried_out,
+            lost: 0,
+        })
+    }
+}
+
+/// The final answer (or an error about to be printed) has been written:
+/// a signal arriving now must not add a second ending.
+static GATE: Mutex<bool> = Mutex::new(false);
+
+fn gate() -> MutexGuard<'static, bool> {
+    GATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The API body exactly as received, trailing newlines trimmed, one `\n`
+/// added: the run's final output.
+pub fn body(body: &[u8]) -> io::Result<()> {
     let mut end = body.len();
     while end > 0 && matches!(body[end - 1], b'\n' | b'\r') {
         end -= 1;
@@ -34,43 +72,50 @@ pub fn body(body: &[u8]) {
     let mut line = Vec::with_capacity(end + 1);
     line.extend_from_slice(&body[..end]);
     line.push(b'\n');
-    stdout(&line);
+    let mut g = gate();
+    *g = true;
+    stdout(&line)
 }
 
-/// A JSON document or line we built ourselves, scrubbed of secrets.
-pub fn json_line(value: &Value) {
-    line(&value.to_string());
-}
-
-/// One line of text we built, scrubbed of secrets, written in one call.
-pub fn line(text: &str) {
-    let mut text = redact(text);
+/// A JSON document we built ourselves (dry run), scrubbed of secrets: the
+/// run's final output.
+pub fn json_line(value: &Value) -> io::Result<()> {
+    let mut g = gate();
+    *g = true;
+    let mut text = redact(&value.to_string());
     text.push('\n');
-    stdout(text.as_bytes());
+    stdout(text.as_bytes())
 }
 
 /// A line that carries an API answer verbatim (batch results): the answer
 /// is the caller's, like the single-site body; our own parts of the line
 /// hold no secrets.
-pub fn raw_line(text: &str) {
-    let mut text = text.to_string();
-    text.push('\n');
-    stdout(text.as_bytes());
+pub fn raw_line(text: &str) -> io::Result<()> {
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push_str(text);
+    line.push('\n');
+    stdout(line.as_bytes())
 }
 
-fn stdout(bytes: &[u8]) {
-    let mut out = std::io::stdout().lock();
-    // A closed stdout (caller went away) is not worth a second error.
-    let _ = out.write_all(bytes);
-    let _ = out.flush();
+/// Write to file descriptor 1 directly: each line goes out in one write
+/// call, newline included (std's line buffering could split it), and a
+/// failure (closed pipe, full disk) is the caller's to report.
+fn stdout(bytes: &[u8]) -> io::Result<()> {
+    let _lock = std::io::stdout().lock();
+    // SAFETY: fd 1 is open for the whole life of the process (or writes
+    // fail with EBADF, which is reported); ManuallyDrop keeps us from
+    // closing it.
+    let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
+    out.write_all(bytes)
 }
 
-/// Text on stderr; a stderr that cannot be written is ignored (there is
-/// nowhere left to report it).
+/// Text on stderr, in one write; a stderr that cannot be written is
+/// ignored (there is nowhere left to report it).
 pub fn stderr(text: &str) {
-    let mut err = std::io::stderr().lock();
+    let _lock = std::io::stderr().lock();
+    // SAFETY: as for stdout; fd 2 is never closed by us.
+    let mut err = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
     let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
 }
 
 /// The error object: `success`, `error_code`, `error_message` first, then the
@@ -120,9 +165,25 @@ pub fn object_text(pairs: &[(String, Value)]) -> String {
     s
 }
 
-/// Print the error object on stderr.
+/// Print the error object on stderr: the run's final output.
 pub fn error(err: &Error) {
+    let mut g = gate();
+    *g = true;
     stderr(&format!("{}\n", error_json(err)));
+}
+
+/// A signal ends a single run: print its error unless the run already
+/// ended its own way. True when printed; the gate then stays closed, so
+/// nothing else is printed before the process exits.
+pub fn interrupt(err: &Error) -> bool {
+    let mut g = gate();
+    if *g {
+        return false;
+    }
+    *g = true;
+    stderr(&format!("{}\n", error_json(err)));
+    std::mem::forget(g);
+    true
 }
 
 /// A bug must still end as the contract says: exit 1 and one JSON object on
@@ -139,7 +200,8 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        error(&Error::Internal { what, at });
+        // Not through the gate: the panic may have happened while it was held.
+        stderr(&format!("{}\n", error_json(&Error::Internal { what, at })));
         std::process::exit(1);
     }));
 }

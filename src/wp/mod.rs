@@ -34,6 +34,16 @@ impl Wp {
     /// values reach PHP), and return its output whatever the exit code.
     /// Fails only when it could not run or ran too long.
     pub fn run(&self, pre: &[String], args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
+        self.run_child(pre, args, env, false)
+    }
+
+    fn run_child(
+        &self,
+        pre: &[String],
+        args: &[&str],
+        env: &[(&str, &str)],
+        finishes_a_request: bool,
+    ) -> Result<Output> {
         let mut argv: Vec<String> = self.program[1..].to_vec();
         argv.extend(self.globals.iter().cloned());
         argv.extend(pre.iter().cloned());
@@ -53,6 +63,7 @@ impl Wp {
             env,
             limit: self.timeout,
             shown: &shown,
+            finishes_a_request,
         })
     }
 
@@ -93,7 +104,10 @@ impl Wp {
         refuse_option_like(user)?;
         let pre = [format!("--user={user}")];
         let token_arg = format!("--token={token}");
-        let out = match self.run(&pre, &["jetpack", "authorize_user", &token_arg], &[]) {
+        // It finishes a provision already carried out: a batch's first
+        // signal lets it run to its end.
+        let out = match self.run_child(&pre, &["jetpack", "authorize_user", &token_arg], &[], true)
+        {
             Ok(o) => o,
             Err(e) => {
                 return Err(Error::AuthorizationFailure {

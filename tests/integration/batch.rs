@@ -69,14 +69,22 @@ fn two_hundred_sites_some_failing_within_jobs_and_never_twice() {
     assert_eq!(by_site.len(), 200, "one line per site");
     for i in 0..200 {
         let v = by_site[&format!("https://s{i}.test")];
+        // SPEC §8: our keys (command, site, plan) first, the API's answer
+        // nested under `answer`.
+        assert_eq!(v["command"], json!("provision"), "{v}");
         if i % 17 == 0 {
+            assert_eq!(v["plan"], json!("bad"), "{v}");
             assert_eq!(v["success"], json!(false), "{v}");
             assert_eq!(v["error_code"], json!("invalid_plan"));
             assert_eq!(v["error_message"], json!("bad is not a valid plan"));
-            assert_eq!(v["error"], json!("invalid_plan"));
+            assert_eq!(v["answer"]["error"], json!("invalid_plan"));
         } else {
+            assert_eq!(v["plan"], json!("premium"), "{v}");
             assert_eq!(v["success"], json!(true), "{v}");
-            assert_eq!(v["next_url"], json!(format!("https://s{i}.test/next")));
+            assert_eq!(
+                v["answer"]["next_url"],
+                json!(format!("https://s{i}.test/next"))
+            );
         }
     }
     // One token for the whole batch; every site exactly once.

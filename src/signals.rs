@@ -1,0 +1,112 @@
+//! SIGINT, SIGTERM and SIGHUP (SPEC §9). A watcher thread (signal-hook, no
+//! async runtime) ends the `wp` process groups at once. A single run then
+//! ends with the `interrupted` error, saying whether a request that changes
+//! something may already have reached WordPress.com; a batch starts no new
+//! site, lets the requests in flight finish and be written, and ends with
+//! its summary. A second signal ends the run at once. Exit: 128 + N.
+
+use crate::error::Error;
+use crate::{output, process};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Mutex;
+
+/// The first signal received, 0 if none.
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// A batch is running: the first signal only stops it from starting sites.
+static BATCH: AtomicBool = AtomicBool::new(false);
+/// The last request that changes something and was handed to the network.
+static SENT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Start watching. Called once, before anything runs.
+pub fn install() {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        // Without a watcher the default action (ending the process) stays.
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                on_signal(sig);
+            }
+        });
+    drop(spawned);
+}
+
+fn on_signal(sig: i32) {
+    let first = SIGNAL
+        .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok();
+    if !first {
+        // A second signal: end at once.
+        process::end_all(true);
+        std::process::exit(exit_status(sig));
+    }
+    if BATCH.load(Ordering::SeqCst) {
+        // Requests in flight (and the authorize step after a provision)
+        // finish; `wp` still gathering facts is ended, nothing was sent for
+        // those sites.
+        process::end_all(false);
+        output::stderr(&format!(
+            "jetpack-partner: {}: starting no new site; finishing the requests in flight (signal again to stop at once)\n",
+            name(sig)
+        ));
+        return;
+    }
+    process::end_all(true);
+    let err = Error::Interrupted {
+        signal: name(sig),
+        sent: sent(),
+    };
+    if output::interrupt(&err) {
+        std::process::exit(exit_status(sig));
+    }
+}
+
+/// The signal's name, for messages.
+pub fn name(sig: i32) -> &'static str {
+    match sig {
+        SIGINT => "SIGINT",
+        SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP",
+        _ => "a signal",
+    }
+}
+
+/// 128 + N, as shells report a process ended by signal N.
+fn exit_status(sig: i32) -> i32 {
+    128 + sig
+}
+
+/// The exit status of an interrupted run, if it was.
+pub fn exit_code() -> Option<u8> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        sig => u8::try_from(exit_status(sig)).ok(),
+    }
+}
+
+/// Has a signal asked us to stop?
+pub fn interrupted() -> Option<&'static str> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        sig => Some(name(sig)),
+    }
+}
+
+/// From now on the first signal stops the batch instead of ending the run.
+pub fn batch_mode() {
+    BATCH.store(true, Ordering::SeqCst);
+}
+
+/// A request that changes something is about to be sent.
+pub fn sending(what: &str) {
+    if let Ok(mut s) = SENT.lock() {
+        *s = Some(what.to_string());
+    }
+}
+
+fn sent() -> Option<String> {
+    SENT.lock().ok().and_then(|s| s.clone())
+}
