@@ -13,6 +13,8 @@ pub struct Endpoint {
     pub bearer: bool,
     pub retry: Retry,
     pub secret_fields: &'static [&'static str],
+    /// Answers with a JSON object (every partner endpoint does).
+    pub object: bool,
 }
 
 use Method::{Get, Post};
@@ -25,6 +27,7 @@ pub const TOKEN: Endpoint = Endpoint {
     bearer: false,
     retry: Idempotent,
     secret_fields: &["client_secret"],
+    object: true,
 };
 
 pub const PROVISION: Endpoint = Endpoint {
@@ -33,6 +36,7 @@ pub const PROVISION: Endpoint = Endpoint {
     bearer: true,
     retry: BeforeSendOnly,
     secret_fields: &["ssh_pass", "ftp_pass", "ssh_private_key"],
+    object: true,
 };
 
 pub const CANCEL: Endpoint = Endpoint {
@@ -41,6 +45,7 @@ pub const CANCEL: Endpoint = Endpoint {
     bearer: true,
     retry: BeforeSendOnly,
     secret_fields: &[],
+    object: true,
 };
 
 pub const UPGRADE_PATHS: Endpoint = Endpoint {
@@ -49,6 +54,7 @@ pub const UPGRADE_PATHS: Endpoint = Endpoint {
     bearer: true,
     retry: Idempotent,
     secret_fields: &[],
+    object: true,
 };
 
 pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
@@ -57,6 +63,7 @@ pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
     bearer: true,
     retry: BeforeSendOnly,
     secret_fields: &[],
+    object: true,
 };
 
 pub const PARTNER_KEY_VERIFY: Endpoint = Endpoint {
@@ -65,6 +72,7 @@ pub const PARTNER_KEY_VERIFY: Endpoint = Endpoint {
     bearer: true,
     retry: BeforeSendOnly,
     secret_fields: &[],
+    object: true,
 };
 
 impl Endpoint {
@@ -78,6 +86,7 @@ impl Endpoint {
             bearer: self.bearer,
             retry: self.retry,
             secret_fields: self.secret_fields,
+            object: self.object,
         }
     }
 

@@ -26,6 +26,8 @@ pub enum Expected {
 pub enum FileProblem {
     Unreadable(String),
     Empty,
+    /// Larger than a file of this kind can be (the limit in bytes).
+    TooLarge(u64),
 }
 
 /// How `wp` went missing.
@@ -159,11 +161,13 @@ pub enum Error {
     HttpStatus {
         status: u16,
     },
-    /// A 2xx body that is not JSON.
+    /// A 2xx body that is not JSON (`json` false), or JSON but not the
+    /// object the endpoint answers with.
     NotJson {
         what: String,
         status: u16,
         preview: String,
+        json: bool,
     },
     /// An answer past the size cap.
     TooLarge {
@@ -180,11 +184,13 @@ pub enum Error {
         maybe_sent: bool,
         attempts: u32,
     },
-    /// A request ran past its time limit (`limit` None: the OS said so).
+    /// A request ran past its time limit (`limit` None: the OS said so;
+    /// `connecting`: the connection, TLS included, was not made in time).
     Timeout {
         what: String,
         host: String,
         limit: Option<Duration>,
+        connecting: bool,
         via: String,
         maybe_sent: bool,
         attempts: u32,
@@ -357,6 +363,11 @@ impl fmt::Display for Error {
                         f,
                         "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
                     ),
+                    FileProblem::TooLarge(limit) => write!(
+                        f,
+                        "{flag}={path}: larger than {} KiB, which no secret is; check the path",
+                        limit / 1024
+                    ),
                     FileProblem::Empty => write!(
                         f,
                         "{flag}={path}: the file is empty; put the secret on its first line"
@@ -478,7 +489,11 @@ impl fmt::Display for Error {
                 what,
                 status,
                 preview,
-            } => write!(f, "{what}: HTTP {status} but the answer is not JSON: {preview}"),
+                json,
+            } => {
+                let not = if *json { "a JSON object" } else { "JSON" };
+                write!(f, "{what}: HTTP {status} but the answer is not {not}: {preview}")
+            }
             TooLarge { what, limit } => write!(
                 f,
                 "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
@@ -524,11 +539,17 @@ impl fmt::Display for Error {
                 what,
                 host,
                 limit,
+                connecting,
                 via,
                 maybe_sent,
                 attempts,
             } => {
                 match limit {
+                    Some(limit) if *connecting => write!(
+                        f,
+                        "{what}: could not connect to {host} within {} s{via}; check the network, firewall and proxy settings, or try again later",
+                        limit.as_secs_f64()
+                    )?,
                     Some(limit) => write!(
                         f,
                         "{what}: {host} did not answer within {} s{via}; try again later or raise --timeout",

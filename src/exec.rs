@@ -164,7 +164,7 @@ impl Executor {
     fn send(&self, api: &Api, request: &Request, token: &str) -> Result<(Vec<u8>, Value)> {
         let bearer = request.bearer.then_some(token);
         let answer = api.send(request, bearer)?;
-        let json = judge(&request.label(), &answer)?;
+        let json = judge(&request.label(), &answer, request.object)?;
         Ok((answer.body, json))
     }
 }

@@ -2,6 +2,7 @@
 //! WordPress (through `wp`), or — when WordPress cannot answer — from the
 //! URL flags, as the SPEC allows. Every command finds its site here.
 
+use crate::api::split_scheme;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::plan::SiteSpec;
@@ -181,26 +182,59 @@ fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
 
 /// `{site}` when the blog id is unknown: the home URL without scheme, `/`
 /// replaced by `::`, no trailing `:` (`example.com/demo/wp` →
-/// `example.com::demo::wp`), each part percent-encoded for the path.
+/// `example.com::demo::wp`). The URL is normalised first (SPEC §9):
+/// surrounding whitespace, userinfo, query and the scheme's default port
+/// dropped, the host lower-cased, escapes already in the path kept as they
+/// are (not encoded twice).
 pub fn site_suffix(home: &str) -> String {
-    let no_scheme = home.split_once("://").map_or(home, |(_, r)| r);
-    let no_query = no_scheme.split(['?', '#']).next().unwrap_or(no_scheme);
-    let joined = no_query
-        .split('/')
-        .map(encode_path_part)
-        .collect::<Vec<_>>()
-        .join("::");
-    joined.trim_end_matches(':').to_string()
+    let home = home.trim();
+    let parsed = match split_scheme(home) {
+        Some(_) => url::Url::parse(home),
+        // A bare `example.com/demo`: the port, if any, is the site's own.
+        None => url::Url::parse(&format!("http://{home}")),
+    };
+    let (host, path) = match &parsed {
+        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
+            let host = u.host_str().unwrap_or_default();
+            let host = match u.port() {
+                Some(p) => format!("{host}:{p}"),
+                None => host.to_string(),
+            };
+            (host, u.path().to_string())
+        }
+        // Not a URL the parser takes: the text itself, up to any query.
+        _ => {
+            let rest = split_scheme(home).map_or(home, |(_, r)| r);
+            let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+            match rest.split_once('/') {
+                Some((h, p)) => (h.to_ascii_lowercase(), format!("/{p}")),
+                None => (rest.to_ascii_lowercase(), String::new()),
+            }
+        }
+    };
+    let mut parts = vec![encode_path_part(&host)];
+    parts.extend(
+        path.split('/')
+            .filter(|p| !p.is_empty())
+            .map(encode_path_part),
+    );
+    parts.join("::").trim_end_matches(':').to_string()
 }
 
-/// Percent-encoding for one path segment (`:` and `@` are allowed there).
+/// Percent-encoding for one path segment: `:` and `@` are allowed there,
+/// and an escape already in it (`%20`) stays as it is.
 fn encode_path_part(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = b == b'%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'@' => {
                 out.push(b as char)
             }
+            b'%' if escape => out.push('%'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -224,6 +258,20 @@ mod tests {
             site_suffix("http://example.com:8080/a b"),
             "example.com:8080::a%20b"
         );
-        assert_eq!(site_suffix("http://u@ex.com/x:y"), "u@ex.com::x:y");
+        // SPEC §9: normalised before use.
+        assert_eq!(
+            site_suffix("  HTTPS://User:pw@Example.COM:443/Blog/ "),
+            "example.com::Blog"
+        );
+        assert_eq!(
+            site_suffix("http://example.com:80/a%20b"),
+            "example.com::a%20b"
+        );
+        assert_eq!(site_suffix("http://example.com/a%2"), "example.com::a%252");
+        assert_eq!(
+            site_suffix("example.com:8080/x?y=1#z"),
+            "example.com:8080::x"
+        );
+        assert_eq!(site_suffix("http://ex.com/x:y"), "ex.com::x:y");
     }
 }

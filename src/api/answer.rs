@@ -2,7 +2,7 @@
 //! says why not.
 
 use crate::error::{Error, Result};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// An answer: status and raw body.
 pub struct Answer {
@@ -15,7 +15,7 @@ pub struct Answer {
 /// The token answer: `access_token`, or the error that explains its absence.
 pub fn token_from(answer: &Answer) -> Result<String> {
     let what = "POST /oauth2/token";
-    let json = judge(what, answer)?;
+    let json = judge(what, answer, true)?;
     match json.get("access_token").and_then(Value::as_str) {
         Some(t) if !t.is_empty() => Ok(t.to_string()),
         _ => Err(Error::MissingAccessToken {
@@ -24,9 +24,11 @@ pub fn token_from(answer: &Answer) -> Result<String> {
     }
 }
 
-/// Empty → unknown_error; `error` field or `success:false` → the API's
-/// error; non-2xx → server_error; 2xx not JSON → invalid_response.
-pub fn judge(what: &str, answer: &Answer) -> Result<Value> {
+/// Empty → unknown_error; an `error` member that is there and not
+/// null/false/empty (whatever its type), or `success:false` → the API's
+/// error; non-2xx → server_error; 2xx not JSON, or not an object where the
+/// endpoint answers with one (`object`) → invalid_response.
+pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
     let status = answer.status;
     let ok = (200..300).contains(&status);
     let text = String::from_utf8_lossy(&answer.body);
@@ -43,20 +45,33 @@ pub fn judge(what: &str, answer: &Answer) -> Result<Value> {
                 what: what.to_string(),
                 status,
                 preview: preview(&text),
+                json: false,
             })
         }
         Err(_) => return Err(Error::HttpStatus { status }),
     };
     if let Some(obj) = json.as_object() {
-        let str_of = |k: &str| obj.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-        let code = str_of("error").or_else(|| str_of("error_code"));
-        let failed = obj.get("success") == Some(&Value::Bool(false));
-        if code.is_some() || failed {
-            let code = code.unwrap_or("unknown_error").to_string();
-            let message = str_of("message")
-                .or_else(|| str_of("error_message"))
-                .or_else(|| str_of("error_description"))
+        let str_of = |o: &Map<String, Value>, k: &str| {
+            o.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
                 .map(str::to_string)
+        };
+        let error = obj.get("error").filter(|e| reports_error(e));
+        let failed = error.is_some()
+            || str_of(obj, "error_code").is_some()
+            || obj.get("success") == Some(&Value::Bool(false));
+        if failed {
+            // `{"error":{"code":…,"message":…}}` names its code inside.
+            let inner = error.and_then(Value::as_object);
+            let code = str_of(obj, "error")
+                .or_else(|| inner.and_then(|i| str_of(i, "code").or_else(|| str_of(i, "error"))))
+                .or_else(|| str_of(obj, "error_code"))
+                .unwrap_or_else(|| "unknown_error".to_string());
+            let message = str_of(obj, "message")
+                .or_else(|| inner.and_then(|i| str_of(i, "message")))
+                .or_else(|| str_of(obj, "error_message"))
+                .or_else(|| str_of(obj, "error_description"))
                 .unwrap_or_else(|| format!("{what} failed with HTTP {status} and no message"));
             return Err(Error::Api {
                 code,
@@ -68,7 +83,27 @@ pub fn judge(what: &str, answer: &Answer) -> Result<Value> {
     if !ok {
         return Err(Error::HttpStatus { status });
     }
+    if object && !json.is_object() {
+        return Err(Error::NotJson {
+            what: what.to_string(),
+            status,
+            preview: preview(&text),
+            json: true,
+        });
+    }
     Ok(json)
+}
+
+/// An `error` member says the request failed unless it is null, false, or
+/// empty.
+fn reports_error(e: &Value) -> bool {
+    match e {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Bool(true) | Value::Number(_) => true,
+    }
 }
 
 /// Start of a body for messages: one line, a few hundred characters.
@@ -93,6 +128,10 @@ mod tests {
         }
     }
 
+    fn judge_obj(a: &Answer) -> Result<Value> {
+        judge("x", a, true)
+    }
+
     fn code(r: Result<Value>) -> Option<String> {
         r.err().map(|e| e.error_code().to_string())
     }
@@ -100,48 +139,68 @@ mod tests {
     #[test]
     fn judging_answers() {
         assert_eq!(
-            code(judge("x", &ans(200, ""))).as_deref(),
+            code(judge_obj(&ans(200, ""))).as_deref(),
             Some("unknown_error")
         );
         assert_eq!(
-            code(judge("x", &ans(200, "\n"))).as_deref(),
+            code(judge_obj(&ans(200, "\n"))).as_deref(),
             Some("unknown_error")
         );
         assert_eq!(
-            code(judge("x", &ans(200, "<html>"))).as_deref(),
+            code(judge_obj(&ans(200, "<html>"))).as_deref(),
             Some("invalid_response")
         );
-        let e = judge("x", &ans(502, "<html>bad gateway</html>")).err();
+        let e = judge_obj(&ans(502, "<html>bad gateway</html>")).err();
         assert_eq!(
             e.map(|e| e.message()).as_deref(),
             Some("Request failed with code 502")
         );
-        let e = judge(
-            "x",
-            &ans(
-                400,
-                r#"{"error":"invalid_plan","message":"x is not a valid plan"}"#,
-            ),
-        )
+        let e = judge_obj(&ans(
+            400,
+            r#"{"error":"invalid_plan","message":"x is not a valid plan"}"#,
+        ))
         .err();
         assert_eq!(e.as_ref().map(Error::error_code), Some("invalid_plan"));
         assert_eq!(
             e.map(|e| e.message()).as_deref(),
             Some("x is not a valid plan")
         );
-        let e = judge(
-            "x",
-            &ans(
-                200,
-                r#"{"success":false,"error_code":"site_inaccessible","error_message":"no"}"#,
-            ),
-        );
+        let e = judge_obj(&ans(
+            200,
+            r#"{"success":false,"error_code":"site_inaccessible","error_message":"no"}"#,
+        ));
         assert_eq!(code(e).as_deref(), Some("site_inaccessible"));
         assert_eq!(
-            code(judge("x", &ans(500, r#"{"a":1}"#))).as_deref(),
+            code(judge_obj(&ans(500, r#"{"a":1}"#))).as_deref(),
             Some("server_error")
         );
-        assert!(judge("x", &ans(200, r#"{"success":true}"#)).is_ok());
+        assert!(judge_obj(&ans(200, r#"{"success":true}"#)).is_ok());
+        assert!(judge_obj(&ans(200, r#"{"success":true,"error":null}"#)).is_ok());
+        assert!(judge_obj(&ans(200, r#"{"error":false,"error_code":""}"#)).is_ok());
+        for body in [
+            r#"{"error":123}"#,
+            r#"{"error":true}"#,
+            r#"{"error":[1]}"#,
+            r#"{"error":{"code":"x"}}"#,
+        ] {
+            assert!(judge_obj(&ans(200, body)).is_err(), "{body}");
+        }
+        assert_eq!(
+            code(judge_obj(&ans(
+                200,
+                r#"{"error":{"code":"too_many","message":"m"}}"#
+            )))
+            .as_deref(),
+            Some("too_many")
+        );
+        for body in ["null", "\"text\"", "[1,2]", "3"] {
+            assert_eq!(
+                code(judge_obj(&ans(200, body))).as_deref(),
+                Some("invalid_response"),
+                "{body}"
+            );
+            assert!(judge("x", &ans(200, body), false).is_ok(), "{body}");
+        }
     }
 
     #[test]

@@ -42,9 +42,9 @@ impl Base {
             .filter(|v| !v.is_empty())
             .unwrap_or(DEFAULT_HOST);
         let v = v.trim_end_matches('/');
-        if v.contains("://") {
+        if let Some((scheme, rest)) = split_scheme(v) {
             Base {
-                url: v.to_string(),
+                url: format!("{scheme}://{rest}"),
                 host_header: None,
             }
         } else {
@@ -67,6 +67,17 @@ impl Base {
     pub fn is_https(&self) -> bool {
         self.url.starts_with("https://")
     }
+}
+
+/// `HTTPS://host/x` → (`https`, `host/x`): the scheme, lower-cased (schemes
+/// are case-insensitive), and the rest; None without one.
+pub fn split_scheme(url: &str) -> Option<(String, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| (scheme.to_ascii_lowercase(), rest))
 }
 
 /// The HTTP client. Built only when a request is really about to be sent.
@@ -136,7 +147,7 @@ impl Api {
                 Err(e) => {
                     let unsent = retry::before_send(&e);
                     if attempt >= retry::ATTEMPTS || !(unsent || idempotent && retry::lost(&e)) {
-                        let maybe_sent = !idempotent && !unsent;
+                        let maybe_sent = !idempotent && !retry::never_sent(&e);
                         return Err(self.transport.error(req, e, maybe_sent, attempt));
                     }
                     retry::backoff(attempt)
@@ -180,5 +191,8 @@ mod tests {
             Base::from_env_value(Some("")).url,
             "https://public-api.wordpress.com"
         );
+        let upper = Base::from_env_value(Some("HTTPS://api.example:8443"));
+        assert_eq!(upper.url, "https://api.example:8443");
+        assert!(upper.is_https());
     }
 }

@@ -34,6 +34,9 @@ pub struct Request {
     pub retry: Retry,
     /// Form fields whose values are secrets (shown as `<redacted>`).
     pub secret_fields: &'static [&'static str],
+    /// The endpoint answers with a JSON object (anything else is
+    /// `invalid_response`).
+    pub object: bool,
 }
 
 impl Request {

@@ -60,6 +60,20 @@ pub fn before_send(e: &ureq::Error) -> bool {
     }
 }
 
+/// Failures after which the request surely never left: those of
+/// [`before_send`], a request that could not even be built (a header value
+/// with a line break), and a connection that was never made in time.
+pub fn never_sent(e: &ureq::Error) -> bool {
+    before_send(e)
+        || matches!(
+            e,
+            ureq::Error::Http(_)
+                | ureq::Error::BadUri(_)
+                | ureq::Error::InvalidProxyUrl
+                | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+        )
+}
+
 /// std's resolver (getaddrinfo) reports a failed lookup as a plain I/O
 /// error; ureq passes it on as such rather than as HostNotFound.
 pub fn is_dns_failure(io: &std::io::Error) -> bool {

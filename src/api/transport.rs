@@ -5,7 +5,7 @@ use super::answer::Answer;
 use super::encode::encode_pairs;
 use super::request::{Method, Request};
 use super::retry::is_dns_failure;
-use super::{Base, BODY_LIMIT};
+use super::{Base, BODY_LIMIT, CONNECT_TIMEOUT};
 use crate::error::{Error, NetCause};
 use crate::output;
 use std::time::{Duration, Instant};
@@ -92,10 +92,11 @@ impl Transport {
             maybe_sent,
             attempts,
         };
-        let timeout = |limit: Option<Duration>| Error::Timeout {
+        let timeout = |limit: Option<Duration>, connecting: bool| Error::Timeout {
             what: what.clone(),
             host: host.clone(),
             limit,
+            connecting,
             via: via.clone(),
             maybe_sent,
             attempts,
@@ -105,7 +106,11 @@ impl Transport {
                 what,
                 limit: BODY_LIMIT,
             },
-            ureq::Error::Timeout(_) => timeout(Some(self.timeout)),
+            // Connecting has its own, shorter limit (TLS handshake included).
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
+                timeout(Some(CONNECT_TIMEOUT.min(self.timeout)), true)
+            }
+            ureq::Error::Timeout(_) => timeout(Some(self.timeout), false),
             ureq::Error::HostNotFound => net(NetCause::Dns(None)),
             ureq::Error::Io(io) if is_dns_failure(&io) => net(NetCause::Dns(Some(io.to_string()))),
             ureq::Error::Io(io) => match io.kind() {
@@ -118,7 +123,7 @@ impl Transport {
                 std::io::ErrorKind::UnexpectedEof => net(NetCause::Talk(
                     "the server closed the connection before answering".into(),
                 )),
-                std::io::ErrorKind::TimedOut => timeout(None),
+                std::io::ErrorKind::TimedOut => timeout(None, false),
                 // rustls reports handshake and certificate failures as
                 // InvalidData I/O errors.
                 std::io::ErrorKind::InvalidData => net(NetCause::Tls(io.to_string())),

@@ -26,7 +26,10 @@ pub struct CredArgs {
         long = "partner_secret",
         visible_alias = "partner-secret",
         value_name = "SECRET",
-        help_heading = "Credentials"
+        help_heading = "Credentials",
+        // A secret may start with '-': take it as the value, never as a
+        // flag (and never echo it in a usage error).
+        allow_hyphen_values = true
     )]
     pub partner_secret: Option<String>,
 
@@ -240,6 +243,21 @@ pub const PROVISION_FIELDS: &[Field] = &[
     },
 ];
 
+/// Every spelling of a flag whose value is a secret: usage errors never
+/// echo what follows them.
+pub fn secret_flags() -> Vec<String> {
+    let mut names = vec![
+        "-s".to_string(),
+        "--partner_secret".to_string(),
+        "--partner-secret".to_string(),
+    ];
+    for f in PROVISION_FIELDS.iter().filter(|f| f.kind == Kind::Secret) {
+        names.push(format!("--{}", f.long));
+        names.push(format!("--{}", f.alias));
+    }
+    names
+}
+
 /// A table of [`Field`]s, as a type (so one clap struct can flatten it).
 pub trait FieldSet: Clone + Default + std::fmt::Debug + Send + Sync + 'static {
     const FIELDS: &'static [Field];
@@ -293,6 +311,9 @@ impl<S: FieldSet> Args for Fields<S> {
             }
             if !f.help.is_empty() {
                 arg = arg.help(f.help);
+            }
+            if f.kind == Kind::Secret {
+                arg = arg.allow_hyphen_values(true);
             }
             cmd = cmd.arg(arg);
         }

@@ -39,6 +39,8 @@ pub enum Failure {
 pub struct Usage {
     error: clap::Error,
     usage: String,
+    /// Values given to secret flags, scrubbed from what is printed.
+    secrets: Vec<String>,
 }
 
 impl Usage {
@@ -51,14 +53,20 @@ impl Usage {
     }
 
     /// Print it where clap says (stdout for help, stderr otherwise), with
-    /// the usage line added when clap left it out.
+    /// the usage line added when clap left it out, and no secret in it.
     pub fn print(&self) {
-        let _ = self.error.print();
+        let (mut text, _) = self.text();
         let add_usage = !self.is_success()
             && self.error.kind() != ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            && !self.error.to_string().contains("Usage:");
+            && !text.contains("Usage:");
         if add_usage {
-            crate::output::stderr(&format!("\n{}\n", self.usage));
+            text.push_str(&format!("\n{}\n", self.usage));
+        }
+        if self.error.use_stderr() {
+            crate::output::stderr(&text);
+        } else {
+            // Help on a closed stdout has nowhere else to go.
+            let _ = crate::output::raw_line(text.trim_end_matches('\n'));
         }
     }
 
@@ -67,9 +75,17 @@ impl Usage {
         self.error.kind()
     }
 
-    /// What clap would print, and the usage line of the command.
+    /// What clap would print (secret values scrubbed), and the usage line
+    /// of the command.
     pub fn text(&self) -> (String, &str) {
-        (self.error.to_string(), &self.usage)
+        let mut text = self.error.render().to_string();
+        for v in &self.secrets {
+            text = text.replace(&format!("'{v}'"), "'<redacted>'");
+            if v.len() >= 4 {
+                text = text.replace(v.as_str(), crate::output::REDACTED);
+            }
+        }
+        (text, &self.usage)
     }
 }
 
@@ -104,6 +120,40 @@ fn multi_call_name(argv0: &OsString) -> Option<&'static str> {
 
 /// Parse the whole argv (argv[0] included) into a validated invocation.
 pub fn parse(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
+    parse_argv(argv.clone(), env).map_err(|f| match f {
+        Failure::Usage(u) => Failure::Usage(Usage {
+            secrets: secret_values(&argv),
+            ..u
+        }),
+        other => other,
+    })
+}
+
+/// The values given to secret flags anywhere in argv, in every form clap
+/// takes them (`--flag=v`, `--flag v`, `-s=v`, `-sv`).
+fn secret_values(argv: &[OsString]) -> Vec<String> {
+    let names = args::secret_flags();
+    let args: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut values = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        if let Some((name, v)) = a.split_once('=') {
+            if names.iter().any(|n| n == name) {
+                values.push(v.to_string());
+            }
+        } else if names.iter().any(|n| n == a) {
+            values.extend(args.get(i + 1).cloned());
+        } else if let Some(v) = a.strip_prefix("-s").filter(|_| !a.starts_with("--")) {
+            values.push(v.to_string());
+        }
+    }
+    values.retain(|v| !v.is_empty());
+    values
+}
+
+fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
     let argv0 = argv.first().cloned().unwrap_or_default();
     match multi_call_name(&argv0) {
         Some(name) if name.starts_with("partner-provision") => {
@@ -182,6 +232,7 @@ fn usage(error: clap::Error, cmd: &clap::Command) -> Failure {
     Failure::Usage(Usage {
         usage: cmd.render_usage().to_string(),
         error,
+        secrets: Vec::new(),
     })
 }
 

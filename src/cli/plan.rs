@@ -18,6 +18,7 @@ use crate::wp;
 use clap::FromArgMatches;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -264,13 +265,27 @@ fn read_credentials(c: CredSource) -> Result<Credentials> {
     })
 }
 
-/// A file named by a flag, whole.
+/// Secret, token, password and key files are small; reading stops here
+/// (`--partner_secret_file=/dev/zero` must not eat the memory).
+const SECRET_FILE_LIMIT: u64 = 64 * 1024;
+
+/// A secret file named by a flag, whole, up to [`SECRET_FILE_LIMIT`].
 fn read_file(flag: &str, path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::BadFile {
+    let bad = |problem| Error::BadFile {
         flag: flag.to_string(),
         path: path.to_path_buf(),
-        problem: FileProblem::Unreadable(e.to_string()),
-    })
+        problem,
+    };
+    let unreadable = |e: std::io::Error| bad(FileProblem::Unreadable(e.to_string()));
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SECRET_FILE_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > SECRET_FILE_LIMIT {
+        return Err(bad(FileProblem::TooLarge(SECRET_FILE_LIMIT)));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| bad(FileProblem::Unreadable("it is not UTF-8 text".into())))
 }
 
 /// A secret file's first line (a trailing newline from `echo` or an editor

@@ -133,7 +133,7 @@ impl Wp {
             .stdout_text()
             .lines()
             .map(str::trim)
-            .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+            .filter(|l| parse::is_http_url(l))
             .map(str::to_string)
             .collect();
         if urls.is_empty() {

@@ -87,9 +87,7 @@ pub fn parse_id(stdout: &str) -> Option<u64> {
 /// `http(s)://` run in the last non-empty line (a plugin that echoes HTML
 /// without a newline puts it on the same line as the value).
 pub fn parse_url(stdout: &str) -> Option<String> {
-    let is_url = |t: &str| {
-        (t.starts_with("http://") || t.starts_with("https://")) && !t.contains(char::is_whitespace)
-    };
+    let is_url = |t: &str| is_http_url(t) && !t.contains(char::is_whitespace);
     if let Some(l) = stdout.lines().rev().map(str::trim).find(|t| is_url(t)) {
         return Some(l.to_string());
     }
@@ -98,9 +96,16 @@ pub fn parse_url(stdout: &str) -> Option<String> {
         .rev()
         .map(str::trim)
         .find(|t| !t.is_empty())?;
-    let start = last.rfind("https://").max(last.rfind("http://"))?;
+    let lower = last.to_ascii_lowercase();
+    let start = lower.rfind("https://").max(lower.rfind("http://"))?;
     let tail = &last[start..];
     is_url(tail).then(|| tail.to_string())
+}
+
+/// Starts with `http://` or `https://`, in any case.
+pub fn is_http_url(t: &str) -> bool {
+    let starts = |p: &str| t.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+    starts("http://") || starts("https://")
 }
 
 /// `id` of the last JSON object line (`{"id":12345}`); numbers or numeric

@@ -501,12 +501,21 @@ proptest! {
     /// SPEC §5 on any status and body: no panic; success only for 2xx;
     /// errors have a code and a message and print as one JSON object.
     #[test]
-    fn judge_and_token_from_follow_the_rules(status in 100u16..=599, body in body()) {
+    fn judge_and_token_from_follow_the_rules(status in 100u16..=599, body in body(), object in any::<bool>()) {
         let answer = Answer { status, body: body.clone(), retry_after: None };
         let ok = (200..300).contains(&status);
-        match api::judge("POST /x", &answer) {
+        match api::judge("POST /x", &answer, object) {
             Ok(v) => {
                 prop_assert!(ok, "HTTP {} judged a success", status);
+                prop_assert!(v.is_object() || !object, "{} judged an object", v);
+                // SPEC §9: an error member that is there and not
+                // null/false/empty means failure, whatever its type.
+                let error = v.get("error");
+                prop_assert!(
+                    matches!(error, None | Some(Value::Null) | Some(Value::Bool(false)))
+                        || error.is_some_and(|e| e == "" || e == &Value::Array(vec![]) || e == &Value::Object(Map::new())),
+                    "success with error {:?}", error
+                );
                 prop_assert_eq!(serde_json::from_slice::<Value>(&body).ok(), Some(v));
             }
             Err(e) => {
@@ -576,16 +585,27 @@ proptest! {
     fn site_suffix_of_a_plain_url(
         scheme in prop::sample::select(vec!["http://", "https://", ""]),
         host in "[a-z0-9]{1,10}(\\.[a-z]{2,5}){1,2}",
-        path in prop::collection::vec("[a-zA-Z0-9._~-]{1,8}", 0..4),
+        // `.` and `..` segments are resolved away, as in any URL.
+        path in prop::collection::vec("[a-zA-Z0-9._~-]{1,8}".prop_filter("dot segment", |p| p.trim_matches('.') != ""), 0..4),
         trailing in any::<bool>(),
+        // SPEC §9: the same site however its URL is dressed.
+        dressed in any::<bool>(),
     ) {
-        let mut home = format!("{scheme}{host}");
+        let mut home = if dressed && !scheme.is_empty() {
+            let port = if scheme == "https://" { ":443" } else { ":80" };
+            format!("  {}user:pw@{}{port}", scheme.to_uppercase(), host.to_uppercase())
+        } else {
+            format!("{scheme}{host}")
+        };
         for p in &path {
             home.push('/');
             home.push_str(p);
         }
         if trailing {
             home.push('/');
+        }
+        if dressed {
+            home.push_str("?x=1 ");
         }
         let mut want = host.clone();
         for p in &path {
@@ -622,9 +642,9 @@ proptest! {
             6 => Error::MissingAccessToken { what: m },
             7 => Error::EmptyAnswer,
             8 => Error::HttpStatus { status: n },
-            9 => Error::NotJson { what: m.clone(), status: n, preview: m },
+            9 => Error::NotJson { what: m.clone(), status: n, preview: m, json: n % 2 == 0 },
             10 => Error::Network { what: m.clone(), host: m.clone(), cause: NetCause::Talk(m.clone()), via: m, maybe_sent: n % 2 == 0, attempts: u32::from(n % 4) },
-            11 => Error::Timeout { what: m.clone(), host: m.clone(), limit: None, via: m, maybe_sent: n % 2 == 1, attempts: 3 },
+            11 => Error::Timeout { what: m.clone(), host: m.clone(), limit: None, connecting: n % 3 == 0, via: m, maybe_sent: n % 2 == 1, attempts: 3 },
             12 => Error::AuthorizationFailure { exit: Some(m.clone()), said: m },
             13 => Error::PlanNotAvailable { plan: m.clone(), available: vec![m] },
             14 => Error::BadProxy { var: m },
