@@ -3,7 +3,9 @@
 //! retried, which form fields are secrets — in one place. Adding an
 //! endpoint is adding a row here; commands fill in the blanks.
 
+use crate::api::request::Body;
 use crate::api::{Method, Request, Retry};
+use crate::plan::ApiCall;
 
 /// One row: a request's fixed parts. `{site}` in the path is the site
 /// (blog id or site suffix) the command works on.
@@ -57,6 +59,55 @@ pub const UPGRADE_PATHS: Endpoint = Endpoint {
     object: true,
 };
 
+pub const STATUS: Endpoint = Endpoint {
+    method: Get,
+    path: "/rest/v1.4/jpphp/{site}/status",
+    bearer: true,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: true,
+};
+
+/// `{site}` is a blog id here: these two take no site suffix.
+pub const SSH_CREDENTIALS: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/{site}/ssh-credentials",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &["ssh_pass", "ssh_private_key"],
+    object: true,
+};
+
+pub const FTP_CREDENTIALS: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/{site}/ftp-credentials",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &["ftp_pass"],
+    object: true,
+};
+
+/// The error catalogue is public: no token.
+pub const ERRORS: Endpoint = Endpoint {
+    method: Get,
+    path: "/rest/v1.3/jpphp/errors",
+    bearer: false,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: true,
+};
+
+/// Throttled by the API (5 per address per hour): a 429 is the answer,
+/// never a reason to send again.
+pub const MAGIC_LINK: Endpoint = Endpoint {
+    method: Post,
+    path: "/rest/v1.3/jpphp/mobile-magic-link",
+    bearer: true,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
 pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/partner-keys/new",
@@ -81,8 +132,9 @@ impl Endpoint {
         Request {
             method: self.method,
             path: self.path.replace("{site}", site),
+            raw_query: None,
             query: Vec::new(),
-            form: None,
+            body: Body::None,
             bearer: self.bearer,
             retry: self.retry,
             secret_fields: self.secret_fields,
@@ -107,9 +159,37 @@ impl Request {
 
     /// Sends these form fields.
     pub fn form(mut self, fields: Vec<(String, String)>) -> Request {
-        self.form = Some(fields);
+        self.body = Body::Form(fields);
         self
     }
+}
+
+/// `api PATH`: any path of the API with the partner token. A GET may be
+/// retried like a read; anything else is never sent twice. Answers of any
+/// JSON shape (backups come as a list).
+pub fn api(call: &ApiCall) -> Request {
+    let get = call.method == Method::Get;
+    let mut r = Request {
+        method: call.method,
+        path: call.path.clone(),
+        raw_query: call.raw_query.clone(),
+        query: Vec::new(),
+        body: Body::None,
+        bearer: true,
+        retry: if get { Idempotent } else { BeforeSendOnly },
+        secret_fields: &[],
+        object: false,
+    };
+    match (&call.json, get) {
+        (Some(json), _) => {
+            r.body = Body::Json(json.clone());
+            r.query = call.fields.clone();
+        }
+        (None, true) => r.query = call.fields.clone(),
+        (None, false) if !call.fields.is_empty() => r.body = Body::Form(call.fields.clone()),
+        (None, false) => {}
+    }
+    r
 }
 
 /// The token request for these client credentials.

@@ -19,6 +19,10 @@ pub enum Expected {
     PlanCount,
     /// Sites at a time in a batch.
     Jobs { max: usize },
+    /// An HTTP method we send.
+    Method,
+    /// `KEY=VALUE`.
+    KeyValue,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -90,6 +94,27 @@ pub enum Error {
     BadWpCliPath {
         value: String,
         cause: Option<String>,
+    },
+    /// backup-credentials without a blog id (it takes no site suffix).
+    NoBlogId {
+        why: String,
+    },
+    /// `api PATH` that is not a path on the API host.
+    BadApiPath {
+        path: String,
+        why: &'static str,
+    },
+    /// `errors CODE`: the catalogue has no such code.
+    UnknownErrorCode {
+        code: String,
+        known: usize,
+    },
+    /// Of two calls (backup-credentials: ssh and ftp) at least one failed;
+    /// `results` holds each call's answer or error object.
+    Partial {
+        which: &'static str,
+        failed: Box<Error>,
+        results: Map<String, Value>,
     },
     /// A `--user` WP-CLI would read as an option.
     OptionLikeUser {
@@ -262,7 +287,11 @@ impl Error {
             | SshUserAlone
             | Missing { .. }
             | BadWpCliPath { .. }
-            | OptionLikeUser { .. } => "invalid_input",
+            | OptionLikeUser { .. }
+            | BadApiPath { .. }
+            | NoBlogId { .. } => "invalid_input",
+            UnknownErrorCode { .. } => "unknown_error_code",
+            Partial { failed, .. } => failed.error_code(),
             BatchLine { problem, .. } => match problem {
                 LineProblem::Invalid(e) => e.error_code(),
                 _ => "invalid_input",
@@ -302,6 +331,7 @@ impl Error {
     pub fn api_fields(&self) -> Option<&Map<String, Value>> {
         match self {
             Error::Api { fields, .. } => Some(fields),
+            Error::Partial { results, .. } => Some(results),
             _ => None,
         }
     }
@@ -351,6 +381,14 @@ impl fmt::Display for Error {
                     f,
                     "{flag}={value:?} is not a number of sites from 1 to {max}"
                 ),
+                Expected::Method => write!(
+                    f,
+                    "{flag}={value:?} is not a method this tool sends (GET, POST, PUT, PATCH, DELETE)"
+                ),
+                Expected::KeyValue => write!(
+                    f,
+                    "{flag}={value:?} is not KEY=VALUE, e.g. {flag}=number=20"
+                ),
             },
             BadFile {
                 flag,
@@ -385,6 +423,22 @@ impl fmt::Display for Error {
                     "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
                 ),
             },
+            NoBlogId { why } => write!(
+                f,
+                "no WordPress.com blog id: {why}; pass --blog_id (backup credentials are set by blog id only)"
+            ),
+            BadApiPath { path, why } => write!(
+                f,
+                "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
+            ),
+            UnknownErrorCode { code, known } => write!(
+                f,
+                "the partner API's error catalogue ({known} codes) has no {code:?}; run `jetpack-partner errors` for the list"
+            ),
+            Partial { which, failed, .. } => write!(
+                f,
+                "{which}: {failed} (each call's answer or error is under its own key)"
+            ),
             OptionLikeUser { user } => write!(
                 f,
                 "--user={user:?} starts with '-', which WP-CLI would read as an option; pass the user's ID or email instead"

@@ -6,26 +6,27 @@
 use crate::api::{self, judge, Api, Request};
 use crate::endpoints;
 use crate::error::{Error, NetCause, Result};
-use crate::output;
-use crate::plan::{Credentials, Settings, SiteJob};
+use crate::plan::{Auth, Settings, SiteJob};
 use crate::site::Resolver;
 use crate::work::{self, Step, Work};
+use crate::{output, signals};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
 
 pub struct Executor {
     settings: Settings,
-    creds: Credentials,
+    /// None: the command sends nothing that takes the partner token.
+    auth: Option<Auth>,
     api: OnceLock<Api>,
     /// The partner token, once fetched: one per run, however many sites.
     token: Mutex<Option<String>>,
 }
 
 impl Executor {
-    pub fn new(settings: Settings, creds: Credentials) -> Executor {
+    pub fn new(settings: Settings, auth: Option<Auth>) -> Executor {
         Executor {
             settings,
-            creds,
+            auth,
             api: OnceLock::new(),
             token: Mutex::new(None),
         }
@@ -45,14 +46,29 @@ impl Executor {
         Ok(self.api.get_or_init(|| api))
     }
 
-    /// The partner token: fetched on first use, then reused. Concurrent
-    /// callers wait for the one request.
+    /// The partner token: given, or fetched on first use and then reused.
+    /// Concurrent callers wait for the one request.
     pub fn token(&self) -> Result<String> {
         let mut slot = self.token.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(t) = slot.as_ref() {
             return Ok(t.clone());
         }
-        let request = endpoints::token(&self.creds.client_id, &self.creds.client_secret);
+        let token = match &self.auth {
+            Some(Auth::Token(t)) => t.clone(),
+            _ => self.fetch_token()?.0,
+        };
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    /// `POST /oauth2/token`: the token and the whole answer.
+    fn fetch_token(&self) -> Result<(String, Vec<u8>)> {
+        let Some(request) = self.token_request() else {
+            return Err(Error::Internal {
+                what: "a token was needed without credentials".into(),
+                at: String::new(),
+            });
+        };
         let answer = self.api()?.send(&request, None)?;
         // Whatever the verdict, a token in the answer is a secret from now
         // on: a failed answer's fields end up in the error object.
@@ -62,8 +78,30 @@ impl Executor {
             }
         }
         let token = api::token_from(&answer)?;
-        *slot = Some(token.clone());
-        Ok(token)
+        Ok((token, answer.body))
+    }
+
+    /// The token request, when the token is to be asked for.
+    fn token_request(&self) -> Option<Request> {
+        match &self.auth {
+            Some(Auth::Client(c)) => Some(endpoints::token(&c.client_id, &c.client_secret)),
+            _ => None,
+        }
+    }
+
+    /// `token`: the token answer itself (printing it is the point).
+    pub fn token_answer(&self) -> Result<Done> {
+        if self.dry_run() {
+            let list: Vec<Value> = self
+                .token_request()
+                .iter()
+                .map(|r| r.describe(&self.settings.base))
+                .collect();
+            return Ok(Done::DryRun(
+                serde_json::json!({ "dry_run": true, "requests": list }),
+            ));
+        }
+        self.fetch_token().map(|(_, body)| Done::Body(body))
     }
 
     /// Get the token while `work` (asking WordPress) runs, so the wall time
@@ -91,21 +129,20 @@ impl Executor {
 
     /// `--dry-run`: the requests that would be sent, secrets redacted.
     pub fn describe(&self, work: &Work) -> Value {
-        let token = endpoints::token(&self.creds.client_id, &self.creds.client_secret);
-        let list = std::iter::once(&token)
+        let token = self.token_request().filter(|_| work.needs_token());
+        let list = token
+            .iter()
             .chain(work.requests())
             .map(|r| r.describe(&self.settings.base))
             .collect();
         serde_json::json!({ "dry_run": true, "requests": Value::Array(list) })
     }
 
-    /// A command without a site (partner-key new, verify): its one request.
-    pub fn plain(&self, request: Request) -> Result<Done> {
-        let work = Work::send(request);
+    /// A command without a site (partner-key new, verify, errors, api, ...).
+    pub fn plain(&self, work: Work) -> Result<Done> {
         if self.dry_run() {
             return Ok(Done::DryRun(self.describe(&work)));
         }
-        self.token()?;
         self.perform(work).map(Done::Body)
     }
 
@@ -128,10 +165,14 @@ impl Executor {
         self.perform(work).map(Done::Body)
     }
 
-    /// Send the steps with the token; the body of the answer that is the
-    /// command's answer.
+    /// Send the steps (with the token where they take it); the body of the
+    /// answer that is the command's answer.
     fn perform(&self, work: Work) -> Result<Vec<u8>> {
-        let token = self.token()?;
+        let token = if work.needs_token() {
+            self.token()?
+        } else {
+            String::new()
+        };
         let api = self.api()?;
         let mut answer: Option<(Vec<u8>, Value)> = None;
         for step in work.steps {
@@ -141,6 +182,11 @@ impl Executor {
                     work::check_plan(&plan, &paths.1)?;
                 }
                 Step::Send(request) => answer = Some(self.send(api, &request, &token)?),
+                Step::Each(calls) => answer = Some(self.each(api, calls, &token)?),
+                Step::Narrow { code } => {
+                    let catalogue = answer.as_ref().map(|(_, json)| json);
+                    answer = Some(narrow(catalogue, &code)?);
+                }
                 Step::Authorize { wp, user } => {
                     // The answer carries a user access token when the partner
                     // key may connect a WordPress.com user; the scripts
@@ -160,12 +206,65 @@ impl Executor {
         Ok(answer.map(|(body, _)| body).unwrap_or_default())
     }
 
+    /// Independent calls, each tried: `{name: answer, ...}`, or the first
+    /// failure with every call's answer or error object beside it.
+    fn each(
+        &self,
+        api: &Api,
+        calls: Vec<(&'static str, Request)>,
+        token: &str,
+    ) -> Result<(Vec<u8>, Value)> {
+        let mut results = serde_json::Map::new();
+        let mut failed = None;
+        for (name, request) in calls {
+            match self.send(api, &request, token) {
+                Ok((_, json)) => {
+                    results.insert(name.to_string(), json);
+                }
+                Err(e) => {
+                    let pairs = output::error_pairs(&e);
+                    results.insert(name.to_string(), Value::Object(pairs.into_iter().collect()));
+                    failed.get_or_insert((name, e));
+                }
+            }
+        }
+        let all = Value::Object(results.clone());
+        match failed {
+            None => Ok((all.to_string().into_bytes(), all)),
+            Some((name, e)) => Err(Error::Partial {
+                which: name,
+                failed: Box::new(e),
+                results,
+            }),
+        }
+    }
+
     /// Send one request with the token and judge its answer.
     fn send(&self, api: &Api, request: &Request, token: &str) -> Result<(Vec<u8>, Value)> {
+        if request.retry != api::Retry::Idempotent {
+            signals::sending(&request.what(&self.settings.base));
+        }
         let bearer = request.bearer.then_some(token);
         let answer = api.send(request, bearer)?;
         let json = judge(&request.label(), &answer, request.object)?;
         Ok((answer.body, json))
+    }
+}
+
+/// `errors CODE`: `{"errors":{CODE: entry}}` from the catalogue.
+fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, Value)> {
+    let errors = catalogue.and_then(|c| c.get("errors"));
+    match errors.and_then(|e| e.get(code)) {
+        Some(entry) => {
+            let mut one = serde_json::Map::new();
+            one.insert(code.to_string(), entry.clone());
+            let v = serde_json::json!({ "errors": Value::Object(one) });
+            Ok((v.to_string().into_bytes(), v))
+        }
+        None => Err(Error::UnknownErrorCode {
+            code: code.to_string(),
+            known: errors.and_then(Value::as_object).map_or(0, |o| o.len()),
+        }),
     }
 }
 

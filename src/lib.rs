@@ -24,6 +24,7 @@ pub mod wp;
 
 use exec::{Done, Executor};
 use plan::{Command, Invocation, Target};
+use work::Work;
 
 pub use output::Outcome;
 
@@ -36,25 +37,49 @@ impl From<Done> for Outcome {
     }
 }
 
-/// Run a parsed command: one site, a batch, or a site-less request.
+/// Run a parsed command: one site, a batch, or a request without a site.
 pub fn run(invocation: Invocation) -> error::Result<Outcome> {
     let Invocation { settings, command } = invocation;
     output::set_verbose(settings.verbose);
-    match command {
-        Command::Site { creds, target } => {
-            let exec = Executor::new(settings, creds);
-            match target {
+    let plain = |settings, auth, work| Executor::new(settings, auth).plain(work);
+    let done = match command {
+        Command::Site { auth, target } => {
+            let exec = Executor::new(settings, Some(auth));
+            return match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),
                 Target::Many(batch) => {
                     batch::run(&batch, &exec).map(|failed| Outcome::Printed { failed })
                 }
-            }
+            };
         }
-        Command::PartnerKeyNew { creds, form } => Executor::new(settings, creds)
-            .plain(endpoints::PARTNER_KEY_NEW.request().form(form))
-            .map(Outcome::from),
-        Command::Verify { creds } => Executor::new(settings, creds)
-            .plain(endpoints::PARTNER_KEY_VERIFY.request())
-            .map(Outcome::from),
-    }
+        Command::PartnerKeyNew { auth, form } => plain(
+            settings,
+            Some(auth),
+            Work::send(endpoints::PARTNER_KEY_NEW.request().form(form)),
+        ),
+        Command::Verify { auth } => plain(
+            settings,
+            Some(auth),
+            Work::send(endpoints::PARTNER_KEY_VERIFY.request()),
+        ),
+        Command::Errors { code, verbose } => {
+            plain(settings, None, work::errors(code.as_deref(), verbose))
+        }
+        Command::MagicLink { auth, email } => plain(
+            settings,
+            Some(auth),
+            Work::send(
+                endpoints::MAGIC_LINK
+                    .request()
+                    .form(vec![("email".to_string(), email)]),
+            ),
+        ),
+        Command::Api { auth, call } => {
+            plain(settings, Some(auth), Work::send(endpoints::api(&call)))
+        }
+        Command::Token { creds } => {
+            Executor::new(settings, Some(plan::Auth::Client(creds))).token_answer()
+        }
+    };
+    done.map(Outcome::from)
 }

@@ -37,18 +37,51 @@ pub struct Credentials {
     pub client_secret: String,
 }
 
+/// How requests get the partner token.
+#[derive(Clone)]
+pub enum Auth {
+    /// Ask for it (`POST /oauth2/token`) with these credentials, once.
+    Client(Credentials),
+    /// Given (`--access-token-file`, `JETPACK_PARTNER_ACCESS_TOKEN`): no
+    /// token call.
+    Token(String),
+}
+
 // Built once per run; boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
-    /// Work on one site or many (provision, cancel, upgrade-paths).
-    Site { creds: Credentials, target: Target },
+    /// Work on one site or many (provision, cancel, status, upgrade-paths,
+    /// backup-credentials).
+    Site { auth: Auth, target: Target },
     /// `partner-key new`: the form to send.
     PartnerKeyNew {
-        creds: Credentials,
+        auth: Auth,
         form: Vec<(String, String)>,
     },
     /// `verify`.
-    Verify { creds: Credentials },
+    Verify { auth: Auth },
+    /// `errors [CODE]`: no token.
+    Errors { code: Option<String>, verbose: bool },
+    /// `magic-link --email`.
+    MagicLink { auth: Auth, email: String },
+    /// `api PATH`.
+    Api { auth: Auth, call: ApiCall },
+    /// `token`: the token answer itself.
+    Token { creds: Credentials },
+}
+
+/// `api`: one request to any path of the API.
+#[derive(Clone, Debug)]
+pub struct ApiCall {
+    pub method: crate::api::Method,
+    /// Starts with `/` and stays on the API host (checked by `cli`).
+    pub path: String,
+    /// What followed `?` in PATH, as given.
+    pub raw_query: Option<String>,
+    /// `-f` pairs: the query of a GET, else the form.
+    pub fields: Vec<(String, String)>,
+    /// `--input`: a JSON body.
+    pub json: Option<Vec<u8>>,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -91,8 +124,20 @@ pub struct SiteJob {
 #[derive(Clone, Debug)]
 pub enum Action {
     Provision(Provision),
-    Cancel { tracking: Option<String> },
+    Cancel {
+        tracking: Option<String>,
+        /// `--plan`: the plan or product to cancel.
+        plan: Option<String>,
+        /// `--cancel-all`.
+        all: bool,
+    },
+    Status,
     UpgradePaths,
+    /// `backup-credentials`: the SSH and/or FTP form (secrets read).
+    BackupCredentials {
+        ssh: Option<Vec<(String, String)>>,
+        ftp: Option<Vec<(String, String)>>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -123,7 +168,8 @@ impl SiteJob {
                 .iter()
                 .find(|(k, _)| k == "plan")
                 .map(|(_, v)| v.as_str()),
-            Action::Cancel { .. } | Action::UpgradePaths => None,
+            Action::Cancel { plan, .. } => plan.as_deref(),
+            Action::Status | Action::UpgradePaths | Action::BackupCredentials { .. } => None,
         }
     }
 
@@ -132,7 +178,9 @@ impl SiteJob {
         match self.action {
             Action::Provision(_) => "provision",
             Action::Cancel { .. } => "cancel",
+            Action::Status => "status",
             Action::UpgradePaths => "upgrade-paths",
+            Action::BackupCredentials { .. } => "backup-credentials",
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum Need<'a> {
     /// The site's `{site}` for API paths: the Jetpack blog id, else the
     /// site suffix of the home URL.
     Id,
+    /// The WordPress.com blog id and nothing else (backup-credentials).
+    BlogId,
 }
 
 /// What the resolver found.
@@ -50,7 +52,15 @@ impl<'a> Resolver<'a> {
     pub fn new(spec: &'a SiteSpec, need: Need<'a>) -> Result<Resolver<'a>> {
         let wp = match (need, spec.blog_id) {
             // The blog id is all a site command needs.
-            (Need::Id, Some(_)) => None,
+            (Need::Id | Need::BlogId, Some(_)) => None,
+            (Need::BlogId, None) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
+                Err(e) if e.is_wp_unavailable() => {
+                    return Err(Error::NoBlogId {
+                        why: format!("WordPress could not be asked ({e})"),
+                    })
+                }
+                located => Some(located),
+            },
             _ => match Wp::locate(&spec.wp, spec.url.as_deref()) {
                 Err(e) if fallback(spec, need).is_none() || !e.is_wp_unavailable() => {
                     return Err(e)
@@ -89,6 +99,7 @@ fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
     match need {
         Need::Provision { site_url, .. } => site_url.or(spec.url.as_deref()),
         Need::Id => spec.home_url.as_deref().or(spec.url.as_deref()),
+        Need::BlogId => None,
     }
 }
 
@@ -127,6 +138,20 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
                 wp: None,
             })
         }
+        Need::BlogId => {
+            let facts = wp.facts(&Want {
+                blog_id: true,
+                ..Want::default()
+            })?;
+            let id = facts.blog_id.ok_or_else(|| Error::NoBlogId {
+                why: "Jetpack on this site has none yet (it is not connected)".into(),
+            })?;
+            Ok(Site {
+                id: id.to_string(),
+                siteurl: String::new(),
+                wp: None,
+            })
+        }
         Need::Id => {
             let home_url = spec.home_url.as_deref();
             let facts = wp.facts(&Want {
@@ -156,6 +181,11 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
 /// WordPress could not answer: the fallback URL stands in, or the error
 /// stands.
 fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
+    if let (Need::BlogId, true) = (need, e.is_wp_unavailable()) {
+        return Err(Error::NoBlogId {
+            why: format!("WordPress could not be asked ({e})"),
+        });
+    }
     let Some(url) = fallback(spec, need).filter(|_| e.is_wp_unavailable()) else {
         return Err(e);
     };
@@ -166,7 +196,7 @@ fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
             ));
             url.to_string()
         }
-        Need::Id => {
+        Need::Id | Need::BlogId => {
             output::verbose(&format!(
                 "WordPress not reachable ({e}); naming the site by the suffix of {url}"
             ));

@@ -17,9 +17,14 @@ pub enum Step {
     RequirePlan { request: Request, plan: String },
     /// Send; its answer is the command's answer.
     Send(Request),
+    /// Independent calls, each tried: the answer is `{name: answer, ...}`,
+    /// and the step fails if any call did.
+    Each(Vec<(&'static str, Request)>),
     /// When the answer carries an `access_token`: `wp jetpack
     /// authorize_user` for `user`.
     Authorize { wp: Wp, user: String },
+    /// Narrow the answer's `errors` catalogue to this one code.
+    Narrow { code: String },
 }
 
 /// A command's steps, in order.
@@ -38,10 +43,18 @@ impl Work {
 
     /// The requests, for `--dry-run`.
     pub fn requests(&self) -> impl Iterator<Item = &Request> {
-        self.steps.iter().filter_map(|s| match s {
-            Step::RequirePlan { request, .. } | Step::Send(request) => Some(request),
-            Step::Authorize { .. } => None,
+        self.steps.iter().flat_map(|s| -> Vec<&Request> {
+            match s {
+                Step::RequirePlan { request, .. } | Step::Send(request) => vec![request],
+                Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
+                Step::Authorize { .. } | Step::Narrow { .. } => Vec::new(),
+            }
         })
+    }
+
+    /// Does any request carry the partner token?
+    pub fn needs_token(&self) -> bool {
+        self.requests().any(|r| r.bearer)
     }
 }
 
@@ -54,7 +67,8 @@ pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
             activate: !dry_run,
             blog_id: p.check_upgrade.is_some(),
         },
-        Action::Cancel { .. } | Action::UpgradePaths => Need::Id,
+        Action::Cancel { .. } | Action::Status | Action::UpgradePaths => Need::Id,
+        Action::BackupCredentials { .. } => Need::BlogId,
     }
 }
 
@@ -64,7 +78,10 @@ pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
 pub fn token_while_wordpress_boots(job: &SiteJob) -> bool {
     match &job.action {
         Action::Provision(p) => p.early_token,
-        Action::Cancel { .. } | Action::UpgradePaths => true,
+        Action::Cancel { .. }
+        | Action::Status
+        | Action::UpgradePaths
+        | Action::BackupCredentials { .. } => true,
     }
 }
 
@@ -98,13 +115,66 @@ pub fn steps(job: &SiteJob, site: &Site) -> Work {
             }
             Work { steps }
         }
-        Action::Cancel { tracking } => Work::send(
-            endpoints::CANCEL
+        Action::Cancel {
+            tracking,
+            plan,
+            all,
+        } => {
+            let mut form = Vec::new();
+            if let Some(p) = plan {
+                form.push(("plan".to_string(), p.clone()));
+            }
+            if *all {
+                form.push(("cancel-all".to_string(), "true".to_string()));
+            }
+            let mut request = endpoints::CANCEL
                 .at(&site.id)
-                .query_opt("partner_tracking_id", tracking.as_deref()),
-        ),
+                .query_opt("partner_tracking_id", tracking.as_deref());
+            if !form.is_empty() {
+                request = request.form(form);
+            }
+            Work::send(request)
+        }
+        Action::Status => Work::send(endpoints::STATUS.at(&site.id)),
         Action::UpgradePaths => Work::send(endpoints::UPGRADE_PATHS.at(&site.id)),
+        Action::BackupCredentials { ssh, ftp } => {
+            let mut calls = Vec::new();
+            if let Some(form) = ssh {
+                calls.push((
+                    "ssh",
+                    endpoints::SSH_CREDENTIALS.at(&site.id).form(form.clone()),
+                ));
+            }
+            if let Some(form) = ftp {
+                calls.push((
+                    "ftp",
+                    endpoints::FTP_CREDENTIALS.at(&site.id).form(form.clone()),
+                ));
+            }
+            match calls.len() {
+                1 => Work::send(calls.remove(0).1),
+                _ => Work {
+                    steps: vec![Step::Each(calls)],
+                },
+            }
+        }
     }
+}
+
+/// `errors [CODE]`: the public catalogue, `?verbose` when asked, narrowed
+/// to CODE when given.
+pub fn errors(code: Option<&str>, verbose: bool) -> Work {
+    let mut request = endpoints::ERRORS.request();
+    if verbose {
+        request.raw_query = Some("verbose".to_string());
+    }
+    let mut steps = vec![Step::Send(request)];
+    if let Some(code) = code {
+        steps.push(Step::Narrow {
+            code: code.to_string(),
+        });
+    }
+    Work { steps }
 }
 
 /// Is `plan` among the upgrade paths (`{"family": ["slug", ...], ...}`)?

@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 pub enum Method {
     Get,
     Post,
+    Put,
+    Patch,
+    Delete,
 }
 
 impl Method {
@@ -18,17 +21,44 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
+
+    /// `get`, `POST`, ...; None for methods we do not send.
+    pub fn parse(name: &str) -> Option<Method> {
+        [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    None,
+    /// application/x-www-form-urlencoded.
+    Form(Vec<(String, String)>),
+    /// application/json, as given.
+    Json(Vec<u8>),
 }
 
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: Method,
     pub path: String,
+    /// A query as given (`api` PATH's own `?...`), before `query`.
+    pub raw_query: Option<String>,
     pub query: Vec<(String, String)>,
-    /// None: no body. Some: an application/x-www-form-urlencoded body.
-    pub form: Option<Vec<(String, String)>>,
+    pub body: Body,
     /// Sent with `Authorization: Bearer <partner token>`.
     pub bearer: bool,
     pub retry: Retry,
@@ -53,9 +83,14 @@ impl Request {
 
     pub fn url(&self, base: &Base) -> String {
         let mut u = format!("{}{}", base.url, self.path);
+        let mut parts = Vec::new();
+        parts.extend(self.raw_query.clone().filter(|q| !q.is_empty()));
         if !self.query.is_empty() {
+            parts.push(encode_pairs(&self.query, false));
+        }
+        if !parts.is_empty() {
             u.push('?');
-            u.push_str(&encode_pairs(&self.query, false));
+            u.push_str(&parts.join("&"));
         }
         u
     }
@@ -73,17 +108,19 @@ impl Request {
                 Value::String(format!("Bearer {REDACTED}")),
             );
         }
-        if self.form.is_some() {
-            headers.insert(
-                "Content-Type".into(),
-                Value::String("application/x-www-form-urlencoded".into()),
-            );
+        if let Some(t) = self.content_type() {
+            headers.insert("Content-Type".into(), Value::String(t.into()));
         }
         let mut o = Map::new();
         o.insert("method".into(), Value::String(self.method.as_str().into()));
         o.insert("url".into(), Value::String(self.url(base)));
         o.insert("headers".into(), Value::Object(headers));
-        if let Some(form) = &self.form {
+        if let Body::Json(bytes) = &self.body {
+            let shown = serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()));
+            o.insert("json".into(), shown);
+        }
+        if let Body::Form(form) = &self.body {
             let f = form
                 .iter()
                 .map(|(k, v)| {
@@ -98,5 +135,14 @@ impl Request {
             o.insert("form".into(), Value::Object(f));
         }
         Value::Object(o)
+    }
+
+    /// The body's media type, if it has one.
+    pub fn content_type(&self) -> Option<&'static str> {
+        match self.body {
+            Body::None => None,
+            Body::Form(_) => Some("application/x-www-form-urlencoded"),
+            Body::Json(_) => Some("application/json"),
+        }
     }
 }

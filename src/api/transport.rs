@@ -3,7 +3,7 @@
 
 use super::answer::Answer;
 use super::encode::encode_pairs;
-use super::request::{Method, Request};
+use super::request::{Body, Method, Request};
 use super::retry::is_dns_failure;
 use super::{Base, BODY_LIMIT, CONNECT_TIMEOUT};
 use crate::error::{Error, NetCause};
@@ -28,17 +28,34 @@ impl Transport {
     ) -> std::result::Result<Answer, ureq::Error> {
         let url = req.url(&self.base);
         let started = Instant::now();
-        let result = match req.method {
-            Method::Get => self.headers(self.agent.get(&url), token).call(),
-            Method::Post => {
-                let b = self.headers(self.agent.post(&url), token);
-                match &req.form {
-                    Some(form) => b
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .send(encode_pairs(form, true).as_bytes()),
-                    None => b.send_empty(),
-                }
+        let body: Option<Vec<u8>> = match &req.body {
+            Body::None => None,
+            Body::Form(form) => Some(encode_pairs(form, true).into_bytes()),
+            Body::Json(bytes) => Some(bytes.clone()),
+        };
+        let with_body = |b: ureq::RequestBuilder<ureq::typestate::WithBody>| {
+            let b = self.headers(b, token);
+            match (&body, req.content_type()) {
+                (Some(bytes), Some(t)) => b.header("Content-Type", t).send(&bytes[..]),
+                _ => b.send_empty(),
             }
+        };
+        let without_body = |b: ureq::RequestBuilder<ureq::typestate::WithoutBody>| {
+            let b = self.headers(b, token);
+            match (&body, req.content_type()) {
+                (Some(bytes), Some(t)) => b
+                    .force_send_body()
+                    .header("Content-Type", t)
+                    .send(&bytes[..]),
+                _ => b.call(),
+            }
+        };
+        let result = match req.method {
+            Method::Get => without_body(self.agent.get(&url)),
+            Method::Delete => without_body(self.agent.delete(&url)),
+            Method::Post => with_body(self.agent.post(&url)),
+            Method::Put => with_body(self.agent.put(&url)),
+            Method::Patch => with_body(self.agent.patch(&url)),
         };
         let mut resp = result?;
         let status = resp.status().as_u16();

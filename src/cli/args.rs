@@ -41,6 +41,15 @@ pub struct CredArgs {
         help_heading = "Credentials"
     )]
     pub partner_secret_file: Option<PathBuf>,
+
+    /// Use this partner access token (first line of the file) instead of asking for one: no token call, no client id or secret needed [env: JETPACK_PARTNER_ACCESS_TOKEN]
+    #[arg(
+        long = "access-token-file",
+        visible_alias = "access_token_file",
+        value_name = "PATH",
+        help_heading = "Credentials"
+    )]
+    pub access_token_file: Option<PathBuf>,
 }
 
 /// Where WordPress is and how to run WP-CLI.
@@ -135,13 +144,18 @@ pub enum Kind {
     Secret,
     /// A path: the file's contents are sent, and they are a secret.
     FileContents,
+    /// A path: the file's first line is sent (as `Field::api`, unless that
+    /// flag was given itself), and it is a secret.
+    FirstLine,
 }
 
-/// One flag that becomes one form field of the same name.
+/// One flag that becomes one form field.
 #[derive(Debug)]
 pub struct Field {
-    /// The form field (and the flag's id).
+    /// The flag's id.
     pub name: &'static str,
+    /// The form field it fills.
+    pub api: &'static str,
     pub long: &'static str,
     pub alias: &'static str,
     pub short: Option<char>,
@@ -154,6 +168,7 @@ pub struct Field {
 const fn field(name: &'static str, long: &'static str, alias: &'static str) -> Field {
     Field {
         name,
+        api: name,
         long,
         alias,
         short: None,
@@ -167,18 +182,19 @@ const fn field(name: &'static str, long: &'static str, alias: &'static str) -> F
 const fn ssh_ftp(name: &'static str, long: &'static str, value_name: &'static str) -> Field {
     Field {
         name,
+        api: name,
         long,
         alias: name,
         short: None,
         value_name,
         help: "",
-        heading: "SSH / FTP (forwarded)",
+        heading: "SSH / FTP",
         kind: Kind::Value,
     }
 }
 
-/// provision's optional fields, in the order the newest script sent them:
-/// one row per flag.
+/// provision's own optional fields, in the order the newest script sent
+/// them: one row per flag.
 pub const PROVISION_FIELDS: &[Field] = &[
     Field {
         short: Some('p'),
@@ -219,15 +235,30 @@ pub const PROVISION_FIELDS: &[Field] = &[
         heading: "Site",
         ..field("home_url", "home_url", "home-url")
     },
+];
+
+/// The Jetpack Backup credentials (provision forwards them;
+/// backup-credentials sets them): one row per flag.
+pub const SSH_FTP_FIELDS: &[Field] = &[
     ssh_ftp("ssh_host", "ssh-host", "HOST"),
-    ssh_ftp("ssh_port", "ssh-port", "PORT"),
     Field {
-        help: "Needs --ssh-pass or --ssh-private-key",
+        help: "[default: 22]",
+        ..ssh_ftp("ssh_port", "ssh-port", "PORT")
+    },
+    Field {
+        help: "Needs a password (--ssh-pass, --ssh-pass-file) or --ssh-private-key",
         ..ssh_ftp("ssh_user", "ssh-user", "USER")
     },
     Field {
         kind: Kind::Secret,
+        help: "Visible in ps: prefer --ssh-pass-file",
         ..ssh_ftp("ssh_pass", "ssh-pass", "PASS")
+    },
+    Field {
+        api: "ssh_pass",
+        kind: Kind::FirstLine,
+        help: "Read the SSH password from this file (first line)",
+        ..ssh_ftp("ssh_pass_file", "ssh-pass-file", "PATH")
     },
     Field {
         kind: Kind::FileContents,
@@ -235,11 +266,21 @@ pub const PROVISION_FIELDS: &[Field] = &[
         ..ssh_ftp("ssh_private_key", "ssh-private-key", "PATH")
     },
     ssh_ftp("ftp_host", "ftp-host", "HOST"),
-    ssh_ftp("ftp_port", "ftp-port", "PORT"),
+    Field {
+        help: "[default: 21]",
+        ..ssh_ftp("ftp_port", "ftp-port", "PORT")
+    },
     ssh_ftp("ftp_user", "ftp-user", "USER"),
     Field {
         kind: Kind::Secret,
+        help: "Visible in ps: prefer --ftp-pass-file",
         ..ssh_ftp("ftp_pass", "ftp-pass", "PASS")
+    },
+    Field {
+        api: "ftp_pass",
+        kind: Kind::FirstLine,
+        help: "Read the FTP password from this file (first line)",
+        ..ssh_ftp("ftp_pass_file", "ftp-pass-file", "PATH")
     },
 ];
 
@@ -251,22 +292,28 @@ pub fn secret_flags() -> Vec<String> {
         "--partner_secret".to_string(),
         "--partner-secret".to_string(),
     ];
-    for f in PROVISION_FIELDS.iter().filter(|f| f.kind == Kind::Secret) {
+    for f in SSH_FTP_FIELDS.iter().filter(|f| f.kind == Kind::Secret) {
         names.push(format!("--{}", f.long));
         names.push(format!("--{}", f.alias));
     }
     names
 }
 
-/// A table of [`Field`]s, as a type (so one clap struct can flatten it).
+/// Tables of [`Field`]s, as a type (so one clap struct can flatten them).
 pub trait FieldSet: Clone + Default + std::fmt::Debug + Send + Sync + 'static {
-    const FIELDS: &'static [Field];
+    const TABLES: &'static [&'static [Field]];
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionFieldSet;
 impl FieldSet for ProvisionFieldSet {
-    const FIELDS: &'static [Field] = PROVISION_FIELDS;
+    const TABLES: &'static [&'static [Field]] = &[PROVISION_FIELDS, SSH_FTP_FIELDS];
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SshFtpFieldSet;
+impl FieldSet for SshFtpFieldSet {
+    const TABLES: &'static [&'static [Field]] = &[SSH_FTP_FIELDS];
 }
 
 /// The values given for a field table, in table order.
@@ -274,6 +321,17 @@ impl FieldSet for ProvisionFieldSet {
 pub struct Fields<S: FieldSet> {
     pub given: Vec<(&'static Field, String)>,
     set: PhantomData<S>,
+}
+
+impl<S: FieldSet> Fields<S> {
+    fn rows() -> impl Iterator<Item = &'static Field> {
+        S::TABLES.iter().flat_map(|t| t.iter())
+    }
+
+    /// Was the flag with this id given?
+    pub fn has(&self, name: &str) -> bool {
+        self.given.iter().any(|(f, _)| f.name == name)
+    }
 }
 
 impl<S: FieldSet> FromArgMatches for Fields<S> {
@@ -284,8 +342,7 @@ impl<S: FieldSet> FromArgMatches for Fields<S> {
     }
 
     fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        self.given = S::FIELDS
-            .iter()
+        self.given = Self::rows()
             .filter_map(|f| {
                 m.get_one::<String>(f.name)
                     .filter(|v| !v.is_empty())
@@ -298,7 +355,7 @@ impl<S: FieldSet> FromArgMatches for Fields<S> {
 
 impl<S: FieldSet> Args for Fields<S> {
     fn augment_args(mut cmd: Command) -> Command {
-        for f in S::FIELDS {
+        for f in Self::rows() {
             let mut arg = Arg::new(f.name)
                 .long(f.long)
                 .value_name(f.value_name)
@@ -324,6 +381,47 @@ impl<S: FieldSet> Args for Fields<S> {
         Self::augment_args(cmd)
     }
 }
+
+/// The tracking id provision and cancel forward.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TrackingArgs {
+    /// Tracking id sent as a query parameter
+    #[arg(
+        long = "partner-tracking-id",
+        visible_alias = "partner_tracking_id",
+        value_name = "ID",
+        help_heading = "Site"
+    )]
+    pub partner_tracking_id: Option<String>,
+}
+
+/// What every site command's flags have: credentials, batch, WordPress and
+/// run settings.
+pub trait SiteCommand: FromArgMatches + 'static {
+    fn creds(&self) -> &CredArgs;
+    fn batch(&self) -> &BatchArgs;
+    fn wp(&self) -> &WpArgs;
+    fn run(&self) -> &RunArgs;
+}
+
+macro_rules! site_command {
+    ($($t:ty),*) => {$(
+        impl SiteCommand for $t {
+            fn creds(&self) -> &CredArgs { &self.creds }
+            fn batch(&self) -> &BatchArgs { &self.batch }
+            fn wp(&self) -> &WpArgs { &self.wp }
+            fn run(&self) -> &RunArgs { &self.run }
+        }
+    )*};
+}
+
+site_command!(
+    ProvisionArgs,
+    CancelArgs,
+    StatusArgs,
+    UpgradePathsArgs,
+    BackupCredentialsArgs
+);
 
 /// `provision`: the flags of every version of partner-provision.sh.
 #[derive(Parser, Debug, Clone, Default)]
@@ -384,14 +482,8 @@ pub struct ProvisionArgs {
     )]
     pub site_url: Option<String>,
 
-    /// Tracking id sent as a query parameter
-    #[arg(
-        long = "partner-tracking-id",
-        visible_alias = "partner_tracking_id",
-        value_name = "ID",
-        help_heading = "Site"
-    )]
-    pub partner_tracking_id: Option<String>,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
 
     #[command(flatten)]
     pub wp: WpArgs,
@@ -400,11 +492,37 @@ pub struct ProvisionArgs {
     pub run: RunArgs,
 }
 
+/// Which site a site command works on (cancel, status, upgrade-paths).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SiteArgs {
+    /// WordPress.com blog id of the site (default: Jetpack's id from WordPress)
+    #[arg(
+        long = "blog_id",
+        visible_alias = "blog-id",
+        value_name = "ID",
+        help_heading = "Site"
+    )]
+    pub blog_id: Option<String>,
+
+    /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
+    #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
+    pub url: Option<String>,
+
+    /// Home URL whose site suffix names the site when the blog id is unknown
+    #[arg(
+        long = "home_url",
+        visible_alias = "home-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
+    pub home_url: Option<String>,
+}
+
 /// `cancel`: the flags of every version of partner-cancel.sh.
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
     name = "cancel",
-    about = "Cancel the Jetpack plan of a WordPress site (drop-in for partner-cancel.sh)",
+    about = "Cancel the Jetpack plan (or one product) of a WordPress site (drop-in for partner-cancel.sh)",
     after_help = help::CANCEL,
     help_template = help::TEMPLATE,
     args_override_self = true,
@@ -414,40 +532,37 @@ pub struct CancelArgs {
     #[command(flatten)]
     pub creds: CredArgs,
 
+    /// The plan or product to cancel; needed for standalone products (jetpack-backup-daily, jetpack-scan, ...)
+    #[arg(
+        short = 'p',
+        long = "plan",
+        value_name = "SLUG",
+        help_heading = "Cancel"
+    )]
+    pub plan: Option<String>,
+
+    /// Cancel everything this partner provisioned for the site
+    #[arg(
+        long = "cancel-all",
+        visible_alias = "cancel_all",
+        help_heading = "Cancel"
+    )]
+    pub cancel_all: bool,
+
     #[command(flatten)]
     pub site: SiteArgs,
 
-    /// Tracking id sent as a query parameter
-    #[arg(
-        long = "partner-tracking-id",
-        visible_alias = "partner_tracking_id",
-        value_name = "ID",
-        help_heading = "Site"
-    )]
-    pub partner_tracking_id: Option<String>,
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
 
     #[command(flatten)]
     pub wp: WpArgs,
 
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-/// Which site a site command (cancel, upgrade-paths) works on.
-#[derive(Args, Debug, Clone, Default)]
-pub struct SiteArgs {
-    /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
-    #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
-    pub url: Option<String>,
-
-    /// Home URL whose site suffix names the site when the Jetpack blog id is unknown
-    #[arg(
-        long = "home_url",
-        visible_alias = "home-url",
-        value_name = "URL",
-        help_heading = "Site"
-    )]
-    pub home_url: Option<String>,
 }
 
 /// `upgrade-paths`: what can be provisioned for a site.
@@ -464,6 +579,60 @@ pub struct UpgradePathsArgs {
     #[command(flatten)]
     pub creds: CredArgs,
 
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `status`: what a site has.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "status",
+    about = "Show a site's Jetpack products and connection (GET /rest/v1.4/jpphp/{site}/status)",
+    after_help = help::STATUS,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `backup-credentials`: set the SSH and/or FTP credentials Jetpack Backup uses.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "backup-credentials",
+    about = "Set the SSH and/or FTP credentials Jetpack Backup uses for a site",
+    after_help = help::BACKUP_CREDENTIALS,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct BackupCredentialsArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
     /// WordPress.com blog id of the site (default: Jetpack's id from WordPress)
     #[arg(
         long = "blog_id",
@@ -473,11 +642,122 @@ pub struct UpgradePathsArgs {
     )]
     pub blog_id: Option<String>,
 
+    /// Which site of a multisite network (WP-CLI --url), to read its blog id
+    #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
+    pub url: Option<String>,
+
     #[command(flatten)]
-    pub site: SiteArgs,
+    pub fields: Fields<SshFtpFieldSet>,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
 
     #[command(flatten)]
     pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `errors`: the API's error catalogue.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "errors",
+    about = "Show the partner API's error codes (no credentials needed)",
+    after_help = help::ERRORS,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct ErrorsArgs {
+    /// Show only this code, e.g. invalid_plan
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `magic-link`: email a user a link that logs them in to the WordPress app.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "magic-link",
+    about = "Email a user a magic link that logs them in to the WordPress mobile app",
+    after_help = help::MAGIC_LINK,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct MagicLinkArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// The user's email address
+    #[arg(long = "email", value_name = "ADDR", help_heading = "Magic link")]
+    pub email: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `api`: any partner API endpoint with the partner token, like `gh api`.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "api",
+    about = "Call any endpoint of the API with the partner token (backups, scan, activity, restore, ...)",
+    after_help = help::API,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct ApiArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// The endpoint, relative to the API host: /wpcom/v2/sites/12345/rewind/backups
+    #[arg(value_name = "PATH", allow_hyphen_values = true)]
+    pub path: Option<String>,
+
+    /// HTTP method [default: GET]
+    #[arg(
+        short = 'X',
+        long = "method",
+        value_name = "METHOD",
+        help_heading = "Request"
+    )]
+    pub method: Option<String>,
+
+    /// A form field (a query parameter for GET), repeatable
+    #[arg(
+        short = 'f',
+        long = "field",
+        value_name = "KEY=VALUE",
+        help_heading = "Request",
+        action = clap::ArgAction::Append
+    )]
+    pub field: Vec<String>,
+
+    /// Send this file's JSON as the body (- for stdin)
+    #[arg(long = "input", value_name = "FILE", help_heading = "Request")]
+    pub input: Option<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `token`: the token call alone.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "token",
+    about = "Get a partner access token and print the token answer (it does not expire: keep it safe)",
+    after_help = help::TOKEN,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -565,7 +845,13 @@ pub struct VerifyArgs {
 pub enum Cmd {
     Provision(ProvisionArgs),
     Cancel(CancelArgs),
+    Status(StatusArgs),
     UpgradePaths(UpgradePathsArgs),
+    BackupCredentials(BackupCredentialsArgs),
+    Errors(ErrorsArgs),
+    MagicLink(MagicLinkArgs),
+    Api(ApiArgs),
+    Token(TokenArgs),
     /// Manage partner keys (resellers)
     #[command(subcommand, name = "partner-key")]
     PartnerKey(PartnerKeyCmd),

@@ -56,3 +56,56 @@ pub const VERIFY: &str = "\
 Examples:
   jetpack-partner verify -c=1234 -s=\"$SECRET\"
   jetpack-partner verify -c=1234 --partner_secret_file=/etc/jetpack/secret";
+
+pub const STATUS: &str = "\
+Examples:
+  jetpack-partner status -c=1234 -s=\"$SECRET\" --blog_id=12345
+  jetpack-partner status --access-token-file=/etc/jetpack/token --path=/var/www/site
+
+Prints the site's connection and products, e.g.
+{\"blog\":{\"is_connected\":true,\"has_backups_credentials\":false},\"products\":[{\"slug\":\"jetpack-backup-daily\",\"is_provisioned_by_partner\":true,\"is_provisioned_by_calling_partner\":true,\"is_pending\":false}]}";
+
+pub const BACKUP_CREDENTIALS: &str = "\
+Examples:
+  jetpack-partner backup-credentials -c=1234 --partner_secret_file=/etc/jetpack/secret \\
+      --blog_id=12345 --ssh-host=ssh.example.com --ssh-user=deploy --ssh-pass-file=/root/ssh-pass
+  jetpack-partner backup-credentials --path=/var/www/site --ftp-host=ftp.example.com \\
+      --ftp-user=backup --ftp-pass-file=/root/ftp-pass
+
+SSH needs --ssh-host, --ssh-user and a password or --ssh-private-key; FTP needs
+--ftp-host and --ftp-user. Both kinds given: two calls, one answer
+{\"ssh\":...,\"ftp\":...}. Passwords and keys are never printed.";
+
+pub const ERRORS: &str = "\
+Examples:
+  jetpack-partner errors
+  jetpack-partner errors invalid_plan --verbose    # with causes and solutions
+
+No credentials and no token call: the catalogue is public.";
+
+pub const MAGIC_LINK: &str = "\
+Examples:
+  jetpack-partner magic-link -c=1234 -s=\"$SECRET\" --email=owner@example.com
+
+WordPress.com allows 5 per address per hour; past that the API's
+too_many_requests error is passed through (never retried).";
+
+pub const API: &str = "\
+Examples:
+  jetpack-partner api /wpcom/v2/sites/12345/rewind/backups
+  jetpack-partner api /wpcom/v2/sites/12345/activity -f number=20
+  jetpack-partner api -X POST /wpcom/v2/sites/12345/scan/enqueue
+  jetpack-partner api -X POST /wpcom/v1.1/activity-log/12345/rewind/to/1700000000 --input=restore.json
+
+PATH is always relative to the API host (JETPACK_START_API_HOST): a full URL
+is refused, so the token never goes anywhere else. GET may be retried; any
+other method is never sent twice.";
+
+pub const TOKEN: &str = "\
+Examples:
+  jetpack-partner token -c=1234 --partner_secret_file=/etc/jetpack/secret > token.json
+  jq -r .access_token token.json > /etc/jetpack/token && chmod 600 /etc/jetpack/token
+  jetpack-partner status --access-token-file=/etc/jetpack/token --blog_id=12345
+
+The token does not expire; later runs can reuse it (--access-token-file or
+JETPACK_PARTNER_ACCESS_TOKEN) and skip the token call.";

@@ -16,6 +16,7 @@ pub use plan::seconds;
 
 use crate::error::Error;
 use crate::plan::Invocation;
+use crate::plan::CREDENTIAL_VARS;
 use args::{CancelArgs, Cli, Cmd, CredArgs, PartnerKeyCmd, ProvisionArgs};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};
@@ -104,6 +105,17 @@ pub struct CredSource {
     pub secret: SecretSource,
 }
 
+/// Where the partner token will come from.
+#[derive(Debug, Clone)]
+pub enum AuthSource {
+    /// The token call, with these credentials.
+    Client(CredSource),
+    /// `--access-token-file`.
+    TokenFile(PathBuf),
+    /// `JETPACK_PARTNER_ACCESS_TOKEN`.
+    TokenValue(String),
+}
+
 /// The environment, injected so tests can supply it.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -156,16 +168,26 @@ fn secret_values(argv: &[OsString]) -> Vec<String> {
 fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
     let argv0 = argv.first().cloned().unwrap_or_default();
     match multi_call_name(&argv0) {
+        // The old scripts' names: their flags only (batch lines included).
         Some(name) if name.starts_with("partner-provision") => {
             let cmd = ProvisionArgs::command().name(name).bin_name(name);
             let a: ProvisionArgs = matches(cmd.clone(), argv.clone())?;
-            let lines = LineCommand { cmd, argv };
+            let lines = LineCommand {
+                name: "provision",
+                cmd,
+                argv,
+            };
             plan::provision(a, &lines, env)
         }
         Some(name) => {
             let cmd = CancelArgs::command().name(name).bin_name(name);
-            let a: CancelArgs = matches(cmd.clone(), argv)?;
-            plan::cancel(a, &cmd, env)
+            let a: CancelArgs = matches(cmd.clone(), argv.clone())?;
+            let lines = LineCommand {
+                name: "cancel",
+                cmd,
+                argv,
+            };
+            plan::cancel(a, &lines, env)
         }
         None => {
             let mut top = Cli::command();
@@ -178,26 +200,32 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
                 }
             };
             let cli = Cli::from_arg_matches(&m).map_err(|e| usage(e, &top))?;
+            // A batch line is parsed as the subcommand's flags plus its own.
+            let mut lines = |name: &'static str| {
+                let mut line_argv = vec![argv0.clone()];
+                line_argv.extend(after(&argv, name));
+                LineCommand {
+                    name,
+                    cmd: sub_command(&mut top, &[name]),
+                    argv: line_argv,
+                }
+            };
             match cli.cmd {
-                Cmd::Provision(a) => {
-                    let cmd = sub_command(&mut top, &["provision"]);
-                    // A batch line is parsed as these flags plus its own.
-                    let mut line_argv = vec![argv0];
-                    line_argv.extend(after(&argv, "provision"));
-                    let lines = LineCommand {
-                        cmd,
-                        argv: line_argv,
-                    };
-                    plan::provision(a, &lines, env)
+                Cmd::Provision(a) => plan::provision(a, &lines("provision"), env),
+                Cmd::Cancel(a) => plan::cancel(a, &lines("cancel"), env),
+                Cmd::Status(a) => plan::status(a, &lines("status"), env),
+                Cmd::UpgradePaths(a) => plan::upgrade_paths(a, &lines("upgrade-paths"), env),
+                Cmd::BackupCredentials(a) => {
+                    plan::backup_credentials(a, &lines("backup-credentials"), env)
                 }
-                Cmd::Cancel(a) => plan::cancel(a, &sub_command(&mut top, &["cancel"]), env),
-                Cmd::UpgradePaths(a) => {
-                    plan::upgrade_paths(a, &sub_command(&mut top, &["upgrade-paths"]), env)
-                }
+                Cmd::Errors(a) => plan::errors(a, env),
+                Cmd::MagicLink(a) => plan::magic_link(a, &lines("magic-link").cmd, env),
+                Cmd::Api(a) => plan::api(a, &lines("api").cmd, env),
+                Cmd::Token(a) => plan::token(a, &lines("token").cmd, env),
                 Cmd::PartnerKey(PartnerKeyCmd::New(a)) => {
                     plan::partner_key_new(a, &sub_command(&mut top, &["partner-key", "new"]), env)
                 }
-                Cmd::Verify(a) => plan::verify(a, &sub_command(&mut top, &["verify"]), env),
+                Cmd::Verify(a) => plan::verify(a, &lines("verify").cmd, env),
             }
         }
     }
@@ -206,6 +234,7 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
 /// The command's own clap definition and argv, for parsing batch lines as
 /// the same flags.
 pub(crate) struct LineCommand {
+    name: &'static str,
     cmd: clap::Command,
     argv: Vec<OsString>,
 }
@@ -265,9 +294,42 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Flags win over the environment: --partner_secret, then
-/// --partner_secret_file, then JETPACK_PARTNER_SECRET (same for the id).
-fn credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<CredSource, Failure> {
+/// Flags win over the environment: `--access-token-file`; then the client
+/// credential flags (--partner_id, --partner_secret, then
+/// --partner_secret_file, each falling back to its variable); then
+/// JETPACK_PARTNER_ACCESS_TOKEN; then JETPACK_PARTNER_ID and
+/// JETPACK_PARTNER_SECRET. `token` (which asks for a token) takes no token.
+fn credentials(
+    c: &CredArgs,
+    cmd: &clap::Command,
+    env: Env,
+    token_ok: bool,
+) -> Result<AuthSource, Failure> {
+    let from_env = |k: &str| env(k).filter(|s| !s.is_empty());
+    let [_, _, token_var] = CREDENTIAL_VARS else {
+        unreachable!("three credential variables")
+    };
+    if token_ok {
+        if let Some(p) = c
+            .access_token_file
+            .as_ref()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            return Ok(AuthSource::TokenFile(p.clone()));
+        }
+        let client_flags = given(&c.partner_id).is_some()
+            || given(&c.partner_secret).is_some()
+            || c.partner_secret_file
+                .as_ref()
+                .is_some_and(|p| !p.as_os_str().is_empty());
+        if let (false, Some(t)) = (client_flags, from_env(token_var)) {
+            return Ok(AuthSource::TokenValue(t));
+        }
+    }
+    client_credentials(c, cmd, env).map(AuthSource::Client)
+}
+
+fn client_credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<CredSource, Failure> {
     let from_env = |k: &str| env(k).filter(|s| !s.is_empty());
     let id = given(&c.partner_id)
         .map(str::to_string)
@@ -301,7 +363,7 @@ pub fn command() -> clap::Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Action, Command, Target};
+    use crate::plan::{Action, Auth, Command, Target};
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -332,7 +394,7 @@ mod tests {
             "-p=premium",
         ]);
         let Command::Site {
-            creds,
+            auth: Auth::Client(creds),
             target: Target::One(job),
         } = inv.command
         else {
@@ -380,7 +442,11 @@ mod tests {
             .map(OsString::from)
             .collect();
         let Ok(Invocation {
-            command: Command::Site { creds, .. },
+            command:
+                Command::Site {
+                    auth: Auth::Client(creds),
+                    ..
+                },
             ..
         }) = parse(v, &env)
         else {

@@ -3,16 +3,19 @@
 //! as the same flags) is raised here, before anything runs.
 
 use super::args::{
-    BatchArgs, CancelArgs, Kind, PartnerKeyNewArgs, ProvisionArgs, RunArgs, UpgradePathsArgs,
-    VerifyArgs, WpArgs,
+    ApiArgs, BackupCredentialsArgs, BatchArgs, CancelArgs, ErrorsArgs, FieldSet, Fields, Kind,
+    MagicLinkArgs, PartnerKeyNewArgs, ProvisionArgs, RunArgs, SiteArgs, SiteCommand, StatusArgs,
+    TokenArgs, UpgradePathsArgs, VerifyArgs, WpArgs,
 };
-use super::{credentials, given, missing, CredSource, Env, Failure, LineCommand, SecretSource};
-use crate::api::{Base, REQUEST_TIMEOUT};
+use super::{
+    credentials, given, missing, AuthSource, CredSource, Env, Failure, LineCommand, SecretSource,
+};
+use crate::api::{split_scheme, Base, Method, REQUEST_TIMEOUT};
 use crate::error::{Error, Expected, FileProblem, LineProblem, Result};
 use crate::output;
 use crate::plan::{
-    Action, Batch, Command, Credentials, Invocation, LineParser, Provision, Settings, SiteJob,
-    SiteSpec, Source, Target, WpSettings,
+    Action, ApiCall, Auth, Batch, Command, Credentials, Invocation, LineParser, Provision,
+    Settings, SiteJob, SiteSpec, Source, Target, WpSettings,
 };
 use crate::wp;
 use clap::FromArgMatches;
@@ -25,110 +28,298 @@ use std::time::Duration;
 const DEFAULT_JOBS: usize = 4;
 const MAX_JOBS: usize = 64;
 
-pub(super) fn provision(
-    a: ProvisionArgs,
-    lines: &LineCommand,
-    env: Env,
-) -> std::result::Result<Invocation, Failure> {
-    let creds = credentials(&a.creds, &lines.cmd, env)?;
-    let many = given(&a.batch.batch).is_some() || a.batch.all_sites;
-    // In a batch each line may name its own user.
-    if given(&a.user).is_none() && !many {
-        return Err(missing(&lines.cmd, "--user=<USER> (ID, login or email)"));
-    }
-    let run = || -> Result<Invocation> {
-        let settings = settings(&a.run, env)?;
-        let creds = read_credentials(creds)?;
-        let target = if many {
-            Target::Many(batch(
-                "provision",
-                &a.batch,
-                &a.wp,
-                line_parser::<ProvisionArgs>(lines, "provision", provision_job),
-            )?)
-        } else {
-            Target::One(provision_job(&a)?)
-        };
-        Ok(Invocation {
-            settings,
-            command: Command::Site { creds, target },
-        })
+type Parsed = std::result::Result<Invocation, Failure>;
+
+/// Settings and auth read, then the command built; any failure there is an
+/// `invalid_input` JSON error (usage problems were found before).
+fn invocation(run: &RunArgs, env: Env, build: impl FnOnce(&Settings) -> Result<Command>) -> Parsed {
+    let done = || -> Result<Invocation> {
+        let settings = settings(run, env)?;
+        let command = build(&settings)?;
+        Ok(Invocation { settings, command })
     };
-    run().map_err(Failure::Invalid)
+    done().map_err(Failure::Invalid)
 }
 
-pub(super) fn cancel(
-    a: CancelArgs,
-    cmd: &clap::Command,
+/// A site command: one site from its flags, or many (`--batch`,
+/// `--all-sites`), each line parsed as these flags plus its own.
+fn site_command<T: SiteCommand>(
+    a: &T,
+    lines: &LineCommand,
     env: Env,
-) -> std::result::Result<Invocation, Failure> {
-    let creds = credentials(&a.creds, cmd, env)?;
-    site_command(&a.run, creds, env, || {
+    job: fn(&T) -> Result<SiteJob>,
+) -> Parsed {
+    let auth = credentials(a.creds(), &lines.cmd, env, true)?;
+    let command = lines.name;
+    invocation(a.run(), env, |_| {
+        let auth = read_auth(auth)?;
+        let b = a.batch();
+        let target = if many(b) {
+            Target::Many(batch(command, b, a.wp(), line_parser::<T>(lines, job))?)
+        } else {
+            Target::One(job(a)?)
+        };
+        Ok(Command::Site { auth, target })
+    })
+}
+
+fn many(b: &BatchArgs) -> bool {
+    given(&b.batch).is_some() || b.all_sites
+}
+
+pub(super) fn provision(a: ProvisionArgs, lines: &LineCommand, env: Env) -> Parsed {
+    // In a batch each line may name its own user.
+    if given(&a.user).is_none() && !many(&a.batch) {
+        credentials(&a.creds, &lines.cmd, env, true)?;
+        return Err(missing(&lines.cmd, "--user=<USER> (ID, login or email)"));
+    }
+    site_command(&a, lines, env, provision_job)
+}
+
+pub(super) fn cancel(a: CancelArgs, lines: &LineCommand, env: Env) -> Parsed {
+    site_command(&a, lines, env, |a| {
         Ok(SiteJob {
-            site: SiteSpec {
-                wp: wp_settings(&a.wp)?,
-                url: given(&a.site.url).map(str::to_string),
-                home_url: given(&a.site.home_url).map(str::to_string),
-                blog_id: None,
-            },
+            site: site_spec(&a.site, &a.wp)?,
             action: Action::Cancel {
-                tracking: given(&a.partner_tracking_id).map(str::to_string),
+                tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
+                plan: given(&a.plan).map(str::to_string),
+                all: a.cancel_all,
             },
         })
     })
 }
 
-pub(super) fn upgrade_paths(
-    a: UpgradePathsArgs,
-    cmd: &clap::Command,
-    env: Env,
-) -> std::result::Result<Invocation, Failure> {
-    let creds = credentials(&a.creds, cmd, env)?;
-    site_command(&a.run, creds, env, || {
+pub(super) fn status(a: StatusArgs, lines: &LineCommand, env: Env) -> Parsed {
+    site_command(&a, lines, env, |a| {
         Ok(SiteJob {
-            site: SiteSpec {
-                wp: wp_settings(&a.wp)?,
-                url: given(&a.site.url).map(str::to_string),
-                home_url: given(&a.site.home_url).map(str::to_string),
-                blog_id: given(&a.blog_id).map(blog_id).transpose()?,
-            },
+            site: site_spec(&a.site, &a.wp)?,
+            action: Action::Status,
+        })
+    })
+}
+
+pub(super) fn upgrade_paths(a: UpgradePathsArgs, lines: &LineCommand, env: Env) -> Parsed {
+    site_command(&a, lines, env, |a| {
+        Ok(SiteJob {
+            site: site_spec(&a.site, &a.wp)?,
             action: Action::UpgradePaths,
         })
     })
 }
 
-/// A site command on one site: settings, credentials, the job.
-fn site_command(
-    run: &RunArgs,
-    creds: CredSource,
+pub(super) fn backup_credentials(
+    a: BackupCredentialsArgs,
+    lines: &LineCommand,
     env: Env,
-    job: impl FnOnce() -> Result<SiteJob>,
-) -> std::result::Result<Invocation, Failure> {
-    let build = || -> Result<Invocation> {
-        Ok(Invocation {
-            settings: settings(run, env)?,
-            command: Command::Site {
-                creds: read_credentials(creds)?,
-                target: Target::One(job()?),
+) -> Parsed {
+    site_command(&a, lines, env, |a| {
+        let (ssh, ftp) = backup_forms(&a.fields)?;
+        Ok(SiteJob {
+            site: SiteSpec {
+                wp: wp_settings(&a.wp)?,
+                url: given(&a.url).map(str::to_string),
+                home_url: None,
+                blog_id: given(&a.blog_id).map(blog_id).transpose()?,
             },
+            action: Action::BackupCredentials { ssh, ftp },
         })
-    };
-    build().map_err(Failure::Invalid)
+    })
 }
 
-pub(super) fn partner_key_new(
-    a: PartnerKeyNewArgs,
-    cmd: &clap::Command,
-    env: Env,
-) -> std::result::Result<Invocation, Failure> {
-    let creds = credentials(&a.creds, cmd, env)?;
-    let Some(name) = given(&a.name) else {
+/// The SSH form (when any `--ssh-*` is given) and the FTP form (any
+/// `--ftp-*`), each checked as the API would.
+#[allow(clippy::type_complexity)]
+fn backup_forms<S: FieldSet>(
+    fields: &Fields<S>,
+) -> Result<(Option<Vec<(String, String)>>, Option<Vec<(String, String)>>)> {
+    let form = forwarded(fields)?;
+    let part = |prefix: &str| -> Option<Vec<(String, String)>> {
+        let part: Vec<_> = form
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .cloned()
+            .collect();
+        (!part.is_empty()).then_some(part)
+    };
+    let (ssh, ftp) = (part("ssh_"), part("ftp_"));
+    let has = |form: &Option<Vec<(String, String)>>, k: &str| {
+        form.as_ref().is_some_and(|f| f.iter().any(|(n, _)| n == k))
+    };
+    if ssh.is_none() && ftp.is_none() {
+        return Err(Error::Missing {
+            flag: "--ssh-host/--ssh-user (and a password or key) or --ftp-host/--ftp-user",
+            what: "credentials",
+        });
+    }
+    for (form, needs) in [
+        (&ssh, ["ssh_host", "ssh_user"]),
+        (&ftp, ["ftp_host", "ftp_user"]),
+    ] {
+        if form.is_some() {
+            for k in needs {
+                if !has(form, k) {
+                    return Err(Error::Missing {
+                        flag: if k.ends_with("host") {
+                            if k.starts_with("ssh") {
+                                "--ssh-host"
+                            } else {
+                                "--ftp-host"
+                            }
+                        } else if k.starts_with("ssh") {
+                            "--ssh-user"
+                        } else {
+                            "--ftp-user"
+                        },
+                        what: if k.ends_with("host") { "host" } else { "user" },
+                    });
+                }
+            }
+        }
+    }
+    if ssh.is_some() && !has(&ssh, "ssh_pass") && !has(&ssh, "ssh_private_key") {
+        return Err(Error::SshUserAlone);
+    }
+    Ok((ssh, ftp))
+}
+
+pub(super) fn errors(a: ErrorsArgs, env: Env) -> Parsed {
+    invocation(&a.run, env, |settings| {
+        Ok(Command::Errors {
+            code: given(&a.code).map(str::to_string),
+            verbose: settings.verbose,
+        })
+    })
+}
+
+pub(super) fn magic_link(a: MagicLinkArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let auth = credentials(&a.creds, cmd, env, true)?;
+    let Some(email) = given(&a.email).map(str::to_string) else {
+        return Err(missing(cmd, "--email=<ADDR>"));
+    };
+    invocation(&a.run, env, |_| {
+        Ok(Command::MagicLink {
+            auth: read_auth(auth)?,
+            email,
+        })
+    })
+}
+
+pub(super) fn api(a: ApiArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let auth = credentials(&a.creds, cmd, env, true)?;
+    let Some(path) = given(&a.path).map(str::to_string) else {
+        return Err(missing(
+            cmd,
+            "<PATH> (e.g. /wpcom/v2/sites/12345/rewind/backups)",
+        ));
+    };
+    invocation(&a.run, env, |settings| {
+        let method = match given(&a.method) {
+            None => Method::Get,
+            Some(m) => Method::parse(m).ok_or_else(|| Error::BadValue {
+                flag: "--method".into(),
+                value: m.to_string(),
+                expected: Expected::Method,
+            })?,
+        };
+        let (path, raw_query) = api_path(&path, &settings.base)?;
+        let mut fields = Vec::new();
+        for f in &a.field {
+            let (k, v) = f.split_once('=').ok_or_else(|| Error::BadValue {
+                flag: "--field".into(),
+                value: f.clone(),
+                expected: Expected::KeyValue,
+            })?;
+            fields.push((k.to_string(), v.to_string()));
+        }
+        let json = match given(&a.input) {
+            None => None,
+            Some(file) => Some(read_json(file)?),
+        };
+        Ok(Command::Api {
+            auth: read_auth(auth)?,
+            call: ApiCall {
+                method,
+                path,
+                raw_query,
+                fields,
+                json,
+            },
+        })
+    })
+}
+
+/// `api`'s PATH: it must start with `/` (not `//`), hold no spaces or
+/// control characters, and the URL it makes must still point at the API
+/// host — so the partner token never goes anywhere else.
+pub fn api_path(path: &str, base: &Base) -> Result<(String, Option<String>)> {
+    let bad = |why: &'static str| Error::BadApiPath {
+        path: path.to_string(),
+        why,
+    };
+    if !path.starts_with('/') {
+        return Err(bad(
+            "it must start with / and is always relative to the API host",
+        ));
+    }
+    if path.starts_with("//") {
+        return Err(bad("// would name another host"));
+    }
+    if path.contains(|c: char| c.is_whitespace() || c.is_control() || c == '\\' || c == '#') {
+        return Err(bad("spaces, control characters, \\ and # are not allowed"));
+    }
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p.to_string(), Some(q.to_string())),
+        None => (path.to_string(), None),
+    };
+    let full = format!("{}{}", base.url, path);
+    let same_host = |u: &url::Url| {
+        url::Url::parse(&base.url).is_ok_and(|b| {
+            b.host_str() == u.host_str() && b.port_or_known_default() == u.port_or_known_default()
+        })
+    };
+    match url::Url::parse(&full) {
+        Ok(u) if same_host(&u) && split_scheme(&full).is_some() => Ok((p, q)),
+        _ => Err(bad("the URL it makes would not be the API host's")),
+    }
+}
+
+/// `--input=FILE` (`-` for stdin): JSON, checked before anything is sent.
+fn read_json(file: &str) -> Result<Vec<u8>> {
+    let bad = |problem| Error::BadFile {
+        flag: "--input".into(),
+        path: file.into(),
+        problem,
+    };
+    let mut bytes = Vec::new();
+    let read = if file == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes))
+    };
+    read.map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
+    serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| bad(FileProblem::Unreadable(format!("it is not JSON: {e}"))))?;
+    Ok(bytes)
+}
+
+pub(super) fn token(a: TokenArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let AuthSource::Client(creds) = credentials(&a.creds, cmd, env, false)? else {
+        return Err(missing(cmd, "--partner_id and --partner_secret"));
+    };
+    invocation(&a.run, env, |_| {
+        Ok(Command::Token {
+            creds: read_credentials(creds)?,
+        })
+    })
+}
+
+pub(super) fn partner_key_new(a: PartnerKeyNewArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let auth = credentials(&a.creds, cmd, env, true)?;
+    let Some(name) = given(&a.name).map(str::to_string) else {
         return Err(missing(cmd, "--name=<NAME>"));
     };
-    let build = || -> Result<Invocation> {
-        let settings = settings(&a.run, env)?;
-        let creds = read_credentials(creds)?;
-        let mut form = vec![("name".to_string(), name.to_string())];
+    invocation(&a.run, env, |_| {
+        let mut form = vec![("name".to_string(), name)];
         for (field, value) in [
             ("allowed_personal_plans", &a.allowed_personal_plans),
             ("allowed_premium_plans", &a.allowed_premium_plans),
@@ -146,29 +337,53 @@ pub(super) fn partner_key_new(
         if let Some(n) = given(&a.notes) {
             form.push(("notes".to_string(), n.to_string()));
         }
-        Ok(Invocation {
-            settings,
-            command: Command::PartnerKeyNew { creds, form },
+        Ok(Command::PartnerKeyNew {
+            auth: read_auth(auth)?,
+            form,
         })
-    };
-    build().map_err(Failure::Invalid)
+    })
 }
 
-pub(super) fn verify(
-    a: VerifyArgs,
-    cmd: &clap::Command,
-    env: Env,
-) -> std::result::Result<Invocation, Failure> {
-    let creds = credentials(&a.creds, cmd, env)?;
-    let build = || -> Result<Invocation> {
-        Ok(Invocation {
-            settings: settings(&a.run, env)?,
-            command: Command::Verify {
-                creds: read_credentials(creds)?,
-            },
+pub(super) fn verify(a: VerifyArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let auth = credentials(&a.creds, cmd, env, true)?;
+    invocation(&a.run, env, |_| {
+        Ok(Command::Verify {
+            auth: read_auth(auth)?,
         })
-    };
-    build().map_err(Failure::Invalid)
+    })
+}
+
+/// Which site, for the site commands that find it as cancel does.
+fn site_spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
+    Ok(SiteSpec {
+        wp: wp_settings(wp)?,
+        url: given(&site.url).map(str::to_string),
+        home_url: given(&site.home_url).map(str::to_string),
+        blog_id: given(&site.blog_id).map(blog_id).transpose()?,
+    })
+}
+
+/// The forwarded fields as form fields, secrets read from their files and
+/// registered; a password file stands in only where its flag was not given.
+fn forwarded<S: FieldSet>(fields: &Fields<S>) -> Result<Vec<(String, String)>> {
+    let mut form: Vec<(String, String)> = Vec::with_capacity(fields.given.len());
+    for (f, v) in &fields.given {
+        let value = match f.kind {
+            Kind::Value | Kind::Secret => v.clone(),
+            Kind::FileContents => read_file(&format!("--{}", f.long), Path::new(v))?,
+            Kind::FirstLine => {
+                if form.iter().any(|(k, _)| k == f.api) {
+                    continue;
+                }
+                read_first_line(&format!("--{}", f.long), Path::new(v))?
+            }
+        };
+        if f.kind != Kind::Value {
+            output::register_secret(&value);
+        }
+        form.push((f.api.to_string(), value));
+    }
+    Ok(form)
 }
 
 /// One site's provision, from its flags.
@@ -177,22 +392,11 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         flag: "--user (ID, login or email)",
         what: "user",
     })?;
-    let has = |name: &str| a.fields.given.iter().any(|(f, _)| f.name == name);
-    if has("ssh_user") && !has("ssh_pass") && !has("ssh_private_key") {
+    let has = |k: &str| a.fields.has(k);
+    if has("ssh_user") && !has("ssh_pass") && !has("ssh_pass_file") && !has("ssh_private_key") {
         return Err(Error::SshUserAlone);
     }
-    let mut fields = Vec::with_capacity(a.fields.given.len());
-    for (f, v) in &a.fields.given {
-        let value = match f.kind {
-            Kind::Value => v.clone(),
-            Kind::Secret => v.clone(),
-            Kind::FileContents => read_file(&format!("--{}", f.long), Path::new(v))?,
-        };
-        if f.kind != Kind::Value {
-            output::register_secret(&value);
-        }
-        fields.push((f.name.to_string(), value));
-    }
+    let fields = forwarded(&a.fields)?;
     let plan = fields
         .iter()
         .find(|(k, _)| k == "plan")
@@ -211,7 +415,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
             check_upgrade: plan.filter(|_| a.check_upgrade),
             authorize: has("wpcom_user_id"),
             fields,
-            tracking: given(&a.partner_tracking_id).map(str::to_string),
+            tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
             early_token: a.early_token,
         }),
     })
@@ -249,6 +453,18 @@ fn wp_settings(w: &WpArgs) -> Result<WpSettings> {
         allow_root: w.allow_root,
         timeout: seconds("--wp-timeout", given(&w.wp_timeout), wp::DEFAULT_TIMEOUT)?,
     })
+}
+
+/// The token read (or the client secret), and registered as a secret, so
+/// that it is scrubbed from everything we print.
+fn read_auth(a: AuthSource) -> Result<Auth> {
+    let token = match a {
+        AuthSource::Client(c) => return read_credentials(c).map(Auth::Client),
+        AuthSource::TokenFile(p) => read_first_line("--access-token-file", &p)?,
+        AuthSource::TokenValue(t) => t,
+    };
+    output::register_secret(&token);
+    Ok(Auth::Token(token))
 }
 
 /// The secret read (from its file when it comes from one) and registered,
@@ -390,9 +606,9 @@ struct LineFlag {
 /// are and its fields win over the command line's.
 fn line_parser<T: FromArgMatches + 'static>(
     lines: &LineCommand,
-    command: &'static str,
     job: fn(&T) -> Result<SiteJob>,
 ) -> LineParser {
+    let command = lines.name;
     let mut cmd = lines.cmd.clone();
     cmd.build();
     let mut known: HashMap<String, LineFlag> = HashMap::new();

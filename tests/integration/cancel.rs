@@ -278,11 +278,12 @@ fn old_script_name_and_flags() {
 
 #[test]
 fn provision_only_flags_are_usage_errors_for_cancel() {
+    // (--plan became a cancel flag with SPEC §7; --user stays provision's.)
     let env = TestEnv::new();
     let out =
         run(env
             .cmd_without_wp()
-            .args(["cancel", "-c=1", "-s=2", "-u=http://e.test", "--plan=x"]));
+            .args(["cancel", "-c=1", "-s=2", "-u=http://e.test", "--user=x"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"));
     assert!(env.api.requests().is_empty());

@@ -20,7 +20,7 @@ use jetpack_partner::api::{self, Answer};
 use jetpack_partner::cli::{self, Failure};
 use jetpack_partner::error::{Error, Expected, NetCause};
 use jetpack_partner::output;
-use jetpack_partner::plan::{Action, Command, Credentials, SiteJob, Target};
+use jetpack_partner::plan::{Action, Auth, Command, SiteJob, Target};
 use jetpack_partner::site::site_suffix;
 use jetpack_partner::wp::parse as wp;
 use proptest::prelude::*;
@@ -290,9 +290,14 @@ fn nonempty(v: &Option<String>) -> bool {
     v.as_ref().is_none_or(|s| !s.is_empty())
 }
 
-fn check_credentials(c: &Credentials) -> Result<(), TestCaseError> {
-    prop_assert!(!c.client_id.is_empty(), "empty partner id accepted");
-    prop_assert!(!c.client_secret.is_empty(), "empty secret accepted");
+fn check_credentials(a: &Auth) -> Result<(), TestCaseError> {
+    match a {
+        Auth::Client(c) => {
+            prop_assert!(!c.client_id.is_empty(), "empty partner id accepted");
+            prop_assert!(!c.client_secret.is_empty(), "empty secret accepted");
+        }
+        Auth::Token(t) => prop_assert!(!t.is_empty(), "empty token accepted"),
+    }
     Ok(())
 }
 
@@ -384,20 +389,26 @@ proptest! {
                 check_error_json(&e)?;
             }
             Ok(inv) => match &inv.command {
-                Command::Site { creds, target } => {
-                    check_credentials(creds)?;
+                Command::Site { auth, target } => {
+                    check_credentials(auth)?;
                     if let Target::One(job) = target {
                         check_job(job)?;
                     }
                 }
-                Command::PartnerKeyNew { creds, form } => {
-                    check_credentials(creds)?;
+                Command::PartnerKeyNew { auth, form } => {
+                    check_credentials(auth)?;
                     prop_assert!(
                         form.iter().any(|(k, v)| k == "name" && !v.is_empty()),
                         "partner-key new without --name"
                     );
                 }
-                Command::Verify { creds } => check_credentials(creds)?,
+                Command::Verify { auth } | Command::MagicLink { auth, .. } => check_credentials(auth)?,
+                Command::Api { auth, call } => {
+                    check_credentials(auth)?;
+                    prop_assert!(call.path.starts_with('/') && !call.path.starts_with("//"), "{:?}", call.path);
+                }
+                Command::Token { creds } => check_credentials(&Auth::Client(creds.clone()))?,
+                Command::Errors { .. } => {}
             },
         }
     }
