@@ -320,8 +320,9 @@ fn check_job(job: &SiteJob) -> Result<(), TestCaseError> {
 }
 
 /// The parsed error object: success false, our code and message, and the
-/// API's own fields kept (no secret is registered in this process, so
-/// nothing is redacted).
+/// API's own fields kept — each scrubbed of the secrets registered so far
+/// (other properties in this process register random ones through
+/// `cli::parse`).
 fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
     let text = output::error_json(err);
     prop_assert!(!text.contains('\n'), "one line: {text}");
@@ -335,7 +336,10 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
         o.get("error_code"),
         Some(&Value::String(err.error_code().into()))
     );
-    prop_assert_eq!(o.get("error_message"), Some(&Value::String(err.message())));
+    prop_assert_eq!(
+        o.get("error_message"),
+        Some(&Value::String(output::redact(&err.message())))
+    );
     let reserved = ["success", "error_code", "error_message"];
     let mut expected = 3;
     if let Some(fields) = err.api_fields() {
@@ -344,7 +348,7 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
                 expected += 1;
                 // Compared as text: serde_json's default float parsing may
                 // not round-trip the last digit of a float.
-                let pair = format!("{}:{}", Value::String(k.clone()), val);
+                let pair = format!("{}:{}", Value::String(k.clone()), output::redact_value(val));
                 prop_assert!(
                     o.contains_key(k) && text.contains(&pair),
                     "field {:?} in {}",
