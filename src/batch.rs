@@ -296,14 +296,22 @@ fn head(key: &Key, success: bool) -> Map<String, Value> {
     o
 }
 
-/// `{"command":…,"site":…,"plan":…,"success":true,"answer":{…}}`; a dry
-/// run's requests in place of the answer.
+/// `{"command":…,"site":…,"plan":…,"success":true,"changed":…,"answer":{…}}`
+/// (`changed` for the commands that change something); a dry run's
+/// requests in place of the answer.
 fn result_line(key: &Key, done: Done) -> String {
     let mut o = head(key, true);
+    if matches!(key.command.as_str(), "provision" | "cancel") {
+        let changed = !matches!(done, Done::Unchanged(_) | Done::DryRun(_));
+        o.insert("changed".into(), Value::Bool(changed));
+    }
     match done {
         Done::DryRun(Value::Object(doc)) => o.extend(doc),
         Done::DryRun(other) => {
             o.insert("dry_run".into(), other);
+        }
+        Done::Unchanged(status) => {
+            o.insert("answer".into(), status);
         }
         Done::Body(body) => {
             // The answer as received (judged to be JSON already).

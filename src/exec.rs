@@ -143,7 +143,7 @@ impl Executor {
         if self.dry_run() {
             return Ok(Done::DryRun(self.describe(&work)));
         }
-        self.perform(work).map(Done::Body)
+        self.perform(work)
     }
 
     /// One site, from its flags to its answer: find the site (fetching the
@@ -162,12 +162,13 @@ impl Executor {
             self.token()?;
             work
         };
-        self.perform(work).map(Done::Body)
+        self.perform(work)
     }
 
-    /// Send the steps (with the token where they take it); the body of the
-    /// answer that is the command's answer.
-    fn perform(&self, work: Work) -> Result<Vec<u8>> {
+    /// Send the steps (with the token where they take it): the answer that
+    /// is the command's answer, or, when `--if-needed` found nothing to do,
+    /// the unchanged document.
+    fn perform(&self, work: Work) -> Result<Done> {
         let token = if work.needs_token() {
             self.token()?
         } else {
@@ -187,6 +188,12 @@ impl Executor {
                     let catalogue = answer.as_ref().map(|(_, json)| json);
                     answer = Some(narrow(catalogue, &code)?);
                 }
+                Step::Unless { status, needless } => {
+                    let status = self.status(api, &status, &token)?;
+                    if needless.holds(&status) {
+                        return Ok(Done::Unchanged(status));
+                    }
+                }
                 Step::Authorize { wp, user } => {
                     // The answer carries a user access token when the partner
                     // key may connect a WordPress.com user; the scripts
@@ -203,7 +210,18 @@ impl Executor {
                 }
             }
         }
-        Ok(answer.map(|(body, _)| body).unwrap_or_default())
+        Ok(Done::Body(answer.map(|(body, _)| body).unwrap_or_default()))
+    }
+
+    /// A site's status; a site WordPress.com does not know has nothing.
+    fn status(&self, api: &Api, request: &Request, token: &str) -> Result<Value> {
+        match self.send(api, request, token) {
+            Ok((_, json)) => Ok(json),
+            Err(Error::Api { code, .. }) if UNKNOWN_SITE.contains(&code.as_str()) => {
+                Ok(serde_json::json!({ "products": [] }))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Independent calls, each tried: `{name: answer, ...}`, or the first
@@ -251,6 +269,9 @@ impl Executor {
     }
 }
 
+/// Status answers for a site WordPress.com has no record of.
+const UNKNOWN_SITE: &[&str] = &["invalid_blog", "unknown_blog"];
+
 /// `errors CODE`: `{"errors":{CODE: entry}}` from the catalogue.
 fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, Value)> {
     let errors = catalogue.and_then(|c| c.get("errors"));
@@ -272,6 +293,9 @@ fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, Value)> {
 pub enum Done {
     /// The API's answer, verbatim.
     Body(Vec<u8>),
+    /// `--if-needed`: nothing was needed and nothing that changes anything
+    /// was sent; the site's status.
+    Unchanged(Value),
     /// `--dry-run`: the requests it would have sent.
     DryRun(Value),
 }

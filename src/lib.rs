@@ -32,6 +32,11 @@ impl From<Done> for Outcome {
     fn from(d: Done) -> Outcome {
         match d {
             Done::Body(b) => Outcome::Body(b),
+            Done::Unchanged(status) => Outcome::Json(serde_json::json!({
+                "success": true,
+                "changed": false,
+                "status": status,
+            })),
             Done::DryRun(v) => Outcome::Json(v),
         }
     }

@@ -130,6 +130,8 @@ pub enum Action {
         plan: Option<String>,
         /// `--cancel-all`.
         all: bool,
+        /// `--if-needed`: only when this partner has something to cancel.
+        if_needed: bool,
     },
     Status,
     UpgradePaths,
@@ -156,6 +158,8 @@ pub struct Provision {
     pub authorize: bool,
     /// `--early-token`: fetch the token while WordPress boots.
     pub early_token: bool,
+    /// `--if-needed`: only when the plan is not there yet.
+    pub if_needed: bool,
 }
 
 impl SiteJob {

@@ -25,6 +25,47 @@ pub enum Step {
     Authorize { wp: Wp, user: String },
     /// Narrow the answer's `errors` catalogue to this one code.
     Narrow { code: String },
+    /// `--if-needed`: send the status request; when `needless` holds for
+    /// its answer, the work ends there, unchanged.
+    Unless { status: Request, needless: Needless },
+}
+
+/// When a change is not needed, judged from the site's status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Needless {
+    /// provision: the plan or product is there (provisioned or pending),
+    /// whoever provisioned it.
+    Present(String),
+    /// cancel: the calling partner has nothing this cancel would cancel
+    /// (that product; without one, its plan; with `all`, anything).
+    NothingOfOurs { plan: Option<String>, all: bool },
+}
+
+/// The plans (as opposed to standalone products).
+pub const PLANS: &[&str] = &["free", "personal", "premium", "professional"];
+
+impl Needless {
+    pub fn holds(&self, status: &Value) -> bool {
+        let products = status
+            .get("products")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let slug = |p: &Value| p.get("slug").and_then(Value::as_str).map(str::to_string);
+        let ours =
+            |p: &&Value| p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true));
+        match self {
+            Needless::Present(plan) => products.iter().any(|p| slug(p).as_deref() == Some(plan)),
+            Needless::NothingOfOurs { plan, all } => !products.iter().filter(ours).any(|p| {
+                let s = slug(p).unwrap_or_default();
+                match (all, plan) {
+                    (true, _) => true,
+                    (false, Some(plan)) => &s == plan,
+                    (false, None) => PLANS.contains(&s.as_str()),
+                }
+            }),
+        }
+    }
 }
 
 /// A command's steps, in order.
@@ -45,7 +86,11 @@ impl Work {
     pub fn requests(&self) -> impl Iterator<Item = &Request> {
         self.steps.iter().flat_map(|s| -> Vec<&Request> {
             match s {
-                Step::RequirePlan { request, .. } | Step::Send(request) => vec![request],
+                Step::RequirePlan { request, .. }
+                | Step::Send(request)
+                | Step::Unless {
+                    status: request, ..
+                } => vec![request],
                 Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
                 Step::Authorize { .. } | Step::Narrow { .. } => Vec::new(),
             }
@@ -65,7 +110,7 @@ pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
             user: &p.user,
             site_url: p.site_url.as_deref(),
             activate: !dry_run,
-            blog_id: p.check_upgrade.is_some(),
+            blog_id: p.check_upgrade.is_some() || p.if_needed,
         },
         Action::Cancel { .. } | Action::Status | Action::UpgradePaths => Need::Id,
         Action::BackupCredentials { .. } => Need::BlogId,
@@ -90,6 +135,12 @@ pub fn steps(job: &SiteJob, site: &Site) -> Work {
     match &job.action {
         Action::Provision(p) => {
             let mut steps = Vec::new();
+            if let (true, Some(plan)) = (p.if_needed, p.fields.iter().find(|(k, _)| k == "plan")) {
+                steps.push(Step::Unless {
+                    status: endpoints::STATUS.at(&site.id),
+                    needless: Needless::Present(plan.1.clone()),
+                });
+            }
             if let Some(plan) = &p.check_upgrade {
                 steps.push(Step::RequirePlan {
                     request: endpoints::UPGRADE_PATHS.at(&site.id),
@@ -119,6 +170,7 @@ pub fn steps(job: &SiteJob, site: &Site) -> Work {
             tracking,
             plan,
             all,
+            if_needed,
         } => {
             let mut form = Vec::new();
             if let Some(p) = plan {
@@ -133,7 +185,18 @@ pub fn steps(job: &SiteJob, site: &Site) -> Work {
             if !form.is_empty() {
                 request = request.form(form);
             }
-            Work::send(request)
+            let mut steps = Vec::new();
+            if *if_needed {
+                steps.push(Step::Unless {
+                    status: endpoints::STATUS.at(&site.id),
+                    needless: Needless::NothingOfOurs {
+                        plan: plan.clone(),
+                        all: *all,
+                    },
+                });
+            }
+            steps.push(Step::Send(request));
+            Work { steps }
         }
         Action::Status => Work::send(endpoints::STATUS.at(&site.id)),
         Action::UpgradePaths => Work::send(endpoints::UPGRADE_PATHS.at(&site.id)),

@@ -458,6 +458,14 @@ pub struct ProvisionArgs {
     )]
     pub check_upgrade: bool,
 
+    /// Ask status first; provision only when --plan is not there yet (prints {"success":true,"changed":false,"status":...} otherwise)
+    #[arg(
+        long = "if-needed",
+        visible_alias = "if_needed",
+        help_heading = "Provision"
+    )]
+    pub if_needed: bool,
+
     /// Fetch the token while WordPress boots (faster; but a token request is then sent even if --user turns out not to exist)
     #[arg(
         long = "early-token",
@@ -548,6 +556,14 @@ pub struct CancelArgs {
         help_heading = "Cancel"
     )]
     pub cancel_all: bool,
+
+    /// Ask status first; send nothing when this partner has nothing to cancel (prints {"success":true,"changed":false,"status":...})
+    #[arg(
+        long = "if-needed",
+        visible_alias = "if_needed",
+        help_heading = "Cancel"
+    )]
+    pub if_needed: bool,
 
     #[command(flatten)]
     pub site: SiteArgs,
@@ -670,6 +686,11 @@ pub struct BackupCredentialsArgs {
     disable_version_flag = true
 )]
 pub struct ErrorsArgs {
+    /// Accepted so one set of flags fits every command; not used (the
+    /// catalogue is public, no token is asked for).
+    #[command(flatten)]
+    pub creds: CredArgs,
+
     /// Show only this code, e.g. invalid_plan
     #[arg(value_name = "CODE")]
     pub code: Option<String>,

@@ -84,6 +84,7 @@ pub(super) fn cancel(a: CancelArgs, lines: &LineCommand, env: Env) -> Parsed {
                 tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
                 plan: given(&a.plan).map(str::to_string),
                 all: a.cancel_all,
+                if_needed: a.if_needed,
             },
         })
     })
@@ -401,6 +402,12 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         .iter()
         .find(|(k, _)| k == "plan")
         .map(|(_, v)| v.clone());
+    if a.if_needed && plan.is_none() {
+        return Err(Error::Missing {
+            flag: "--plan (--if-needed provisions it only when it is not there)",
+            what: "plan",
+        });
+    }
     Ok(SiteJob {
         site: SiteSpec {
             wp: wp_settings(&a.wp)?,
@@ -417,6 +424,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
             fields,
             tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
             early_token: a.early_token,
+            if_needed: a.if_needed,
         }),
     })
 }
