@@ -6,7 +6,7 @@
 
 use crate::error::{Error, FileProblem, LineProblem, Result};
 use crate::exec::{Done, Executor};
-use crate::output;
+use crate::output::{self, format::Column, format::List};
 use crate::plan::{Batch, SiteJob, Source, WpSettings};
 use crate::signals;
 use crate::wp::Wp;
@@ -16,6 +16,17 @@ use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
+
+/// The columns of `--format=table|csv`.
+const COLUMNS: &[Column] = &[
+    ("command", "/command"),
+    ("site", "/site"),
+    ("plan", "/plan"),
+    ("success", "/success"),
+    ("changed", "/changed"),
+    ("error_code", "/error_code"),
+    ("error_message", "/error_message"),
+];
 
 /// What makes two lines the same piece of work: a site may get a plan and
 /// a product, each once.
@@ -89,11 +100,12 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     let progress = std::io::stderr().is_terminal();
     let (mut ok, mut failed, mut lost) = (0usize, 0usize, 0usize);
     let mut write_error = None;
+    let mut list = List::new(batch.format, COLUMNS);
     // Bounded: the input is read as fast as sites are done, never whole.
     let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
     let todo_rx = Mutex::new(todo_rx);
     std::thread::scope(|s| {
-        let (done_tx, done_rx) = mpsc::channel::<std::result::Result<String, String>>();
+        let (done_tx, done_rx) = mpsc::channel::<std::result::Result<Value, Value>>();
         let (tally, keep_going) = (&tally, &keep_going);
         s.spawn(move || read_entries(batch, input, &done, tally, keep_going, todo_tx));
         for _ in 0..batch.jobs {
@@ -118,16 +130,16 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         }
         drop(done_tx);
         for line in done_rx {
-            let (text, good) = match line {
-                Ok(t) => (t, true),
-                Err(t) => (t, false),
+            let (row, good) = match line {
+                Ok(v) => (v, true),
+                Err(v) => (v, false),
             };
             if good {
                 ok += 1;
             } else {
                 failed += 1;
             }
-            if let Err(e) = output::raw_line(&text) {
+            if let Err(e) = list.row(&row, &row.to_string()) {
                 lost += 1;
                 stop.store(true, Ordering::SeqCst);
                 write_error.get_or_insert_with(|| e.to_string());
@@ -143,6 +155,10 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     });
     if progress {
         output::stderr("\n");
+    }
+    if let Err(e) = list.finish() {
+        write_error.get_or_insert_with(|| e.to_string());
+        lost += ok + failed;
     }
     let read = tally.read.load(Ordering::SeqCst);
     let skipped = tally.skipped.load(Ordering::SeqCst);
@@ -299,7 +315,7 @@ fn head(key: &Key, success: bool) -> Map<String, Value> {
 /// `{"command":…,"site":…,"plan":…,"success":true,"changed":…,"answer":{…}}`
 /// (`changed` for the commands that change something); a dry run's
 /// requests in place of the answer.
-fn result_line(key: &Key, done: Done) -> String {
+fn result_line(key: &Key, done: Done) -> Value {
     let mut o = head(key, true);
     if matches!(key.command.as_str(), "provision" | "cancel") {
         let changed = !matches!(done, Done::Unchanged(_) | Done::DryRun(_));
@@ -320,12 +336,12 @@ fn result_line(key: &Key, done: Done) -> String {
             o.insert("answer".into(), answer);
         }
     }
-    Value::Object(o).to_string()
+    Value::Object(o)
 }
 
 /// `{"command":…,"site":…,"plan":…,"success":false,"error_code":…,
 /// "error_message":…,"answer":{the API's error body}}`, scrubbed of secrets.
-fn failure_line(key: &Key, e: &Error) -> String {
+fn failure_line(key: &Key, e: &Error) -> Value {
     let mut o = head(key, false);
     o.insert(
         "error_code".into(),
@@ -341,7 +357,7 @@ fn failure_line(key: &Key, e: &Error) -> String {
             output::redact_value(&Value::Object(fields.clone())),
         );
     }
-    Value::Object(o).to_string()
+    Value::Object(o)
 }
 
 /// Every site of the multisite network (`wp site list --field=url`), as

@@ -23,6 +23,10 @@ pub enum Expected {
     Method,
     /// `KEY=VALUE`.
     KeyValue,
+    /// json, table or csv.
+    Format,
+    /// A folder depth.
+    Depth,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -384,6 +388,14 @@ impl fmt::Display for Error {
                 Expected::Method => write!(
                     f,
                     "{flag}={value:?} is not a method this tool sends (GET, POST, PUT, PATCH, DELETE)"
+                ),
+                Expected::Format => write!(
+                    f,
+                    "{flag}={value:?} is not a list format; use json, table or csv"
+                ),
+                Expected::Depth => write!(
+                    f,
+                    "{flag}={value:?} is not a folder depth (a whole number from 1 to 64)"
                 ),
                 Expected::KeyValue => write!(
                     f,

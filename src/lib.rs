@@ -18,6 +18,7 @@ pub mod plan;
 pub mod process;
 pub mod signals;
 pub mod site;
+pub mod sites;
 pub mod tls;
 pub mod work;
 pub mod wp;
@@ -81,6 +82,9 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
         ),
         Command::Api { auth, call } => {
             plain(settings, Some(auth), Work::send(endpoints::api(&call)))
+        }
+        Command::Sites(scan) => {
+            return sites::run(&scan).map(|failed| Outcome::Printed { failed });
         }
         Command::Token { creds } => {
             Executor::new(settings, Some(plan::Auth::Client(creds))).token_answer()

@@ -4,6 +4,7 @@
 
 use crate::api::Base;
 use crate::error::Result;
+use crate::output::format::Format;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -68,6 +69,21 @@ pub enum Command {
     Api { auth: Auth, call: ApiCall },
     /// `token`: the token answer itself.
     Token { creds: Credentials },
+    /// `sites --scan`: no API at all.
+    Sites(Scan),
+}
+
+/// `sites --scan=DIR`.
+#[derive(Clone, Debug)]
+pub struct Scan {
+    pub root: std::path::PathBuf,
+    pub max_depth: usize,
+    /// `--facts`: ask each install through `wp` too.
+    pub facts: bool,
+    pub jobs: usize,
+    pub format: Format,
+    /// How to run `wp` for `--facts`.
+    pub wp: WpSettings,
 }
 
 /// `api`: one request to any path of the API.
@@ -201,6 +217,7 @@ pub struct Batch {
     pub jobs: usize,
     /// `--skip-done`: a previous run's output.
     pub skip_done: Option<String>,
+    pub format: Format,
     pub line: LineParser,
 }
 

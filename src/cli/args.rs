@@ -133,6 +133,17 @@ pub struct BatchArgs {
         help_heading = "Batch"
     )]
     pub skip_done: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// How a list is printed.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FormatArgs {
+    /// List output: json (one JSON object per line), table or csv [default: json]
+    #[arg(long = "format", value_name = "FORMAT", help_heading = "Output")]
+    pub format: Option<String>,
 }
 
 /// How a forwarded flag's value reaches the API.
@@ -784,6 +795,48 @@ pub struct TokenArgs {
     pub run: RunArgs,
 }
 
+/// `sites`: find the WordPress installs on this server.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "sites",
+    about = "Find the WordPress installs under a folder (without running them); the output feeds --batch",
+    after_help = help::SITES,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct SitesArgs {
+    /// Look under this folder
+    #[arg(long = "scan", value_name = "DIR", help_heading = "Sites")]
+    pub scan: Option<String>,
+
+    /// How many folders deep to look [default: 6]
+    #[arg(
+        long = "max-depth",
+        visible_alias = "max_depth",
+        value_name = "N",
+        help_heading = "Sites"
+    )]
+    pub max_depth: Option<String>,
+
+    /// Also ask each install through wp: siteurl, home, blog id
+    #[arg(long = "facts", help_heading = "Sites")]
+    pub facts: bool,
+
+    /// Installs asked at once with --facts [default: 4]
+    #[arg(long = "jobs", short = 'j', value_name = "N", help_heading = "Sites")]
+    pub jobs: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// `partner-key new`: create a partner key for a reseller's customer.
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
@@ -873,6 +926,7 @@ pub enum Cmd {
     MagicLink(MagicLinkArgs),
     Api(ApiArgs),
     Token(TokenArgs),
+    Sites(SitesArgs),
     /// Manage partner keys (resellers)
     #[command(subcommand, name = "partner-key")]
     PartnerKey(PartnerKeyCmd),

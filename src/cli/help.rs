@@ -109,3 +109,14 @@ Examples:
 
 The token does not expire; later runs can reuse it (--access-token-file or
 JETPACK_PARTNER_ACCESS_TOKEN) and skip the token call.";
+
+pub const SITES: &str = "\
+Examples:
+  jetpack-partner sites --scan=/var/www
+  jetpack-partner sites --scan=/home --max-depth=4 --format=table
+  jetpack-partner sites --scan=/var/www --facts --allow-root > sites.jsonl
+  jetpack-partner status -c=1234 -s=\"$SECRET\" --batch=sites.jsonl
+
+One JSON line per install: {\"path\":...,\"wordpress\":{\"version\":...,\"multisite\":...,\"jetpack\":...}}.
+Nothing is executed: version.php and wp-config.php are read as text. Symbolic
+links are not followed; folders that cannot be read are skipped with a note.";

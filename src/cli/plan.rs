@@ -3,9 +3,9 @@
 //! as the same flags) is raised here, before anything runs.
 
 use super::args::{
-    ApiArgs, BackupCredentialsArgs, BatchArgs, CancelArgs, ErrorsArgs, FieldSet, Fields, Kind,
-    MagicLinkArgs, PartnerKeyNewArgs, ProvisionArgs, RunArgs, SiteArgs, SiteCommand, StatusArgs,
-    TokenArgs, UpgradePathsArgs, VerifyArgs, WpArgs,
+    ApiArgs, BackupCredentialsArgs, BatchArgs, CancelArgs, ErrorsArgs, FieldSet, Fields,
+    FormatArgs, Kind, MagicLinkArgs, PartnerKeyNewArgs, ProvisionArgs, RunArgs, SiteArgs,
+    SiteCommand, SitesArgs, StatusArgs, TokenArgs, UpgradePathsArgs, VerifyArgs, WpArgs,
 };
 use super::{
     credentials, given, missing, AuthSource, CredSource, Env, Failure, LineCommand, SecretSource,
@@ -13,8 +13,9 @@ use super::{
 use crate::api::{split_scheme, Base, Method, REQUEST_TIMEOUT};
 use crate::error::{Error, Expected, FileProblem, LineProblem, Result};
 use crate::output;
+use crate::output::format::Format;
 use crate::plan::{
-    Action, ApiCall, Auth, Batch, Command, Credentials, Invocation, LineParser, Provision,
+    Action, ApiCall, Auth, Batch, Command, Credentials, Invocation, LineParser, Provision, Scan,
     Settings, SiteJob, SiteSpec, Source, Target, WpSettings,
 };
 use crate::wp;
@@ -554,21 +555,65 @@ fn blog_id(v: &str) -> Result<u64> {
     }
 }
 
+/// `--format`: json (the default), table or csv.
+fn format(f: &FormatArgs) -> Result<Format> {
+    match given(&f.format) {
+        None => Ok(Format::Json),
+        Some(v) => Format::parse(v).ok_or_else(|| Error::BadValue {
+            flag: "--format".into(),
+            value: v.to_string(),
+            expected: Expected::Format,
+        }),
+    }
+}
+
+/// `--jobs`: 1 to 64, 4 when not given.
+fn jobs(v: &Option<String>) -> Result<usize> {
+    match given(v) {
+        None => Ok(DEFAULT_JOBS),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+            _ => Err(Error::BadValue {
+                flag: "--jobs".into(),
+                value: v.to_string(),
+                expected: Expected::Jobs { max: MAX_JOBS },
+            }),
+        },
+    }
+}
+
+pub(super) fn sites(a: SitesArgs, cmd: &clap::Command, env: Env) -> Parsed {
+    let Some(root) = given(&a.scan).map(std::path::PathBuf::from) else {
+        return Err(missing(cmd, "--scan=<DIR>"));
+    };
+    invocation(&a.run, env, |_| {
+        let max_depth = match given(&a.max_depth) {
+            None => 6,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => {
+                    return Err(Error::BadValue {
+                        flag: "--max-depth".into(),
+                        value: v.to_string(),
+                        expected: Expected::Depth,
+                    })
+                }
+            },
+        };
+        Ok(Command::Sites(Scan {
+            root,
+            max_depth,
+            facts: a.facts,
+            jobs: jobs(&a.jobs)?,
+            format: format(&a.format)?,
+            wp: wp_settings(&a.wp)?,
+        }))
+    })
+}
+
 /// `--batch`/`--all-sites` with `--jobs` and `--skip-done`.
 fn batch(command: &'static str, b: &BatchArgs, wp: &WpArgs, line: LineParser) -> Result<Batch> {
-    let jobs = match given(&b.jobs) {
-        None => DEFAULT_JOBS,
-        Some(v) => match v.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_JOBS).contains(&n) => n,
-            _ => {
-                return Err(Error::BadValue {
-                    flag: "--jobs".into(),
-                    value: v.to_string(),
-                    expected: Expected::Jobs { max: MAX_JOBS },
-                })
-            }
-        },
-    };
+    let jobs = jobs(&b.jobs)?;
     let source = match given(&b.batch) {
         Some("-") => Source::Stdin,
         Some(file) => Source::File(file.to_string()),
@@ -579,12 +624,15 @@ fn batch(command: &'static str, b: &BatchArgs, wp: &WpArgs, line: LineParser) ->
         source,
         jobs,
         skip_done: given(&b.skip_done).map(str::to_string),
+        format: format(&b.format)?,
         line,
     })
 }
 
 /// Flags that apply to the whole run, never to one line.
 const RUN_WIDE: &[&str] = &[
+    "format",
+    "access_token_file",
     "partner_id",
     "partner_secret",
     "partner_secret_file",

@@ -3,6 +3,7 @@
 //! object on stderr, `--verbose` notes, and the panic hook that turns a bug
 //! into that same error object.
 
+pub mod format;
 mod redact;
 
 pub use redact::{redact, redact_value, register_secret, REDACTED};
