@@ -413,6 +413,7 @@ proptest! {
                 }
                 Command::Token { creds } => check_credentials(&Auth::Client(creds.clone()))?,
                 Command::Errors { .. } => {}
+                Command::Sites(scan) => prop_assert!(scan.max_depth >= 1 && scan.jobs >= 1),
             },
         }
     }
