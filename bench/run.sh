@@ -128,7 +128,9 @@ echo "bench: jetpack-partner $commit; runs $RUNS (+1 warm-up) per flow; API late
 
 # ------------------------------------------------------------ the fake API
 stats=$tmp/stats.json
-"$tmp/fake-api" --tls --latency-ms "$LATENCY_MS" --stats-file "$stats" >"$tmp/api.env" 2>"$tmp/api.log" &
+# --canned: every run must get the same answers (the stateful default would
+# refuse the second cancel of the same site, and these credentials).
+"$tmp/fake-api" --canned --tls --latency-ms "$LATENCY_MS" --stats-file "$stats" >"$tmp/api.env" 2>"$tmp/api.log" &
 api_pid=$!
 API_HOST='' CACERT=
 for ((i = 0; i < 100; i++)); do

@@ -1,7 +1,8 @@
 //! A stand-alone fake WordPress.com partner API: the integration tests' fake
-//! (`tests/integration/testenv/fake_api.rs`) with canned answers for every endpoint
-//! jetpack-partner calls, for trying the binary without a partner key and
-//! for benchmarks. See `--help`.
+//! (`tests/integration/testenv/fake_api.rs`) answering as their stateful
+//! partner API model (`tests/integration/testenv/partner.rs`), for trying
+//! the binary without a partner key; `--canned` gives fixed answers
+//! instead, for benchmarks that repeat one call. See `--help`.
 //!
 //! Request logs and the `run` summary show method, path, query and form
 //! field *names*: the values hold the client secret, tokens and passwords.
@@ -10,6 +11,9 @@
 #[allow(dead_code)]
 #[path = "../tests/integration/testenv/fake_api.rs"]
 mod fake_api;
+#[allow(dead_code)]
+#[path = "../tests/integration/testenv/partner.rs"]
+mod partner;
 
 use std::collections::hash_map::RandomState;
 use std::ffi::{OsStr, OsString};
@@ -17,7 +21,7 @@ use std::hash::BuildHasher;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,12 +30,21 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use fake_api::{cert_path, FakeApi, Recorded, Reply, StatsHandle, NOT_FOUND_BODY};
+use partner::PartnerApi;
+
+/// The partner `--partner` defaults to: the README demo's credentials.
+const DEMO_PARTNER: &str = "1:s3cr&t x";
 
 #[derive(Parser)]
 #[command(
     name = "fake-api",
     about = "A fake WordPress.com partner API on 127.0.0.1 for jetpack-partner",
     long_about = "A fake WordPress.com partner API on 127.0.0.1 for jetpack-partner.\n\n\
+        It keeps state like the real one: the partners given with --partner \
+        get a token each, and sites get blog ids and the plans and products \
+        each partner provisions, which status, upgrade-paths and cancel then \
+        see (--state-file shows them). --canned answers every call the same \
+        way instead.\n\n\
         Without a command it serves until killed: it prints `export \
         JETPACK_START_API_HOST=...` (and with --tls `export SSL_CERT_FILE=...`) \
         on stdout, then one line per request on stderr.",
@@ -55,6 +68,18 @@ struct Opts {
     /// Answer a provision whose `plan` is SLUG with 400 invalid_plan
     #[arg(long, value_name = "SLUG")]
     fail_plan: Option<String>,
+
+    /// A partner the token call accepts (repeatable; the secret is everything after the first `:`) [default: 1:s3cr&t x]
+    #[arg(long = "partner", value_name = "ID:SECRET", value_parser = parse_partner)]
+    partners: Vec<(String, String)>,
+
+    /// Keep the sites, their blog ids and products (per partner) as JSON in PATH, rewritten after each change
+    #[arg(long, value_name = "PATH", conflicts_with = "canned")]
+    state_file: Option<PathBuf>,
+
+    /// No state: any credentials get a token, every call the same canned answer (for benchmarks)
+    #[arg(long, conflicts_with = "partners")]
+    canned: bool,
 
     /// Keep {"requests":N,"connections":N,"tls_handshakes":N} in PATH, rewritten after each request and at exit
     #[arg(long, value_name = "PATH")]
@@ -109,18 +134,37 @@ fn main() -> ExitCode {
         },
     };
 
+    let model = (!opts.canned).then(|| model(&opts));
+    let state_file = match (&opts.state_file, &model) {
+        (Some(path), Some(model)) => match StateFile::create(path.clone(), model.clone()) {
+            Ok(file) => Some(Arc::new(file)),
+            Err(e) => {
+                eprintln!("fake-api: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+
     let log_requests = opts.command.is_none();
     let fail_plan = opts.fail_plan.clone();
     let stats = stats_file.clone();
+    let state = state_file.clone();
     api.set_fallback(move |request| {
-        let reply = answer(request, fail_plan.as_deref());
+        let reply = match &model {
+            Some(model) => model.handle(request),
+            None => canned(request, fail_plan.as_deref()),
+        };
         if log_requests {
             eprintln!("fake-api: {} -> {}", describe(request), reply.status());
         }
         // Before the reply goes out: a client that has its answer finds its
-        // request counted in the file.
+        // request counted, and its change made, in the files.
         if let Some(stats) = &stats {
             stats.write_or_warn();
+        }
+        if let Some(state) = &state {
+            state.write_or_warn();
         }
         reply
     });
@@ -158,6 +202,9 @@ fn main() -> ExitCode {
             }
             if let Some(stats) = &stats_file {
                 stats.write_or_warn();
+            }
+            if let Some(state) = &state_file {
+                state.write_or_warn();
             }
             code
         }
@@ -203,9 +250,34 @@ fn show(program: &OsStr) -> String {
     program.to_string_lossy().into_owned()
 }
 
-/// The canned partner API. Paths match exactly as the binary sends them;
-/// anything else gets the harness's 404.
-fn answer(request: &Recorded, fail_plan: Option<&str>) -> Reply {
+fn parse_partner(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((id, secret)) if !id.is_empty() => Ok((id.to_string(), secret.to_string())),
+        _ => Err("expected ID:SECRET, e.g. 1:s3cr&t".to_string()),
+    }
+}
+
+/// The stateful partner API with the partners and knobs of the options.
+fn model(opts: &Opts) -> PartnerApi {
+    let model = PartnerApi::without_partners();
+    let demo = parse_partner(DEMO_PARTNER).expect("DEMO_PARTNER is ID:SECRET");
+    let partners = if opts.partners.is_empty() {
+        std::slice::from_ref(&demo)
+    } else {
+        &opts.partners[..]
+    };
+    for (id, secret) in partners {
+        model.partner(id, secret);
+    }
+    if let Some(slug) = &opts.fail_plan {
+        model.refuse_provision_with(None, slug, 400, "invalid_plan", "%s is not a valid plan");
+    }
+    model
+}
+
+/// The canned partner API (`--canned`). Paths match exactly as the binary
+/// sends them; anything else gets the harness's 404.
+fn canned(request: &Recorded, fail_plan: Option<&str>) -> Reply {
     let ok = |body: &str| Reply::json(200, body);
     match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/oauth2/token") => ok(&format!(
@@ -275,6 +347,62 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
+/// Replaces `path` whole (temp file + rename), so a reader never sees half
+/// a file.
+fn replace_file(path: &Path, temp: &Path, contents: &str) -> io::Result<()> {
+    std::fs::write(temp, contents)?;
+    std::fs::rename(temp, path)
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut temp = path.as_os_str().to_os_string();
+    temp.push(".tmp");
+    temp.into()
+}
+
+/// The `--state-file`: [`PartnerApi::state_json`], pretty, rewritten when
+/// the state changed since the last write.
+struct StateFile {
+    path: PathBuf,
+    temp: PathBuf,
+    model: PartnerApi,
+    /// The change count last written; one writer at a time.
+    written: Mutex<Option<u64>>,
+}
+
+impl StateFile {
+    fn create(path: PathBuf, model: PartnerApi) -> io::Result<StateFile> {
+        let file = StateFile {
+            temp: temp_path(&path),
+            path,
+            model,
+            written: Mutex::new(None),
+        };
+        file.write()?;
+        Ok(file)
+    }
+
+    fn write(&self) -> io::Result<()> {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        // Read the count first: a change racing with the snapshot below is
+        // in the snapshot or gets written next time, never lost.
+        let changes = self.model.changes();
+        if *written == Some(changes) {
+            return Ok(());
+        }
+        let json = serde_json::to_string_pretty(&self.model.state_json())?;
+        replace_file(&self.path, &self.temp, &format!("{json}\n"))?;
+        *written = Some(changes);
+        Ok(())
+    }
+
+    fn write_or_warn(&self) {
+        if let Err(e) = self.write() {
+            eprintln!("fake-api: cannot write {}: {e}", self.path.display());
+        }
+    }
+}
+
 /// The `--stats-file`, replaced whole on each write (temp file + rename), so
 /// a reader never sees half a file.
 struct StatsFile {
@@ -288,11 +416,9 @@ struct StatsFile {
 
 impl StatsFile {
     fn create(path: PathBuf, stats: StatsHandle) -> io::Result<StatsFile> {
-        let mut temp = path.clone().into_os_string();
-        temp.push(".tmp");
         let file = StatsFile {
+            temp: temp_path(&path),
             path,
-            temp: temp.into(),
             stats,
             lock: Mutex::new(()),
         };
@@ -307,8 +433,7 @@ impl StatsFile {
             "{{\"requests\":{},\"connections\":{},\"tls_handshakes\":{}}}\n",
             s.requests, s.connections, s.tls_handshakes
         );
-        std::fs::write(&self.temp, json)?;
-        std::fs::rename(&self.temp, &self.path)
+        replace_file(&self.path, &self.temp, &json)
     }
 
     fn write_or_warn(&self) {

@@ -10,10 +10,21 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::testenv::fake_api::Stats;
+use crate::testenv::partner::FIRST_BLOG_ID;
 use crate::testenv::{self, FakeApi, Reply, BIN, NOT_FOUND_BODY, RUN_TIMEOUT, SECRET};
 use serde_json::{json, Value};
 
-const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/demo","auth_required":true}"#;
+/// The model's answer to the first provision (the first site's blog id).
+fn provision_ok() -> String {
+    format!(
+        r#"{{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/?response_type=code&client_id={FIRST_BLOG_ID}","auth_required":true}}"#
+    )
+}
+
+/// `--partner 1:<SECRET>`: the partner the tests' provisions log in as.
+fn partner_args() -> [String; 2] {
+    ["--partner".into(), format!("1:{SECRET}")]
+}
 
 // ---------------------------------------------------------------------------
 // The example binary.
@@ -34,6 +45,7 @@ fn example_bin() -> PathBuf {
     for src in [
         "examples/fake-api.rs",
         "tests/integration/testenv/fake_api.rs",
+        "tests/integration/testenv/partner.rs",
     ] {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
         if modified(&src).is_some_and(|changed| changed > built) {
@@ -96,6 +108,7 @@ fn assert_no_secret(out: &Output) {
 #[test]
 fn run_mode_provisions_against_the_fake_api() {
     let out = example()
+        .args(partner_args())
         .arg("run")
         .arg(BIN)
         .args(provision_args())
@@ -104,7 +117,7 @@ fn run_mode_provisions_against_the_fake_api() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_eq!(
         text(&out.stdout),
-        format!("{PROVISION_OK}\n"),
+        format!("{}\n", provision_ok()),
         "{}",
         show(&out)
     );
@@ -123,10 +136,12 @@ fn run_mode_provisions_against_the_fake_api() {
 
 #[test]
 fn run_mode_fail_plan_answers_invalid_plan() {
+    // A plan the model would provision: only the knob refuses it.
     let out = example()
-        .args(["--fail-plan", "x", "run", BIN])
+        .args(partner_args())
+        .args(["--fail-plan", "premium", "run", BIN])
         .args(provision_args())
-        .arg("--plan=x")
+        .arg("--plan=premium")
         .output()
         .expect("running the example");
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
@@ -137,7 +152,7 @@ fn run_mode_fail_plan_answers_invalid_plan() {
         .find_map(|line| serde_json::from_str(line).ok())
         .unwrap_or_else(|| panic!("no JSON line on stderr{}", show(&out)));
     assert_eq!(error["error_code"], "invalid_plan", "{}", show(&out));
-    assert_eq!(error["error_message"], "x is not a valid plan");
+    assert_eq!(error["error_message"], "premium is not a valid plan");
     assert_no_secret(&out);
 }
 
@@ -147,6 +162,7 @@ fn run_mode_over_tls_writes_the_stats_file() {
     fs::create_dir_all(&dir).expect("temp dir");
     let stats = dir.join("stats.json");
     let out = example()
+        .args(partner_args())
         .args(["--tls", "--latency-ms", "20", "--stats-file"])
         .arg(&stats)
         .args(["run", BIN])
@@ -160,7 +176,7 @@ fn run_mode_over_tls_writes_the_stats_file() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_eq!(
         text(&out.stdout),
-        format!("{PROVISION_OK}\n"),
+        format!("{}\n", provision_ok()),
         "{}",
         show(&out)
     );
@@ -178,6 +194,7 @@ fn run_mode_over_tls_writes_the_stats_file() {
 fn serve_mode_prints_exports_and_logs_field_names_only() {
     let mut child = Command::new(example_bin())
         .args(["--port", "0", "--tls"])
+        .args(partner_args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -217,19 +234,28 @@ fn serve_mode_prints_exports_and_logs_field_names_only() {
         )
     );
 
-    // A TLS request the binary would make; only its field names may show.
-    let out = assert_cmd::Command::new(BIN)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("JETPACK_START_API_HOST", format!("https://{base}"))
-        .env("SSL_CERT_FILE", &ca)
-        .args(["cancel", "--partner_id=1"])
-        .arg(format!("--partner_secret={SECRET}"))
-        .arg("--url=https://example.com/demo")
-        .timeout(RUN_TIMEOUT)
-        .output()
-        .expect("running jetpack-partner");
+    // TLS requests the binary would make; only their field names may
+    // show. The model keeps state: a site is cancelled once provisioned.
+    let binary = |args: &[&str]| {
+        assert_cmd::Command::new(BIN)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("JETPACK_START_API_HOST", format!("https://{base}"))
+            .env("SSL_CERT_FILE", &ca)
+            .arg(args[0])
+            .args(["--partner_id=1", &format!("--partner_secret={SECRET}")])
+            .args(&args[1..])
+            .arg("--url=https://example.com/demo")
+            .timeout(RUN_TIMEOUT)
+            .output()
+            .expect("running jetpack-partner")
+    };
+    let out = binary(&["provision", "--user=admin", "--plan=personal"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let out = binary(&["cancel"]);
     assert_eq!(text(&out.stdout), "{\"success\":true}\n", "{}", show(&out));
+    let out = binary(&["cancel"]);
+    assert_eq!(out.status.code(), Some(1), "nothing left: {}", show(&out));
 
     let mut log = String::new();
     while !log.contains("partner-cancel") {
@@ -244,10 +270,95 @@ fn serve_mode_prints_exports_and_logs_field_names_only() {
         "{log}"
     );
     assert!(
+        log.contains("POST /rest/v1.3/jpphp/provision  form: local_user, siteurl, plan -> 200\n"),
+        "{log}"
+    );
+    assert!(
         log.contains("POST /rest/v1.3/jpphp/example.com::demo/partner-cancel -> 200\n"),
         "{log}"
     );
     assert!(!log.contains(SECRET), "{log}");
+}
+
+#[test]
+fn readme_demo_partner_and_state_file() {
+    let dir = std::env::temp_dir().join(format!("fake-api-state-{}", std::process::id()));
+    fs::create_dir_all(&dir).expect("temp dir");
+    let state = dir.join("state.json");
+    let demo = |secret: &str| {
+        example()
+            .arg("--state-file")
+            .arg(&state)
+            .args(["run", BIN, "provision", "--partner_id=1"])
+            .arg(format!("--partner_secret={secret}"))
+            .args([
+                "--user=admin",
+                "--url=https://example.com",
+                "--plan=jetpack-scan",
+            ])
+            .output()
+            .expect("running the example")
+    };
+    // The README's command, credentials and all.
+    let out = demo("s3cr&t x");
+    let written = fs::read_to_string(&state);
+    let wrong = demo(SECRET);
+    let _ = fs::remove_dir_all(&dir);
+
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(text(&out.stdout), format!("{}\n", provision_ok()));
+    let written: Value = serde_json::from_str(&written.expect("state file")).expect("state JSON");
+    assert_eq!(written["partners"], json!(["1"]));
+    assert_eq!(
+        written["sites"],
+        json!([{
+            "site": "example.com",
+            "aliases": [],
+            "blog_id": FIRST_BLOG_ID,
+            "is_connected": true,
+            "has_backups_credentials": false,
+            "products": [{"slug": "jetpack-scan", "partner": "1", "pending": false}],
+        }])
+    );
+    // Another secret is not the demo partner's.
+    assert_eq!(wrong.status.code(), Some(1), "{}", show(&wrong));
+    assert!(
+        text(&wrong.stderr).contains("\"error_code\":\"invalid_client\""),
+        "{}",
+        show(&wrong)
+    );
+    assert_no_secret(&wrong);
+}
+
+#[test]
+fn canned_mode_answers_every_call_alike() {
+    // What bench/run.sh relies on: any credentials, the same cancel twice.
+    for _ in 0..2 {
+        let out = example()
+            .args([
+                "--canned",
+                "run",
+                BIN,
+                "cancel",
+                "--partner_id=9",
+                "--partner_secret=x",
+            ])
+            .arg("--url=https://never-provisioned.test")
+            .output()
+            .expect("running the example");
+        assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+        assert_eq!(text(&out.stdout), "{\"success\":true}\n");
+    }
+    let out = example()
+        .args(["--canned", "--partner", "1:x", "run", "true"])
+        .output()
+        .expect("running the example");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--canned has no partners{}",
+        show(&out)
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ mod harness_selftest;
 mod leaks;
 mod network_faults;
 mod partner_key;
+mod partner_model;
 mod php_facts;
 mod provision;
 mod security;

@@ -1,9 +1,11 @@
 //! Shared integration-test harness: a fake WordPress.com API ([`FakeApi`]),
-//! a fake `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built
-//! binary ([`TestEnv`]).
+//! optionally answering as a stateful partner API ([`PartnerApi`]), a fake
+//! `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built binary
+//! ([`TestEnv`]).
 
 pub mod fake_api;
 pub mod fake_wp;
+pub mod partner;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use fake_api::{cert_path, FakeApi, Reply, NOT_FOUND_BODY};
 pub use fake_wp::{FakeWp, UNMATCHED_EXIT};
+pub use partner::PartnerApi;
 
 /// A test secret with every character form encoding tends to get wrong.
 pub const SECRET: &str = "s3cr&t +=%20 x";
@@ -66,6 +69,15 @@ impl TestEnv {
     /// The sandbox dir (also `HOME` of the binary).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Makes the fake API answer what no route matches as a stateful
+    /// partner API ([`PartnerApi::new`]: partner `1234` with [`SECRET`]);
+    /// the handle reads and steers its state.
+    pub fn partner_api(&self) -> PartnerApi {
+        let partner = PartnerApi::new();
+        partner.install(&self.api);
+        partner
     }
 
     /// `<root>/wordpress`, holding an empty `wp-load.php`.
