@@ -7,11 +7,11 @@
 use crate::error::{Error, FileProblem, LineProblem, Result};
 use crate::exec::{Done, Executor};
 use crate::output::{self, format::Column, format::List};
-use crate::plan::{Batch, SiteJob, Source, WpSettings};
+use crate::plan::{Batch, Known, SiteJob, Source, WpSettings};
 use crate::signals;
-use crate::wp::Wp;
+use crate::wp::{Want, Wp};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -73,14 +73,18 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         None => DoneBefore::default(),
     };
     let network = match &batch.source {
-        Source::AllSites(wp) => Some(network_urls(wp)?),
+        Source::AllSites { wp, user, activate } => Some(network(wp, user.as_deref(), *activate)?),
         _ => None,
+    };
+    let (network_lines, known) = match network {
+        Some((lines, known)) => (Some(lines), known),
+        None => (None, HashMap::new()),
     };
     if !exec.dry_run() {
         // One token for the whole batch; without it no site can be done.
         exec.token()?;
     }
-    let input: Box<dyn BufRead + Send> = match (&batch.source, network) {
+    let input: Box<dyn BufRead + Send> = match (&batch.source, network_lines) {
         (_, Some(urls)) => Box::new(std::io::Cursor::new(urls)),
         (Source::Stdin, _) => Box::new(BufReader::new(std::io::stdin())),
         (Source::File(f), _) => Box::new(BufReader::new(std::fs::File::open(f).map_err(|e| {
@@ -90,7 +94,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
                 problem: FileProblem::Unreadable(e.to_string()),
             }
         })?)),
-        (Source::AllSites(_), None) => Box::new(std::io::empty()),
+        (Source::AllSites { .. }, None) => Box::new(std::io::empty()),
     };
 
     let tally = Tally::default();
@@ -107,7 +111,8 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     std::thread::scope(|s| {
         let (done_tx, done_rx) = mpsc::channel::<std::result::Result<Value, Value>>();
         let (tally, keep_going) = (&tally, &keep_going);
-        s.spawn(move || read_entries(batch, input, &done, tally, keep_going, todo_tx));
+        let known = &known;
+        s.spawn(move || read_entries(batch, input, &done, known, tally, keep_going, todo_tx));
         for _ in 0..batch.jobs {
             let done_tx = done_tx.clone();
             let todo_rx = &todo_rx;
@@ -216,6 +221,7 @@ fn read_entries(
     batch: &Batch,
     mut input: Box<dyn BufRead + Send>,
     done: &DoneBefore,
+    known: &HashMap<String, Known>,
     tally: &Tally,
     keep_going: &(dyn Fn() -> bool + Sync),
     todo: mpsc::SyncSender<Entry>,
@@ -237,9 +243,12 @@ fn read_entries(
             }
         }
         n += 1;
-        let Some(entry) = entry(batch, n, &raw) else {
+        let Some(mut entry) = entry(batch, n, &raw) else {
             continue;
         };
+        if let (Ok(job), Some(k)) = (entry.job.as_mut(), known.get(&entry.key.site)) {
+            job.site.known = Some(k.clone());
+        }
         tally.read.fetch_add(1, Ordering::SeqCst);
         if done.contains(&entry.key) || !seen.insert(entry.key.clone()) {
             tally.skipped.fetch_add(1, Ordering::SeqCst);
@@ -360,10 +369,40 @@ fn failure_line(key: &Key, e: &Error) -> Value {
     Value::Object(o)
 }
 
-/// Every site of the multisite network (`wp site list --field=url`), as
-/// input lines `{"url":…}`.
-fn network_urls(wp: &WpSettings) -> Result<Vec<u8>> {
-    let urls = Wp::locate(wp, None)?.site_urls()?;
+/// Every site of the multisite network as input lines `{"url":…}`, with
+/// what one bootstrap of the network said about each (SPEC §8: one `wp
+/// eval` for the whole network). Where eval gives no answer, the URLs come
+/// from `wp site list` and each site is asked on its own.
+#[allow(clippy::type_complexity)]
+fn network(
+    settings: &WpSettings,
+    user: Option<&str>,
+    activate: bool,
+) -> Result<(Vec<u8>, HashMap<String, Known>)> {
+    let wp = Wp::locate(settings, None)?;
+    let want = Want {
+        user,
+        activate,
+        ..Want::default()
+    };
+    let mut known = HashMap::new();
+    let urls = match wp.network_facts(&want)? {
+        Some(sites) => sites
+            .into_iter()
+            .map(|s| {
+                known.insert(
+                    s.url.clone(),
+                    Known {
+                        facts: s.facts,
+                        user_ok: s.user_ok,
+                        wp: wp.for_url(&s.url),
+                    },
+                );
+                s.url
+            })
+            .collect(),
+        None => wp.site_urls()?,
+    };
     let mut lines = Vec::new();
     for url in urls {
         let mut o = Map::new();
@@ -371,7 +410,7 @@ fn network_urls(wp: &WpSettings) -> Result<Vec<u8>> {
         lines.extend_from_slice(Value::Object(o).to_string().as_bytes());
         lines.push(b'\n');
     }
-    Ok(lines)
+    Ok((lines, known))
 }
 
 /// What a previous run's output shows as done: its successful lines' keys.

@@ -128,6 +128,19 @@ pub struct SiteSpec {
     pub home_url: Option<String>,
     /// `--blog_id`: no need to ask WordPress.
     pub blog_id: Option<u64>,
+    /// Facts already gathered for this site (`--all-sites`: the whole
+    /// network in one bootstrap): WordPress is not asked again.
+    pub known: Option<Known>,
+}
+
+/// What one bootstrap of the network said about one of its sites.
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub facts: crate::wp::Facts,
+    /// None: no user was asked about; Some(false): the user is not on it.
+    pub user_ok: Option<bool>,
+    /// `wp` for this site (`--url=`), for the authorize step.
+    pub wp: crate::wp::Wp,
 }
 
 /// One site's work.
@@ -226,6 +239,12 @@ pub enum Source {
     File(String),
     /// `--batch=-`.
     Stdin,
-    /// `--all-sites`: every site of the network WordPress is in.
-    AllSites(WpSettings),
+    /// `--all-sites`: every site of the network WordPress is in, its facts
+    /// gathered in one bootstrap (checking `user`; activating Jetpack when
+    /// `activate`).
+    AllSites {
+        wp: WpSettings,
+        user: Option<String>,
+        activate: bool,
+    },
 }

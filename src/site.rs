@@ -5,7 +5,7 @@
 use crate::api::split_scheme;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::plan::SiteSpec;
+use crate::plan::{Known, SiteSpec};
 use crate::wp::{Want, Wp};
 
 /// What the command needs to know about its site.
@@ -50,6 +50,14 @@ impl<'a> Resolver<'a> {
     /// Locate `wp` for this site. Fails now — before any request — when
     /// WordPress is needed, cannot be found, and no flag can stand in.
     pub fn new(spec: &'a SiteSpec, need: Need<'a>) -> Result<Resolver<'a>> {
+        if spec.known.is_some() {
+            // Gathered already (the network's one bootstrap).
+            return Ok(Resolver {
+                spec,
+                need,
+                wp: None,
+            });
+        }
         let wp = match (need, spec.blog_id) {
             // The blog id is all a site command needs.
             (Need::Id | Need::BlogId, Some(_)) => None,
@@ -75,6 +83,9 @@ impl<'a> Resolver<'a> {
     /// fallback URL.
     pub fn resolve(self) -> Result<Site> {
         let Resolver { spec, need, wp } = self;
+        if let Some(known) = &spec.known {
+            return from_known(spec, need, known);
+        }
         match wp {
             None => Ok(Site {
                 id: spec.blog_id.map(|n| n.to_string()).unwrap_or_default(),
@@ -90,6 +101,61 @@ impl<'a> Resolver<'a> {
                 Err(e) => give_up(spec, need, e),
             },
         }
+    }
+}
+
+/// The site from facts the network's bootstrap gathered.
+fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
+    let f = &known.facts;
+    let site = |id: String, siteurl: String| Site {
+        id,
+        siteurl,
+        wp: Some(known.wp.clone()),
+    };
+    match need {
+        Need::Provision { user, site_url, .. } => {
+            if known.user_ok == Some(false) {
+                return Err(Error::InvalidUser {
+                    place: format!(
+                        "{} ({})",
+                        known.wp.place(),
+                        spec.url.as_deref().unwrap_or("")
+                    ),
+                    user: user.to_string(),
+                });
+            }
+            let siteurl = match (site_url, &f.siteurl) {
+                (Some(s), _) => s.to_string(),
+                (None, Some(s)) => s.clone(),
+                (None, None) => {
+                    return Err(Error::WpMissingFact {
+                        fact: "an empty siteurl",
+                        flag: "--site_url",
+                    })
+                }
+            };
+            let id = f
+                .blog_id
+                .map_or_else(|| site_suffix(&siteurl), |n| n.to_string());
+            Ok(site(id, siteurl))
+        }
+        Need::Id => {
+            let home = spec.home_url.as_deref().or(f.home.as_deref());
+            match (f.blog_id, home) {
+                (Some(id), _) => Ok(site(id.to_string(), String::new())),
+                (None, Some(home)) => Ok(site(site_suffix(home), String::new())),
+                (None, None) => Err(Error::WpMissingFact {
+                    fact: "neither a Jetpack blog id nor a home URL",
+                    flag: "--home_url",
+                }),
+            }
+        }
+        Need::BlogId => match f.blog_id {
+            Some(id) => Ok(site(id.to_string(), String::new())),
+            None => Err(Error::NoBlogId {
+                why: "Jetpack on this site has none yet (it is not connected)".into(),
+            }),
+        },
     }
 }
 

@@ -413,6 +413,10 @@ pub trait SiteCommand: FromArgMatches + 'static {
     fn batch(&self) -> &BatchArgs;
     fn wp(&self) -> &WpArgs;
     fn run(&self) -> &RunArgs;
+    /// The user `--all-sites` checks on every site (provision's `--user`).
+    fn network_user(&self) -> Option<&str> {
+        None
+    }
 }
 
 macro_rules! site_command {
@@ -426,8 +430,25 @@ macro_rules! site_command {
     )*};
 }
 
+impl SiteCommand for ProvisionArgs {
+    fn creds(&self) -> &CredArgs {
+        &self.creds
+    }
+    fn batch(&self) -> &BatchArgs {
+        &self.batch
+    }
+    fn wp(&self) -> &WpArgs {
+        &self.wp
+    }
+    fn run(&self) -> &RunArgs {
+        &self.run
+    }
+    fn network_user(&self) -> Option<&str> {
+        self.user.as_deref().filter(|u| !u.is_empty())
+    }
+}
+
 site_command!(
-    ProvisionArgs,
     CancelArgs,
     StatusArgs,
     UpgradePathsArgs,

@@ -52,11 +52,16 @@ fn site_command<T: SiteCommand>(
 ) -> Parsed {
     let auth = credentials(a.creds(), &lines.cmd, env, true)?;
     let command = lines.name;
-    invocation(a.run(), env, |_| {
+    invocation(a.run(), env, |settings| {
         let auth = read_auth(auth)?;
         let b = a.batch();
         let target = if many(b) {
-            Target::Many(batch(command, b, a.wp(), line_parser::<T>(lines, job))?)
+            // --all-sites: the network's one bootstrap checks provision's
+            // user and activates Jetpack (not in a dry run).
+            let user = a.network_user();
+            let activate = user.is_some() && !settings.dry_run;
+            let lines = line_parser::<T>(lines, job);
+            Target::Many(batch(command, b, a.wp(), lines, (user, activate))?)
         } else {
             Target::One(job(a)?)
         };
@@ -122,6 +127,7 @@ pub(super) fn backup_credentials(
                 url: given(&a.url).map(str::to_string),
                 home_url: None,
                 blog_id: given(&a.blog_id).map(blog_id).transpose()?,
+                known: None,
             },
             action: Action::BackupCredentials { ssh, ftp },
         })
@@ -362,6 +368,7 @@ fn site_spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
         url: given(&site.url).map(str::to_string),
         home_url: given(&site.home_url).map(str::to_string),
         blog_id: given(&site.blog_id).map(blog_id).transpose()?,
+        known: None,
     })
 }
 
@@ -416,6 +423,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
             // provision forwards --home_url; it does not name the site.
             home_url: None,
             blog_id: None,
+            known: None,
         },
         action: Action::Provision(Provision {
             user: user.to_string(),
@@ -612,12 +620,22 @@ pub(super) fn sites(a: SitesArgs, cmd: &clap::Command, env: Env) -> Parsed {
 }
 
 /// `--batch`/`--all-sites` with `--jobs` and `--skip-done`.
-fn batch(command: &'static str, b: &BatchArgs, wp: &WpArgs, line: LineParser) -> Result<Batch> {
+fn batch(
+    command: &'static str,
+    b: &BatchArgs,
+    wp: &WpArgs,
+    line: LineParser,
+    (network_user, activate): (Option<&str>, bool),
+) -> Result<Batch> {
     let jobs = jobs(&b.jobs)?;
     let source = match given(&b.batch) {
         Some("-") => Source::Stdin,
         Some(file) => Source::File(file.to_string()),
-        None => Source::AllSites(wp_settings(wp)?),
+        None => Source::AllSites {
+            wp: wp_settings(wp)?,
+            user: network_user.map(str::to_string),
+            activate,
+        },
     };
     Ok(Batch {
         command,

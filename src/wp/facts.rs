@@ -44,6 +44,66 @@ if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['u
 }
 echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
 
+/// The PHP behind `--all-sites`: the facts of every site of the network in
+/// one bootstrap (switching blogs inside it). Archived, deleted and spam
+/// sites are left out. A constant too: the user and whether to activate
+/// Jetpack come by environment (JETPACK_WP_USER, JETPACK_WP_ACTIVATE). A
+/// user counts for a site when it is a member of it or a super admin.
+pub const NETWORK_FACTS_PHP: &str = r#"$u = getenv('JETPACK_WP_USER');
+$activate = getenv('JETPACK_WP_ACTIVATE') === '1';
+$out = array('marker' => 1, 'multisite' => is_multisite(), 'sites' => array());
+if (is_multisite()) {
+  $user = false;
+  if (is_string($u) && $u !== '') {
+    if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
+    if (!$user) { $user = get_user_by('email', $u); }
+    if (!$user) { $user = get_user_by('login', $u); }
+  }
+  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
+  $file = '';
+  foreach (array_keys(get_plugins()) as $f) {
+    if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
+      $file = $f;
+      if (basename($f) === 'jetpack.php') { break; }
+    }
+  }
+  $network_active = $file !== '' && is_plugin_active_for_network($file);
+  foreach (get_sites(array('number' => 0, 'archived' => 0, 'deleted' => 0, 'spam' => 0)) as $site) {
+    $id = (int) $site->blog_id;
+    switch_to_blog($id);
+    $s = array('url' => home_url('/'), 'siteurl' => (string) get_option('siteurl'), 'home' => (string) get_option('home'));
+    $o = get_option('jetpack_options');
+    $s['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
+    if (is_string($u) && $u !== '') {
+      $ok = $user && (is_super_admin($user->ID) || is_user_member_of_blog($user->ID, $id));
+      $s['user_id'] = $ok ? (int) $user->ID : 0;
+    }
+    if ($activate && (!isset($s['user_id']) || $s['user_id'] > 0)) {
+      if ($file === '') {
+        $s['activate'] = "The 'jetpack' plugin could not be found.";
+      } elseif ($network_active || is_plugin_active($file)) {
+        $s['activate'] = 'ok';
+      } else {
+        $r = activate_plugin($file);
+        $s['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
+      }
+    }
+    restore_current_blog();
+    $out['sites'][] = $s;
+  }
+}
+echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
+
+/// One site of a network, as [`NETWORK_FACTS_PHP`] found it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSite {
+    /// The site's URL (`home_url('/')`), as `wp site list` gives it.
+    pub url: String,
+    pub facts: Facts,
+    /// None: no user asked for; Some(false): no such user on this site.
+    pub user_ok: Option<bool>,
+}
+
 /// What a command wants to know about the site.
 #[derive(Debug, Default, Clone)]
 pub struct Want<'a> {
@@ -65,6 +125,23 @@ pub struct Facts {
     pub blog_id: Option<u64>,
 }
 
+/// A non-empty string member.
+fn text(v: &Value, k: &str) -> Option<String> {
+    v.get(k)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// siteurl, home and the Jetpack blog id of a facts answer.
+fn facts_of(v: &Value) -> Facts {
+    Facts {
+        siteurl: text(v, "siteurl"),
+        home: text(v, "home"),
+        blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
+    }
+}
+
 impl Wp {
     /// Everything `want` asks for, from one `wp eval` (one WordPress
     /// bootstrap, plugins and themes skipped). When eval is not available
@@ -78,8 +155,10 @@ impl Wp {
         }
     }
 
-    /// Ok(None): eval ran but gave no answer we can read (fall back).
-    fn facts_by_eval(&self, want: &Want) -> Result<Option<Facts>> {
+    /// Run a facts program (one `wp eval`, plugins and themes skipped):
+    /// its marked answer, or Ok(None) when eval ran but gave no answer we
+    /// can read (the caller falls back to plain commands).
+    fn eval_facts(&self, program: &str, want: &Want) -> Result<Option<Value>> {
         // No user asked for: an empty value, so nothing the caller's shell
         // exported can slip in.
         let env = [
@@ -87,10 +166,10 @@ impl Wp {
             ("JETPACK_WP_USER", want.user.unwrap_or("")),
         ];
         let pre = ["--skip-themes".to_string(), "--skip-plugins".to_string()];
-        let out = self.run(&pre, &["eval", FACTS_PHP], &env)?;
+        let out = self.run(&pre, &["eval", program], &env)?;
         let marked = parse_marked(&out.stdout_text());
-        let v = match (out.status.success(), marked) {
-            (true, Some(v)) => v,
+        match (out.status.success(), marked) {
+            (true, Some(v)) => Ok(Some(v)),
             _ => {
                 let err = self.failure("wp eval", &out);
                 // Failures of the site itself are the answer; anything else
@@ -105,8 +184,53 @@ impl Wp {
                 output::verbose(&format!(
                     "wp eval gave no facts ({err}); asking with one command per value"
                 ));
-                return Ok(None);
+                Ok(None)
             }
+        }
+    }
+
+    /// Every site of the network in one bootstrap; Ok(None) when eval gave
+    /// no answer (the caller falls back to `wp site list`).
+    pub fn network_facts(&self, want: &Want) -> Result<Option<Vec<NetworkSite>>> {
+        let Some(v) = self.eval_facts(NETWORK_FACTS_PHP, want)? else {
+            return Ok(None);
+        };
+        if v.get("multisite") != Some(&Value::Bool(true)) {
+            return Err(Error::WpNoSites);
+        }
+        let sites = v
+            .get("sites")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(sites.len());
+        for s in sites {
+            let Some(url) = text(s, "url") else { continue };
+            if let Some(msg) = s
+                .get("activate")
+                .and_then(Value::as_str)
+                .filter(|a| *a != "ok")
+            {
+                output::verbose(&format!(
+                    "{url}: could not activate jetpack (going on): {msg}"
+                ));
+            }
+            out.push(NetworkSite {
+                facts: facts_of(s),
+                user_ok: s.get("user_id").map(|id| id.as_u64().unwrap_or(0) > 0),
+                url,
+            });
+        }
+        if out.is_empty() {
+            return Err(Error::WpNoSites);
+        }
+        Ok(Some(out))
+    }
+
+    /// Ok(None): eval ran but gave no answer we can read (fall back).
+    fn facts_by_eval(&self, want: &Want) -> Result<Option<Facts>> {
+        let Some(v) = self.eval_facts(FACTS_PHP, want)? else {
+            return Ok(None);
         };
         if let Some(u) = want.user {
             if v.get("user_id").and_then(Value::as_u64).unwrap_or(0) == 0 {
@@ -120,17 +244,7 @@ impl Wp {
         {
             output::verbose(&format!("could not activate jetpack (going on): {msg}"));
         }
-        let text = |k: &str| {
-            v.get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        Ok(Some(Facts {
-            siteurl: text("siteurl"),
-            home: text("home"),
-            blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
-        }))
+        Ok(Some(facts_of(&v)))
     }
 
     fn facts_by_commands(&self, want: &Want) -> Result<Facts> {

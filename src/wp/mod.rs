@@ -7,7 +7,7 @@ mod facts;
 mod locate;
 pub mod parse;
 
-pub use facts::{Facts, Want, FACTS_PHP};
+pub use facts::{Facts, NetworkSite, Want, FACTS_PHP, NETWORK_FACTS_PHP};
 
 use crate::error::{Error, Result};
 use crate::output;
@@ -124,6 +124,19 @@ impl Wp {
             });
         }
         Ok(())
+    }
+
+    /// The same `wp` for one site of the network (`--url=`).
+    pub fn for_url(&self, url: &str) -> Wp {
+        let mut wp = self.clone();
+        wp.globals.retain(|g| !g.starts_with("--url="));
+        wp.globals.push(format!("--url={url}"));
+        wp
+    }
+
+    /// Where WordPress was looked for (for messages).
+    pub fn place(&self) -> &str {
+        &self.place
     }
 
     /// The URLs of every site of the network (`wp site list --field=url`).
