@@ -17,7 +17,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
-/// The columns of `--format=table|csv`.
+/// The columns of `--format=table|csv` for `apply`.
+const APPLY_COLUMNS: &[Column] = &[
+    ("site", "/site"),
+    ("success", "/success"),
+    ("changed", "/changed"),
+    ("actions", "/actions"),
+    ("error_code", "/error_code"),
+    ("error_message", "/error_message"),
+];
+
+/// The columns of `--format=table|csv` for the other commands.
 const COLUMNS: &[Column] = &[
     ("command", "/command"),
     ("site", "/site"),
@@ -80,7 +90,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         Some((lines, known)) => (Some(lines), known),
         None => (None, HashMap::new()),
     };
-    if !exec.dry_run() {
+    if !exec.dry_run() || crate::plan::reads_in_dry_run(batch.command) {
         // One token for the whole batch; without it no site can be done.
         exec.token()?;
     }
@@ -104,7 +114,12 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     let progress = std::io::stderr().is_terminal();
     let (mut ok, mut failed, mut lost) = (0usize, 0usize, 0usize);
     let mut write_error = None;
-    let mut list = List::new(batch.format, COLUMNS);
+    let columns = if batch.command == "apply" {
+        APPLY_COLUMNS
+    } else {
+        COLUMNS
+    };
+    let mut list = List::new(batch.format, columns);
     // Bounded: the input is read as fast as sites are done, never whole.
     let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
     let todo_rx = Mutex::new(todo_rx);
@@ -203,6 +218,7 @@ fn summary(
         (_, "provision") => "provisioned",
         (_, "cancel") => "cancelled",
         (_, "backup-credentials") => "set",
+        (_, "apply") => "applied",
         _ => "done",
     };
     let sites = if read == 1 { "site" } else { "sites" };
@@ -338,6 +354,7 @@ fn result_line(key: &Key, done: Done) -> Value {
         Done::Unchanged(status) => {
             o.insert("answer".into(), status);
         }
+        Done::Applied(fields) => o.extend(fields),
         Done::Body(body) => {
             // The answer as received (judged to be JSON already).
             let answer = serde_json::from_slice(&body)
@@ -360,11 +377,22 @@ fn failure_line(key: &Key, e: &Error) -> Value {
         "error_message".into(),
         Value::String(output::redact(&e.message())),
     );
-    if let Some(fields) = e.api_fields() {
-        o.insert(
-            "answer".into(),
-            output::redact_value(&Value::Object(fields.clone())),
-        );
+    match e {
+        // Ours (apply's changed/actions/status, backup-credentials' ssh/ftp):
+        // beside our other fields.
+        Error::Partial { results, .. } => {
+            if let Value::Object(r) = output::redact_value(&Value::Object(results.clone())) {
+                o.extend(r);
+            }
+        }
+        _ => {
+            if let Some(fields) = e.api_fields() {
+                o.insert(
+                    "answer".into(),
+                    output::redact_value(&Value::Object(fields.clone())),
+                );
+            }
+        }
     }
     Value::Object(o)
 }

@@ -8,7 +8,7 @@ use crate::endpoints;
 use crate::error::{Error, NetCause, Result};
 use crate::plan::{Auth, Settings, SiteJob};
 use crate::site::Resolver;
-use crate::work::{self, Step, Work};
+use crate::work::{self, Change, Reconcile, Step, Work};
 use crate::{output, signals};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
@@ -153,7 +153,11 @@ impl Executor {
         let resolver = Resolver::new(&job.site, work::need(job, self.dry_run()))?;
         let resolve = || resolver.resolve().map(|site| work::steps(job, &site));
         if self.dry_run() {
-            return Ok(Done::DryRun(self.describe(&resolve()?)));
+            let work = resolve()?;
+            if !work.reads_in_dry_run() {
+                return Ok(Done::DryRun(self.describe(&work)));
+            }
+            return self.perform(work);
         }
         let work = if work::token_while_wordpress_boots(job) {
             self.token_while(resolve)?
@@ -188,6 +192,7 @@ impl Executor {
                     let catalogue = answer.as_ref().map(|(_, json)| json);
                     answer = Some(narrow(catalogue, &code)?);
                 }
+                Step::Reconcile(r) => return self.reconcile(api, *r, &token),
                 Step::Unless { status, needless } => {
                     let status = self.status(api, &status, &token)?;
                     if needless.holds(&status) {
@@ -211,6 +216,79 @@ impl Executor {
             }
         }
         Ok(Done::Body(answer.map(|(body, _)| body).unwrap_or_default()))
+    }
+
+    /// `apply` on one site: its status, the changes, and (unless this is a
+    /// dry run) each change sent; `{"changed","actions","status"}`, or the
+    /// first failure with that beside it. Every change is tried.
+    fn reconcile(&self, api: &Api, r: Reconcile, token: &str) -> Result<Done> {
+        let status = self.status(api, &r.status, token)?;
+        let changes = work::changes(&status, &r.desired, r.prune);
+        let mut actions = Vec::new();
+        let mut failed = None;
+        let mut changed = false;
+        for change in &changes {
+            let mut action = serde_json::Map::new();
+            action.insert("action".into(), Value::String(change.name().into()));
+            action.insert("plan".into(), Value::String(change.slug().into()));
+            if self.dry_run() {
+                actions.push(Value::Object(action));
+                continue;
+            }
+            let plan = vec![("plan".to_string(), change.slug().to_string())];
+            let request = match change {
+                Change::Provision(_) => r.provision.clone().map(|mut p| {
+                    if let crate::api::request::Body::Form(form) = &mut p.body {
+                        form.extend(plan);
+                    }
+                    p
+                }),
+                Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
+            };
+            let result = match request {
+                Some(request) => self.send(api, &request, token).map(|(_, json)| json),
+                None => Err(Error::Missing {
+                    flag: "--user (or \"user\" on the line) to provision",
+                    what: "user",
+                }),
+            };
+            match result {
+                Ok(answer) => {
+                    changed = true;
+                    action.insert("success".into(), Value::Bool(true));
+                    action.insert("answer".into(), answer);
+                }
+                Err(e) => {
+                    action.extend(output::error_pairs(&e).into_iter().filter(|(k, _)| {
+                        matches!(k.as_str(), "success" | "error_code" | "error_message")
+                    }));
+                    if let Some(fields) = e.api_fields() {
+                        action.insert(
+                            "answer".into(),
+                            output::redact_value(&Value::Object(fields.clone())),
+                        );
+                    }
+                    failed.get_or_insert(e);
+                }
+            }
+            actions.push(Value::Object(action));
+        }
+        let mut result = serde_json::Map::new();
+        if self.dry_run() {
+            result.insert("dry_run".into(), Value::Bool(true));
+            changed = !changes.is_empty();
+        }
+        result.insert("changed".into(), Value::Bool(changed));
+        result.insert("actions".into(), Value::Array(actions));
+        result.insert("status".into(), status);
+        match failed {
+            None => Ok(Done::Applied(result)),
+            Some(e) => Err(Error::Partial {
+                which: "apply",
+                failed: Box::new(e),
+                results: result,
+            }),
+        }
     }
 
     /// A site's status; a site WordPress.com does not know has nothing.
@@ -296,6 +374,8 @@ pub enum Done {
     /// `--if-needed`: nothing was needed and nothing that changes anything
     /// was sent; the site's status.
     Unchanged(Value),
+    /// `apply`: `changed`, `actions` and the `status` before.
+    Applied(serde_json::Map<String, Value>),
     /// `--dry-run`: the requests it would have sent.
     DryRun(Value),
 }

@@ -33,6 +33,7 @@ impl From<Done> for Outcome {
     fn from(d: Done) -> Outcome {
         match d {
             Done::Body(b) => Outcome::Body(b),
+            Done::Applied(fields) => Outcome::Json(serde_json::Value::Object(fields)),
             Done::Unchanged(status) => Outcome::Json(serde_json::json!({
                 "success": true,
                 "changed": false,

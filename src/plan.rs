@@ -164,6 +164,13 @@ pub enum Action {
     },
     Status,
     UpgradePaths,
+    /// `apply`: these products on the site; `prune`: cancel ours not
+    /// listed. Provisions use `provision`'s user, siteurl and tracking.
+    Apply {
+        products: Vec<String>,
+        prune: bool,
+        provision: Provision,
+    },
     /// `backup-credentials`: the SSH and/or FTP form (secrets read).
     BackupCredentials {
         ssh: Option<Vec<(String, String)>>,
@@ -202,7 +209,10 @@ impl SiteJob {
                 .find(|(k, _)| k == "plan")
                 .map(|(_, v)| v.as_str()),
             Action::Cancel { plan, .. } => plan.as_deref(),
-            Action::Status | Action::UpgradePaths | Action::BackupCredentials { .. } => None,
+            Action::Status
+            | Action::UpgradePaths
+            | Action::BackupCredentials { .. }
+            | Action::Apply { .. } => None,
         }
     }
 
@@ -214,6 +224,7 @@ impl SiteJob {
             Action::Status => "status",
             Action::UpgradePaths => "upgrade-paths",
             Action::BackupCredentials { .. } => "backup-credentials",
+            Action::Apply { .. } => "apply",
         }
     }
 }
@@ -222,6 +233,12 @@ impl SiteJob {
 /// the command line's flags as defaults. Built by `cli`, so a line is
 /// validated exactly as flags are.
 pub type LineParser = Box<dyn Fn(usize, &Map<String, Value>) -> Result<SiteJob> + Send + Sync>;
+
+/// What makes a batch need the token even in a dry run (`apply --dry-run`
+/// reads each site's status).
+pub fn reads_in_dry_run(command: &str) -> bool {
+    command == "apply"
+}
 
 /// Many sites, one token, `jobs` at a time.
 pub struct Batch {

@@ -28,6 +28,87 @@ pub enum Step {
     /// `--if-needed`: send the status request; when `needless` holds for
     /// its answer, the work ends there, unchanged.
     Unless { status: Request, needless: Needless },
+    /// `apply`: send the status request (also in a dry run), then the
+    /// provisions and cancels that make the site have `desired`.
+    Reconcile(Box<Reconcile>),
+}
+
+/// What `apply` needs to bring one site to its desired state.
+#[derive(Debug)]
+pub struct Reconcile {
+    pub status: Request,
+    pub desired: Vec<String>,
+    pub prune: bool,
+    /// A provision without its `plan` field (None: no user to provision
+    /// for); each missing product adds its own.
+    pub provision: Option<Request>,
+    /// The cancel request; each cancel adds its `plan`.
+    pub cancel: Request,
+}
+
+/// One change `apply` makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Provision(String),
+    Cancel(String),
+}
+
+impl Change {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Provision(_) => "provision",
+            Change::Cancel(_) => "cancel",
+        }
+    }
+
+    pub fn slug(&self) -> &str {
+        match self {
+            Change::Provision(s) | Change::Cancel(s) => s,
+        }
+    }
+}
+
+/// The changes that take a site from `status` to `desired`: provision what
+/// is not there (whoever would have provisioned it; pending counts as
+/// there), then — with `prune` — cancel what the calling partner
+/// provisioned and is not desired. Another partner's products are never
+/// cancelled, and a plan of ours is left to the desired plan's provision
+/// (which replaces it) rather than cancelled.
+pub fn changes(status: &Value, desired: &[String], prune: bool) -> Vec<Change> {
+    let products = status
+        .get("products")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let slug = |p: &Value| {
+        p.get("slug")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let present: Vec<String> = products.iter().map(slug).collect();
+    let mut out: Vec<Change> =
+        desired
+            .iter()
+            .filter(|d| !present.contains(d))
+            .fold(Vec::new(), |mut v, d| {
+                if !v.contains(&Change::Provision(d.clone())) {
+                    v.push(Change::Provision(d.clone()));
+                }
+                v
+            });
+    if prune {
+        let wants_plan = desired.iter().any(|d| PLANS.contains(&d.as_str()));
+        for p in products {
+            let s = slug(p);
+            let ours = p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true));
+            let replaced = wants_plan && PLANS.contains(&s.as_str());
+            if ours && !desired.contains(&s) && !replaced && !s.is_empty() {
+                out.push(Change::Cancel(s));
+            }
+        }
+    }
+    out
 }
 
 /// When a change is not needed, judged from the site's status.
@@ -91,6 +172,7 @@ impl Work {
                 | Step::Unless {
                     status: request, ..
                 } => vec![request],
+                Step::Reconcile(r) => vec![&r.status],
                 Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
                 Step::Authorize { .. } | Step::Narrow { .. } => Vec::new(),
             }
@@ -100,6 +182,11 @@ impl Work {
     /// Does any request carry the partner token?
     pub fn needs_token(&self) -> bool {
         self.requests().any(|r| r.bearer)
+    }
+
+    /// Work that reads (the status) even in a dry run: `apply`.
+    pub fn reads_in_dry_run(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Reconcile(_)))
     }
 }
 
@@ -114,6 +201,15 @@ pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
         },
         Action::Cancel { .. } | Action::Status | Action::UpgradePaths => Need::Id,
         Action::BackupCredentials { .. } => Need::BlogId,
+        // Provisions need the user and the siteurl; without a user, apply
+        // can still cancel and report.
+        Action::Apply { provision: p, .. } if !p.user.is_empty() => Need::Provision {
+            user: &p.user,
+            site_url: p.site_url.as_deref(),
+            activate: !dry_run,
+            blog_id: true,
+        },
+        Action::Apply { .. } => Need::Id,
     }
 }
 
@@ -126,7 +222,8 @@ pub fn token_while_wordpress_boots(job: &SiteJob) -> bool {
         Action::Cancel { .. }
         | Action::Status
         | Action::UpgradePaths
-        | Action::BackupCredentials { .. } => true,
+        | Action::BackupCredentials { .. }
+        | Action::Apply { .. } => true,
     }
 }
 
@@ -199,6 +296,30 @@ pub fn steps(job: &SiteJob, site: &Site) -> Work {
             Work { steps }
         }
         Action::Status => Work::send(endpoints::STATUS.at(&site.id)),
+        Action::Apply {
+            products,
+            prune,
+            provision: p,
+        } => {
+            let provision = (!p.user.is_empty()).then(|| {
+                endpoints::PROVISION
+                    .request()
+                    .query_opt("partner-tracking-id", p.tracking.as_deref())
+                    .form(vec![
+                        ("local_user".to_string(), p.user.clone()),
+                        ("siteurl".to_string(), site.siteurl.clone()),
+                    ])
+            });
+            Work {
+                steps: vec![Step::Reconcile(Box::new(Reconcile {
+                    status: endpoints::STATUS.at(&site.id),
+                    desired: products.clone(),
+                    prune: *prune,
+                    provision,
+                    cancel: endpoints::CANCEL.at(&site.id),
+                }))],
+            }
+        }
         Action::UpgradePaths => Work::send(endpoints::UPGRADE_PATHS.at(&site.id)),
         Action::BackupCredentials { ssh, ftp } => {
             let mut calls = Vec::new();

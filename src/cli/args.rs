@@ -816,6 +816,68 @@ pub struct TokenArgs {
     pub run: RunArgs,
 }
 
+/// `apply`: make sites have the products a file says, touching only what
+/// must change.
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "apply",
+    about = "Make sites have the plans and products a desired-state file lists (status first; only what must change)",
+    after_help = help::APPLY,
+    help_template = help::TEMPLATE,
+    args_override_self = true,
+    disable_version_flag = true
+)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    /// The desired state: one JSON object per line, a site (as in --batch) and "products":[...] (- for stdin)
+    #[arg(long = "desired", value_name = "FILE", help_heading = "Apply")]
+    pub desired: Option<String>,
+
+    /// Also cancel what this partner provisioned and the file no longer lists (never another partner's)
+    #[arg(long = "prune", help_heading = "Apply")]
+    pub prune: bool,
+
+    /// Local WordPress user for the provisions (ID, login or email); a line's "user" wins
+    #[arg(
+        short = 'i',
+        long = "user",
+        visible_alias = "user_id",
+        value_name = "USER",
+        help_heading = "Apply"
+    )]
+    pub user: Option<String>,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    /// Siteurl to send instead of the one WordPress reports
+    #[arg(
+        long = "site_url",
+        visible_alias = "site-url",
+        value_name = "URL",
+        help_heading = "Site"
+    )]
+    pub site_url: Option<String>,
+
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+
+    /// Sites worked on at once [default: 4]
+    #[arg(long = "jobs", short = 'j', value_name = "N", help_heading = "Apply")]
+    pub jobs: Option<String>,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// `sites`: find the WordPress installs on this server.
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
@@ -947,6 +1009,7 @@ pub enum Cmd {
     MagicLink(MagicLinkArgs),
     Api(ApiArgs),
     Token(TokenArgs),
+    Apply(ApplyArgs),
     Sites(SitesArgs),
     /// Manage partner keys (resellers)
     #[command(subcommand, name = "partner-key")]

@@ -120,3 +120,16 @@ Examples:
 One JSON line per install: {\"path\":...,\"wordpress\":{\"version\":...,\"multisite\":...,\"jetpack\":...}}.
 Nothing is executed: version.php and wp-config.php are read as text. Symbolic
 links are not followed; folders that cannot be read are skipped with a note.";
+
+pub const APPLY: &str = "\
+Examples:
+  cat desired.jsonl
+  {\"url\":\"https://a.example\",\"path\":\"/var/www/a\",\"user\":\"admin\",\"products\":[\"premium\",\"jetpack-backup-daily\"]}
+  {\"url\":\"https://b.example\",\"products\":[]}
+  jetpack-partner apply -c=1234 --partner_secret_file=/etc/jetpack/secret --desired=desired.jsonl --dry-run
+  jetpack-partner apply -c=1234 --partner_secret_file=/etc/jetpack/secret --desired=desired.jsonl --prune
+
+For each site: status, then provision what is missing; with --prune also
+cancel what this partner provisioned and the file no longer lists (never
+another partner's). One JSON line per site with changed and actions; a
+second run changes nothing. --dry-run sends only the token and status calls.";

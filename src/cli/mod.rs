@@ -222,6 +222,7 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
                 Cmd::MagicLink(a) => plan::magic_link(a, &lines("magic-link").cmd, env),
                 Cmd::Api(a) => plan::api(a, &lines("api").cmd, env),
                 Cmd::Token(a) => plan::token(a, &lines("token").cmd, env),
+                Cmd::Apply(a) => plan::apply(a, &lines("apply"), env),
                 Cmd::Sites(a) => plan::sites(a, &lines("sites").cmd, env),
                 Cmd::PartnerKey(PartnerKeyCmd::New(a)) => {
                     plan::partner_key_new(a, &sub_command(&mut top, &["partner-key", "new"]), env)

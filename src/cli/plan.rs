@@ -3,7 +3,7 @@
 //! as the same flags) is raised here, before anything runs.
 
 use super::args::{
-    ApiArgs, BackupCredentialsArgs, BatchArgs, CancelArgs, ErrorsArgs, FieldSet, Fields,
+    ApiArgs, ApplyArgs, BackupCredentialsArgs, BatchArgs, CancelArgs, ErrorsArgs, FieldSet, Fields,
     FormatArgs, Kind, MagicLinkArgs, PartnerKeyNewArgs, ProvisionArgs, RunArgs, SiteArgs,
     SiteCommand, SitesArgs, StatusArgs, TokenArgs, UpgradePathsArgs, VerifyArgs, WpArgs,
 };
@@ -60,7 +60,7 @@ fn site_command<T: SiteCommand>(
             // user and activates Jetpack (not in a dry run).
             let user = a.network_user();
             let activate = user.is_some() && !settings.dry_run;
-            let lines = line_parser::<T>(lines, job);
+            let lines = line_parser::<T>(lines, &[], move |a, _| job(a));
             Target::Many(batch(command, b, a.wp(), lines, (user, activate))?)
         } else {
             Target::One(job(a)?)
@@ -590,6 +590,71 @@ fn jobs(v: &Option<String>) -> Result<usize> {
     }
 }
 
+pub(super) fn apply(a: ApplyArgs, lines: &LineCommand, env: Env) -> Parsed {
+    let auth = credentials(&a.creds, &lines.cmd, env, true)?;
+    let Some(desired) = given(&a.desired).map(str::to_string) else {
+        return Err(missing(&lines.cmd, "--desired=<FILE> (- for stdin)"));
+    };
+    let prune = a.prune;
+    invocation(&a.run, env, |_| {
+        let source = match desired.as_str() {
+            "-" => Source::Stdin,
+            file => Source::File(file.to_string()),
+        };
+        let line = line_parser::<ApplyArgs>(lines, &["products"], move |a, fields| {
+            apply_job(a, fields, prune)
+        });
+        Ok(Command::Site {
+            auth: read_auth(auth)?,
+            target: Target::Many(Batch {
+                command: "apply",
+                source,
+                jobs: jobs(&a.jobs)?,
+                skip_done: None,
+                format: format(&a.format)?,
+                line,
+            }),
+        })
+    })
+}
+
+/// One site of a desired-state file: its flags and `products`.
+fn apply_job(a: &ApplyArgs, fields: &Map<String, Value>, prune: bool) -> Result<SiteJob> {
+    let bad = |field: &str| Error::Missing {
+        flag: "\"products\": [\"slug\", ...] on each line",
+        what: if field.is_empty() {
+            "products"
+        } else {
+            "product slugs"
+        },
+    };
+    let products = match fields.get("products") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("slug"))?,
+        _ => return Err(bad("")),
+    };
+    Ok(SiteJob {
+        site: site_spec(&a.site, &a.wp)?,
+        action: Action::Apply {
+            products,
+            prune,
+            provision: Provision {
+                user: given(&a.user).unwrap_or_default().to_string(),
+                site_url: given(&a.site_url).map(str::to_string),
+                fields: Vec::new(),
+                tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
+                check_upgrade: None,
+                authorize: false,
+                early_token: false,
+                if_needed: false,
+            },
+        },
+    })
+}
+
 pub(super) fn sites(a: SitesArgs, cmd: &clap::Command, env: Env) -> Parsed {
     let Some(root) = given(&a.scan).map(std::path::PathBuf::from) else {
         return Err(missing(cmd, "--scan=<DIR>"));
@@ -680,7 +745,8 @@ struct LineFlag {
 /// are and its fields win over the command line's.
 fn line_parser<T: FromArgMatches + 'static>(
     lines: &LineCommand,
-    job: fn(&T) -> Result<SiteJob>,
+    data: &'static [&'static str],
+    job: impl Fn(&T, &Map<String, Value>) -> Result<SiteJob> + Send + Sync + 'static,
 ) -> LineParser {
     let command = lines.name;
     let mut cmd = lines.cmd.clone();
@@ -703,7 +769,7 @@ fn line_parser<T: FromArgMatches + 'static>(
         let fail = |problem| Error::BatchLine { line: n, problem };
         let mut full = argv.clone();
         full.extend(
-            line_flags(fields, &known, command)
+            line_flags(fields, &known, command, data)
                 .map_err(fail)?
                 .into_iter()
                 .map(Into::into),
@@ -713,7 +779,7 @@ fn line_parser<T: FromArgMatches + 'static>(
             .try_get_matches_from(full)
             .and_then(|m| T::from_arg_matches(&m))
             .map_err(|e| fail(LineProblem::Unusable(e.kind().to_string())))?;
-        job(&parsed).map_err(|e| fail(LineProblem::Invalid(Box::new(e))))
+        job(&parsed, fields).map_err(|e| fail(LineProblem::Invalid(Box::new(e))))
     })
 }
 
@@ -723,9 +789,14 @@ fn line_flags(
     fields: &Map<String, Value>,
     known: &HashMap<String, LineFlag>,
     command: &'static str,
+    data: &[&str],
 ) -> std::result::Result<Vec<String>, LineProblem> {
     let mut out = Vec::new();
     for (key, value) in fields {
+        // Data the command reads itself (apply's products), not a flag.
+        if data.contains(&key.as_str()) {
+            continue;
+        }
         let name = LINE_ALIASES
             .iter()
             .find(|(old, _)| old == key)

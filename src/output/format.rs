@@ -96,7 +96,7 @@ impl List {
                     s.push_str(&" ".repeat(pad));
                 }
             }
-            s
+            s.trim_end().to_string()
         };
         let mut text = line(&heads);
         text.push('\n');
@@ -113,11 +113,21 @@ impl List {
             .map(|(_, at)| match row.pointer(at) {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.clone(),
+                // A list: its items, comma-separated; an object item by its
+                // text fields (apply's actions: "provision premium").
                 Some(Value::Array(a)) => a
                     .iter()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        Value::Object(o) => o
+                            .values()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        other => other.to_string(),
+                    })
                     .collect::<Vec<_>>()
-                    .join(" "),
+                    .join(", "),
                 Some(other) => other.to_string(),
             })
             .map(|c| c.replace(['\n', '\r', '\t'], " "))

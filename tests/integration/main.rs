@@ -6,6 +6,7 @@
 
 mod testenv;
 
+mod apply;
 mod batch;
 mod cancel;
 mod cli;
