@@ -17,7 +17,7 @@
 //! packaging/release.sh runs it for the release archive.
 
 use clap_complete::Shell;
-use jetpack_partner::cli;
+use jetpack_partner::cli::{self, help};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,30 +25,25 @@ use std::process::ExitCode;
 
 const NAME: &str = "jetpack-partner";
 
-/// Appended to every man page: the parts of the contract that are not flags.
-const EXIT_ENV: &str = r#".SH "EXIT STATUS"
-.TP
-\fB0\fR
-Success: the API's JSON answer on standard output.
-.TP
-\fB1\fR
-Failure: one JSON object on standard error with \fBsuccess\fR false, \fBerror_code\fR and \fBerror_message\fR; or, for a usage error, the usage text on standard error.
-.SH ENVIRONMENT
-.TP
-\fBJETPACK_PARTNER_ID\fR, \fBJETPACK_PARTNER_SECRET\fR
-Partner credentials, used when the flags are not given (keeps the secret out of \fBps\fR).
-.TP
-\fBJETPACK_START_API_HOST\fR
-API host (default public\-api.wordpress.com); a value with a scheme, such as http://127.0.0.1:8080, is used as is.
-.TP
-\fBSSL_CERT_FILE\fR, \fBSSL_CERT_DIR\fR
-Certificates to trust instead of the system store.
-.TP
-\fBHTTPS_PROXY\fR, \fBhttps_proxy\fR, \fBNO_PROXY\fR
-Proxy settings.
-.SH "SEE ALSO"
-\fBjetpack\-partner\fR(1), \fBjetpack\-partner\-provision\fR(1), \fBjetpack\-partner\-cancel\fR(1), \fBwp\fR(1)
-"#;
+/// Appended to every man page: the parts of the contract that are not
+/// flags, from the same lists `--help` shows (src/cli/help.rs).
+fn exit_env() -> String {
+    let esc = |t: &str| t.replace('\\', "\\\\").replace('-', "\\-");
+    let mut s = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, what) in help::EXIT_STATUS {
+        s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(code), esc(what)));
+    }
+    s.push_str(".SH ERRORS\nBesides the API's own codes, which pass through unchanged:\n");
+    for (code, what) in help::ERROR_CODES {
+        s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(code), esc(what)));
+    }
+    s.push_str(".SH ENVIRONMENT\n");
+    for (name, what) in help::ENVIRONMENT {
+        s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(name), esc(what)));
+    }
+    s.push_str(".SH \"SEE ALSO\"\n\\fBjetpack\\-partner\\fR(1), \\fBwp\\fR(1)\n");
+    s
+}
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
@@ -94,7 +89,7 @@ fn generate(out: &Path) -> std::io::Result<Vec<PathBuf>> {
         let path = man.join(page.get_filename());
         let mut text = Vec::new();
         page.render(&mut text)?;
-        text.extend_from_slice(EXIT_ENV.as_bytes());
+        text.extend_from_slice(exit_env().as_bytes());
         fs::write(&path, text)?;
         written.push(path);
     }

@@ -4,7 +4,7 @@
 //! stderr. A bad line fails alone; a signal stops new sites from starting
 //! while the ones in flight finish and are written (SPEC §8, §9).
 
-use crate::error::{Error, FileProblem, LineProblem, Result};
+use crate::error::{Error, FileProblem, LineProblem, Result, WpMissing};
 use crate::exec::{Done, Executor};
 use crate::output::{self, format::Column, format::List};
 use crate::plan::{Batch, Known, SiteJob, Source, WpSettings};
@@ -407,7 +407,11 @@ fn network(
     user: Option<&str>,
     activate: bool,
 ) -> Result<(Vec<u8>, HashMap<String, Known>)> {
-    let wp = Wp::locate(settings, None)?;
+    let wp = Wp::locate(settings, None).map_err(|e| match e {
+        // "or give the site with --url" cannot help a whole network.
+        Error::WpNotFound(WpMissing::NotOnPath) => Error::WpNotFound(WpMissing::NeededForNetwork),
+        other => other,
+    })?;
     let want = Want {
         user,
         activate,

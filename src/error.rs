@@ -49,6 +49,8 @@ pub enum WpMissing {
     NoSuchFile(String),
     /// Found, then the OS could not find it to run it.
     Vanished(String),
+    /// No `wp` on PATH, and `--all-sites` needs it to list the network.
+    NeededForNetwork,
 }
 
 /// Why a network request failed, before or after it was sent.
@@ -491,6 +493,9 @@ impl fmt::Display for Error {
                 WpMissing::NoSuchFile(p) => write!(
                     f,
                     "--wp-cli-path names {p:?}, which does not exist; give the full path to WP-CLI"
+                ),
+                WpMissing::NeededForNetwork => f.write_str(
+                    "WP-CLI (wp) is not on PATH, and --all-sites needs it to list the network's sites; install it, pass --wp-cli-path=/path/to/wp, or list the sites in a --batch file",
                 ),
                 WpMissing::Vanished(p) => write!(
                     f,

@@ -104,6 +104,14 @@ pub struct RunArgs {
     /// Say what is being done, on stderr
     #[arg(short = 'v', long = "verbose", help_heading = "Behaviour")]
     pub verbose: bool,
+
+    /// Print this help
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, help_heading = "Behaviour")]
+    pub help: Option<bool>,
+
+    /// Print the version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version, help_heading = "Behaviour")]
+    pub version: Option<bool>,
 }
 
 /// Many sites in one run.
@@ -242,8 +250,7 @@ pub const PROVISION_FIELDS: &[Field] = &[
     },
     Field {
         value_name: "URL",
-        help: "Home URL to send",
-        heading: "Site",
+        help: "Forwarded: the home URL, when it differs from the siteurl",
         ..field("home_url", "home_url", "home-url")
     },
 ];
@@ -461,9 +468,11 @@ site_command!(
     name = "provision",
     about = "Provision a Jetpack plan for a WordPress site (drop-in for partner-provision.sh)",
     after_help = help::PROVISION,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct ProvisionArgs {
     #[command(flatten)]
@@ -502,12 +511,9 @@ pub struct ProvisionArgs {
     #[arg(
         long = "early-token",
         visible_alias = "early_token",
-        help_heading = "Behaviour"
+        help_heading = "Provision"
     )]
     pub early_token: bool,
-
-    #[command(flatten)]
-    pub batch: BatchArgs,
 
     /// Which site: WP-CLI --url (multisite); also the site when WordPress is not reachable
     #[arg(short = 'u', long = "url", value_name = "URL", help_heading = "Site")]
@@ -524,6 +530,9 @@ pub struct ProvisionArgs {
 
     #[command(flatten)]
     pub tracking: TrackingArgs,
+
+    #[command(flatten)]
+    pub batch: BatchArgs,
 
     #[command(flatten)]
     pub wp: WpArgs,
@@ -564,9 +573,11 @@ pub struct SiteArgs {
     name = "cancel",
     about = "Cancel the Jetpack plan (or one product) of a WordPress site (drop-in for partner-cancel.sh)",
     after_help = help::CANCEL,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct CancelArgs {
     #[command(flatten)]
@@ -619,9 +630,11 @@ pub struct CancelArgs {
     name = "upgrade-paths",
     about = "Show which plans and products can be provisioned for a site",
     after_help = help::UPGRADE_PATHS,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct UpgradePathsArgs {
     #[command(flatten)]
@@ -646,9 +659,11 @@ pub struct UpgradePathsArgs {
     name = "status",
     about = "Show a site's Jetpack products and connection (GET /rest/v1.4/jpphp/{site}/status)",
     after_help = help::STATUS,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -673,9 +688,11 @@ pub struct StatusArgs {
     name = "backup-credentials",
     about = "Set the SSH and/or FTP credentials Jetpack Backup uses for a site",
     after_help = help::BACKUP_CREDENTIALS,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct BackupCredentialsArgs {
     #[command(flatten)]
@@ -713,9 +730,11 @@ pub struct BackupCredentialsArgs {
     name = "errors",
     about = "Show the partner API's error codes (no credentials needed)",
     after_help = help::ERRORS,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct ErrorsArgs {
     /// Accepted so one set of flags fits every command; not used (the
@@ -737,9 +756,11 @@ pub struct ErrorsArgs {
     name = "magic-link",
     about = "Email a user a magic link that logs them in to the WordPress mobile app",
     after_help = help::MAGIC_LINK,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct MagicLinkArgs {
     #[command(flatten)]
@@ -759,9 +780,11 @@ pub struct MagicLinkArgs {
     name = "api",
     about = "Call any endpoint of the API with the partner token (backups, scan, activity, restore, ...)",
     after_help = help::API,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct ApiArgs {
     #[command(flatten)]
@@ -804,9 +827,11 @@ pub struct ApiArgs {
     name = "token",
     about = "Get a partner access token and print the token answer (it does not expire: keep it safe)",
     after_help = help::TOKEN,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct TokenArgs {
     #[command(flatten)]
@@ -823,9 +848,11 @@ pub struct TokenArgs {
     name = "apply",
     about = "Make sites have the plans and products a desired-state file lists (status first; only what must change)",
     after_help = help::APPLY,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct ApplyArgs {
     #[command(flatten)]
@@ -884,9 +911,11 @@ pub struct ApplyArgs {
     name = "sites",
     about = "Find the WordPress installs under a folder (without running them); the output feeds --batch",
     after_help = help::SITES,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct SitesArgs {
     /// Look under this folder
@@ -926,9 +955,11 @@ pub struct SitesArgs {
     name = "new",
     about = "Create a new partner key (resellers)",
     after_help = help::PARTNER_KEY_NEW,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct PartnerKeyNewArgs {
     #[command(flatten)]
@@ -984,9 +1015,11 @@ pub enum PartnerKeyCmd {
     name = "verify",
     about = "Check partner credentials: exit 0 when WordPress.com accepts them, 1 when not",
     after_help = help::VERIFY,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     args_override_self = true,
-    disable_version_flag = true
+    version,
+    disable_version_flag = true,
+    disable_help_flag = true
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
@@ -1023,7 +1056,7 @@ pub enum Cmd {
     version,
     about = "Provision and cancel Jetpack plans through the WordPress.com partner API",
     after_help = help::TOP,
-    help_template = help::TEMPLATE,
+    help_template = help::template(),
     arg_required_else_help = true
 )]
 pub struct Cli {

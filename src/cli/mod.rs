@@ -9,7 +9,7 @@
 //! args).
 
 pub mod args;
-mod help;
+pub mod help;
 mod plan;
 
 pub use plan::seconds;
