@@ -20,6 +20,7 @@ mod partner_key;
 mod partner_model;
 mod php_facts;
 mod provision;
+mod readme;
 mod security;
 mod upgrade_paths;
 mod wp_faults;

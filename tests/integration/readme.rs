@@ -1,0 +1,94 @@
+//! README.md's examples are the tool's real output: every code block marked
+//! `<!-- tested -->` is run here, command by command (`$ ` lines, through
+//! `sh`, with `jetpack-partner` on PATH, no `wp`, `$SECRET` set and the API
+//! host pointing at a fresh stateful fake partner API), and what each
+//! command prints on stdout must be the lines that follow it, exactly.
+//! Blocks that show output and are not tested say so (`abbreviated`).
+
+use crate::testenv::partner::DEFAULT_PARTNER_SECRET;
+use crate::testenv::TestEnv;
+
+/// One tested block: where it starts, and its commands with their output.
+struct Block {
+    line: usize,
+    steps: Vec<(String, String)>,
+}
+
+fn blocks(readme: &str) -> Vec<Block> {
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() != "<!-- tested -->" {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        assert!(
+            lines.get(start).is_some_and(|l| l.starts_with("```")),
+            "README.md line {}: <!-- tested --> must come right before a code block",
+            start
+        );
+        let mut steps: Vec<(String, String)> = Vec::new();
+        let mut j = start + 1;
+        while j < lines.len() && !lines[j].starts_with("```") {
+            if let Some(cmd) = lines[j].strip_prefix("$ ") {
+                // A command goes on past a line that ends with a backslash.
+                let mut cmd = cmd.to_string();
+                while cmd.ends_with('\\') && j + 1 < lines.len() {
+                    j += 1;
+                    cmd.push('\n');
+                    cmd.push_str(lines[j]);
+                }
+                steps.push((cmd, String::new()));
+            } else if let Some((_, out)) = steps.last_mut() {
+                out.push_str(lines[j]);
+                out.push('\n');
+            }
+            j += 1;
+        }
+        assert!(
+            !steps.is_empty(),
+            "README.md line {start}: a tested block without a `$ ` command"
+        );
+        out.push(Block { line: start, steps });
+        i = j;
+    }
+    out
+}
+
+#[test]
+fn readme_examples_are_real_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let blocks = blocks(&readme);
+    assert!(!blocks.is_empty(), "no tested blocks");
+    for block in blocks {
+        let env = TestEnv::new();
+        env.partner_api();
+        // `jetpack-partner` on PATH, as installed.
+        let _ = env.cmd_named("jetpack-partner");
+        let bin = env.root().join("bin");
+        for (cmd, want) in &block.steps {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .env_clear()
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .env("HOME", env.root())
+                .env("SECRET", DEFAULT_PARTNER_SECRET)
+                .env("JETPACK_START_API_HOST", env.api.base_url())
+                .env("COLUMNS", "100")
+                .current_dir(env.root())
+                .output()
+                .expect("sh");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                *want,
+                "README.md block at line {}: `{cmd}` printed something else (stderr: {})",
+                block.line,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
