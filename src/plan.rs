@@ -10,11 +10,10 @@ use std::time::Duration;
 
 /// Every environment variable that carries a partner credential: read by
 /// `cli`, and removed from the environment of every child process.
-pub const CREDENTIAL_VARS: &[&str] = &[
-    "JETPACK_PARTNER_ID",
-    "JETPACK_PARTNER_SECRET",
-    "JETPACK_PARTNER_ACCESS_TOKEN",
-];
+pub const CREDENTIAL_VARS: &[&str] = &[ID_VAR, SECRET_VAR, TOKEN_VAR];
+pub const ID_VAR: &str = "JETPACK_PARTNER_ID";
+pub const SECRET_VAR: &str = "JETPACK_PARTNER_SECRET";
+pub const TOKEN_VAR: &str = "JETPACK_PARTNER_ACCESS_TOKEN";
 
 /// A whole run.
 pub struct Invocation {

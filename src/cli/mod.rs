@@ -16,7 +16,7 @@ pub use plan::seconds;
 
 use crate::error::Error;
 use crate::plan::Invocation;
-use crate::plan::CREDENTIAL_VARS;
+use crate::plan::{ID_VAR, SECRET_VAR, TOKEN_VAR};
 use args::{CancelArgs, Cli, Cmd, CredArgs, PartnerKeyCmd, ProvisionArgs};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};
@@ -308,9 +308,6 @@ fn credentials(
     token_ok: bool,
 ) -> Result<AuthSource, Failure> {
     let from_env = |k: &str| env(k).filter(|s| !s.is_empty());
-    let [_, _, token_var] = CREDENTIAL_VARS else {
-        unreachable!("three credential variables")
-    };
     if token_ok {
         if let Some(p) = c
             .access_token_file
@@ -324,7 +321,7 @@ fn credentials(
             || c.partner_secret_file
                 .as_ref()
                 .is_some_and(|p| !p.as_os_str().is_empty());
-        if let (false, Some(t)) = (client_flags, from_env(token_var)) {
+        if let (false, Some(t)) = (client_flags, from_env(TOKEN_VAR)) {
             return Ok(AuthSource::TokenValue(t));
         }
     }
@@ -335,7 +332,7 @@ fn client_credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<Cre
     let from_env = |k: &str| env(k).filter(|s| !s.is_empty());
     let id = given(&c.partner_id)
         .map(str::to_string)
-        .or_else(|| from_env("JETPACK_PARTNER_ID"))
+        .or_else(|| from_env(ID_VAR))
         .ok_or_else(|| missing(cmd, "--partner_id=<ID> (or JETPACK_PARTNER_ID)"))?;
     let file = c
         .partner_secret_file
@@ -344,14 +341,12 @@ fn client_credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<Cre
     let secret = match (given(&c.partner_secret), file) {
         (Some(s), _) => SecretSource::Value(s.to_string()),
         (None, Some(p)) => SecretSource::File(p.clone()),
-        (None, None) => {
-            SecretSource::Value(from_env("JETPACK_PARTNER_SECRET").ok_or_else(|| {
-                missing(
+        (None, None) => SecretSource::Value(from_env(SECRET_VAR).ok_or_else(|| {
+            missing(
                 cmd,
                 "--partner_secret=<SECRET> (or --partner_secret_file, or JETPACK_PARTNER_SECRET)",
             )
-            })?)
-        }
+        })?),
     };
     Ok(CredSource { id, secret })
 }
