@@ -19,7 +19,7 @@ use crate::plan::{
     Settings, SiteJob, SiteSpec, Source, Target, WpSettings,
 };
 use crate::wp;
-use clap::FromArgMatches;
+use clap::{CommandFactory, FromArgMatches};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Read;
@@ -751,19 +751,10 @@ fn line_parser<T: FromArgMatches + 'static>(
     let command = lines.name;
     let mut cmd = lines.cmd.clone();
     cmd.build();
-    let mut known: HashMap<String, LineFlag> = HashMap::new();
-    for arg in cmd.get_arguments() {
-        let Some(long) = arg.get_long() else { continue };
-        let flag = || LineFlag {
-            id: arg.get_id().to_string(),
-            long: long.to_string(),
-            takes_value: arg.get_action().takes_values(),
-        };
-        known.insert(long.to_string(), flag());
-        for alias in arg.get_all_aliases().unwrap_or_default() {
-            known.insert(alias.to_string(), flag());
-        }
-    }
+    let known = Known {
+        this: flags(&cmd),
+        others: site_command_flags(),
+    };
     let argv = lines.argv.clone();
     Box::new(move |n, fields| {
         let fail = |problem| Error::BatchLine { line: n, problem };
@@ -783,11 +774,68 @@ fn line_parser<T: FromArgMatches + 'static>(
     })
 }
 
+/// The flags a line may name: this command's, and (ignored) the other site
+/// commands', so one file of sites serves provision, status and cancel.
+struct Known {
+    this: HashMap<String, LineFlag>,
+    others: HashMap<String, LineFlag>,
+}
+
+/// A command's flags by every long name and alias.
+fn flags(cmd: &clap::Command) -> HashMap<String, LineFlag> {
+    let mut known = HashMap::new();
+    for arg in cmd.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        let flag = || LineFlag {
+            id: arg.get_id().to_string(),
+            long: long.to_string(),
+            takes_value: arg.get_action().takes_values(),
+        };
+        known.insert(long.to_string(), flag());
+        for alias in arg.get_all_aliases().unwrap_or_default() {
+            known.insert(alias.to_string(), flag());
+        }
+    }
+    known
+}
+
+/// The flags of every site command (a line's field that is one of them but
+/// not the running command's is ignored, not an error).
+fn site_command_flags() -> HashMap<String, LineFlag> {
+    let mut top = super::args::Cli::command();
+    top.build();
+    top.get_subcommands()
+        .filter(|c| {
+            matches!(
+                c.get_name(),
+                "provision"
+                    | "cancel"
+                    | "status"
+                    | "upgrade-paths"
+                    | "backup-credentials"
+                    | "apply"
+            )
+        })
+        .flat_map(flags)
+        .collect()
+}
+
+/// Look a line's key up as given, or with `-` and `_` swapped.
+fn lookup<'a>(map: &'a HashMap<String, LineFlag>, name: &str) -> Option<&'a LineFlag> {
+    map.get(name)
+        .or_else(|| map.get(&name.replace('-', "_")))
+        .or_else(|| map.get(&name.replace('_', "-")))
+}
+
+/// Fields a line may carry that are data, not flags: apply's products, and
+/// `sites`' report of what it found.
+const DATA_FIELDS: &[&str] = &["products", "wordpress"];
+
 /// A line's fields as `--long=value` arguments. Empty and `null` values are
 /// "not given" (the command line's value stands); `true` turns a switch on.
 fn line_flags(
     fields: &Map<String, Value>,
-    known: &HashMap<String, LineFlag>,
+    known: &Known,
     command: &'static str,
     data: &[&str],
 ) -> std::result::Result<Vec<String>, LineProblem> {
@@ -801,14 +849,17 @@ fn line_flags(
             .iter()
             .find(|(old, _)| old == key)
             .map_or(key.as_str(), |(_, new)| new);
-        let flag = known
-            .get(name)
-            .or_else(|| known.get(&name.replace('-', "_")))
-            .or_else(|| known.get(&name.replace('_', "-")))
-            .ok_or_else(|| LineProblem::UnknownField {
+        let Some(flag) = lookup(&known.this, name) else {
+            // Another site command's flag or data: this command does not
+            // use it. Anything else is a mistake worth stopping the line.
+            if lookup(&known.others, name).is_some() || DATA_FIELDS.contains(&name) {
+                continue;
+            }
+            return Err(LineProblem::UnknownField {
                 field: key.clone(),
                 command,
-            })?;
+            });
+        };
         if RUN_WIDE.contains(&flag.id.as_str()) {
             return Err(LineProblem::NotAllowed { field: key.clone() });
         }

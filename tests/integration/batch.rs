@@ -464,3 +464,58 @@ fn progress_only_when_stderr_is_a_terminal() {
     let all = String::from_utf8_lossy(&out.stdout);
     assert!(all.contains("2 of 2 sites: 2 ok, 0 failed"), "{all}");
 }
+
+/// One file of sites serves every site command: a field that is another
+/// site command's flag (provision's user and plan, for status) is ignored,
+/// and so is `sites`' `wordpress` report; a field no command knows still
+/// fails its line.
+#[test]
+fn a_provision_file_feeds_status() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    partner.seed(
+        "a.example",
+        Some(testenv::partner::DEFAULT_PARTNER_ID),
+        &["premium"],
+    );
+    let input = concat!(
+        "{\"url\":\"https://a.example\",\"user\":\"admin\",\"plan\":\"premium\",\"wordpress\":{\"version\":\"6.1.9\"}}\n",
+        "{\"url\":\"https://b.example\",\"usr\":\"admin\"}\n",
+    );
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "status",
+            &format!("-c={}", testenv::partner::DEFAULT_PARTNER_ID),
+            &format!("-s={SECRET}"),
+            "--batch=-",
+        ])
+        .write_stdin(input)
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    let by_site: HashMap<String, Value> = lines(&out)
+        .into_iter()
+        .map(|v| (v["site"].as_str().unwrap_or("").to_string(), v))
+        .collect();
+    let a = &by_site["https://a.example"];
+    assert_eq!(a["success"], json!(true), "{a}");
+    assert_eq!(a["command"], json!("status"));
+    assert_eq!(a["answer"]["products"][0]["slug"], json!("premium"));
+    let b = &by_site["https://b.example"];
+    assert_eq!(b["error_code"], json!("invalid_input"));
+    assert!(
+        b["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("\"usr\""),
+        "{b}"
+    );
+    assert_eq!(
+        env.api
+            .requests_to("/rest/v1.4/jpphp/a.example/status")
+            .len(),
+        1
+    );
+    assert_eq!(env.api.requests().len(), 2, "token and one status");
+}

@@ -3,7 +3,9 @@
 //! `sh`, with `jetpack-partner` on PATH, no `wp`, `$SECRET` set and the API
 //! host pointing at a fresh stateful fake partner API), and what each
 //! command prints on stdout must be the lines that follow it, exactly.
-//! Blocks that show output and are not tested say so (`abbreviated`).
+//! A command may go on over lines ending in `\` and may carry a
+//! here-document (`<<'EOF'` … `EOF`). Blocks that show output and are not
+//! tested say so (`abbreviated`).
 
 use crate::testenv::partner::DEFAULT_PARTNER_SECRET;
 use crate::testenv::TestEnv;
@@ -39,6 +41,17 @@ fn blocks(readme: &str) -> Vec<Block> {
                     j += 1;
                     cmd.push('\n');
                     cmd.push_str(lines[j]);
+                }
+                // A here-document is part of its command.
+                if cmd.ends_with("<<'EOF'") {
+                    while j + 1 < lines.len() {
+                        j += 1;
+                        cmd.push('\n');
+                        cmd.push_str(lines[j]);
+                        if lines[j] == "EOF" {
+                            break;
+                        }
+                    }
                 }
                 steps.push((cmd, String::new()));
             } else if let Some((_, out)) = steps.last_mut() {
