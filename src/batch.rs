@@ -27,6 +27,16 @@ const APPLY_COLUMNS: &[Column] = &[
     ("error_message", "/error_message"),
 ];
 
+/// The columns of `--format=table|csv` for `status`.
+const STATUS_COLUMNS: &[Column] = &[
+    ("site", "/site"),
+    ("success", "/success"),
+    ("connected", "/answer/blog/is_connected"),
+    ("products", "/answer/products"),
+    ("error_code", "/error_code"),
+    ("error_message", "/error_message"),
+];
+
 /// The columns of `--format=table|csv` for the other commands.
 const COLUMNS: &[Column] = &[
     ("command", "/command"),
@@ -114,10 +124,10 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     let progress = std::io::stderr().is_terminal();
     let (mut ok, mut failed, mut lost) = (0usize, 0usize, 0usize);
     let mut write_error = None;
-    let columns = if batch.command == "apply" {
-        APPLY_COLUMNS
-    } else {
-        COLUMNS
+    let columns = match batch.command {
+        "apply" => APPLY_COLUMNS,
+        "status" => STATUS_COLUMNS,
+        _ => COLUMNS,
     };
     let mut list = List::new(batch.format, columns);
     // Bounded: the input is read as fast as sites are done, never whole.

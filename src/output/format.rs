@@ -75,9 +75,32 @@ impl List {
         if self.format != Format::Table || self.rows.is_empty() {
             return Ok(());
         }
-        let heads: Vec<String> = self.columns.iter().map(|(h, _)| h.to_string()).collect();
+        // A column no row fills (no failures: no error columns) is left out.
+        let keep: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .any(|r| r.get(i).is_some_and(|c| !c.is_empty()))
+            })
+            .collect();
+        let pick = |cells: &[String]| -> Vec<String> {
+            cells
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(c, _)| c.clone())
+                .collect()
+        };
+        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| pick(r)).collect();
+        let heads: Vec<String> = pick(
+            &self
+                .columns
+                .iter()
+                .map(|(h, _)| h.to_string())
+                .collect::<Vec<_>>(),
+        );
         let mut widths: Vec<usize> = heads.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (w, c) in widths.iter_mut().zip(row) {
                 *w = (*w).max(c.chars().count());
             }
@@ -100,7 +123,7 @@ impl List {
         };
         let mut text = line(&heads);
         text.push('\n');
-        for row in &self.rows {
+        for row in &rows {
             text.push_str(&line(row));
             text.push('\n');
         }
