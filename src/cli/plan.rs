@@ -647,6 +647,11 @@ const RUN_WIDE: &[&str] = &[
     "help",
 ];
 
+/// Fields a line may carry that are no flag and are ignored: `sites`
+/// writes what it read about an install under `wordpress`, so that its
+/// lines feed `--batch` as they are (`path` is the flag).
+const LINE_IGNORED: &[&str] = &["wordpress"];
+
 /// Field names older batch files used besides the flag names.
 const LINE_ALIASES: &[(&str, &str)] = &[("local_user", "user"), ("siteurl", "site_url")];
 
@@ -708,6 +713,9 @@ fn line_flags(
 ) -> std::result::Result<Vec<String>, LineProblem> {
     let mut out = Vec::new();
     for (key, value) in fields {
+        if LINE_IGNORED.contains(&key.as_str()) {
+            continue;
+        }
         let name = LINE_ALIASES
             .iter()
             .find(|(old, _)| old == key)
@@ -748,6 +756,35 @@ fn line_flags(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sites_line_is_a_batch_line() {
+        let mut known = HashMap::new();
+        let path = LineFlag {
+            id: "path".into(),
+            long: "path".into(),
+            takes_value: true,
+        };
+        known.insert("path".to_string(), path);
+        let line = serde_json::json!({
+            "path": "/var/www/a",
+            "wordpress": {"version": "6.1.9", "multisite": false, "jetpack": true}
+        });
+        let Value::Object(fields) = line else {
+            panic!("not an object")
+        };
+        assert_eq!(
+            line_flags(&fields, &known, "status").ok(),
+            Some(vec!["--path=/var/www/a".to_string()])
+        );
+        // Any other object is still no flag value.
+        let mut other = fields.clone();
+        other.insert("path".into(), serde_json::json!({"a": 1}));
+        assert!(matches!(
+            line_flags(&other, &known, "status"),
+            Err(LineProblem::FieldType { .. })
+        ));
+    }
 
     #[test]
     fn seconds_are_checked() {

@@ -19,5 +19,6 @@ mod partner_key;
 mod php_facts;
 mod provision;
 mod security;
+mod sites;
 mod upgrade_paths;
 mod wp_faults;
