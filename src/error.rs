@@ -667,7 +667,8 @@ impl fmt::Display for Error {
                 match (lost, carried_out) {
                     (0, true) => write!(f, "the answer could not be written to stdout ({cause}); the request was carried out, so check the site (jetpack-partner status) before running it again"),
                     (0, false) => write!(f, "the answer could not be written to stdout ({cause}); nothing was sent"),
-                    (n, _) => write!(f, "{n} result lines could not be written to stdout ({cause}); their requests were carried out, so check those sites (jetpack-partner status) before running the batch again; no new site was started after the first failed write"),
+                    (n, false) => write!(f, "{n} {} could not be written to stdout ({cause}); nothing was sent, and nothing more was done after the first failed write", if *n == 1 { "line" } else { "lines" }),
+                    (n, true) => write!(f, "{n} result lines could not be written to stdout ({cause}); their requests were carried out, so check those sites (jetpack-partner status) before running the batch again; no new site was started after the first failed write"),
                 }
             }
             Internal { what, at } => write!(

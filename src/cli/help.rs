@@ -253,9 +253,24 @@ Examples:
   jetpack-partner sites --scan=/var/www --facts --allow-root > sites.jsonl
   jetpack-partner status -c=1234 -s=\"$SECRET\" --batch=sites.jsonl
 
-One JSON line per install: {\"path\":...,\"wordpress\":{\"version\":...,\"multisite\":...,\"jetpack\":...}}.
-Nothing is executed: version.php and wp-config.php are read as text. Symbolic
-links are not followed; folders that cannot be read are skipped with a note.";
+One JSON line per install, sorted by path (a site before the ones nested in it):
+  {\"path\":\"/var/www/a\",\"wordpress\":{\"version\":\"6.1.9\",\"multisite\":false,\"jetpack\":true}}
+path is the folder with wp-load.php (WP-CLI's --path); wp-config.php may be
+there or one level up, as WordPress allows. --batch takes the lines as they
+are and ignores \"wordpress\".
+
+Nothing is executed: the version is read from wp-includes/version.php and
+multisite from wp-config.php as text, comments ignored (MULTISITE's value as
+WordPress's is_multisite() reads it; null when it is not a plain value).
+jetpack: a wp-content/plugins/jetpack folder exists. --facts adds siteurl,
+home and blog_id from one `wp eval` per install, --jobs at a time; an install
+wp cannot answer gets error_code and error_message in its \"wordpress\" object,
+and the run exits 1.
+
+Not looked into: links to folders (DIR itself may be one), wp-admin,
+wp-includes, wp-content, node_modules and hidden folders (.git, .snapshot,
+...). --max-depth counts DIR's subfolders as 1. A folder that cannot be read
+is skipped with a note on stderr.";
 
 pub const APPLY: &str = "\
 Required: --partner_id and --partner_secret (or their variables, or a token),

@@ -890,6 +890,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_sites_line_is_a_batch_line() {
+        let mut known = HashMap::new();
+        let path = LineFlag {
+            id: "path".into(),
+            long: "path".into(),
+            takes_value: true,
+        };
+        known.insert("path".to_string(), path);
+        let known = Known {
+            this: known,
+            others: HashMap::new(),
+        };
+        let line = serde_json::json!({
+            "path": "/var/www/a",
+            "wordpress": {"version": "6.1.9", "multisite": false, "jetpack": true}
+        });
+        let Value::Object(fields) = line else {
+            panic!("not an object")
+        };
+        assert_eq!(
+            line_flags(&fields, &known, "status", &[]).ok(),
+            Some(vec!["--path=/var/www/a".to_string()])
+        );
+        // Any other object is still no flag value.
+        let mut other = fields.clone();
+        other.insert("path".into(), serde_json::json!({"a": 1}));
+        assert!(matches!(
+            line_flags(&other, &known, "status", &[]),
+            Err(LineProblem::FieldType { .. })
+        ));
+    }
+
+    #[test]
     fn seconds_are_checked() {
         let d = Duration::from_secs(60);
         assert_eq!(seconds("--timeout", None, d).ok(), Some(d));

@@ -22,5 +22,6 @@ mod php_facts;
 mod provision;
 mod readme;
 mod security;
+mod sites;
 mod upgrade_paths;
 mod wp_faults;

@@ -1,0 +1,431 @@
+//! `sites --scan=DIR`: the WordPress installs under a folder, found without
+//! running them (SPEC §8 "Find the sites").
+//!
+//! `walk` finds them (no links followed, WordPress's own folders and
+//! hidden ones skipped), `read` reads their version and multisite flag as
+//! text, and here each becomes one line `{"path":…,"wordpress":{…}}`, in
+//! path order. With `--facts` each install is also asked through `wp` (one
+//! `wp eval` each, `--jobs` at a time, lines still in path order). The
+//! lines feed `--batch` as they are: `path` is the flag, and a batch
+//! ignores the `wordpress` object.
+
+mod read;
+mod walk;
+
+pub use walk::SKIPPED;
+
+use crate::error::{Error, FileProblem, Result};
+use crate::output::{self, format::Column, format::List};
+use crate::plan::{Scan, WpSettings};
+use crate::signals;
+use crate::wp::{Want, Wp};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+use walk::{Install, Walk};
+
+/// The columns of `--format=table|csv`.
+const COLUMNS: &[Column] = &[
+    ("path", "/path"),
+    ("version", "/wordpress/version"),
+    ("multisite", "/wordpress/multisite"),
+    ("jetpack", "/wordpress/jetpack"),
+];
+
+/// With `--facts`: what `wp` said too, and why it could not.
+const FACTS_COLUMNS: &[Column] = &[
+    ("path", "/path"),
+    ("version", "/wordpress/version"),
+    ("multisite", "/wordpress/multisite"),
+    ("jetpack", "/wordpress/jetpack"),
+    ("siteurl", "/wordpress/siteurl"),
+    ("home", "/wordpress/home"),
+    ("blog_id", "/wordpress/blog_id"),
+    ("error_code", "/wordpress/error_code"),
+];
+
+/// An install as its files describe it.
+struct Found {
+    /// WP-CLI's `--path` (the folder with wp-load.php).
+    path: String,
+    version: Option<String>,
+    multisite: Option<bool>,
+    jetpack: bool,
+}
+
+/// Print one line per install; true when any could not be asked (`--facts`).
+pub fn run(scan: &Scan) -> Result<bool> {
+    // The first signal stops the walk and starts no new `wp`; what is
+    // found by then is written, and the run ends `interrupted`.
+    signals::batch_mode();
+    let root: PathBuf = std::path::absolute(&scan.root)
+        .unwrap_or_else(|_| scan.root.clone())
+        .components()
+        .collect();
+    let progress = Progress::new(std::io::stderr().is_terminal());
+    let walk = Walk::new(&root, scan.max_depth)
+        .map_err(|e| Error::BadFile {
+            flag: "--scan".into(),
+            path: root.clone(),
+            problem: FileProblem::Unreadable(walk::why(&e)),
+        })?
+        .on_folder(|n| {
+            progress.folders.store(n, Ordering::SeqCst);
+            progress.tick();
+        });
+    if scan.facts {
+        // No `wp` at all: one error now, not one per install.
+        Wp::locate(&wp_settings(&scan.wp, &root.to_string_lossy()), None)?;
+    }
+    let mut out = Out::new(List::new(
+        scan.format,
+        if scan.facts { FACTS_COLUMNS } else { COLUMNS },
+    ));
+    let (found, failed) = if scan.facts {
+        with_facts(scan, walk, &mut out, &progress)
+    } else {
+        plain(walk, &mut out, &progress)
+    };
+    progress.end();
+    out.finish();
+    output::verbose(&format!(
+        "{} folders looked at under {}, {} installs found",
+        progress.folders.load(Ordering::SeqCst),
+        root.display(),
+        found
+    ));
+    if failed > 0 {
+        output::stderr(&format!(
+            "jetpack-partner: {failed} of {found} installs could not be asked through wp (error_code in their lines)\n"
+        ));
+    }
+    if let Some(cause) = out.error {
+        return Err(Error::OutputFailed {
+            cause,
+            carried_out: false,
+            lost: out.lost,
+        });
+    }
+    if let Some(signal) = signals::interrupted() {
+        return Err(Error::Interrupted { signal, sent: None });
+    }
+    Ok(failed > 0)
+}
+
+/// Without `--facts`: each line as soon as its install is found. Returns
+/// (installs, failed).
+fn plain(walk: Walk<'_>, out: &mut Out, progress: &Progress) -> (usize, usize) {
+    let mut found = 0;
+    for install in walk {
+        let Some(f) = inspect(&install) else { continue };
+        found += 1;
+        progress.installs.fetch_add(1, Ordering::SeqCst);
+        progress.tick();
+        if !out.write(line(&f)) {
+            break;
+        }
+    }
+    (found, 0)
+}
+
+/// With `--facts`: the walk feeds `--jobs` workers, each asking one install
+/// through `wp` at a time; lines are written in path order as soon as all
+/// before them are done. Returns (installs, failed).
+fn with_facts(scan: &Scan, walk: Walk<'_>, out: &mut Out, progress: &Progress) -> (usize, usize) {
+    // Set when a line cannot be written: nothing more is worth doing.
+    let stop = AtomicBool::new(false);
+    let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
+    let (mut found, mut failed) = (0, 0);
+    // Bounded: the walk runs only a little ahead of the workers.
+    let (todo_tx, todo_rx) = mpsc::sync_channel::<(usize, Found)>(scan.jobs * 2);
+    let todo_rx = Mutex::new(todo_rx);
+    // None: not asked (a signal came), no line.
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Option<(Value, bool)>)>();
+    std::thread::scope(|s| {
+        let keep_going = &keep_going;
+        s.spawn(move || {
+            let mut seq = 0;
+            for install in walk {
+                if !keep_going() {
+                    break;
+                }
+                let Some(f) = inspect(&install) else { continue };
+                progress.installs.fetch_add(1, Ordering::SeqCst);
+                if todo_tx.send((seq, f)).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+        });
+        for _ in 0..scan.jobs {
+            let done_tx = done_tx.clone();
+            let todo_rx = &todo_rx;
+            s.spawn(move || loop {
+                let next = todo_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, f))) = next else { break };
+                let answer = keep_going().then(|| ask(&scan.wp, &f)).flatten();
+                if answer.is_some() {
+                    progress.asked.fetch_add(1, Ordering::SeqCst);
+                    progress.tick();
+                }
+                if done_tx.send((seq, answer)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        // Answers come as they finish; lines go out in path order.
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (seq, answer) in done_rx {
+            waiting.insert(seq, answer);
+            while let Some(answer) = waiting.remove(&next) {
+                next += 1;
+                let Some((row, ok)) = answer else { continue };
+                found += 1;
+                if !ok {
+                    failed += 1;
+                    progress.failed.fetch_add(1, Ordering::SeqCst);
+                }
+                if !out.write(row) {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+    });
+    (found, failed)
+}
+
+/// One install through `wp`: its line with siteurl, home and blog_id, or
+/// with the error that stopped `wp`. None when a signal ended the call.
+fn ask(wp: &WpSettings, f: &Found) -> Option<(Value, bool)> {
+    let want = Want {
+        siteurl: true,
+        home: true,
+        blog_id: true,
+        ..Want::default()
+    };
+    let facts = Wp::locate(&wp_settings(wp, &f.path), None).and_then(|wp| wp.facts(&want));
+    let mut row = line(f);
+    let Some(Value::Object(w)) = row.get_mut("wordpress") else {
+        return Some((row, false));
+    };
+    let text = |s: Option<String>| s.map_or(Value::Null, Value::String);
+    match facts {
+        Ok(facts) => {
+            w.insert("siteurl".into(), text(facts.siteurl));
+            w.insert("home".into(), text(facts.home));
+            w.insert(
+                "blog_id".into(),
+                facts.blog_id.map_or(Value::Null, Value::from),
+            );
+            Some((row, true))
+        }
+        // Ended by our own signal handling: nothing to say about the site.
+        Err(Error::Interrupted { .. }) => None,
+        Err(e) => {
+            for k in ["siteurl", "home", "blog_id"] {
+                w.insert(k.into(), Value::Null);
+            }
+            for (k, v) in output::error_pairs(&e) {
+                if k == "error_code" || k == "error_message" {
+                    w.insert(k, v);
+                }
+            }
+            Some((row, false))
+        }
+    }
+}
+
+/// How to run `wp` for the install at `path` (`--path` of the command line
+/// is ignored: each install is its own).
+fn wp_settings(wp: &WpSettings, path: &str) -> WpSettings {
+    WpSettings {
+        path: Some(path.to_string()),
+        ..wp.clone()
+    }
+}
+
+/// `{"path":…,"wordpress":{"version":…,"multisite":…,"jetpack":…}}`.
+fn line(f: &Found) -> Value {
+    let mut w = Map::new();
+    w.insert(
+        "version".into(),
+        f.version.clone().map_or(Value::Null, Value::String),
+    );
+    w.insert(
+        "multisite".into(),
+        f.multisite.map_or(Value::Null, Value::Bool),
+    );
+    w.insert("jetpack".into(), Value::Bool(f.jetpack));
+    let mut o = Map::new();
+    o.insert("path".into(), Value::String(f.path.clone()));
+    o.insert("wordpress".into(), Value::Object(w));
+    Value::Object(o)
+}
+
+/// Read what the install's files say. None when its path is not UTF-8 (a
+/// JSON line could not carry it faithfully, nor `--path` then find it).
+fn inspect(install: &Install) -> Option<Found> {
+    let Some(path) = install.path.to_str() else {
+        output::stderr(&format!(
+            "jetpack-partner: {}: the path is not UTF-8; skipped\n",
+            install.path.display()
+        ));
+        return None;
+    };
+    let version = read_file(
+        &install.path.join("wp-includes").join("version.php"),
+        read::VERSION_CAP,
+    )
+    .and_then(|(php, _)| read::version(&php));
+    let multisite = read_file(&install.config, read::CONFIG_CAP)
+        .and_then(|(php, whole)| read::multisite(&php, whole));
+    // Beside the core files, or (WordPress in its own folder) beside the
+    // wp-config.php one level up, where wp-content usually stays.
+    let jetpack = [Some(install.path.as_path()), install.config.parent()]
+        .into_iter()
+        .flatten()
+        .any(|dir| {
+            dir.join("wp-content")
+                .join("plugins")
+                .join("jetpack")
+                .is_dir()
+        });
+    Some(Found {
+        path: path.to_string(),
+        version,
+        multisite,
+        jetpack,
+    })
+}
+
+/// A file's first bytes, with a note when it exists and cannot be read
+/// (its value is then null).
+fn read_file(path: &Path, cap: u64) -> Option<(Vec<u8>, bool)> {
+    match read::capped(path, cap) {
+        Ok(r) => Some(r),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            output::stderr(&format!(
+                "jetpack-partner: cannot read {}: {}; what it says is left null\n",
+                path.display(),
+                walk::why(&e)
+            ));
+            None
+        }
+    }
+}
+
+/// The list being written, and what could not be.
+struct Out {
+    list: Option<List>,
+    error: Option<String>,
+    /// Lines not written (the first failed write, and any after it).
+    lost: usize,
+}
+
+impl Out {
+    fn new(list: List) -> Out {
+        Out {
+            list: Some(list),
+            error: None,
+            lost: 0,
+        }
+    }
+
+    /// Write one line; false once stdout has failed.
+    fn write(&mut self, row: Value) -> bool {
+        if self.error.is_some() {
+            self.lost += 1;
+            return false;
+        }
+        let Some(list) = self.list.as_mut() else {
+            return false;
+        };
+        match list.row(&row, &row.to_string()) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                self.lost += 1;
+                false
+            }
+        }
+    }
+
+    /// The end of the list (a table is printed now).
+    fn finish(&mut self) {
+        if let (Some(list), None) = (self.list.take(), &self.error) {
+            if let Err(e) = list.finish() {
+                self.error = Some(e.to_string());
+            }
+        }
+    }
+}
+
+/// A progress line on stderr, only when it is a terminal.
+struct Progress {
+    on: bool,
+    folders: AtomicUsize,
+    installs: AtomicUsize,
+    asked: AtomicUsize,
+    failed: AtomicUsize,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Progress {
+    fn new(on: bool) -> Progress {
+        Progress {
+            on,
+            folders: AtomicUsize::new(0),
+            installs: AtomicUsize::new(0),
+            asked: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Redraw, at most ten times a second.
+    fn tick(&self) {
+        if !self.on {
+            return;
+        }
+        let Ok(mut last) = self.last.try_lock() else {
+            return;
+        };
+        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        self.draw();
+    }
+
+    fn draw(&self) {
+        let n = |a: &AtomicUsize| a.load(Ordering::SeqCst);
+        let mut s = format!(
+            "\rjetpack-partner: {} folders, {} installs",
+            n(&self.folders),
+            n(&self.installs)
+        );
+        if n(&self.asked) > 0 {
+            s.push_str(&format!(
+                ", {} asked through wp, {} failed",
+                n(&self.asked),
+                n(&self.failed)
+            ));
+        }
+        s.push(' ');
+        output::stderr(&s);
+    }
+
+    fn end(&self) {
+        if self.on {
+            self.draw();
+            output::stderr("\n");
+        }
+    }
+}
