@@ -170,23 +170,11 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
     match multi_call_name(&argv0) {
         // The old scripts' names: their flags only (batch lines included).
         Some(name) if name.starts_with("partner-provision") => {
-            let cmd = ProvisionArgs::command().name(name).bin_name(name);
-            let a: ProvisionArgs = matches(cmd.clone(), argv.clone())?;
-            let lines = LineCommand {
-                name: "provision",
-                cmd,
-                argv,
-            };
+            let (a, lines) = old_script::<ProvisionArgs>(name, "provision", argv)?;
             plan::provision(a, &lines, env)
         }
         Some(name) => {
-            let cmd = CancelArgs::command().name(name).bin_name(name);
-            let a: CancelArgs = matches(cmd.clone(), argv.clone())?;
-            let lines = LineCommand {
-                name: "cancel",
-                cmd,
-                argv,
-            };
+            let (a, lines) = old_script::<CancelArgs>(name, "cancel", argv)?;
             plan::cancel(a, &lines, env)
         }
         None => {
@@ -231,6 +219,18 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
             }
         }
     }
+}
+
+/// Called as an old script (`partner-provision.sh`): that command's flags,
+/// under the script's name.
+fn old_script<T: CommandFactory + FromArgMatches>(
+    script: &'static str,
+    name: &'static str,
+    argv: Vec<OsString>,
+) -> Result<(T, LineCommand), Failure> {
+    let cmd = T::command().name(script).bin_name(script);
+    let a: T = matches(cmd.clone(), argv.clone())?;
+    Ok((a, LineCommand { name, cmd, argv }))
 }
 
 /// The command's own clap definition and argv, for parsing batch lines as

@@ -35,11 +35,17 @@ pub fn capped(path: &Path, cap: u64) -> io::Result<(Vec<u8>, bool)> {
     Ok((bytes, whole))
 }
 
-/// Open for reading without blocking: opening a FIFO blocks until a
-/// writer comes, and a regular file does not care. O_NONBLOCK is 0o4000 on
-/// the Linux architectures listed; elsewhere the metadata check before
-/// opening has to do.
+/// Open a regular file for reading without blocking: opening a FIFO
+/// blocks until a writer comes. Anything but a regular file is refused
+/// first; where O_NONBLOCK's value is known (0o4000 on the common Linux
+/// architectures), a FIFO swapped in after that check cannot block either.
 fn open_nonblocking(path: &Path) -> io::Result<File> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(all(
@@ -57,26 +63,6 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(0o4000);
-    }
-    #[cfg(not(all(
-        target_os = "linux",
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "riscv64",
-            target_arch = "powerpc64",
-            target_arch = "s390x"
-        )
-    )))]
-    {
-        if !std::fs::metadata(path)?.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
     }
     options.open(path)
 }
