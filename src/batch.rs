@@ -74,6 +74,8 @@ impl DoneBefore {
 /// One site to work on: its key (label included) and its job, or why its
 /// input line cannot be used.
 struct Entry {
+    /// The input line it came from.
+    n: usize,
     key: Key,
     job: Result<SiteJob>,
 }
@@ -134,7 +136,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
     let todo_rx = Mutex::new(todo_rx);
     std::thread::scope(|s| {
-        let (done_tx, done_rx) = mpsc::channel::<std::result::Result<Value, Value>>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, std::result::Result<Value, Value>)>();
         let (tally, keep_going) = (&tally, &keep_going);
         let known = &known;
         s.spawn(move || read_entries(batch, input, &done, known, tally, keep_going, todo_tx));
@@ -153,13 +155,13 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
                     Ok(Err(e)) => Err(failure_line(&entry.key, &e)),
                     Err(e) => Err(failure_line(&entry.key, e)),
                 };
-                if done_tx.send(line).is_err() {
+                if done_tx.send((entry.n, line)).is_err() {
                     break;
                 }
             });
         }
         drop(done_tx);
-        for line in done_rx {
+        for (n, line) in done_rx {
             let (row, good) = match line {
                 Ok(v) => (v, true),
                 Err(v) => (v, false),
@@ -169,7 +171,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             } else {
                 failed += 1;
             }
-            if let Err(e) = list.row(&row, &row.to_string()) {
+            if let Err(e) = list.row(&row, &row.to_string(), n) {
                 lost += 1;
                 stop.store(true, Ordering::SeqCst);
                 write_error.get_or_insert_with(|| e.to_string());
@@ -289,6 +291,7 @@ fn read_entries(
 /// Line `n` as a piece of work; None for blank lines and `#` comments.
 fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
     let fail = |problem| Entry {
+        n,
         key: Key {
             command: batch.command.to_string(),
             site: format!("line {n}"),
@@ -315,6 +318,7 @@ fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
             .map(str::to_string),
     };
     Some(Entry {
+        n,
         key: Key {
             command: batch.command.to_string(),
             site: label(&fields).unwrap_or_else(|| format!("line {n}")),

@@ -34,7 +34,8 @@ pub type Column = (&'static str, &'static str);
 pub struct List {
     format: Format,
     columns: &'static [Column],
-    rows: Vec<Vec<String>>,
+    /// A table's rows, with the place each had in the input.
+    rows: Vec<(usize, Vec<String>)>,
     started: bool,
 }
 
@@ -49,8 +50,10 @@ impl List {
     }
 
     /// One row. `text` is its JSON line as the caller built it (so an API
-    /// answer inside it stays as received).
-    pub fn row(&mut self, row: &Value, text: &str) -> io::Result<()> {
+    /// answer inside it stays as received); `order` is its place in the
+    /// input (a table shows rows in input order, whatever order they were
+    /// done in).
+    pub fn row(&mut self, row: &Value, text: &str, order: usize) -> io::Result<()> {
         match self.format {
             Format::Json => super::raw_line(text),
             Format::Csv => {
@@ -64,23 +67,24 @@ impl List {
             }
             Format::Table => {
                 let cells = self.cells(row);
-                self.rows.push(cells);
+                self.rows.push((order, cells));
                 Ok(())
             }
         }
     }
 
     /// The end of the list: a table is printed now.
-    pub fn finish(self) -> io::Result<()> {
+    pub fn finish(mut self) -> io::Result<()> {
         if self.format != Format::Table || self.rows.is_empty() {
             return Ok(());
         }
+        self.rows.sort_by_key(|(order, _)| *order);
         // A column no row fills (no failures: no error columns) is left out.
         let keep: Vec<bool> = (0..self.columns.len())
             .map(|i| {
                 self.rows
                     .iter()
-                    .any(|r| r.get(i).is_some_and(|c| !c.is_empty()))
+                    .any(|(_, r)| r.get(i).is_some_and(|c| !c.is_empty()))
             })
             .collect();
         let pick = |cells: &[String]| -> Vec<String> {
@@ -91,7 +95,7 @@ impl List {
                 .map(|(c, _)| c.clone())
                 .collect()
         };
-        let rows: Vec<Vec<String>> = self.rows.iter().map(|r| pick(r)).collect();
+        let rows: Vec<Vec<String>> = self.rows.iter().map(|(_, r)| pick(r)).collect();
         let heads: Vec<String> = pick(
             &self
                 .columns

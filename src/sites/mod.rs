@@ -347,7 +347,8 @@ impl Out {
         let Some(list) = self.list.as_mut() else {
             return false;
         };
-        match list.row(&row, &row.to_string()) {
+        // Sites come out in path order already (a table's sort is stable).
+        match list.row(&row, &row.to_string(), 0) {
             Ok(()) => true,
             Err(e) => {
                 self.error = Some(e.to_string());
