@@ -3,12 +3,14 @@
 #   wrappers  bin/partner-provision.sh / partner-cancel.sh argument passing
 #   install   packaging/install.sh (Jetpack drop-in, idempotence, --prefix)
 #   chroot    the static binary in an empty root (needs root)
-#   ansible   packaging/ansible against localhost (needs PyPI for ansible-core)
+#   ansible   packaging/ansible: the jetpack.partner collection's module on
+#             four local hosts and the role, against a stateful fake API
+#             (needs PyPI for ansible-core)
 #   release   packaging/release.sh end to end
 #   lint      sh -n on every script, shellcheck when installed (the bash
 #             scripts too: .ci/run, bench/run.sh, tests/php/setup.sh), no
 #             early-exit reader (`| grep -q`, `| head`, ...) in a script
-#             that sets pipefail, python syntax
+#             that sets pipefail, python syntax (also the Ansible module)
 # Prints PASS/FAIL (and the time) per test; exits 1 if any failed.
 #
 #   packaging/tests/run-all.sh              # all
@@ -73,7 +75,8 @@ lint() {
 			rc=1
 		fi
 	done
-	for f in "$top"/packaging/tests/*.py "$top"/packaging/*.py; do
+	for f in "$top"/packaging/tests/*.py "$top"/packaging/*.py \
+		"$top"/packaging/ansible/collections/ansible_collections/*/*/plugins/modules/*.py; do
 		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" || rc=1
 	done
 	[ $rc -eq 0 ] && echo "ok - scripts parse (and shellcheck is clean, no early-exit reader under pipefail)"
