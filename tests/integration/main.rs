@@ -15,6 +15,7 @@ mod fuzz_props;
 mod harness_selftest;
 mod leaks;
 mod network_faults;
+mod partner_api;
 mod partner_key;
 mod partner_model;
 mod php_facts;
