@@ -6,6 +6,7 @@
 
 mod testenv;
 
+mod api_path_props;
 mod batch;
 mod cancel;
 mod cli;
