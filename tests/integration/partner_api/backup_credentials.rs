@@ -280,7 +280,7 @@ fn validation_errors_before_any_request() {
     for (flags, words) in [
         (
             &["--ssh-host=h", "--ssh-user=u"][..],
-            "--ssh-user needs --ssh-pass or --ssh-private-key=PATH",
+            "--ssh-user needs a password (--ssh-pass or --ssh-pass-file) or --ssh-private-key=PATH",
         ),
         (
             &["--ssh-user=u", "--ssh-pass=x"],
