@@ -426,7 +426,9 @@ impl fmt::Display for Error {
                     ),
                 }
             }
-            SshUserAlone => f.write_str("--ssh-user needs --ssh-pass or --ssh-private-key=PATH"),
+            SshUserAlone => f.write_str(
+                "--ssh-user needs a password (--ssh-pass or --ssh-pass-file) or --ssh-private-key=PATH",
+            ),
             Missing { flag, what } => write!(f, "no {what}: give {flag}"),
             BadWpCliPath { value, cause } => match cause {
                 Some(cause) => write!(

@@ -215,15 +215,16 @@ pub fn need(job: &SiteJob, dry_run: bool) -> Need<'_> {
 
 /// Whether the token may be fetched while WordPress boots. Provision waits
 /// by default, so that an unknown user fails before any network call (SPEC
-/// §3); `--early-token` opts in.
+/// §3); `--early-token` opts in. backup-credentials waits too: a site
+/// without a Jetpack blog id is `invalid_input` with no request at all
+/// (SPEC §7), and with `--blog_id` there is nothing to wait for.
 pub fn token_while_wordpress_boots(job: &SiteJob) -> bool {
     match &job.action {
         Action::Provision(p) => p.early_token,
-        Action::Cancel { .. }
-        | Action::Status
-        | Action::UpgradePaths
-        | Action::BackupCredentials { .. }
-        | Action::Apply { .. } => true,
+        Action::BackupCredentials { .. } => false,
+        Action::Cancel { .. } | Action::Status | Action::UpgradePaths | Action::Apply { .. } => {
+            true
+        }
     }
 }
 

@@ -148,6 +148,15 @@ impl Api {
                     let unsent = retry::before_send(&e);
                     if attempt >= retry::ATTEMPTS || !(unsent || idempotent && retry::lost(&e)) {
                         let maybe_sent = !idempotent && !retry::never_sent(&e);
+                        output::verbose(&format!(
+                            "{}: attempt {attempt} failed ({e}){}",
+                            req.what(self.base()),
+                            if maybe_sent {
+                                "; not sent again, it may have reached the server"
+                            } else {
+                                ""
+                            }
+                        ));
                         return Err(self.transport.error(req, e, maybe_sent, attempt));
                     }
                     retry::backoff(attempt)

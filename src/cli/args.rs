@@ -791,7 +791,7 @@ pub struct ApiArgs {
     pub creds: CredArgs,
 
     /// The endpoint, relative to the API host: /wpcom/v2/sites/12345/rewind/backups
-    #[arg(value_name = "PATH", allow_hyphen_values = true)]
+    #[arg(value_name = "PATH")]
     pub path: Option<String>,
 
     /// HTTP method [default: GET]

@@ -6,6 +6,7 @@
 
 mod testenv;
 
+mod api_path_props;
 mod apply;
 mod batch;
 mod cancel;
@@ -16,6 +17,7 @@ mod fuzz_props;
 mod harness_selftest;
 mod leaks;
 mod network_faults;
+mod partner_api;
 mod partner_key;
 mod partner_model;
 mod php_facts;
