@@ -16,7 +16,7 @@ pub use request::{Method, Request};
 pub use retry::Retry;
 
 use crate::error::{Error, Result};
-use crate::output;
+use crate::{output, signals};
 use std::time::Duration;
 use transport::Transport;
 
@@ -135,6 +135,11 @@ impl Api {
     /// never sent twice.
     pub fn send(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
         let idempotent = req.retry == Retry::Idempotent;
+        if !idempotent {
+            // From here on a signal's error says this may have been
+            // carried out (SPEC §9).
+            signals::sending(&req.label());
+        }
         let mut attempt = 1;
         loop {
             let wait = match self.transport.send_once(req, token) {
