@@ -115,7 +115,11 @@ impl Api {
         }
         Ok(Api {
             transport: Transport {
-                agent: cfg.build().new_agent(),
+                agent: ureq::Agent::with_parts(
+                    cfg.build(),
+                    transport::Connecting::default(),
+                    ureq::unversioned::resolver::DefaultResolver::default(),
+                ),
                 base,
                 timeout,
                 via,
