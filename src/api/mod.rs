@@ -140,6 +140,12 @@ impl Api {
     pub fn send(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
         let idempotent = req.retry == Retry::Idempotent;
         if !idempotent {
+            // After a batch's first signal only the requests already in
+            // flight finish: one that changes something and has not gone
+            // out yet stays unsent (the site is picked up on resume).
+            if let Some(signal) = signals::interrupted() {
+                return Err(Error::Interrupted { signal, sent: None });
+            }
             // From here on a signal's error says this may have been
             // carried out (SPEC §9).
             signals::sending(&req.label());
