@@ -18,6 +18,7 @@ mod network_faults;
 mod partner_key;
 mod php_facts;
 mod provision;
+mod reliability;
 mod security;
 mod upgrade_paths;
 mod wp_faults;
