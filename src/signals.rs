@@ -79,8 +79,14 @@ fn exit_status(sig: i32) -> i32 {
     128 + sig
 }
 
-/// The exit status of an interrupted run, if it was.
+/// The exit status of an interrupted batch, if it was. A single run that a
+/// signal interrupts exits from the watcher; one that had already written
+/// its answer (or error) when the signal came ends with its own status, as
+/// that output says.
 pub fn exit_code() -> Option<u8> {
+    if !BATCH.load(Ordering::SeqCst) {
+        return None;
+    }
     match SIGNAL.load(Ordering::SeqCst) {
         0 => None,
         sig => u8::try_from(exit_status(sig)).ok(),

@@ -2,6 +2,7 @@
 //! says why not.
 
 use crate::error::{Error, Result};
+use crate::output;
 use serde_json::{Map, Value};
 
 /// An answer: status and raw body.
@@ -107,7 +108,10 @@ fn reports_error(e: &Value) -> bool {
 }
 
 /// Start of a body for messages: one line, a few hundred characters.
+/// Secrets are scrubbed first: folding whitespace or cutting the text could
+/// leave a secret in a shape (or a part) redaction no longer recognises.
 fn preview(text: &str) -> String {
+    let text = output::redact(text);
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = flat.chars().take(200).collect();
     if flat.chars().count() > 200 {

@@ -16,7 +16,7 @@ pub use request::{Method, Request};
 pub use retry::Retry;
 
 use crate::error::{Error, Result};
-use crate::output;
+use crate::{output, signals};
 use std::time::Duration;
 use transport::Transport;
 
@@ -115,7 +115,11 @@ impl Api {
         }
         Ok(Api {
             transport: Transport {
-                agent: cfg.build().new_agent(),
+                agent: ureq::Agent::with_parts(
+                    cfg.build(),
+                    transport::Connecting::default(),
+                    ureq::unversioned::resolver::DefaultResolver::default(),
+                ),
                 base,
                 timeout,
                 via,
@@ -135,6 +139,17 @@ impl Api {
     /// never sent twice.
     pub fn send(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
         let idempotent = req.retry == Retry::Idempotent;
+        if !idempotent {
+            // After a batch's first signal only the requests already in
+            // flight finish: one that changes something and has not gone
+            // out yet stays unsent (the site is picked up on resume).
+            if let Some(signal) = signals::interrupted() {
+                return Err(Error::Interrupted { signal, sent: None });
+            }
+            // From here on a signal's error says this may have been
+            // carried out (SPEC §9).
+            signals::sending(&req.label());
+        }
         let mut attempt = 1;
         loop {
             let wait = match self.transport.send_once(req, token) {

@@ -9,6 +9,7 @@ use super::{Base, BODY_LIMIT, CONNECT_TIMEOUT};
 use crate::error::{Error, NetCause};
 use crate::output;
 use std::time::{Duration, Instant};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector};
 
 /// The agent and what messages about it need.
 pub struct Transport {
@@ -152,5 +153,32 @@ impl Transport {
             ureq::Error::InvalidProxyUrl => net(NetCause::ProxyUrl),
             other => net(NetCause::Other(other.to_string())),
         }
+    }
+}
+
+/// ureq's own connectors (proxy, TCP, TLS), with every time-out while
+/// connecting reported as the connect phase's. ureq names the limit that
+/// ran out first, and when `--timeout` is at most the connect limit that is
+/// the whole request's: a TLS handshake that never came would read as "did
+/// not answer", and a provision as possibly sent, though no connection was
+/// ever made.
+#[derive(Debug, Default)]
+pub struct Connecting(DefaultConnector);
+
+impl Connector<()> for Connecting {
+    type Out = <DefaultConnector as Connector<()>>::Out;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+        self.0.connect(details, chained).map_err(|e| match e {
+            ureq::Error::Timeout(_) => ureq::Error::Timeout(ureq::Timeout::Connect),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+                ureq::Error::Timeout(ureq::Timeout::Connect)
+            }
+            other => other,
+        })
     }
 }

@@ -4,8 +4,8 @@
 //! nightly toolchain): every input is generated, and each property says
 //! what must hold for *any* input — at the least, no panic.
 //!
-//! `cargo test` runs 256 cases per property (proptest's default). For a
-//! longer run:
+//! `cargo test` runs 256 cases per property (proptest's default; the one
+//! that runs the binary, 32). For a longer run:
 //!
 //! ```sh
 //! PROPTEST_CASES=20000 cargo test --release --test integration fuzz_props
@@ -15,6 +15,8 @@
 //! `tests/regressions/fuzz_props.txt`; those seeds are replayed first on
 //! every later run, so keep that file in the repository.
 
+use crate::testenv::encodings::every_encoding;
+use crate::testenv::{TestEnv, SECRET};
 use jetpack_partner::api::encode::{encode, encode_pairs};
 use jetpack_partner::api::{self, Answer};
 use jetpack_partner::cli::{self, Failure};
@@ -28,6 +30,7 @@ use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Map, Value};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
+use std::process::Output;
 
 /// Where proptest keeps the seeds of failures it found (replayed first).
 /// Absolute, so it does not depend on the directory the test runs in.
@@ -256,6 +259,127 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         1 => prop::sample::select(vec!["", " ", "\n", "\r\n\t", "null", "[]", "{}", "<html>"])
             .prop_map(|s| s.as_bytes().to_vec()),
     ]
+}
+
+/// Characters a secret may hold: every one that some encoder writes
+/// differently, letters, and more than one byte of UTF-8. Not `<` or `>`:
+/// a secret ending in `<` would make `x<` + `<redacted>` read as the
+/// secret again (the placeholder's own characters, not a leak).
+const SECRET_CHARS: &[char] = &[
+    'a', 'Z', '7', ' ', '&', '+', '=', '%', '/', '"', '\\', '~', '!', '*', '\'', '(', ')', 'é',
+    '€', '😀', '\n', '\r', '\t', '\u{1}', '\u{7f}', ':', '?', '#', '@', ';', ',', '-', '_', '.',
+];
+
+/// A random secret: [`SECRET_MARK`], then random characters from
+/// [`SECRET_CHARS`].
+fn secret() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(SECRET_CHARS), 1..16)
+        .prop_map(|cs| format!("{SECRET_MARK}{}", cs.into_iter().collect::<String>()))
+}
+
+/// How every secret the redaction property registers starts: text no other
+/// property generates, so registering them (for the rest of the process)
+/// redacts nothing the other properties look at.
+const SECRET_MARK: &str = "QzSecret";
+
+/// One line of a batch file (without its newline): arbitrary bytes, JSON
+/// objects with the fields a line takes (and some it does not), blank
+/// lines, comments, and JSON lines with a byte that is not UTF-8.
+fn batch_line() -> impl Strategy<Value = Vec<u8>> {
+    let key = prop::sample::select(vec![
+        "url",
+        "user",
+        "plan",
+        "onboarding",
+        "site_url",
+        "blog_id",
+        "usr",
+        "jobs",
+        "",
+    ]);
+    let value = prop_oneof![
+        prop::sample::select(vec![
+            "https://a.test",
+            "https://b.test",
+            "admin",
+            "premium",
+            "",
+            "-x"
+        ])
+        .prop_map(|s| Value::String(s.into())),
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(Value::from),
+        Just(Value::Array(vec![Value::from(1)])),
+    ];
+    let object = prop::collection::vec((key, value), 0..5).prop_map(|kv| {
+        Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            .to_string()
+            .into_bytes()
+    });
+    prop_oneof![
+        3 => prop::collection::vec(any::<u8>(), 0..40),
+        4 => object.clone(),
+        1 => (object, any::<prop::sample::Index>(), any::<u8>()).prop_map(|(mut line, at, b)| {
+            let at = at.index(line.len() + 1);
+            line.insert(at.min(line.len()), 0x80 | b);
+            line
+        }),
+        1 => prop::sample::select(vec!["", "   ", "\t", "# comment", "  # note", "\r"])
+            .prop_map(|s| s.as_bytes().to_vec()),
+    ]
+}
+
+/// How many pieces of work the binary reads from `file`: every line (the
+/// last one even without its newline) that is not UTF-8, or is UTF-8 and
+/// neither blank nor a `#` comment.
+fn work_lines(file: &[u8]) -> usize {
+    let mut pieces: Vec<&[u8]> = file.split(|&b| b == b'\n').collect();
+    if pieces.last().is_some_and(|p| p.is_empty()) {
+        pieces.pop();
+    }
+    pieces
+        .iter()
+        .filter(|p| match std::str::from_utf8(p) {
+            Ok(t) => !t.trim().is_empty() && !t.trim().starts_with('#'),
+            Err(_) => true,
+        })
+        .count()
+}
+
+/// `jetpack-partner: N sites: A planned, B failed, S skipped (...)`: the
+/// four numbers.
+fn summary_counts(stderr: &str) -> Option<[usize; 4]> {
+    let last = stderr.lines().last()?;
+    let rest = last.strip_prefix("jetpack-partner: ")?;
+    let numbers: Vec<usize> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    match numbers[..] {
+        [n, a, b, s] => Some([n, a, b, s]),
+        _ => None,
+    }
+}
+
+/// Runs `provision --dry-run --batch=FILE` (no WordPress, nothing sent)
+/// over `file`.
+fn dry_run_batch(file: &[u8]) -> Output {
+    let env = TestEnv::new();
+    let path = env.root().join("lines.jsonl");
+    std::fs::write(&path, file).expect("batch file");
+    env.std_cmd_without_wp()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--dry-run",
+            "--jobs=2",
+        ])
+        .arg(format!("--batch={}", path.display()))
+        .output()
+        .expect("running jetpack-partner")
 }
 
 // ---------------------------------------------------------------------------
@@ -679,5 +803,80 @@ proptest! {
         let base = api::Base::from_env_value(Some(&v));
         let _ = base.host();
         prop_assert!(base.url.contains("://"));
+    }
+}
+
+proptest! {
+    // Each case registers a secret for the rest of the process, and every
+    // later redaction looks for all of them: a fixed number of cases, not
+    // PROPTEST_CASES.
+    #![proptest_config(ProptestConfig { cases: 256, ..config() })]
+
+    /// SPEC §9: once a secret is registered, no form of it — raw, form-
+    /// and percent-encoded the ways PHP, JavaScript and we write them (hex
+    /// in either case), JSON-escaped as serde, PHP and Python write it, or
+    /// HTML-escaped — survives redaction, wherever it sits in any text.
+    #[test]
+    fn redaction_leaves_no_encoding_of_a_secret(
+        secret in secret(),
+        parts in prop::collection::vec((any::<String>(), any::<prop::sample::Index>()), 1..8),
+        end in any::<String>(),
+    ) {
+        output::register_secret(&secret);
+        let forms = every_encoding(&secret);
+        let mut text = String::new();
+        for (noise, i) in &parts {
+            text.push_str(noise);
+            text.push_str(&forms[i.index(forms.len())].1);
+        }
+        text.push_str(&end);
+        let out = output::redact(&text);
+        // The same inside a JSON value (an API error's fields).
+        let nested = output::redact_value(&Value::Array(vec![Value::String(text)]));
+        let nested = nested[0].as_str().unwrap_or_default();
+        for (name, form) in &forms {
+            prop_assert!(!out.contains(form.as_str()), "{} form {:?} left in {:?}", name, form, out);
+            prop_assert!(!nested.contains(form.as_str()), "{} form {:?} left in {:?}", name, form, nested);
+        }
+        prop_assert!(out.contains(output::REDACTED));
+    }
+}
+
+proptest! {
+    // Each case runs the binary: a few dozen, not thousands.
+    #![proptest_config(ProptestConfig { cases: 32, ..config() })]
+
+    /// SPEC §8/§9: any bytes as a `--batch` file: no crash, one result line
+    /// per line of work (blank lines and comments are none; a line listed
+    /// twice is skipped), each a JSON object, and the summary adds up.
+    #[test]
+    fn any_batch_file_gives_one_line_per_line_of_work(
+        lines in prop::collection::vec(batch_line(), 0..12),
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+    ) {
+        let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        let mut file = lines.join(sep);
+        if final_newline {
+            file.extend_from_slice(sep);
+        }
+        let out = dry_run_batch(&file);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code();
+        prop_assert!(matches!(code, Some(0 | 1)), "exit {:?}: {}", code, stderr);
+        let results: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect();
+        for r in &results {
+            prop_assert!(r["success"].is_boolean() && r["site"].is_string(), "line {} in {}", r, stdout);
+            prop_assert_eq!(&r["command"], &Value::from("provision"));
+        }
+        let [read, ok, failed, skipped] = summary_counts(&stderr)
+            .ok_or_else(|| TestCaseError::fail(format!("no summary: {stderr}")))?;
+        prop_assert_eq!(read, work_lines(&file), "{}", stderr);
+        prop_assert_eq!(ok + failed, results.len());
+        prop_assert_eq!(ok + failed + skipped, read);
+        let failures = results.iter().filter(|r| r["success"] == Value::Bool(false)).count();
+        prop_assert_eq!(failures, failed);
+        prop_assert_eq!(code == Some(1), failed > 0);
     }
 }

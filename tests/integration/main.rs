@@ -23,6 +23,7 @@ mod partner_model;
 mod php_facts;
 mod provision;
 mod readme;
+mod reliability;
 mod security;
 mod sites;
 mod upgrade_paths;

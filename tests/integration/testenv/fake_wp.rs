@@ -3,7 +3,7 @@
 //!
 //! It is a POSIX `sh` script plus plain data files, so the binary under test
 //! runs it exactly like the real `wp` (a separate process found on PATH),
-//! and it needs nothing beyond sh, cat, cmp, sleep, mkdir and printf.
+//! and it needs nothing beyond sh, cat, cmp, sleep, mkdir, printf and env.
 //!
 //! Layout under the directory given to [`FakeWp::new`]:
 //!
@@ -18,6 +18,8 @@
 //! calls/N/               one per call, N from 0:
 //!     argv               arguments received, each NUL-terminated
 //!     env                JETPACK_WP_* variables, each `NAME=VALUE` NUL-terminated
+//!     environ            the whole environment as received (`env -0`)
+//!     pid                the script's `$$`: it leads its own process group
 //! ```
 
 use std::fs;
@@ -54,6 +56,8 @@ const SCRIPT: &str = r#"#!/bin/sh
 # Fake wp written by tests/integration/testenv/fake_wp.rs: replays recorded WP-CLI output.
 d=@DATA_DIR@
 # The caller may run us with a bare PATH; we still need cat, cmp and sleep.
+# The caller's own PATH is kept for the record of our environment.
+caller_path=$PATH
 PATH="$PATH:/usr/bin:/bin"
 
 # Claim a call number; mkdir is atomic, so no two calls share one.
@@ -68,6 +72,12 @@ while ! mkdir "$d/calls/$n" 2>/dev/null; do
   n=$((n + 1))
 done
 c="$d/calls/$n"
+
+# Who we are (the binary runs us as the leader of a process group of our
+# own) and the whole environment we were given, PATH as the caller set it.
+printf '%s' "$$" > "$c/pid"
+envp=$(command -v env)
+PATH=$caller_path "$envp" -0 > "$c/environ"
 
 # printf with no arguments would still print one NUL: keep "no arguments"
 # distinct from "one empty argument".
@@ -283,10 +293,31 @@ impl FakeWp {
 
     /// The `JETPACK_WP_*` environment variables call `n` (from 0) saw.
     pub fn call_env(&self, n: usize) -> Vec<(String, String)> {
-        let path = self.call_dir(n).join("env");
+        self.call_variables(n, "env")
+    }
+
+    /// The whole environment call `n` (from 0) was started with, in the
+    /// order `env` lists it.
+    pub fn call_environ(&self, n: usize) -> Vec<(String, String)> {
+        self.call_variables(n, "environ")
+    }
+
+    /// The process id of call `n` (from 0), once it has written it: the id
+    /// of the process group the binary started it in.
+    pub fn call_pid(&self, n: usize) -> Option<u32> {
+        fs::read_to_string(self.call_dir(n).join("pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// A record of call `n` holding `NAME=VALUE` entries, NUL-terminated.
+    fn call_variables(&self, n: usize, record: &str) -> Vec<(String, String)> {
+        let path = self.call_dir(n).join(record);
         let bytes = fs::read(&path).unwrap_or_else(|e| {
             panic!(
-                "fake wp: no record of call {n} ({} calls made): {e}",
+                "fake wp: no {record} record of call {n} ({} calls made): {e}",
                 self.call_numbers().len()
             )
         });

@@ -1,11 +1,13 @@
 //! Shared integration-test harness: a fake WordPress.com API ([`FakeApi`]),
 //! optionally answering as a stateful partner API ([`PartnerApi`]), a fake
-//! `wp` ([`FakeWp`]) and a per-test sandbox tying them to the built binary
-//! ([`TestEnv`]).
+//! `wp` ([`FakeWp`]), a per-test sandbox tying them to the built binary
+//! ([`TestEnv`]), and the binary watched while it runs ([`Running`]).
 
+pub mod encodings;
 pub mod fake_api;
 pub mod fake_wp;
 pub mod partner;
+pub mod running;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use fake_api::{cert_path, FakeApi, Reply, NOT_FOUND_BODY};
 pub use fake_wp::{FakeWp, UNMATCHED_EXIT};
 pub use partner::PartnerApi;
+pub use running::{live_group_members, wait_until, Gate, Running, PROMPTLY};
 
 /// A test secret with every character form encoding tends to get wrong.
 pub const SECRET: &str = "s3cr&t +=%20 x";
@@ -144,7 +147,8 @@ impl TestEnv {
         fake_wp::load_fixture(name)
     }
 
-    fn path_with_wp(&self) -> String {
+    /// The PATH [`cmd`](Self::cmd) gives the binary: the fake `wp` first.
+    pub fn path_with_wp(&self) -> String {
         format!(
             "{}:/usr/local/bin:/usr/bin:/bin",
             path_str(self.wp.bin_dir())

@@ -1,0 +1,285 @@
+//! SPEC §8's batch line rules and §9 "One bad line fails alone": empty and
+//! null fields keep the command line's value; a line that is not UTF-8
+//! fails on its own; a damaged `--skip-done` file is read as far as it
+//! goes; work is keyed by command + site + plan; the API's answer stays
+//! under `answer`.
+
+use crate::testenv::{assert_exit, Reply, TestEnv, PARTNER_TOKEN, PROVISION_PATH, SECRET};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Output;
+
+/// Every provision succeeds with `answer`.
+fn api(env: &TestEnv, answer: &str) {
+    env.api.token_ok(PARTNER_TOKEN);
+    env.api
+        .reply("POST", PROVISION_PATH, Reply::json(200, answer));
+}
+
+const OK: &str = r#"{"success":true}"#;
+
+/// `provision --batch=<file holding input>` without WordPress, plus `extra`.
+fn run(env: &TestEnv, input: &[u8], extra: &[&str]) -> Output {
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(&file, input).expect("batch file");
+    env.std_cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}"), "--jobs=2"])
+        .arg(format!("--batch={}", file.display()))
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+/// The result lines, by site (each site once).
+fn by_site(out: &Output) -> HashMap<String, Value> {
+    let mut map = HashMap::new();
+    for l in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        let site = v["site"].as_str().unwrap_or_default().to_string();
+        assert!(map.insert(site, v).is_none(), "a site twice: {l}");
+    }
+    map
+}
+
+/// `(siteurl, plan)` of every provision the API received, sorted.
+fn provisions(env: &TestEnv) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<_> = env
+        .api
+        .requests_to(PROVISION_PATH)
+        .iter()
+        .map(|r| {
+            (
+                r.form_value("siteurl").unwrap_or("").to_string(),
+                r.form_value("plan").map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn empty_and_null_fields_keep_the_command_line_values() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let input = concat!(
+        "{\"url\":\"https://empty.test\",\"user\":\"\",\"plan\":\"\",\"onboarding\":\"\"}\n",
+        "{\"url\":\"https://null.test\",\"user\":null,\"plan\":null,\"onboarding\":null}\n",
+        "{\"url\":\"https://own.test\",\"user\":\"admin\",\"plan\":\"jetpack-scan\",\"onboarding\":\"0\"}\n",
+    );
+    let out = run(
+        &env,
+        input.as_bytes(),
+        &["--user=editor", "--plan=premium", "--onboarding=1"],
+    );
+    assert_exit(&out, 0);
+    let mut sent: Vec<[String; 4]> = env
+        .api
+        .requests_to(PROVISION_PATH)
+        .iter()
+        .map(|r| {
+            ["siteurl", "local_user", "plan", "onboarding"]
+                .map(|k| r.form_value(k).unwrap_or("<none>").to_string())
+        })
+        .collect();
+    sent.sort();
+    let want = |s: &[&str; 4]| s.map(str::to_string);
+    assert_eq!(
+        sent,
+        vec![
+            want(&["https://empty.test", "editor", "premium", "1"]),
+            want(&["https://null.test", "editor", "premium", "1"]),
+            want(&["https://own.test", "admin", "jetpack-scan", "0"]),
+        ]
+    );
+    let lines = by_site(&out);
+    assert_eq!(lines["https://null.test"]["plan"], json!("premium"));
+}
+
+#[test]
+fn a_line_that_is_not_utf8_fails_alone() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let mut input = b"{\"url\":\"https://a.test\",\"user\":\"admin\"}\n".to_vec();
+    input.extend_from_slice(b"{\"url\":\"https://b.test\",\"user\":\"adm\xffin\"}\n");
+    input.extend_from_slice(b"{\"url\":\"https://c.test\",\"user\":\"admin\"}\n");
+    let out = run(&env, &input, &[]);
+    assert_exit(&out, 1);
+    let lines = by_site(&out);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(
+        lines["line 2"],
+        json!({"command": "provision", "site": "line 2", "success": false,
+               "error_code": "invalid_input",
+               "error_message": "--batch line 2: not UTF-8 text; save the file as UTF-8"})
+    );
+    for site in ["https://a.test", "https://c.test"] {
+        assert_eq!(lines[site]["success"], json!(true), "{site}");
+    }
+    assert_eq!(
+        provisions(&env),
+        vec![
+            ("https://a.test".to_string(), None),
+            ("https://c.test".to_string(), None)
+        ]
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 3 sites: 2 provisioned, 1 failed, 0 skipped (done or listed twice)\n"
+    );
+}
+
+/// A previous run's output, damaged: bytes that are not UTF-8, garbage,
+/// a line cut short; the good lines before and after still count.
+fn damaged_done_file(path: &Path) {
+    let mut done = Vec::new();
+    done.extend_from_slice(
+        b"{\"command\":\"provision\",\"site\":\"https://a.test\",\"success\":true,\"changed\":true,\"answer\":{}}\n",
+    );
+    done.extend_from_slice(b"\xff\xfe\x00garbage \xc3\x28\n");
+    done.extend_from_slice(b"not json at all\n");
+    done.extend_from_slice(
+        b"{\"command\":\"provision\",\"site\":\"https://b.t\xffst\",\"success\":true}\n",
+    );
+    done.extend_from_slice(
+        b"{\"command\":\"provision\",\"site\":\"https://b.test\",\"success\":true,\"changed\":true,\"answer\":{}}\n",
+    );
+    done.extend_from_slice(b"{\"command\":\"provision\",\"site\":\"https://c.test\",\"succ");
+    std::fs::write(path, done).expect("done file");
+}
+
+#[test]
+fn a_damaged_skip_done_file_is_read_as_far_as_it_goes() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let done = env.root().join("done.jsonl");
+    damaged_done_file(&done);
+    let input: String = ["a", "b", "c", "d"]
+        .iter()
+        .map(|s| format!("{{\"url\":\"https://{s}.test\",\"user\":\"admin\"}}\n"))
+        .collect();
+    let out = run(
+        &env,
+        input.as_bytes(),
+        &[&format!("--skip-done={}", done.display())],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        provisions(&env),
+        vec![
+            ("https://c.test".to_string(), None),
+            ("https://d.test".to_string(), None)
+        ]
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 4 sites: 2 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+    );
+}
+
+#[test]
+fn the_same_site_with_a_plan_and_a_product_is_two_provisions() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let input = concat!(
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"jetpack-backup-daily\"}\n",
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+    );
+    let out = run(&env, input.as_bytes(), &[]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        provisions(&env),
+        vec![
+            (
+                "https://a.test".to_string(),
+                Some("jetpack-backup-daily".into())
+            ),
+            ("https://a.test".to_string(), Some("premium".into())),
+        ]
+    );
+    let mut plans: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_default();
+            v["plan"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    plans.sort();
+    assert_eq!(plans, ["jetpack-backup-daily", "premium"]);
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 3 sites: 2 provisioned, 0 failed, 1 skipped (done or listed twice)\n"
+    );
+}
+
+#[test]
+fn an_api_answer_cannot_override_our_fields() {
+    let env = TestEnv::new();
+    let answer = r#"{"success":true,"site":"https://evil.test","command":"cancel","plan":"free","error_code":""}"#;
+    api(&env, answer);
+    let out = run(
+        &env,
+        b"{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        &[],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{{\"command\":\"provision\",\"site\":\"https://a.test\",\"plan\":\"premium\",\"success\":true,\"changed\":true,\"answer\":{answer}}}\n"
+        )
+    );
+}
+
+#[test]
+fn resume_is_keyed_by_command_site_and_plan() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let done = env.root().join("done.jsonl");
+    std::fs::write(
+        &done,
+        concat!(
+            "{\"command\":\"provision\",\"site\":\"https://a.test\",\"plan\":\"premium\",\"success\":true,\"changed\":true,\"answer\":{}}\n",
+            // Another command's success on b: not a provision of b.
+            "{\"command\":\"cancel\",\"site\":\"https://b.test\",\"success\":true,\"changed\":true,\"answer\":{}}\n",
+            // A failure is not done.
+            "{\"command\":\"provision\",\"site\":\"https://c.test\",\"plan\":\"premium\",\"success\":false,\"error_code\":\"x\",\"error_message\":\"y\"}\n",
+            // A dry run is not done either.
+            "{\"command\":\"provision\",\"site\":\"https://d.test\",\"plan\":\"premium\",\"success\":true,\"dry_run\":true,\"requests\":[]}\n",
+        ),
+    )
+    .expect("done file");
+    let input = concat!(
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"jetpack-scan\"}\n",
+        "{\"url\":\"https://b.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://c.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://d.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+    );
+    let out = run(
+        &env,
+        input.as_bytes(),
+        &[&format!("--skip-done={}", done.display())],
+    );
+    assert_exit(&out, 0);
+    let premium = Some("premium".to_string());
+    assert_eq!(
+        provisions(&env),
+        vec![
+            ("https://a.test".to_string(), Some("jetpack-scan".into())),
+            ("https://b.test".to_string(), premium.clone()),
+            ("https://c.test".to_string(), premium.clone()),
+            ("https://d.test".to_string(), premium),
+        ]
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 5 sites: 4 provisioned, 0 failed, 1 skipped (done or listed twice)\n"
+    );
+}

@@ -1,0 +1,210 @@
+//! SPEC §9 "Redaction is complete": a secret never appears in any form
+//! (raw, form-encoded, percent-encoded in either hex case, JSON-escaped),
+//! wherever the API echoes it; a usage error never echoes a value given to
+//! a secret flag, even one that starts with '-'.
+
+use crate::testenv::encodings::every_encoding;
+use crate::testenv::{assert_exit, stderr_json, Reply, TestEnv, TOKEN_PATH};
+use serde_json::json;
+use std::process::Output;
+
+/// Every character that encodes differently somewhere: space, `&`, `+`,
+/// `=`, `%`, `/`, `"`, `\`, `~`, `'`, a non-ASCII letter and an emoji.
+/// Everything secret here carries the marker `LEAK`; nothing else does.
+const SECRET: &str = "LEAK-p&ss w/rd+\"q\"\\é=%41~'x😀";
+
+/// Neither stream holds `LEAK`, nor any form of `secret` (nor the form
+/// without its first characters, in case it was cut).
+fn assert_hidden(out: &Output, secret: &str) {
+    for (what, stream) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(!text.contains("LEAK"), "{what} leaks: {text}");
+        for (name, form) in every_encoding(secret) {
+            let tail: String = form.chars().skip(5).collect();
+            assert!(
+                !text.contains(&form) && !text.contains(&tail),
+                "{what} leaks the {name} form {form:?}: {text}"
+            );
+        }
+    }
+}
+
+/// `provision` without WordPress, with `secret` as the client secret.
+fn provision(env: &TestEnv, secret: &str) -> Output {
+    env.std_cmd_without_wp()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("--partner_secret={secret}"),
+            "--user=admin",
+            "--url=https://e.test",
+        ])
+        .output()
+        .expect("run")
+}
+
+#[test]
+fn the_secret_echoed_in_a_token_error_is_hidden_in_every_encoding() {
+    let env = TestEnv::new();
+    let forms = every_encoding(SECRET);
+    let listed: Vec<String> = forms.iter().map(|(n, f)| format!("{n}: {f}")).collect();
+    // serde_json escapes the JSON-escaped forms once more: once parsed, the
+    // strings hold them as the API meant them.
+    let body = json!({
+        "error": "invalid_client",
+        "error_description": format!("Unknown client secret ({})", listed.join(" | ")),
+        "echo": {
+            "client_secret": SECRET,
+            "forms": forms.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>(),
+        },
+    });
+    env.api
+        .reply("POST", TOKEN_PATH, Reply::json(400, &body.to_string()));
+    let out = provision(&env, SECRET);
+    assert_exit(&out, 1);
+    assert_hidden(&out, SECRET);
+    let err = stderr_json(&out);
+    assert_eq!(err["error_code"], json!("invalid_client"), "{err}");
+    // The API's fields stay, scrubbed.
+    assert_eq!(err["echo"]["client_secret"], json!("<redacted>"), "{err}");
+    // The secret did reach the API, as sent.
+    let sent = &env.api.requests_to(TOKEN_PATH)[0];
+    assert_eq!(sent.form_value("client_secret"), Some(SECRET));
+}
+
+#[test]
+fn the_secret_echoed_in_a_non_json_answer_is_hidden_in_every_encoding() {
+    let env = TestEnv::new();
+    let forms = every_encoding(SECRET);
+    // One run per form, each answered by an HTML page holding it.
+    for (_, form) in &forms {
+        env.api.reply(
+            "POST",
+            TOKEN_PATH,
+            Reply::text(
+                200,
+                "text/html",
+                &format!("<html><p>client_secret={form}</p></html>"),
+            ),
+        );
+    }
+    for (name, _) in &forms {
+        let out = provision(&env, SECRET);
+        assert_exit(&out, 1);
+        assert_hidden(&out, SECRET);
+        let err = stderr_json(&out);
+        assert_eq!(
+            err["error_code"],
+            json!("invalid_response"),
+            "{name}: {err}"
+        );
+        let message = err["error_message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("client_secret=<redacted>"),
+            "{name}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_secret_cut_or_folded_by_the_answer_preview_is_still_hidden() {
+    // The message quotes the start of a non-JSON answer, whitespace folded
+    // and cut at 200 characters: a secret across the cut, or one with runs
+    // of whitespace, must not come out in part or folded.
+    for secret in [
+        "LEAK-cut-across-the-preview-limit",
+        "LEAK  tab\tand  spaces",
+    ] {
+        let env = TestEnv::new();
+        let page = format!("<html>{}{secret} and more text</html>", "x".repeat(190));
+        env.api
+            .reply("POST", TOKEN_PATH, Reply::text(200, "text/html", &page));
+        let out = provision(&env, secret);
+        assert_exit(&out, 1);
+        assert_hidden(&out, secret);
+        assert_eq!(stderr_json(&out)["error_code"], json!("invalid_response"));
+    }
+}
+
+#[test]
+fn usage_errors_never_echo_a_secret_flag_value() {
+    let env = TestEnv::new();
+    let cases: &[&[&str]] = &[
+        // Values that start with '-' are values (no --user: a usage error).
+        &["provision", "-c=1", "--partner_secret", "-LEAKps1-x"],
+        &["provision", "-c=1", "-s", "-LEAKps2-x"],
+        &["cancel", "-c=1", "--partner-secret", "-LEAKps3-x", "stray"],
+        &[
+            "provision",
+            "-c=1",
+            "-s=abcd1234",
+            "--user=admin",
+            "--ssh-user=u",
+            "--ssh-pass",
+            "-LEAKsp1-x",
+            "--no-such-flag",
+        ],
+        &[
+            "provision",
+            "-c=1",
+            "-s=abcd1234",
+            "--ssh_pass",
+            "-LEAKsp2-x",
+        ],
+        &[
+            "provision",
+            "-c=1",
+            "-s=abcd1234",
+            "--user=admin",
+            "--ftp-pass",
+            "-LEAKfp1-x",
+            "--url",
+        ],
+        // The secret again as a stray argument.
+        &[
+            "provision",
+            "-c=1",
+            "--partner_secret=LEAKps4-x",
+            "--user=admin",
+            "LEAKps4-x",
+        ],
+        &[
+            "provision",
+            "-c=1",
+            "--partner_secret",
+            "-LEAKps5-x",
+            "--user=admin",
+            "-LEAKps5-x",
+        ],
+        &[
+            "provision",
+            "-c=1",
+            "-s=abcd1234",
+            "--user=admin",
+            "--ftp_pass=-LEAKfp2-x",
+            "-LEAKfp2-x",
+        ],
+    ];
+    for argv in cases {
+        let out = env.std_cmd_without_wp().args(*argv).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_exit(&out, 1);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{argv:?}");
+        assert!(stderr.contains("Usage:"), "{argv:?}: {stderr}");
+        assert!(
+            !stderr.contains("LEAK"),
+            "{argv:?} echoes a secret: {stderr}"
+        );
+    }
+    // The same through the old script's name.
+    let out = env
+        .std_cmd_named("partner-provision.sh")
+        .args(["-c=1", "-s", "-LEAKps6-x", "-LEAKps6-x"])
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Usage:"), "{stderr}");
+    assert!(!stderr.contains("LEAK"), "{stderr}");
+    assert!(env.api.requests().is_empty(), "nothing sent");
+}

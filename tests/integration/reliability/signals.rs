@@ -1,0 +1,407 @@
+//! SPEC §9 "Signals", with real processes and real signals: a single run
+//! ends its `wp` process group at once and exits 128+N with one
+//! `interrupted` error saying whether a request may have reached
+//! WordPress.com; a batch starts no new site, finishes and writes what is
+//! in flight, prints its summary and exits 128+N; a second signal ends it
+//! at once; a resume with `--skip-done` never provisions a site twice.
+//!
+//! Requests are held in flight by a [`Gate`] in the fake API, not by
+//! sleeps, and every wait polls with a generous limit ([`PROMPTLY`]).
+
+use crate::testenv::{
+    self, assert_exit, live_group_members, stderr_json, wait_until, Gate, Reply, Running, TestEnv,
+    PARTNER_TOKEN, PROMPTLY, PROVISION_PATH, SECRET, TOKEN_PATH,
+};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::process::Output;
+use std::time::Duration;
+
+const NOTHING_SENT: &str = "before any request that changes something was sent: nothing was carried out, it is safe to run again";
+
+/// The one JSON error of an interrupted single run.
+fn interrupted(signal: &str, tail: &str) -> Value {
+    json!({
+        "success": false,
+        "error_code": "interrupted",
+        "error_message": format!("interrupted by {signal} {tail}"),
+    })
+}
+
+/// The fake API answers requests whose path ends with `held` only once
+/// `gate` is open (everything else at once): the token; a provision, with
+/// its own siteurl; upgrade paths that include `premium`.
+fn hold(env: &TestEnv, gate: &Gate, held: &'static str) {
+    let gate = gate.clone();
+    env.api.set_fallback(move |r| {
+        if r.path.ends_with(held) {
+            gate.pass();
+        }
+        match r.path.as_str() {
+            TOKEN_PATH => Reply::json(200, &format!(r#"{{"access_token":"{PARTNER_TOKEN}"}}"#)),
+            PROVISION_PATH => {
+                let url = r.form_value("siteurl").unwrap_or("");
+                Reply::json(
+                    200,
+                    &format!(r#"{{"success":true,"next_url":"{url}/next"}}"#),
+                )
+            }
+            p if p.ends_with("/upgrade-paths") => {
+                Reply::json(200, r#"{"jetpack-plans":["personal","premium"]}"#)
+            }
+            _ => Reply::json(404, testenv::NOT_FOUND_BODY),
+        }
+    });
+}
+
+/// A single provision without WordPress, sent `signal` while its request
+/// to `path` is held in flight.
+fn signalled_while_held(env: &TestEnv, path: &'static str, signal: &str) -> Output {
+    let gate = Gate::new();
+    hold(env, &gate, path);
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(testenv::provision_args_without_wp(&["--plan=premium"]));
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, &format!("a request to {path}"), || {
+        env.api.requests_to(path).len() == 1
+    });
+    run.signal(signal);
+    let out = run.wait(PROMPTLY);
+    gate.open();
+    out
+}
+
+#[test]
+fn sigterm_while_wp_hangs_ends_its_process_group_and_nothing_was_sent() {
+    let env = TestEnv::new();
+    // Any call hangs (a stuck plugin): the facts eval never answers.
+    env.wp
+        .answer_bytes(None, b"", b"", 0, Some(Duration::from_secs(600)));
+    let mut cmd = env.std_cmd();
+    cmd.args(env.provision_args(&["--user=admin"]));
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "wp to start", || env.wp.call_pid(0).is_some());
+    let group = env.wp.call_pid(0).unwrap_or_default();
+    assert!(
+        !live_group_members(group).is_empty(),
+        "the hung wp runs in process group {group}"
+    );
+
+    run.signal("TERM");
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(stderr_json(&out), interrupted("SIGTERM", NOTHING_SENT));
+    assert!(
+        env.api.requests().is_empty(),
+        "nothing sent, not even the token call"
+    );
+    // The whole group (the wp script and the sleep it runs) was ended.
+    wait_until(PROMPTLY, "the wp process group to end", || {
+        live_group_members(group).is_empty()
+    });
+    assert_eq!(env.wp.calls().len(), 1);
+}
+
+#[test]
+fn sigint_while_the_provision_is_in_flight_says_it_may_have_reached_wordpress_com() {
+    let env = TestEnv::new();
+    let out = signalled_while_held(&env, PROVISION_PATH, "INT");
+    assert_exit(&out, 130);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        stderr_json(&out),
+        interrupted(
+            "SIGINT",
+            "after POST /rest/v1.3/jpphp/provision was sent: it may have reached WordPress.com and been carried out; check the site (jetpack-partner status) before running it again"
+        )
+    );
+    assert_eq!(env.api.requests_to(PROVISION_PATH).len(), 1);
+    assert_eq!(
+        env.api.requests().len(),
+        2,
+        "the token call and one provision"
+    );
+}
+
+#[test]
+fn sighup_during_the_token_call_exits_129_and_nothing_was_carried_out() {
+    let env = TestEnv::new();
+    let out = signalled_while_held(&env, TOKEN_PATH, "HUP");
+    assert_exit(&out, 129);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    // Asking for a token changes nothing.
+    assert_eq!(stderr_json(&out), interrupted("SIGHUP", NOTHING_SENT));
+    assert!(env.api.requests_to(PROVISION_PATH).is_empty());
+}
+
+const SITES: usize = 6;
+
+/// A batch file of [`SITES`] sites, and the batch command over it with
+/// `--jobs=2`.
+fn batch(env: &TestEnv) -> Vec<String> {
+    let file = env.root().join("sites.jsonl");
+    let mut text = String::new();
+    for i in 0..SITES {
+        text.push_str(&format!(
+            "{{\"url\":\"https://s{i}.test\",\"user\":\"admin\",\"plan\":\"premium\"}}\n"
+        ));
+    }
+    std::fs::write(&file, text).expect("batch file");
+    vec![
+        "provision".to_string(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        "--jobs=2".into(),
+        format!("--batch={}", file.display()),
+    ]
+}
+
+/// The batch of [`batch`] with its provision answers held by `gate`,
+/// stopped by SIGTERM once two provisions are in flight: the running
+/// batch (it has said it starts no new site) and its arguments.
+fn stopped_batch(env: &TestEnv, gate: &Gate) -> (Running, Vec<String>) {
+    hold(env, gate, PROVISION_PATH);
+    let args = batch(env);
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(&args);
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "two provisions in flight", || {
+        provisioned(env).len() == 2
+    });
+    run.signal("TERM");
+    run.wait_for_stderr("starting no new site");
+    (run, args)
+}
+
+/// The batch `args` again, with `--skip-done=` the output of `stopped`.
+fn resume(env: &TestEnv, args: &[String], stopped: &Output) -> Output {
+    let done = env.root().join("done.jsonl");
+    std::fs::write(&done, &stopped.stdout).expect("done file");
+    env.cmd_without_wp()
+        .args(args)
+        .arg(format!("--skip-done={}", done.display()))
+        .output()
+        .expect("resume")
+}
+
+fn provisioned(env: &TestEnv) -> Vec<String> {
+    env.api
+        .requests_to(PROVISION_PATH)
+        .iter()
+        .map(|r| r.form_value("siteurl").unwrap_or("").to_string())
+        .collect()
+}
+
+const STOPPING: &str = "jetpack-partner: SIGTERM: starting no new site; finishing the requests in flight (signal again to stop at once)\n";
+
+#[test]
+fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    let (run, args) = stopped_batch(&env, &gate);
+    // Only now do the two requests in flight get their answers.
+    gate.open();
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    let in_flight = provisioned(&env);
+    assert_eq!(in_flight.len(), 2, "no new site started: {in_flight:?}");
+    // Their lines were written, one per site, in full.
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut written: Vec<String> = stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            let site = v["site"].as_str().unwrap_or_default().to_string();
+            assert_eq!(
+                v,
+                json!({"command": "provision", "site": site, "plan": "premium", "success": true,
+                       "changed": true, "answer": {"success": true, "next_url": format!("{site}/next")}})
+            );
+            site
+        })
+        .collect();
+    written.sort();
+    let mut want = in_flight.clone();
+    want.sort();
+    assert_eq!(written, want);
+    // The summary counts the lines read before the signal (all six, unless
+    // the reader was slower than two requests over HTTP): two done, the
+    // rest not started.
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let read = (2..=SITES)
+        .find(|n| {
+            stderr
+                == format!("{STOPPING}jetpack-partner: {n} sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)
+        })
+        .unwrap_or_else(|| panic!("stderr: {stderr}"));
+    eprintln!("{read} lines read before the signal");
+
+    // Resume from the interrupted run's output.
+    let out = resume(&env, &args, &out);
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "jetpack-partner: 6 sites: 4 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
+    // Across both runs: every site provisioned, none twice.
+    let mut times: HashMap<String, usize> = HashMap::new();
+    for site in provisioned(&env) {
+        *times.entry(site).or_default() += 1;
+    }
+    let want: HashMap<String, usize> = (0..SITES)
+        .map(|i| (format!("https://s{i}.test"), 1))
+        .collect();
+    assert_eq!(times, want);
+    assert_eq!(
+        env.api.requests_to(TOKEN_PATH).len(),
+        2,
+        "one token per run"
+    );
+}
+
+#[test]
+fn a_second_signal_ends_a_batch_at_once() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    let (run, _) = stopped_batch(&env, &gate);
+    run.signal("TERM");
+    // The gate stays shut (up to Gate::HOLD_AT_MOST, far longer than this
+    // wait): the run must end without the answers in flight.
+    let out = run.wait(PROMPTLY);
+    gate.open();
+    assert_exit(&out, 143);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no line written");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), STOPPING);
+    assert_eq!(provisioned(&env).len(), 2, "no new site started");
+}
+
+#[test]
+fn after_a_batch_signal_a_site_not_yet_sending_its_provision_sends_none() {
+    // --check-upgrade asks the upgrade paths first: the signal comes while
+    // those (reads) are in flight, and the provisions after them were
+    // not, so they are not sent.
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    hold(&env, &gate, "/upgrade-paths");
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(
+        &file,
+        "{\"url\":\"https://a.test\"}\n{\"url\":\"https://b.test\"}\n",
+    )
+    .expect("batch file");
+    let args = [
+        "provision".to_string(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        "--user=admin".into(),
+        "--plan=premium".into(),
+        "--check-upgrade".into(),
+        "--jobs=2".into(),
+        format!("--batch={}", file.display()),
+    ];
+    let upgrade_paths = |env: &TestEnv| {
+        env.api
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/upgrade-paths"))
+            .count()
+    };
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(&args);
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "two upgrade-paths requests in flight", || {
+        upgrade_paths(&env) == 2
+    });
+
+    run.signal("TERM");
+    run.wait_for_stderr("starting no new site");
+    gate.open();
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    assert!(provisioned(&env).is_empty(), "{:?}", provisioned(&env));
+    let mut lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    lines.sort_by_key(|v| v["site"].to_string());
+    let line = |site: &str| {
+        json!({"command": "provision", "site": site, "plan": "premium", "success": false,
+               "error_code": "interrupted",
+               "error_message": format!("interrupted by SIGTERM {NOTHING_SENT}")})
+    };
+    assert_eq!(lines, [line("https://a.test"), line("https://b.test")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("{STOPPING}jetpack-partner: 2 sites: 0 provisioned, 2 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+    );
+
+    // A resume does them.
+    let out = resume(&env, &args, &out);
+    assert_exit(&out, 0);
+    let mut sent = provisioned(&env);
+    sent.sort();
+    assert_eq!(sent, ["https://a.test", "https://b.test"]);
+}
+
+#[test]
+fn the_authorize_step_of_a_provision_in_flight_survives_a_batch_signal() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    let held = gate.clone();
+    let answer =
+        r#"{"success":true,"access_token":"site-token-1","next_url":"","auth_required":false}"#;
+    env.api.set_fallback(move |r| match r.path.as_str() {
+        TOKEN_PATH => Reply::json(200, &format!(r#"{{"access_token":"{PARTNER_TOKEN}"}}"#)),
+        PROVISION_PATH => {
+            held.pass();
+            Reply::json(200, answer)
+        }
+        _ => Reply::json(404, testenv::NOT_FOUND_BODY),
+    });
+    let url = "--url=http://a.test";
+    env.answer_facts(
+        &[url],
+        "",
+        json!({"user_id": 1, "siteurl": "http://a.test", "home": "http://a.test", "blog_id": 0, "activate": "ok"}),
+    );
+    let authorize = env.wp_argv(&[
+        url,
+        "--user=admin",
+        "jetpack",
+        "authorize_user",
+        "--token=site-token-1",
+    ]);
+    let authorize: Vec<&str> = authorize.iter().map(String::as_str).collect();
+    env.wp
+        .answer_with(&authorize, "Success: Granted access.\n", "", 0);
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(&file, "{\"url\":\"http://a.test\"}\n").expect("batch file");
+    let mut cmd = env.std_cmd();
+    cmd.args(env.provision_args(&["--user=admin", "--wpcom_user_id=5"]))
+        .arg(format!("--batch={}", file.display()));
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "the provision request", || {
+        provisioned(&env).len() == 1
+    });
+
+    run.signal("TERM");
+    run.wait_for_stderr("starting no new site");
+    // The provision was carried out: its authorize step runs after the
+    // signal, and the site's line says it all went well.
+    gate.open();
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{{\"command\":\"provision\",\"site\":\"http://a.test\",\"success\":true,\"changed\":true,\"answer\":{answer}}}\n")
+    );
+    let calls = env.wp.calls();
+    assert_eq!(calls.len(), 2, "the facts, then authorize_user: {calls:?}");
+    assert_eq!(calls[1], authorize);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("{STOPPING}jetpack-partner: 1 site: 1 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+    );
+}
