@@ -10,9 +10,12 @@
 use crate::testenv::partner::DEFAULT_PARTNER_SECRET;
 use crate::testenv::TestEnv;
 
-/// One tested block: where it starts, and its commands with their output.
+/// One tested block: where it starts, whether it runs against the fake API
+/// (`<!-- tested offline -->`: no API host set, for dry runs showing the
+/// real one), and its commands with their output.
 struct Block {
     line: usize,
+    offline: bool,
     steps: Vec<(String, String)>,
 }
 
@@ -21,10 +24,14 @@ fn blocks(readme: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if lines[i].trim() != "<!-- tested -->" {
-            i += 1;
-            continue;
-        }
+        let offline = match lines[i].trim() {
+            "<!-- tested -->" => false,
+            "<!-- tested offline -->" => true,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
         let start = i + 1;
         assert!(
             lines.get(start).is_some_and(|l| l.starts_with("```")),
@@ -64,7 +71,11 @@ fn blocks(readme: &str) -> Vec<Block> {
             !steps.is_empty(),
             "README.md line {start}: a tested block without a `$ ` command"
         );
-        out.push(Block { line: start, steps });
+        out.push(Block {
+            line: start,
+            offline,
+            steps,
+        });
         i = j;
     }
     out
@@ -83,18 +94,19 @@ fn readme_examples_are_real_output() {
         let _ = env.cmd_named("jetpack-partner");
         let bin = env.root().join("bin");
         for (cmd, want) in &block.steps {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c")
                 .arg(cmd)
                 .env_clear()
                 .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
                 .env("HOME", env.root())
                 .env("SECRET", DEFAULT_PARTNER_SECRET)
-                .env("JETPACK_START_API_HOST", env.api.base_url())
                 .env("COLUMNS", "100")
-                .current_dir(env.root())
-                .output()
-                .expect("sh");
+                .current_dir(env.root());
+            if !block.offline {
+                sh.env("JETPACK_START_API_HOST", env.api.base_url());
+            }
+            let out = sh.output().expect("sh");
             assert_eq!(
                 String::from_utf8_lossy(&out.stdout),
                 *want,
@@ -104,4 +116,30 @@ fn readme_examples_are_real_output() {
             );
         }
     }
+}
+
+/// README's table of error codes lists exactly ours (`--help` and the man
+/// pages show the same list), plus the wrappers' `binary_not_found`.
+#[test]
+fn readme_lists_every_error_code() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table = readme
+        .split("\n## Errors\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a ## Errors section");
+    let mut listed: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    listed.sort_unstable();
+    let mut ours: Vec<&str> = jetpack_partner::cli::help::ERROR_CODES
+        .iter()
+        .map(|(code, _)| *code)
+        .chain(["binary_not_found"])
+        .collect();
+    ours.sort_unstable();
+    assert_eq!(listed, ours);
 }
