@@ -63,9 +63,7 @@ impl<'a> Resolver<'a> {
             (Need::Id | Need::BlogId, Some(_)) => None,
             (Need::BlogId, None) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
                 Err(e) if e.is_wp_unavailable() => {
-                    return Err(Error::NoBlogId {
-                        why: format!("WordPress could not be asked ({e})"),
-                    })
+                    return Err(Error::NoBlogId { why: unasked(&e) })
                 }
                 located => Some(located),
             },
@@ -159,6 +157,15 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
     }
 }
 
+/// Why WordPress could not say its blog id (without a `wp` error's own
+/// advice to give `--url`, which cannot name a blog id).
+fn unasked(e: &Error) -> String {
+    match e {
+        Error::WpNotFound(_) => "there is no WP-CLI (wp) to ask WordPress".to_string(),
+        other => format!("WordPress could not be asked ({other})"),
+    }
+}
+
 /// The URL that stands in when WordPress cannot answer: provision's
 /// `--site_url`/`--url` (the siteurl), the others' `--home_url`/`--url`.
 fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
@@ -248,9 +255,7 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
 /// stands.
 fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
     if let (Need::BlogId, true) = (need, e.is_wp_unavailable()) {
-        return Err(Error::NoBlogId {
-            why: format!("WordPress could not be asked ({e})"),
-        });
+        return Err(Error::NoBlogId { why: unasked(&e) });
     }
     let Some(url) = fallback(spec, need).filter(|_| e.is_wp_unavailable()) else {
         return Err(e);

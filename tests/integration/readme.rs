@@ -89,7 +89,8 @@ fn readme_examples_are_real_output() {
     assert!(!blocks.is_empty(), "no tested blocks");
     for block in blocks {
         let env = TestEnv::new();
-        env.partner_api();
+        // The caller, partner 1234 ($SECRET), and another partner.
+        env.partner_api().partner("99", "other");
         // `jetpack-partner` on PATH, as installed.
         let _ = env.cmd_named("jetpack-partner");
         let bin = env.root().join("bin");
