@@ -178,7 +178,7 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
             plan::cancel(a, &lines, env)
         }
         None => {
-            let mut top = Cli::command();
+            let mut top = command();
             let m = match top.try_get_matches_from_mut(argv.clone()) {
                 Ok(m) => m,
                 Err(e) => {
@@ -351,10 +351,29 @@ fn client_credentials(c: &CredArgs, cmd: &clap::Command, env: Env) -> Result<Cre
     Ok(CredSource { id, secret })
 }
 
-/// The clap definition of the top-level command, for man pages and
-/// completions (packaging's generator includes this file).
+/// The clap definition of the top-level command (also for the man pages
+/// and completions). Flags a command shares with the others but does not
+/// use are accepted and left out of its help.
 pub fn command() -> clap::Command {
+    let hide = |names: &'static [&'static str]| {
+        move |mut c: clap::Command| {
+            for n in names {
+                c = c.mut_arg(*n, |a| a.hide(true));
+            }
+            c
+        }
+    };
     Cli::command()
+        .mut_subcommand("sites", hide(&["path", "timeout", "dry_run"]))
+        .mut_subcommand(
+            "errors",
+            hide(&[
+                "partner_id",
+                "partner_secret",
+                "partner_secret_file",
+                "access_token_file",
+            ]),
+        )
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::plan::{
     Settings, SiteJob, SiteSpec, Source, Target, WpSettings,
 };
 use crate::wp;
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::Read;
@@ -802,7 +802,7 @@ fn flags(cmd: &clap::Command) -> HashMap<String, LineFlag> {
 /// The flags of every site command (a line's field that is one of them but
 /// not the running command's is ignored, not an error).
 fn site_command_flags() -> HashMap<String, LineFlag> {
-    let mut top = super::args::Cli::command();
+    let mut top = super::command();
     top.build();
     top.get_subcommands()
         .filter(|c| {
