@@ -21,18 +21,30 @@
 //! - connected: http://site.test, `jetpack_options` id 12345;
 //! - split: home http://split.test, siteurl http://split.test/wp, and a
 //!   must-use plugin that prints noise (and a decoy marker) while loading;
-//! - multi: subdirectory multisite http://multi.test with /shop/.
+//! - multi: subdirectory multisite http://multi.test with /shop/;
+//! - net: subdirectory network http://net.test with 110 subsites (more than
+//!   one page of `get_sites`), users on some of them only, archived,
+//!   deleted and spam subsites, Jetpack blog ids on some, the stub plugin
+//!   activated per site, and a must-use plugin printing noise (also at
+//!   every blog switch) — the layout is [`net_sites`];
+//! - sub: subdomain network http://sub.test, Jetpack network-active
+//!   ([`sub_sites`]).
 //!
-//! Most tests hand the constant to the runner and check the JSON exactly;
-//! the `crate_*` tests go through `Wp::facts` itself, with the runner as the
-//! `wp` command (`--wp-cli-path='php runner.php'`). Tests that change or read
-//! `active_plugins` take one lock and put the list back when they end.
+//! Most tests hand the constant (`FACTS_PHP`, or `NETWORK_FACTS_PHP` for
+//! `--all-sites`) to the runner and check the JSON exactly; the `crate_*`
+//! tests go through `Wp::facts` / `Wp::network_facts` itself, with the
+//! runner as the `wp` command (`--wp-cli-path='php runner.php'`), and the
+//! `binary_*` ones run the jetpack-partner binary against the fake partner
+//! API. Tests that change or read `active_plugins` take one lock and put
+//! the lists back when they end.
 
+use crate::testenv::{assert_exit, Reply, TestEnv, SECRET};
+use jetpack_partner::error::Error;
 use jetpack_partner::plan::WpSettings;
 use jetpack_partner::wp::parse::parse_marked;
-use jetpack_partner::wp::{Facts, Want, Wp, FACTS_PHP};
+use jetpack_partner::wp::{Facts, NetworkSite, Want, Wp, FACTS_PHP, NETWORK_FACTS_PHP};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -54,6 +66,8 @@ struct Tier {
     connected: String,
     split: String,
     multi: String,
+    net: String,
+    sub: String,
 }
 
 /// The tier; panics, saying how to set it up, when it is not.
@@ -83,6 +97,8 @@ fn tier() -> Tier {
         connected: get("SITE_CONNECTED"),
         split: get("SITE_SPLIT"),
         multi: get("SITE_MULTI"),
+        net: get("SITE_NET"),
+        sub: get("SITE_SUB"),
     }
 }
 
@@ -171,12 +187,26 @@ fn facts_run(
     activate: bool,
     extra: &[(&str, &str)],
 ) -> (Value, Run) {
+    program_run(t, site, url, FACTS_PHP, user, activate, extra)
+}
+
+/// `program` (one of the crate's facts programs) with the environment the
+/// crate sets, and its marked answer as the crate parses it.
+fn program_run(
+    t: &Tier,
+    site: &str,
+    url: Option<&str>,
+    program: &str,
+    user: Option<&str>,
+    activate: bool,
+    extra: &[(&str, &str)],
+) -> (Value, Run) {
     let mut env = vec![("JETPACK_WP_ACTIVATE", if activate { "1" } else { "0" })];
     if let Some(u) = user {
         env.push(("JETPACK_WP_USER", u));
     }
     env.extend_from_slice(extra);
-    let r = run_php(t, site, url, FACTS_PHP, &env);
+    let r = run_php(t, site, url, program, &env);
     r.assert_clean();
     let v =
         parse_marked(&r.stdout).unwrap_or_else(|| panic!("parse_marked found no facts: {r:#?}"));
@@ -616,4 +646,971 @@ fn shutdown_noise_after_the_answer() {
     let got = parse_marked(&r.stdout).unwrap_or_else(|| panic!("no facts: {r:#?}"));
     let split = site_json(Some(1), "http://split.test/wp", "http://split.test", 0);
     assert_eq!(got, split);
+}
+
+// ================================================= networks (--all-sites)
+//
+// NETWORK_FACTS_PHP, the one `wp eval` behind `--all-sites`, on the `net`
+// and `sub` networks. What the tests expect comes from the layouts below,
+// written from setup.sh's description (install.php, jp_populate_net and
+// jp_populate_sub), never from the program's answers;
+// `network_tier_is_as_the_tests_expect` checks that setup built them.
+
+/// One site of a test network, as setup.sh builds it.
+#[derive(Debug, Clone)]
+struct NetSite {
+    blog: u64,
+    /// `home_url('/')`.
+    url: String,
+    siteurl: String,
+    home: String,
+    /// `id` in `jetpack_options`; 0 for none.
+    jetpack_id: u64,
+    /// The users with a role on it.
+    members: Vec<u64>,
+    /// `active_plugins` as built.
+    plugins: Vec<&'static str>,
+    /// archived, deleted or spam: left out of the answer.
+    flag: Option<&'static str>,
+}
+
+/// admin (ID 1) is the super admin of both networks.
+const SUPER_ADMIN: u64 = 1;
+const NET_SUBSITES: u64 = 110;
+/// Users on `net` (`users` table): admin, editor2, owner3, loner.
+const NET_USERS: u64 = 4;
+
+/// `net`: http://net.test, /s001/../s110/ = blog ids 2..111.
+fn net_sites() -> Vec<NetSite> {
+    let mut sites = vec![NetSite {
+        blog: 1,
+        url: "http://net.test/".into(),
+        siteurl: "http://net.test".into(),
+        home: "http://net.test".into(),
+        jetpack_id: 7_000_001,
+        // admin and editor2 from the single-site install it started as.
+        members: vec![1, 2],
+        plugins: vec![],
+        flag: None,
+    }];
+    for n in 1..=NET_SUBSITES {
+        let siteurl = format!("http://net.test/s{n:03}");
+        let home = if n == 3 {
+            "https://net.test/s003".to_string()
+        } else {
+            siteurl.clone()
+        };
+        // owner3 created them all; editor2 is an author on every fourth,
+        // and on s007 (archived) and s011 (deleted).
+        let members = if n % 4 == 0 || n == 7 || n == 11 {
+            vec![2, 3]
+        } else {
+            vec![3]
+        };
+        sites.push(NetSite {
+            blog: n + 1,
+            url: format!("{home}/"),
+            siteurl,
+            home,
+            jetpack_id: if n % 6 == 0 { 900_000 + n } else { 0 },
+            members,
+            plugins: match n {
+                16 => vec![JETPACK],
+                17 => vec![AKISMET],
+                _ => vec![],
+            },
+            flag: match n {
+                7 | 30 => Some("archived"),
+                11 | 41 => Some("deleted"),
+                19 | 52 => Some("spam"),
+                _ => None,
+            },
+        });
+    }
+    sites
+}
+
+/// `sub`: http://sub.test with a., b. and c.sub.test (c archived); Jetpack
+/// network-active, in no site's `active_plugins`.
+fn sub_sites() -> Vec<NetSite> {
+    let site = |blog, host: &str, jetpack_id, members: Vec<u64>, flag| NetSite {
+        blog,
+        url: format!("http://{host}/"),
+        siteurl: format!("http://{host}"),
+        home: format!("http://{host}"),
+        jetpack_id,
+        members,
+        plugins: vec![],
+        flag,
+    };
+    vec![
+        site(1, "sub.test", 0, vec![1, 2], None),
+        site(2, "a.sub.test", 0, vec![1], None),
+        site(3, "b.sub.test", 777, vec![1, 2], None),
+        site(4, "c.sub.test", 0, vec![1], Some("archived")),
+    ]
+}
+
+/// Who JETPACK_WP_USER names.
+#[derive(Debug, Clone, Copy)]
+enum Asked {
+    /// No user asked for (no `user_id` in the answer).
+    Nobody,
+    /// This existing user.
+    User(u64),
+    /// A value that is no user.
+    NoSuchUser,
+}
+
+impl NetSite {
+    /// The `user_id` the program should report here.
+    fn user_id(&self, asked: Asked) -> Option<u64> {
+        match asked {
+            Asked::Nobody => None,
+            Asked::NoSuchUser => Some(0),
+            Asked::User(id) if id == SUPER_ADMIN || self.members.contains(&id) => Some(id),
+            Asked::User(_) => Some(0),
+        }
+    }
+
+    /// Whether the program activates Jetpack here (listed, and the user,
+    /// if one was asked for, is on it).
+    fn activated(&self, asked: Asked, activate: bool) -> bool {
+        activate && self.flag.is_none() && self.user_id(asked) != Some(0)
+    }
+
+    fn path(&self) -> &str {
+        let rest = self.url.split_once("://").map_or("", |(_, r)| r);
+        rest.find('/').map_or("/", |i| &rest[i..])
+    }
+}
+
+fn listed(sites: &[NetSite]) -> Vec<&NetSite> {
+    sites.iter().filter(|s| s.flag.is_none()).collect()
+}
+
+fn site_by_path<'a>(sites: &'a [NetSite], path: &str) -> &'a NetSite {
+    sites
+        .iter()
+        .find(|s| s.path() == path)
+        .unwrap_or_else(|| panic!("no site {path} in the layout"))
+}
+
+/// NETWORK_FACTS_PHP's whole answer for a network.
+fn network_json(sites: &[NetSite], asked: Asked, activate: bool) -> Value {
+    let list: Vec<Value> = listed(sites)
+        .into_iter()
+        .map(|s| {
+            let mut v = json!({
+                "url": s.url,
+                "siteurl": s.siteurl,
+                "home": s.home,
+                "blog_id": s.jetpack_id,
+            });
+            if let Some(id) = s.user_id(asked) {
+                v["user_id"] = json!(id);
+            }
+            if s.activated(asked, activate) {
+                v["activate"] = json!("ok");
+            }
+            v
+        })
+        .collect();
+    json!({"marker": 1, "multisite": true, "sites": list})
+}
+
+/// `active_plugins` per blog id after a run (`network_active`: the program
+/// only reports "ok" there, activating nothing).
+fn plugins_after(
+    sites: &[NetSite],
+    asked: Asked,
+    activate: bool,
+    network_active: bool,
+) -> BTreeMap<u64, Vec<String>> {
+    sites
+        .iter()
+        .map(|s| {
+            let mut p: Vec<String> = s.plugins.iter().map(|p| p.to_string()).collect();
+            if !network_active && s.activated(asked, activate) && !p.iter().any(|x| x == JETPACK) {
+                // activate_plugin() keeps the list sorted.
+                p.push(JETPACK.to_string());
+                p.sort();
+            }
+            (s.blog, p)
+        })
+        .collect()
+}
+
+fn network(t: &Tier, site: &str, user: Option<&str>, activate: bool) -> (Value, Run) {
+    program_run(t, site, None, NETWORK_FACTS_PHP, user, activate, &[])
+}
+
+/// Every site of the network (flagged ones too) as the database has it,
+/// read by WordPress in a separate run: flags, `active_plugins`, the
+/// network-active plugins, who is a member of what, how many users.
+const NETWORK_STATE_PHP: &str = r#"global $wpdb;
+$r = array('users' => (int) $wpdb->get_var("SELECT COUNT(*) FROM $wpdb->users"),
+  'sitewide' => array_keys((array) get_site_option('active_sitewide_plugins', array())),
+  'blogs' => array(), 'members' => array());
+foreach (get_sites(array('number' => 0)) as $s) {
+  $r['blogs'][] = array('id' => (int) $s->blog_id, 'at' => $s->domain . $s->path,
+    'archived' => (int) $s->archived, 'deleted' => (int) $s->deleted, 'spam' => (int) $s->spam,
+    'mature' => (int) $s->mature, 'public' => (int) $s->public,
+    'plugins' => array_values((array) get_blog_option($s->blog_id, 'active_plugins', array())));
+}
+foreach (get_users(array('blog_id' => 0, 'fields' => 'ID')) as $id) {
+  $r['members'][] = array('id' => (int) $id, 'blogs' => array_map('intval', array_keys(get_blogs_of_user($id, true))));
+}
+echo "\nJP_NETWORK_STATE " . json_encode($r) . "\n";"#;
+
+/// Sets `active_sitewide_plugins` and every site's `active_plugins` from
+/// JP_PLUGINS (`{"sitewide":{…},"sites":{"<blog id>":[…]}}`, [] for a site
+/// not named).
+const SET_NETWORK_PLUGINS_PHP: &str = r#"$want = json_decode(getenv('JP_PLUGINS'), true);
+update_site_option('active_sitewide_plugins', $want['sitewide']);
+foreach (get_sites(array('number' => 0)) as $s) {
+  $id = (string) $s->blog_id;
+  update_blog_option($s->blog_id, 'active_plugins', isset($want['sites'][$id]) ? $want['sites'][$id] : array());
+}
+echo "\nJP_SET_OK\n";"#;
+
+#[derive(Debug)]
+struct NetState {
+    users: u64,
+    sitewide: Vec<String>,
+    /// blog id → the blog's row and `active_plugins`.
+    blogs: BTreeMap<u64, Value>,
+    /// user id → the blogs the user is a member of.
+    members: BTreeMap<u64, BTreeSet<u64>>,
+}
+
+impl NetState {
+    fn plugins(&self) -> BTreeMap<u64, Vec<String>> {
+        self.blogs
+            .iter()
+            .map(|(id, b)| (*id, serde_json::from_value(b["plugins"].clone()).unwrap()))
+            .collect()
+    }
+}
+
+fn network_state(t: &Tier, site: &str) -> NetState {
+    let r = run_php(t, site, None, NETWORK_STATE_PHP, &[]);
+    r.assert_clean();
+    let line = r
+        .stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("JP_NETWORK_STATE "))
+        .unwrap_or_else(|| panic!("no network state in {r:#?}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    let id = |v: &Value| v["id"].as_u64().unwrap();
+    NetState {
+        users: v["users"].as_u64().unwrap(),
+        sitewide: serde_json::from_value(v["sitewide"].clone()).unwrap(),
+        blogs: v["blogs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (id(b), b.clone()))
+            .collect(),
+        members: v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (id(m), serde_json::from_value(m["blogs"].clone()).unwrap()))
+            .collect(),
+    }
+}
+
+fn try_set_network_plugins(t: &Tier, site: &str, want: &Value) -> Result<(), Run> {
+    let json = want.to_string();
+    let r = run_php(
+        t,
+        site,
+        None,
+        SET_NETWORK_PLUGINS_PHP,
+        &[("JP_PLUGINS", &json)],
+    );
+    if r.code == Some(0) && r.stdout.contains("\nJP_SET_OK\n") {
+        Ok(())
+    } else {
+        Err(r)
+    }
+}
+
+/// The plugins of a network as setup.sh built them.
+fn built_plugins(sites: &[NetSite], network_active: bool) -> Value {
+    let per_site: serde_json::Map<String, Value> = sites
+        .iter()
+        .filter(|s| !s.plugins.is_empty())
+        .map(|s| (s.blog.to_string(), json!(s.plugins)))
+        .collect();
+    let sitewide = if network_active {
+        json!({ JETPACK: 1_700_000_000 })
+    } else {
+        json!({})
+    };
+    json!({"sitewide": sitewide, "sites": per_site})
+}
+
+/// Puts a network's plugins back as setup.sh built them, now and when
+/// dropped (pass or fail). Hold [`plugins_lock`] while it lives.
+struct BuiltPlugins<'a> {
+    tier: &'a Tier,
+    site: String,
+    want: Value,
+}
+
+impl<'a> BuiltPlugins<'a> {
+    fn new(tier: &'a Tier, site: &str, sites: &[NetSite], network_active: bool) -> Self {
+        let want = built_plugins(sites, network_active);
+        if let Err(r) = try_set_network_plugins(tier, site, &want) {
+            panic!("could not reset the plugins of {site}: {r:#?}");
+        }
+        BuiltPlugins {
+            tier,
+            site: site.to_string(),
+            want,
+        }
+    }
+}
+
+impl Drop for BuiltPlugins<'_> {
+    fn drop(&mut self) {
+        if let Err(r) = try_set_network_plugins(self.tier, &self.site, &self.want) {
+            eprintln!("could not restore the plugins of {}: {r:#?}", self.site);
+        }
+    }
+}
+
+/// The answer's sites by URL.
+fn answer_sites(v: &Value) -> BTreeMap<String, Value> {
+    v["sites"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no sites in {v}"))
+        .iter()
+        .map(|s| (s["url"].as_str().unwrap().to_string(), s.clone()))
+        .collect()
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_tier_is_as_the_tests_expect() {
+    let t = tier();
+    let _lock = plugins_lock();
+    for (site, layout, network_active, users) in [
+        (&t.net, net_sites(), false, NET_USERS),
+        (&t.sub, sub_sites(), true, 2),
+    ] {
+        let state = network_state(&t, site);
+        assert_eq!(state.users, users, "{site}");
+        assert_eq!(
+            state.blogs.keys().copied().collect::<Vec<_>>(),
+            layout.iter().map(|s| s.blog).collect::<Vec<_>>(),
+            "{site}: blog ids"
+        );
+        for s in &layout {
+            let b = &state.blogs[&s.blog];
+            let host_path = s.siteurl.split_once("://").unwrap().1.to_string() + "/";
+            assert_eq!(b["at"], json!(host_path), "{site}: blog {}", s.blog);
+            for flag in ["archived", "deleted", "spam"] {
+                let want = u64::from(s.flag == Some(flag));
+                assert_eq!(b[flag], json!(want), "{site}: {} {flag}", s.url);
+            }
+            let who: BTreeSet<u64> = state
+                .members
+                .iter()
+                .filter(|(_, blogs)| blogs.contains(&s.blog))
+                .map(|(id, _)| *id)
+                .collect();
+            let members: BTreeSet<u64> = s.members.iter().copied().collect();
+            assert_eq!(who, members, "{site}: members of {}", s.url);
+        }
+        assert_eq!(
+            state.plugins(),
+            plugins_after(&layout, Asked::Nobody, false, network_active),
+            "{site}: active_plugins (re-run tests/php/setup.sh if a test left them changed)"
+        );
+        let sitewide: Vec<String> = if network_active {
+            vec![JETPACK.into()]
+        } else {
+            vec![]
+        };
+        assert_eq!(state.sitewide, sitewide, "{site}");
+    }
+    // net: the super admin is a member of the main site only; s023 is
+    // listed although mature and not public.
+    let state = network_state(&t, &t.net);
+    assert_eq!(state.members[&SUPER_ADMIN], BTreeSet::from([1]));
+    assert_eq!(state.members[&4], BTreeSet::new(), "loner is on no site");
+    let s023 = &state.blogs[&24];
+    assert_eq!((&s023["mature"], &s023["public"]), (&json!(1), &json!(0)));
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_every_site_exactly() {
+    let t = tier();
+    let net = net_sites();
+    let (got, _) = network(&t, &t.net, None, false);
+    assert_eq!(got, network_json(&net, Asked::Nobody, false));
+    // More than one page of get_sites() (100 by default): all of them.
+    assert_eq!(got["sites"].as_array().unwrap().len(), 105);
+    let sub = sub_sites();
+    let (got, _) = network(&t, &t.sub, None, false);
+    assert_eq!(got, network_json(&sub, Asked::Nobody, false));
+    assert_eq!(
+        answer_sites(&got).keys().collect::<Vec<_>>(),
+        [
+            "http://a.sub.test/",
+            "http://b.sub.test/",
+            "http://sub.test/"
+        ]
+    );
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_user_by_id_login_or_email_member_of_some_sites() {
+    let t = tier();
+    let net = net_sites();
+    let want = network_json(&net, Asked::User(2), false);
+    for user in ["2", "editor2", "ed@site.test"] {
+        let (got, _) = network(&t, &t.net, Some(user), false);
+        assert_eq!(got, want, "user {user:?}");
+    }
+    let (got, _) = network(&t, &t.net, Some("editor2"), false);
+    let by_url = answer_sites(&got);
+    for (url, id) in [
+        ("http://net.test/", 2),
+        ("http://net.test/s004/", 2),
+        ("http://net.test/s108/", 2),
+        ("http://net.test/s005/", 0),
+        ("https://net.test/s003/", 0),
+        ("http://net.test/s110/", 0),
+    ] {
+        assert_eq!(by_url[url]["user_id"], id, "{url}");
+    }
+    let members = by_url.values().filter(|s| s["user_id"] == 2).count();
+    // main + s004..s108 by fours (27) less s052 (spam).
+    assert_eq!(members, 27);
+
+    let sub = sub_sites();
+    let (got, _) = network(&t, &t.sub, Some("ed@site.test"), false);
+    assert_eq!(got, network_json(&sub, Asked::User(2), false));
+    assert_eq!(answer_sites(&got)["http://a.sub.test/"]["user_id"], 0);
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_super_admin_counts_on_every_site() {
+    let t = tier();
+    let net = net_sites();
+    // A member of the main site only (network_tier_is_as_the_tests_expect),
+    // yet the super admin is the user of every site.
+    let want = network_json(&net, Asked::User(1), false);
+    for user in ["1", "admin", "admin@site.test"] {
+        let (got, _) = network(&t, &t.net, Some(user), false);
+        assert_eq!(got, want, "user {user:?}");
+        assert!(
+            got["sites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["user_id"] == 1),
+            "{got}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_user_of_the_subsites_only_and_user_of_none() {
+    let t = tier();
+    let net = net_sites();
+    let owner = network_json(&net, Asked::User(3), false);
+    for user in ["3", "owner3", "owner@net.test"] {
+        let (got, _) = network(&t, &t.net, Some(user), false);
+        assert_eq!(got, owner, "user {user:?}");
+        assert_eq!(answer_sites(&got)["http://net.test/"]["user_id"], 0);
+        assert_eq!(answer_sites(&got)["http://net.test/s001/"]["user_id"], 3);
+    }
+    // loner exists but is a member of no site: 0 everywhere, as for a
+    // missing user.
+    let loner = network_json(&net, Asked::User(4), false);
+    assert_eq!(loner, network_json(&net, Asked::NoSuchUser, false));
+    for user in ["4", "loner", "loner@net.test"] {
+        let (got, _) = network(&t, &t.net, Some(user), false);
+        assert_eq!(got, loner, "user {user:?}");
+    }
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_missing_user_is_zero_everywhere_and_activates_nothing() {
+    let t = tier();
+    let net = net_sites();
+    let _lock = plugins_lock();
+    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+    for user in ["nosuchuser", "nobody@net.test", "999", "0"] {
+        let (got, _) = network(&t, &t.net, Some(user), true);
+        // No "activate" anywhere: activation was not even tried.
+        assert_eq!(
+            got,
+            network_json(&net, Asked::NoSuchUser, true),
+            "user {user:?}"
+        );
+    }
+    assert_eq!(
+        network_state(&t, &t.net).plugins(),
+        plugins_after(&net, Asked::NoSuchUser, true, false)
+    );
+    assert_eq!(
+        plugins_after(&net, Asked::NoSuchUser, true, false),
+        plugins_after(&net, Asked::Nobody, false, false)
+    );
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_leaves_out_archived_deleted_and_spam_sites() {
+    let t = tier();
+    let (got, _) = network(&t, &t.net, Some("editor2"), false);
+    let urls = answer_sites(&got);
+    // editor2 is a member of s007 and s011: membership does not bring them
+    // back.
+    for (path, flag) in [
+        ("s007", "archived"),
+        ("s030", "archived"),
+        ("s011", "deleted"),
+        ("s041", "deleted"),
+        ("s019", "spam"),
+        ("s052", "spam"),
+    ] {
+        let url = format!("http://net.test/{path}/");
+        assert!(!urls.contains_key(&url), "{flag} {url} is listed");
+        assert_eq!(
+            site_by_path(&net_sites(), &format!("/{path}/")).flag,
+            Some(flag)
+        );
+    }
+    // Mature and not public is still a site.
+    assert!(urls.contains_key("http://net.test/s023/"));
+    assert_eq!(urls.len(), 1 + 110 - 6);
+    // The database has them, flagged.
+    let state = network_state(&t, &t.net);
+    assert_eq!(state.blogs.len(), 111);
+    for (blog, flag) in [(8, "archived"), (12, "deleted"), (20, "spam")] {
+        assert_eq!(state.blogs[&blog][flag], 1, "blog {blog}");
+    }
+    let (got, _) = network(&t, &t.sub, None, false);
+    assert!(!answer_sites(&got).contains_key("http://c.sub.test/"));
+    assert_eq!(network_state(&t, &t.sub).blogs[&4]["archived"], 1);
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_jetpack_blog_ids_per_site() {
+    let t = tier();
+    let (got, _) = network(&t, &t.net, None, false);
+    let ids: BTreeMap<String, u64> = answer_sites(&got)
+        .into_iter()
+        .map(|(url, s)| (url, s["blog_id"].as_u64().unwrap()))
+        .filter(|(_, id)| *id > 0)
+        .collect();
+    let mut want = BTreeMap::from([("http://net.test/".to_string(), 7_000_001)]);
+    for n in (6..=110).step_by(6) {
+        if n != 30 {
+            // s030 is archived.
+            want.insert(format!("http://net.test/s{n:03}/"), 900_000 + n);
+        }
+    }
+    assert_eq!(ids, want);
+    // jetpack_options without an id, and one that is not even an array.
+    let sites = answer_sites(&got);
+    assert_eq!(sites["http://net.test/s009/"]["blog_id"], 0);
+    assert_eq!(sites["http://net.test/s013/"]["blog_id"], 0);
+    let (got, _) = network(&t, &t.sub, None, false);
+    assert_eq!(answer_sites(&got)["http://b.sub.test/"]["blog_id"], 777);
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_activation_per_site() {
+    let t = tier();
+    let net = net_sites();
+    let _lock = plugins_lock();
+    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+
+    // editor2: only where editor2 is a member (and listed: not on s007 or
+    // s011). s017 had akismet: jetpack is added, not put in its place;
+    // s016 had jetpack already.
+    let (got, _) = network(&t, &t.net, Some("editor2"), true);
+    assert_eq!(got, network_json(&net, Asked::User(2), true));
+    let state = network_state(&t, &t.net);
+    let plugins = state.plugins();
+    assert_eq!(plugins, plugins_after(&net, Asked::User(2), true, false));
+    assert_eq!(plugins[&1], [JETPACK]);
+    assert_eq!(plugins[&5], [JETPACK], "s004");
+    assert_eq!(plugins[&6], Vec::<String>::new(), "s005");
+    assert_eq!(plugins[&8], Vec::<String>::new(), "s007 (archived)");
+    assert_eq!(plugins[&12], Vec::<String>::new(), "s011 (deleted)");
+    assert_eq!(plugins[&17], [JETPACK], "s016");
+    assert_eq!(plugins[&18], [AKISMET], "s017, editor2 is no member");
+    assert_eq!(state.sitewide, Vec::<String>::new(), "not network-wide");
+
+    // No user asked for: every listed site.
+    let (got, _) = network(&t, &t.net, None, true);
+    assert_eq!(got, network_json(&net, Asked::Nobody, true));
+    let all = plugins_after(&net, Asked::Nobody, true, false);
+    assert_eq!(network_state(&t, &t.net).plugins(), all);
+    assert_eq!(all[&18], [AKISMET, JETPACK], "s017");
+    assert_eq!(all[&20], Vec::<String>::new(), "s019 (spam)");
+
+    // Again: "ok" everywhere, nothing changes.
+    let (got, _) = network(&t, &t.net, Some("admin"), true);
+    assert_eq!(got, network_json(&net, Asked::User(1), true));
+    assert_eq!(network_state(&t, &t.net).plugins(), all);
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_active_jetpack_is_ok_without_activating_per_site() {
+    let t = tier();
+    let sub = sub_sites();
+    let _lock = plugins_lock();
+    let _restore = BuiltPlugins::new(&t, &t.sub, &sub, true);
+    let (got, _) = network(&t, &t.sub, Some("admin"), true);
+    assert_eq!(got, network_json(&sub, Asked::User(1), true));
+    let (got, _) = network(&t, &t.sub, Some("editor2"), true);
+    assert_eq!(got, network_json(&sub, Asked::User(2), true));
+    assert!(answer_sites(&got)["http://a.sub.test/"]
+        .get("activate")
+        .is_none());
+    // Nothing was activated per site; the network-wide list is as it was.
+    let state = network_state(&t, &t.sub);
+    assert_eq!(
+        state.plugins(),
+        plugins_after(&sub, Asked::Nobody, true, true)
+    );
+    assert!(state.plugins().values().all(Vec::is_empty));
+    assert_eq!(state.sitewide, [JETPACK]);
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_program_on_a_single_site_says_not_multisite() {
+    let t = tier();
+    let _lock = plugins_lock();
+    let _restore = NoPluginsAfter {
+        tier: &t,
+        sites: vec![(t.plain.clone(), None)],
+    };
+    set_active_plugins(&t, &t.plain, None, &[]);
+    let none = json!({"marker": 1, "multisite": false, "sites": []});
+    for site in [&t.plain, &t.connected] {
+        assert_eq!(network(&t, site, Some("admin"), true).0, none, "{site}");
+        assert_eq!(network(&t, site, None, false).0, none, "{site}");
+    }
+    // Nothing activated on the single site.
+    assert_eq!(active_plugins(&t, &t.plain, None), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_hostile_user_values_are_looked_up_as_data() {
+    let t = tier();
+    let net = net_sites();
+    let nobody = network_json(&net, Asked::NoSuchUser, false);
+    let hostile = [
+        "x'; DROP TABLE wp_users; --",
+        "' OR '1'='1",
+        "2' OR '1'='1",
+        "' UNION SELECT ID FROM wp_users -- x",
+        "$(id)",
+        "`id`",
+        "\"double\" 'single'",
+        "'); echo 'pwned'; //",
+        "\\'; exit(0); //",
+        "{${print('pwned')}}",
+        "${u}",
+        "editor2\nadmin",
+        "ed@site.test' OR 1=1 -- ",
+    ];
+    for value in hostile {
+        let (got, run) = network(&t, &t.net, Some(value), false);
+        assert_eq!(got, nobody, "user {value:?} found someone: {run:#?}");
+        assert!(!run.stdout.contains("pwned"), "user {value:?} ran as code");
+    }
+    // Nothing was dropped or changed.
+    assert_eq!(network_state(&t, &t.net).users, NET_USERS);
+    let (got, _) = network(&t, &t.net, Some("editor2"), false);
+    assert_eq!(got, network_json(&net, Asked::User(2), false));
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn network_noise_before_between_and_after_the_sites() {
+    let t = tier();
+    let (got, run) = program_run(
+        &t,
+        &t.net,
+        None,
+        NETWORK_FACTS_PHP,
+        Some("owner3"),
+        false,
+        &[("JETPACK_TEST_SHUTDOWN_NOISE", "1")],
+    );
+    assert_eq!(got, network_json(&net_sites(), Asked::User(3), false));
+    // The must-use plugin's noise was all there: a decoy answer while
+    // WordPress loaded, a comment at each blog switch, a line at shutdown.
+    assert!(run.stdout.contains("decoy.test"), "{run:#?}");
+    assert!(run.stdout.contains("<!-- switch_blog 111 -->"), "{run:#?}");
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("page generated in 0.01 s -->"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr
+            .contains("warning from a network must-use plugin"),
+        "{run:#?}"
+    );
+}
+
+/// What `Wp::network_facts` should return for a network.
+fn network_sites_want(sites: &[NetSite], asked: Asked) -> Vec<NetworkSite> {
+    listed(sites)
+        .into_iter()
+        .map(|s| NetworkSite {
+            url: s.url.clone(),
+            facts: Facts {
+                siteurl: Some(s.siteurl.clone()),
+                home: Some(s.home.clone()),
+                blog_id: (s.jetpack_id > 0).then_some(s.jetpack_id),
+            },
+            user_ok: s.user_id(asked).map(|id| id > 0),
+        })
+        .collect()
+}
+
+fn want_network(user: Option<&str>, activate: bool) -> Want<'_> {
+    // As batch.rs asks it (--all-sites).
+    Want {
+        user,
+        activate,
+        ..Want::default()
+    }
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn crate_network_facts_end_to_end() {
+    let t = tier();
+    let net = net_sites();
+    let wp = crate_wp(&t, &t.net, None);
+    for (user, asked) in [
+        (Some("ed@site.test"), Asked::User(2)),
+        (Some("admin"), Asked::User(1)),
+        (Some("3"), Asked::User(3)),
+        (Some("nosuchuser"), Asked::NoSuchUser),
+        (None, Asked::Nobody),
+    ] {
+        let got = wp
+            .network_facts(&want_network(user, false))
+            .unwrap_or_else(|e| panic!("network facts, user {user:?}: {}", e.message()))
+            .unwrap_or_else(|| panic!("no network facts (fell back), user {user:?}"));
+        assert_eq!(got, network_sites_want(&net, asked), "user {user:?}");
+    }
+    let sub = crate_wp(&t, &t.sub, None)
+        .network_facts(&want_network(Some("editor2"), false))
+        .expect("network facts of sub")
+        .expect("network facts of sub, no fallback");
+    assert_eq!(sub, network_sites_want(&sub_sites(), Asked::User(2)));
+    // A single site is no network.
+    let err = crate_wp(&t, &t.plain, None)
+        .network_facts(&want_network(Some("admin"), false))
+        .expect_err("not a network");
+    assert!(matches!(err, Error::WpNoSites), "{err:?}");
+    assert_eq!(err.error_code(), "wp_failed");
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn crate_network_facts_activates_jetpack_where_the_user_is() {
+    let t = tier();
+    let net = net_sites();
+    let _lock = plugins_lock();
+    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+    // owner3: every listed subsite, not the main site.
+    let got = crate_wp(&t, &t.net, None)
+        .network_facts(&want_network(Some("owner@net.test"), true))
+        .expect("network facts")
+        .expect("network facts, no fallback");
+    assert_eq!(got, network_sites_want(&net, Asked::User(3)));
+    let plugins = network_state(&t, &t.net).plugins();
+    assert_eq!(plugins, plugins_after(&net, Asked::User(3), true, false));
+    assert_eq!(plugins[&1], Vec::<String>::new(), "main site");
+    assert_eq!(plugins[&2], [JETPACK], "s001");
+}
+
+/// The jetpack-partner binary with the runner as its `wp`, through a
+/// wrapper that counts the WordPress bootstraps.
+fn counted_wp(env: &TestEnv, t: &Tier) -> (String, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let log = env.root().join("wp-calls.log");
+    let script = env.root().join("wp-runner.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho call >>'{}'\nexec '{}' '{}' \"$@\"\n",
+            log.display(),
+            t.php,
+            runner().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (format!("--wp-cli-path={}", script.display()), log)
+}
+
+fn bootstraps(log: &PathBuf) -> usize {
+    std::fs::read_to_string(log)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+fn result_lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+#[test]
+#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+fn binary_provision_and_cancel_all_sites_of_a_real_network() {
+    let t = tier();
+    let net = net_sites();
+    let _lock = plugins_lock();
+    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+    let env = TestEnv::new();
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        Reply::json(200, r#"{"access_token":"tok-php-net"}"#),
+    );
+    env.api.set_fallback(|r| {
+        if r.path == "/rest/v1.3/jpphp/provision" {
+            let url = r.form_value("siteurl").unwrap_or("");
+            Reply::json(
+                200,
+                &format!(r#"{{"success":true,"next_url":"{url}/next","auth_required":false}}"#),
+            )
+        } else {
+            Reply::json(200, r#"{"success":true}"#)
+        }
+    });
+    let (wp_cli_path, log) = counted_wp(&env, &t);
+    let path = format!("--path={}", t.net);
+    let out = env
+        .cmd()
+        .args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--user=editor2",
+            "--plan=premium",
+            "--allow-root",
+            &path,
+            &wp_cli_path,
+            "--all-sites",
+            "--jobs=4",
+        ])
+        .output()
+        .expect("run");
+    // Some sites are not editor2's: those fail, the run exits 1.
+    assert_exit(&out, 1);
+    assert_eq!(
+        bootstraps(&log),
+        1,
+        "one WordPress bootstrap for the network"
+    );
+    let lines = result_lines(&out);
+    let by_site: BTreeMap<String, &Value> = lines
+        .iter()
+        .map(|v| (v["site"].as_str().unwrap().to_string(), v))
+        .collect();
+    assert_eq!(by_site.len(), lines.len(), "a site twice");
+    let listed_urls: BTreeSet<String> = listed(&net).iter().map(|s| s.url.clone()).collect();
+    assert_eq!(
+        by_site.keys().cloned().collect::<BTreeSet<_>>(),
+        listed_urls
+    );
+    let mut members = BTreeSet::new();
+    for s in listed(&net) {
+        let line = by_site[&s.url];
+        if s.user_id(Asked::User(2)) == Some(2) {
+            assert_eq!(line["success"], true, "{line}");
+            members.insert(s.siteurl.clone());
+        } else {
+            assert_eq!(line["error_code"], "invalid_user", "{line}");
+        }
+    }
+    let sent: BTreeSet<String> = env
+        .api
+        .requests_to("/rest/v1.3/jpphp/provision")
+        .iter()
+        .filter_map(|r| r.form_value("siteurl").map(String::from))
+        .collect();
+    assert_eq!(sent, members);
+    // Jetpack activated on editor2's sites, in the same bootstrap.
+    assert_eq!(
+        network_state(&t, &t.net).plugins(),
+        plugins_after(&net, Asked::User(2), true, false)
+    );
+
+    // cancel --all-sites: every listed site, named by its Jetpack blog id
+    // or by its home URL; no user, nothing activated.
+    let out = env
+        .cmd()
+        .args([
+            "cancel",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--allow-root",
+            &path,
+            &wp_cli_path,
+            "--all-sites",
+            "--jobs=4",
+        ])
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    assert_eq!(bootstraps(&log), 2, "one more bootstrap for the cancel");
+    assert_eq!(result_lines(&out).len(), 105);
+    let paths: BTreeSet<String> = env
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/partner-cancel"))
+        .map(|r| r.path.clone())
+        .collect();
+    let want: BTreeSet<String> = listed(&net)
+        .iter()
+        .map(|s| {
+            let id = if s.jetpack_id > 0 {
+                s.jetpack_id.to_string()
+            } else {
+                format!("net.test::{}", s.path().trim_matches('/'))
+            };
+            format!("/rest/v1.3/jpphp/{id}/partner-cancel")
+        })
+        .collect();
+    assert_eq!(paths, want);
+    assert_eq!(
+        network_state(&t, &t.net).plugins(),
+        plugins_after(&net, Asked::User(2), true, false)
+    );
 }

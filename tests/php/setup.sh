@@ -2,7 +2,7 @@
 # PHP test tier: real WordPress sites for tests/integration/php_facts.rs.
 #
 #   tests/php/setup.sh          install what is missing, (re)start MariaDB,
-#                               (re)build the four sites, write the env file
+#                               (re)build the sites, write the env file
 #   tests/php/setup.sh stop     stop the MariaDB this script started
 #
 # Then: JETPACK_PARTNER_PHP_TIER=<env file> cargo test --test integration -- --ignored php_facts
@@ -29,6 +29,15 @@
 #              a must-use plugin prints noise (fixtures/noise-mu-plugin.php)
 #   multi      subdirectory multisite http://multi.test, subsite /shop/;
 #              the stub jetpack plugin too (inactive everywhere)
+#   net        subdirectory network http://net.test with 110 subsites
+#              /s001/../s110/ (blog ids 2..111) built in one PHP process;
+#              users on some subsites only, archived/deleted/spam ones,
+#              Jetpack blog ids on some, the stub jetpack plugin inactive
+#              (activated per site); a must-use plugin prints noise, also
+#              at every blog switch (fixtures/network-noise-mu-plugin.php).
+#              The full layout: jp_populate_net in install.php.
+#   sub        subdomain network http://sub.test (a., b., c.sub.test, c
+#              archived) with jetpack network-active (jp_populate_sub)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -143,9 +152,14 @@ else
   fi
   say "starting MariaDB (socket $SOCK, no TCP)"
   # setsid + nohup: the server outlives this script (and the CI step).
+  # Throw-away test data, so no durability: no log flush per commit, no
+  # doublewrite, one tablespace (the 110-subsite network is ~1200 tables
+  # and ~40000 writes; a fresh setup took 29 s with the defaults, 20 s so,
+  # on a busy 2-core machine).
   setsid nohup mariadbd --no-defaults --datadir="$DATA" --socket="$SOCK" \
     --pid-file="$PIDFILE" --skip-networking --user=root \
     --log-error="$BASE/mysql.err" --innodb-buffer-pool-size=32M \
+    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-file-per-table=0 \
     </dev/null >/dev/null 2>&1 &
   for _ in $(seq 1 120); do
     db_ping && break
@@ -210,6 +224,8 @@ PLAIN=$BASE/sites/plain
 CONNECTED=$BASE/sites/connected
 SPLIT=$BASE/sites/split/wp
 MULTI=$BASE/sites/multi
+NET=$BASE/sites/net
+SUB=$BASE/sites/sub
 
 say "site plain: $PLAIN (http://site.test, jetpack stub plugin, not connected)"
 new_site plain "$PLAIN"
@@ -233,21 +249,42 @@ printf '%s\n' "<?php" "define('WP_USE_THEMES', true);" \
 mkdir -p "$SPLIT/wp-content/mu-plugins"
 cp "$HERE/fixtures/noise-mu-plugin.php" "$SPLIT/wp-content/mu-plugins/noise.php"
 
-say "site multi: $MULTI (subdirectory multisite http://multi.test, subsite /shop/)"
-new_site multi "$MULTI"
-write_config "$MULTI/wp-config.php" jp_multi "define('WP_ALLOW_MULTISITE', true);"
-install_php single "$MULTI" http://multi.test http://multi.test
-install_php network "$MULTI" multi.test
-write_config "$MULTI/wp-config.php" jp_multi "define('WP_ALLOW_MULTISITE', true);
+# $1 = name, $2 = domain, $3 = subdirectory|subdomain: a network at
+# http://DOMAIN in $BASE/sites/NAME (single install, then converted as
+# wp-admin's Network Setup does), with the stub jetpack plugin (inactive).
+new_network() {
+  local name=$1 domain=$2 kind=$3 root=$BASE/sites/$1 subdomains=false
+  if [ "$kind" = subdomain ]; then
+    subdomains=true
+  fi
+  new_site "$name" "$root"
+  write_config "$root/wp-config.php" "jp_$name" "define('WP_ALLOW_MULTISITE', true);"
+  install_php single "$root" "http://$domain" "http://$domain"
+  install_php network "$root" "$domain" "$kind"
+  write_config "$root/wp-config.php" "jp_$name" "define('WP_ALLOW_MULTISITE', true);
 define('MULTISITE', true);
-define('SUBDOMAIN_INSTALL', false);
-define('DOMAIN_CURRENT_SITE', 'multi.test');
+define('SUBDOMAIN_INSTALL', $subdomains);
+define('DOMAIN_CURRENT_SITE', '$domain');
 define('PATH_CURRENT_SITE', '/');
 define('SITE_ID_CURRENT_SITE', 1);
 define('BLOG_ID_CURRENT_SITE', 1);"
+  mkdir -p "$root/wp-content/plugins/jetpack"
+  cp "$HERE/fixtures/jetpack.php" "$root/wp-content/plugins/jetpack/jetpack.php"
+}
+
+say "site multi: $MULTI (subdirectory multisite http://multi.test, subsite /shop/)"
+new_network multi multi.test subdirectory
 install_php subsite "$MULTI" multi.test /shop/ Shop
-mkdir -p "$MULTI/wp-content/plugins/jetpack"
-cp "$HERE/fixtures/jetpack.php" "$MULTI/wp-content/plugins/jetpack/jetpack.php"
+
+say "site net: $NET (subdirectory network http://net.test, 110 subsites, jetpack activated per site)"
+new_network net net.test subdirectory
+install_php populate "$NET" net
+mkdir -p "$NET/wp-content/mu-plugins"
+cp "$HERE/fixtures/network-noise-mu-plugin.php" "$NET/wp-content/mu-plugins/noise.php"
+
+say "site sub: $SUB (subdomain network http://sub.test, jetpack network-active)"
+new_network sub sub.test subdomain
+install_php populate "$SUB" sub
 
 cat >"$ENVFILE" <<EOF
 # Written by tests/php/setup.sh; read by tests/integration/php_facts.rs
@@ -258,6 +295,8 @@ SITE_PLAIN=$PLAIN
 SITE_CONNECTED=$CONNECTED
 SITE_SPLIT=$SPLIT
 SITE_MULTI=$MULTI
+SITE_NET=$NET
+SITE_SUB=$SUB
 MYSQL_SOCKET=$SOCK
 EOF
 say "wrote $ENVFILE"
