@@ -535,9 +535,9 @@ impl fmt::Display for Error {
             WpMissingFact { fact, flag } => {
                 write!(f, "WordPress reported {fact}; pass {flag}")
             }
-            WpNoSites => {
-                f.write_str("wp site list printed no site URLs; is this a multisite network?")
-            }
+            WpNoSites => f.write_str(
+                "WordPress lists no sites of a multisite network here (is it one?); --all-sites needs a network: give single sites with --url or --batch",
+            ),
             WpTimeout { what, limit } => write!(
                 f,
                 "{what} ran past its time limit of {} s and was killed; check the site (a plugin may hang) or raise --wp-timeout",
