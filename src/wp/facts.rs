@@ -7,25 +7,26 @@ use crate::error::{Error, Result};
 use crate::output;
 use serde_json::Value;
 
-/// The PHP behind the single `wp eval` call. It is a constant: values reach
-/// it only through environment variables (JETPACK_WP_*), never as source
-/// text. The answer is one JSON object after a marker on its own line, so
-/// whatever plugins or notices print before it does not matter.
-pub const FACTS_PHP: &str = r#"$u = getenv('JETPACK_WP_USER');
-$out = array('marker' => 1);
-if (is_string($u) && $u !== '') {
-  $user = false;
+// The facts programs are constants assembled from these pieces at compile
+// time; values reach them only by environment variable.
+
+/// PHP: `$user` for the user `$u` names, looked up as WP-CLI's `--user`
+/// does: ID, then email, then login.
+macro_rules! php_find_user {
+    () => {
+        r#"  $user = false;
   if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
   if (!$user) { $user = get_user_by('email', $u); }
   if (!$user) { $user = get_user_by('login', $u); }
-  $out['user_id'] = $user ? (int) $user->ID : 0;
+"#
+    };
 }
-$out['siteurl'] = (string) get_option('siteurl');
-$out['home'] = (string) get_option('home');
-$o = get_option('jetpack_options');
-$out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
-if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
-  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
+
+/// PHP: `$file`, the `jetpack` plugin's main file ('' when not installed),
+/// found by folder as WP-CLI finds a plugin by slug.
+macro_rules! php_find_jetpack {
+    () => {
+        r#"  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
   $file = '';
   foreach (array_keys(get_plugins()) as $f) {
     if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
@@ -33,7 +34,37 @@ if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['u
       if (basename($f) === 'jetpack.php') { break; }
     }
   }
-  if ($file === '') {
+"#
+    };
+}
+
+/// PHP: `$out` as the answer: one JSON object after a marker on its own
+/// line, so whatever plugins or notices print around it does not matter.
+macro_rules! php_answer {
+    () => {
+        r#"echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#
+    };
+}
+
+/// The PHP behind the single `wp eval` call: the user (JETPACK_WP_USER),
+/// siteurl, home, Jetpack's blog id, and Jetpack activated
+/// (JETPACK_WP_ACTIVATE=1, only when the user exists).
+pub const FACTS_PHP: &str = concat!(
+    r#"$u = getenv('JETPACK_WP_USER');
+$out = array('marker' => 1);
+if (is_string($u) && $u !== '') {
+"#,
+    php_find_user!(),
+    r#"  $out['user_id'] = $user ? (int) $user->ID : 0;
+}
+$out['siteurl'] = (string) get_option('siteurl');
+$out['home'] = (string) get_option('home');
+$o = get_option('jetpack_options');
+$out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
+if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
+"#,
+    php_find_jetpack!(),
+    r#"  if ($file === '') {
     $out['activate'] = "The 'jetpack' plugin could not be found.";
   } elseif (is_plugin_active($file)) {
     $out['activate'] = 'ok';
@@ -42,32 +73,29 @@ if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['u
     $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
   }
 }
-echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
+"#,
+    php_answer!()
+);
 
 /// The PHP behind `--all-sites`: the facts of every site of the network in
 /// one bootstrap (switching blogs inside it). Archived, deleted and spam
-/// sites are left out. A constant too: the user and whether to activate
-/// Jetpack come by environment (JETPACK_WP_USER, JETPACK_WP_ACTIVATE). A
-/// user counts for a site when it is a member of it or a super admin.
-pub const NETWORK_FACTS_PHP: &str = r#"$u = getenv('JETPACK_WP_USER');
+/// sites are left out. The user and whether to activate Jetpack come by
+/// environment, as for [`FACTS_PHP`]. A user counts for a site when it is a
+/// member of it or a super admin.
+pub const NETWORK_FACTS_PHP: &str = concat!(
+    r#"$u = getenv('JETPACK_WP_USER');
 $activate = getenv('JETPACK_WP_ACTIVATE') === '1';
 $out = array('marker' => 1, 'multisite' => is_multisite(), 'sites' => array());
 if (is_multisite()) {
-  $user = false;
   if (is_string($u) && $u !== '') {
-    if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
-    if (!$user) { $user = get_user_by('email', $u); }
-    if (!$user) { $user = get_user_by('login', $u); }
+"#,
+    php_find_user!(),
+    r#"  } else {
+    $user = false;
   }
-  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
-  $file = '';
-  foreach (array_keys(get_plugins()) as $f) {
-    if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
-      $file = $f;
-      if (basename($f) === 'jetpack.php') { break; }
-    }
-  }
-  $network_active = $file !== '' && is_plugin_active_for_network($file);
+"#,
+    php_find_jetpack!(),
+    r#"  $network_active = $file !== '' && is_plugin_active_for_network($file);
   foreach (get_sites(array('number' => 0, 'archived' => 0, 'deleted' => 0, 'spam' => 0)) as $site) {
     $id = (int) $site->blog_id;
     switch_to_blog($id);
@@ -92,7 +120,9 @@ if (is_multisite()) {
     $out['sites'][] = $s;
   }
 }
-echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#;
+"#,
+    php_answer!()
+);
 
 /// One site of a network, as [`NETWORK_FACTS_PHP`] found it.
 #[derive(Debug, Clone, PartialEq)]
