@@ -9,10 +9,13 @@
 //! args).
 
 pub mod args;
+pub mod fields;
 pub mod help;
+mod lines;
 mod plan;
+mod values;
 
-pub use plan::seconds;
+pub use values::{api_path, seconds};
 
 use crate::error::Error;
 use crate::plan::Invocation;
@@ -144,7 +147,7 @@ pub fn parse(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
 /// The values given to secret flags anywhere in argv, in every form clap
 /// takes them (`--flag=v`, `--flag v`, `-s=v`, `-sv`).
 fn secret_values(argv: &[OsString]) -> Vec<String> {
-    let names = args::secret_flags();
+    let names = fields::secret_flags();
     let args: Vec<String> = argv
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
