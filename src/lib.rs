@@ -11,6 +11,7 @@ pub mod api;
 pub mod batch;
 pub mod cli;
 pub mod endpoints;
+pub mod environment;
 pub mod error;
 pub mod exec;
 pub mod output;

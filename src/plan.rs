@@ -5,15 +5,9 @@
 use crate::api::Base;
 use crate::error::Result;
 use crate::output::format::Format;
+pub use crate::wp::WpSettings;
 use serde_json::{Map, Value};
 use std::time::Duration;
-
-/// Every environment variable that carries a partner credential: read by
-/// `cli`, and removed from the environment of every child process.
-pub const CREDENTIAL_VARS: &[&str] = &[ID_VAR, SECRET_VAR, TOKEN_VAR];
-pub const ID_VAR: &str = "JETPACK_PARTNER_ID";
-pub const SECRET_VAR: &str = "JETPACK_PARTNER_SECRET";
-pub const TOKEN_VAR: &str = "JETPACK_PARTNER_ACCESS_TOKEN";
 
 /// A whole run.
 pub struct Invocation {
@@ -103,18 +97,6 @@ pub struct ApiCall {
 pub enum Target {
     One(SiteJob),
     Many(Batch),
-}
-
-/// Where WordPress is and how to run WP-CLI.
-#[derive(Clone, Debug, Default)]
-pub struct WpSettings {
-    /// `--wp-cli-path` split into words; None: `wp` on PATH.
-    pub program: Option<Vec<String>>,
-    /// `--path`; None: the WordPress tree this binary sits in, else the
-    /// working directory.
-    pub path: Option<String>,
-    pub allow_root: bool,
-    pub timeout: Duration,
 }
 
 /// Which site: what the flags say about it.

@@ -4,8 +4,8 @@
 //! never blocks on a full pipe), and whatever it leaves behind in its group
 //! ended when it exits.
 
+use crate::environment::CREDENTIAL_VARS;
 use crate::error::{Error, Result, WpMissing};
-use crate::plan::CREDENTIAL_VARS;
 use crate::{output, signals};
 use std::io::Read;
 use std::process::{Command, ExitStatus, Stdio};
@@ -46,56 +46,12 @@ pub struct Child<'a> {
     pub finishes_a_request: bool,
 }
 
-/// The process groups running now, and whether each finishes a request.
-static RUNNING: Mutex<Vec<(u32, bool)>> = Mutex::new(Vec::new());
-
-fn running() -> std::sync::MutexGuard<'static, Vec<(u32, bool)>> {
-    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// End every running child's process group (a signal arrived): all of
-/// them, or all but those finishing a request.
-pub fn end_all(also_finishing: bool) {
-    for (pid, finishing) in running().iter() {
-        if also_finishing || !finishing {
-            kill_group(*pid);
-        }
-    }
-}
-
 /// "exit code N" or "killed by a signal", for messages.
 pub fn exit_text(status: &ExitStatus) -> String {
     match status.code() {
         Some(c) => format!("exit code {c}"),
         None => "killed by a signal".into(),
     }
-}
-
-#[cfg(unix)]
-mod sys {
-    // std has no way to signal a process group; libc is linked anyway.
-    extern "C" {
-        fn kill(pid: i32, sig: i32) -> i32;
-    }
-    const SIGKILL: i32 = 9;
-
-    /// Kill the whole process group: `wp` is often a shell wrapper around
-    /// `php wp-cli.phar`, and killing only the wrapper would leave PHP
-    /// running with our pipes open.
-    pub fn kill_group(pid: u32) {
-        if let Ok(pid) = i32::try_from(pid) {
-            // SAFETY: kill(2) with a negative pid signals that process
-            // group; it touches no memory of ours.
-            unsafe {
-                kill(-pid, SIGKILL);
-            }
-        }
-    }
-}
-
-fn kill_group(pid: u32) {
-    #[cfg(unix)]
-    sys::kill_group(pid);
 }
 
 /// Run the child to its end or its deadline; its output whatever the exit
@@ -123,13 +79,9 @@ pub fn run(c: &Child) -> Result<Output> {
     }
     let child = cmd.spawn().map_err(|e| spawn_error(c.program, e))?;
     let pid = child.id();
-    running().push((pid, c.finishes_a_request));
-    // A signal that came between the check above and the registration.
-    if signals::interrupted().is_some() && !c.finishes_a_request {
-        kill_group(pid);
-    }
+    signals::track(pid, c.finishes_a_request);
     let result = wait(c, child, pid);
-    running().retain(|(p, _)| *p != pid);
+    signals::untrack(pid);
     match (&result, signals::interrupted()) {
         // Ended by our own signal handling: that is the story, not "wp failed".
         (Ok(out), Some(signal)) if out.status.code().is_none() => Err(stopped(signal)),
@@ -169,7 +121,7 @@ fn wait(c: &Child, mut child: std::process::Child, pid: u32) -> Result<Output> {
             })
         }
         Err(_) => {
-            kill_group(pid);
+            signals::kill_group(pid);
             return Err(Error::WpTimeout {
                 what: c.shown.to_string(),
                 limit: c.limit,
@@ -178,7 +130,7 @@ fn wait(c: &Child, mut child: std::process::Child, pid: u32) -> Result<Output> {
     };
     // The child is done. Anything it left behind in its process group would
     // hold our pipes open (and outlive the run): end it.
-    kill_group(pid);
+    signals::kill_group(pid);
     for _ in 0..readers {
         let left = deadline.saturating_duration_since(Instant::now());
         if done_rx.recv_timeout(left).is_err() {

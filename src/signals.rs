@@ -4,9 +4,12 @@
 //! something may already have reached WordPress.com; a batch starts no new
 //! site, lets the requests in flight finish and be written, and ends with
 //! its summary. A second signal ends the run at once. Exit: 128 + N.
+//!
+//! The child processes running are tracked here, so that a signal can end
+//! their process groups.
 
 use crate::error::Error;
-use crate::{output, process};
+use crate::output;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
@@ -40,21 +43,21 @@ fn on_signal(sig: i32) {
         .is_ok();
     if !first {
         // A second signal: end at once.
-        process::end_all(true);
+        end_all(true);
         std::process::exit(exit_status(sig));
     }
     if BATCH.load(Ordering::SeqCst) {
         // Requests in flight (and the authorize step after a provision)
         // finish; `wp` still gathering facts is ended, nothing was sent for
         // those sites.
-        process::end_all(false);
+        end_all(false);
         output::stderr(&format!(
             "jetpack-partner: {}: starting no new site; finishing the requests in flight (signal again to stop at once)\n",
             name(sig)
         ));
         return;
     }
-    process::end_all(true);
+    end_all(true);
     let err = Error::Interrupted {
         signal: name(sig),
         sent: sent(),
@@ -62,6 +65,65 @@ fn on_signal(sig: i32) {
     if output::interrupt(&err) {
         std::process::exit(exit_status(sig));
     }
+}
+
+/// The process groups running now, and whether each finishes a request.
+static RUNNING: Mutex<Vec<(u32, bool)>> = Mutex::new(Vec::new());
+
+fn running() -> std::sync::MutexGuard<'static, Vec<(u32, bool)>> {
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A child's process group to end on a signal (`finishes_a_request`: the
+/// authorize step after a provision, which a batch's first signal lets
+/// finish). A signal that came before this is honoured at once.
+pub fn track(pid: u32, finishes_a_request: bool) {
+    running().push((pid, finishes_a_request));
+    if interrupted().is_some() && !finishes_a_request {
+        kill_group(pid);
+    }
+}
+
+/// The child has ended.
+pub fn untrack(pid: u32) {
+    running().retain(|(p, _)| *p != pid);
+}
+
+/// End every running child's process group: all of them, or all but those
+/// finishing a request.
+fn end_all(also_finishing: bool) {
+    for (pid, finishing) in running().iter() {
+        if also_finishing || !finishing {
+            kill_group(*pid);
+        }
+    }
+}
+
+#[cfg(unix)]
+mod sys {
+    // std has no way to signal a process group; libc is linked anyway.
+    extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+
+    pub fn kill_group(pid: u32) {
+        if let Ok(pid) = i32::try_from(pid) {
+            // SAFETY: kill(2) with a negative pid signals that process
+            // group; it touches no memory of ours.
+            unsafe {
+                kill(-pid, SIGKILL);
+            }
+        }
+    }
+}
+
+/// Kill a child's whole process group: `wp` is often a shell wrapper
+/// around `php wp-cli.phar`, and killing only the wrapper would leave PHP
+/// running with our pipes open.
+pub fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    sys::kill_group(pid);
 }
 
 /// The signal's name, for messages.

@@ -17,9 +17,9 @@ mod values;
 
 pub use values::{api_path, seconds};
 
+use crate::environment::{ID_VAR, SECRET_VAR, TOKEN_VAR};
 use crate::error::Error;
 use crate::plan::Invocation;
-use crate::plan::{ID_VAR, SECRET_VAR, TOKEN_VAR};
 use args::{CancelArgs, Cli, Cmd, CredArgs, PartnerKeyCmd, ProvisionArgs};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches};

@@ -1,8 +1,7 @@
 //! Finding `wp` and the WordPress root, before anything runs.
 
-use super::Wp;
+use super::{Wp, WpSettings};
 use crate::error::{Error, Result, WpMissing};
-use crate::plan::WpSettings;
 use std::path::{Path, PathBuf};
 
 impl Wp {

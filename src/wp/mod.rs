@@ -17,6 +17,18 @@ use std::time::Duration;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Where WordPress is and how to run WP-CLI.
+#[derive(Clone, Debug, Default)]
+pub struct WpSettings {
+    /// `--wp-cli-path` split into words; None: `wp` on PATH.
+    pub program: Option<Vec<String>>,
+    /// `--path`; None: the WordPress tree this binary sits in, else the
+    /// working directory.
+    pub path: Option<String>,
+    pub allow_root: bool,
+    pub timeout: Duration,
+}
+
 /// How to reach `wp` and which site to talk to.
 #[derive(Debug, Clone)]
 pub struct Wp {
