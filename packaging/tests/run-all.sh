@@ -6,7 +6,7 @@
 #   ansible   packaging/ansible against localhost (needs PyPI for ansible-core)
 #   release   packaging/release.sh end to end
 #   lint      sh -n on every script, shellcheck when installed (the bash
-#             scripts too: .ci/run, bench/run.sh, tests/php/setup.sh), no
+#             scripts too: .ci/run, bench/run.sh, bench/fleet.sh, tests/php/setup.sh), no
 #             early-exit reader (`| grep -q`, `| head`, ...) in a script
 #             that sets pipefail, python syntax
 # Prints PASS/FAIL (and the time) per test; exits 1 if any failed.
@@ -37,7 +37,7 @@ JETPACK_PARTNER_BIN=$bin
 export JETPACK_PARTNER_BIN
 
 # The bash scripts (run-all.sh lints them too; they are not POSIX sh).
-bash_scripts='.ci/run bench/run.sh tests/php/setup.sh'
+bash_scripts='.ci/run bench/run.sh bench/fleet.sh tests/php/setup.sh'
 
 lint() {
 	rc=0
