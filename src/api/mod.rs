@@ -25,6 +25,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Partner API answers are a few hundred bytes; anything past this is not one.
 pub const BODY_LIMIT: u64 = 1 << 20;
+/// Keep-alive connections the agent keeps between requests: one per
+/// `--jobs` worker (at most 64). With ureq's default of 3 per host, every
+/// reply beyond the third that comes in at once closed its connection, and
+/// the worker's next site paid a new TCP connection and TLS handshake.
+pub const IDLE_CONNECTIONS: usize = 64;
 
 /// Where requests go: `https://` + JETPACK_START_API_HOST, or the value as
 /// is when it has a scheme. A bare host also gets `Host:
@@ -107,7 +112,9 @@ impl Api {
             .user_agent(concat!("jetpack-partner/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
             .timeout_global(Some(timeout))
-            .proxy(proxy);
+            .proxy(proxy)
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS);
         if base.is_https() {
             let (roots, from) = crate::tls::roots();
             output::verbose(&format!("TLS: trusting {from}"));

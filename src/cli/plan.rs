@@ -28,6 +28,8 @@ use std::time::Duration;
 
 const DEFAULT_JOBS: usize = 4;
 const MAX_JOBS: usize = 64;
+// Each worker keeps its connection between sites.
+const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
 
 type Parsed = std::result::Result<Invocation, Failure>;
 
