@@ -599,7 +599,7 @@ ref_j=8
 	missed=()
 	for n in $SIZES; do for j in $JOBS; do le "${R[$n.$j.wall]}" "${R[$n.$j.target]}" || missed+=("N=$n jobs $j"); done; done
 	if ((${#missed[@]})); then
-		echo "| \`--all-sites\` wall, every row | as above | missed: ${missed[*]} | **not met** |"
+		echo "| \`--all-sites\` wall, every row | as above | missed: $(printf '%s, ' "${missed[@]}" | sed 's/, $//') | **not met** |"
 	else
 		echo "| \`--all-sites\` wall, every row | as above | all rows within | met |"
 	fi
