@@ -8,6 +8,7 @@
 #   bash bench/run.sh                 # defaults: 20 runs, 50 ms API latency, 300 ms wp bootstrap
 #   bash bench/run.sh --runs 5 --latency-ms 50 --wp-delay-ms 300
 #   N=5 bash bench/run.sh             # same options by environment
+#   bash bench/run.sh fleet [OPTIONS] # the fleet benchmark instead: bench/fleet.sh (see its --help)
 #
 # Options (flag / environment, default):
 #   --runs N          BENCH_RUNS or N          20   timed runs per flow (after 1 warm-up run)
@@ -23,6 +24,11 @@
 # fails (a target not met is reported, not an error).
 set -euo pipefail
 export LC_ALL=C
+
+if [[ ${1:-} == fleet ]]; then
+	shift
+	exec bash "$(dirname -- "${BASH_SOURCE[0]}")/fleet.sh" "$@"
+fi
 
 die() {
 	echo "bench: $*" >&2

@@ -8,7 +8,7 @@
 #             (needs PyPI for ansible-core)
 #   release   packaging/release.sh end to end
 #   lint      sh -n on every script, shellcheck when installed (the bash
-#             scripts too: .ci/run, bench/run.sh, tests/php/setup.sh), no
+#             scripts too: .ci/run, bench/run.sh, bench/fleet.sh, tests/php/setup.sh), no
 #             early-exit reader (`| grep -q`, `| head`, ...) in a script
 #             that sets pipefail, python syntax (also the Ansible module)
 # Prints PASS/FAIL (and the time) per test; exits 1 if any failed.
@@ -39,7 +39,7 @@ JETPACK_PARTNER_BIN=$bin
 export JETPACK_PARTNER_BIN
 
 # The bash scripts (run-all.sh lints them too; they are not POSIX sh).
-bash_scripts='.ci/run bench/run.sh tests/php/setup.sh'
+bash_scripts='.ci/run bench/run.sh bench/fleet.sh tests/php/setup.sh'
 
 lint() {
 	rc=0

@@ -25,6 +25,19 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Partner API answers are a few hundred bytes; anything past this is not one.
 pub const BODY_LIMIT: u64 = 1 << 20;
+/// Keep-alive connections the agent keeps between requests: one per
+/// `--jobs` worker (at most 64). With ureq's default of 3 per host, every
+/// reply beyond the third that comes in at once closed its connection, and
+/// the worker's next site paid a new TCP connection and TLS handshake.
+pub const IDLE_CONNECTIONS: usize = 64;
+/// The agent's I/O buffers, per connection and per layer (TCP, and TLS on
+/// top of it). ureq's default is 128 KiB each way, 512 KiB a connection
+/// over TLS, up to 32 MiB at `--jobs=64`. In: 64 KiB, the most a
+/// response head may take anyway (ureq's `max_response_header_size`).
+/// Out: 16 KiB; request heads are well under 1 KiB. Bodies of any size
+/// stream through both.
+const INPUT_BUFFER: usize = 64 * 1024;
+const OUTPUT_BUFFER: usize = 16 * 1024;
 
 /// Where requests go: `https://` + JETPACK_START_API_HOST, or the value as
 /// is when it has a scheme. A bare host also gets `Host:
@@ -107,7 +120,11 @@ impl Api {
             .user_agent(concat!("jetpack-partner/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(CONNECT_TIMEOUT.min(timeout)))
             .timeout_global(Some(timeout))
-            .proxy(proxy);
+            .proxy(proxy)
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER);
         if base.is_https() {
             let (roots, from) = crate::tls::roots();
             output::verbose(&format!("TLS: trusting {from}"));

@@ -18,6 +18,8 @@ use std::time::Duration;
 const DEFAULT_JOBS: usize = 4;
 
 const MAX_JOBS: usize = 64;
+// Each worker keeps its connection between sites.
+const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
 
 /// `api`'s PATH: it must start with `/` (not `//`), hold no spaces or
 /// control characters, and the URL it makes must still point at the API

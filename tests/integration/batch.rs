@@ -111,6 +111,35 @@ fn two_hundred_sites_some_failing_within_jobs_and_never_twice() {
 }
 
 #[test]
+fn each_worker_keeps_its_connection_between_sites() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let file = env.root().join("sites.jsonl");
+    let text: String = (0..96)
+        .map(|i| {
+            format!("{{\"url\":\"https://k{i}.test\",\"user\":\"admin\",\"plan\":\"premium\"}}\n")
+        })
+        .collect();
+    std::fs::write(&file, text).expect("batch file");
+    let out = env
+        .cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}"), "--jobs=16"])
+        .arg(format!("--batch={}", file.display()))
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    assert_eq!(lines(&out).len(), 96);
+    // The 16 replies of a round come in together: the agent must keep all
+    // 16 connections, not close all but 3 and connect again for the next
+    // sites (a TCP connection and a TLS handshake each, over the internet).
+    let conns = env.api.connections();
+    assert!(
+        conns <= 16,
+        "{conns} connections for 97 requests at --jobs=16"
+    );
+}
+
+#[test]
 fn resumes_with_skip_done_and_reads_stdin() {
     let env = TestEnv::new();
     api_for_batch(&env);

@@ -464,3 +464,31 @@ fn cancel_answer_cut_off_is_not_resent() {
     );
     assert_eq!(env.api.requests().len(), 2);
 }
+
+/// A request body and an answer (head and body) much larger than the
+/// agent's buffers (16 KiB out, 64 KiB in; over TLS two layers of each)
+/// pass whole.
+#[test]
+fn bodies_and_heads_larger_than_the_buffers_pass_whole() {
+    let env = TestEnv::new_tls();
+    token_ok(&env);
+    let sent_body = format!(r#"{{"data":"{}"}}"#, "x".repeat(200 * 1024));
+    let answer = format!(r#"{{"ok":true,"pad":"{}"}}"#, "y".repeat(700 * 1024));
+    env.api.reply(
+        "POST",
+        "/wpcom/v2/sites/1/echo",
+        Reply::json(200, &answer).header("X-Pad", &"z".repeat(40 * 1024)),
+    );
+    let input = env.root().join("in.json");
+    std::fs::write(&input, &sent_body).expect("input file");
+    let out = run(env
+        .cmd_without_wp()
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
+        .args(["api", "/wpcom/v2/sites/1/echo", "-X", "POST", "-c=1234"])
+        .arg(format!("-s={SECRET}"))
+        .arg(format!("--input={}", input.display())));
+    testenv::assert_success(&out, &answer);
+    let got = env.api.requests_to("/wpcom/v2/sites/1/echo");
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body == sent_body.as_bytes(), "request body changed");
+}
