@@ -53,6 +53,9 @@ pub(super) fn line_parser<T: FromArgMatches + 'static>(
         others: site_command_flags(),
     };
     let argv = lines.argv.clone();
+    // Lines are parsed one at a time (the batch reads its input on one
+    // thread): one built command serves them all, instead of a copy each.
+    let cmd = std::sync::Mutex::new(cmd);
     Box::new(move |n, fields| {
         let fail = |problem| Error::BatchLine { line: n, problem };
         let mut full = argv.clone();
@@ -63,8 +66,9 @@ pub(super) fn line_parser<T: FromArgMatches + 'static>(
                 .map(Into::into),
         );
         let parsed = cmd
-            .clone()
-            .try_get_matches_from(full)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .try_get_matches_from_mut(full)
             .and_then(|m| T::from_arg_matches(&m))
             .map_err(|e| fail(LineProblem::Unusable(e.kind().to_string())))?;
         job(&parsed, fields).map_err(|e| fail(LineProblem::Invalid(Box::new(e))))
