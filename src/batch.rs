@@ -94,18 +94,23 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         Some(f) => done_keys(f, batch.command)?,
         None => DoneBefore::default(),
     };
-    let network = match &batch.source {
-        Source::AllSites { wp, user, activate } => Some(network(wp, user.as_deref(), *activate)?),
-        _ => None,
+    let gather = || match &batch.source {
+        Source::AllSites { wp, user, activate } => {
+            network(wp, user.as_deref(), *activate).map(Some)
+        }
+        _ => Ok(None),
+    };
+    // One token for the whole batch (without it no site can be done),
+    // fetched while the network's WordPress boots.
+    let network = if !exec.dry_run() || crate::plan::reads_in_dry_run(batch.command) {
+        exec.token_while(gather)?
+    } else {
+        gather()?
     };
     let (network_lines, known) = match network {
         Some((lines, known)) => (Some(lines), known),
         None => (None, HashMap::new()),
     };
-    if !exec.dry_run() || crate::plan::reads_in_dry_run(batch.command) {
-        // One token for the whole batch; without it no site can be done.
-        exec.token()?;
-    }
     let input: Box<dyn BufRead + Send> = match (&batch.source, network_lines) {
         (_, Some(urls)) => Box::new(std::io::Cursor::new(urls)),
         (Source::Stdin, _) => Box::new(BufReader::new(std::io::stdin())),

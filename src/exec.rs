@@ -106,7 +106,7 @@ impl Executor {
 
     /// Get the token while `work` (asking WordPress) runs, so the wall time
     /// is the longer of the two, not their sum.
-    fn token_while<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    pub fn token_while<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
         std::thread::scope(|s| {
             let token = s.spawn(|| self.token());
             let done = work();
