@@ -11,7 +11,7 @@
 # The default is a classic static executable: file(1) says "statically
 # linked" on every distribution (a static PIE shows as "static-pie linked",
 # or "dynamically linked" with file < 5.39, which confuses fleet audits),
-# and it keeps the binary well under 3 MiB.
+# and it keeps the binary well under the 4 MiB budget.
 #
 # --target is required: with it, RUSTFLAGS apply to the binary only and not
 # to build scripts and proc-macros (which cannot be linked statically).
