@@ -12,7 +12,7 @@ use crate::signals;
 use crate::wp::{Want, Wp};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, IsTerminal, Read};
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -263,10 +263,9 @@ fn read_entries(
     let mut raw = Vec::new();
     let mut n = 0;
     while keep_going() {
-        raw.clear();
-        match input.read_until(b'\n', &mut raw) {
-            Ok(0) => break,
-            Ok(_) => {}
+        let whole = match read_line(&mut input, &mut raw) {
+            Ok(None) => break,
+            Ok(Some(whole)) => whole,
             Err(e) => {
                 // Whatever was read stands; the rest of the input is lost.
                 output::stderr(&format!(
@@ -274,9 +273,14 @@ fn read_entries(
                 ));
                 break;
             }
-        }
+        };
         n += 1;
-        let Some(mut entry) = entry(batch, n, &raw) else {
+        let read = if whole {
+            entry(batch, n, &raw)
+        } else {
+            Some(failed_entry(batch, n, LineProblem::TooLong(LINE_LIMIT)))
+        };
+        let Some(mut entry) = read else {
             continue;
         };
         if let (Ok(job), Some(k)) = (entry.job.as_mut(), known.get(&entry.key.site)) {
@@ -293,9 +297,41 @@ fn read_entries(
     }
 }
 
-/// Line `n` as a piece of work; None for blank lines and `#` comments.
-fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
-    let fail = |problem| Entry {
+/// A batch line is a few hundred bytes; past this it is not one.
+const LINE_LIMIT: usize = 1 << 20;
+
+/// The next line (without its newline) into `raw`: Some(true) whole,
+/// Some(false) longer than [`LINE_LIMIT`] (the rest of it is read and
+/// dropped, so memory stays bounded), None at the end of the input.
+fn read_line(input: &mut dyn BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    raw.clear();
+    let mut whole = true;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((!raw.is_empty() || !whole).then_some(whole));
+        }
+        let (chunk, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if whole && raw.len() + chunk.len() <= LINE_LIMIT {
+            raw.extend_from_slice(chunk);
+        } else {
+            whole = false;
+            raw.clear();
+        }
+        let used = end.unwrap_or(buf.len());
+        input.consume(used);
+        if end.is_some() {
+            return Ok(Some(whole));
+        }
+    }
+}
+
+/// A line that fails before it is read as JSON.
+fn failed_entry(batch: &Batch, n: usize, problem: LineProblem) -> Entry {
+    Entry {
         n,
         key: Key {
             command: batch.command.to_string(),
@@ -303,7 +339,12 @@ fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
             plan: None,
         },
         job: Err(Error::BatchLine { line: n, problem }),
-    };
+    }
+}
+
+/// Line `n` as a piece of work; None for blank lines and `#` comments.
+fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
+    let fail = |problem| failed_entry(batch, n, problem);
     let Ok(text) = std::str::from_utf8(raw) else {
         return Some(fail(LineProblem::NotUtf8));
     };
@@ -482,10 +523,11 @@ fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
     let mut reader = BufReader::new(f);
     let mut raw = Vec::new();
     loop {
-        raw.clear();
-        match reader.by_ref().read_until(b'\n', &mut raw) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        match read_line(&mut reader, &mut raw) {
+            Ok(None) | Err(_) => break,
+            // A line past the limit is no result line of ours.
+            Ok(Some(false)) => continue,
+            Ok(Some(true)) => {}
         }
         let Ok(v) = serde_json::from_slice::<Value>(&raw) else {
             continue;

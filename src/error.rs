@@ -267,6 +267,8 @@ pub enum Error {
 #[derive(Debug)]
 pub enum LineProblem {
     NotUtf8,
+    /// Longer than a batch line can be (the limit in bytes).
+    TooLong(usize),
     NotObject,
     FieldType {
         field: String,
@@ -463,6 +465,11 @@ impl fmt::Display for Error {
                 write!(f, "--batch line {line}: ")?;
                 match problem {
                     LineProblem::NotUtf8 => f.write_str("not UTF-8 text; save the file as UTF-8"),
+                    LineProblem::TooLong(limit) => write!(
+                        f,
+                        "longer than {} KiB, which no batch line is; one JSON object per line",
+                        limit / 1024
+                    ),
                     LineProblem::NotObject => f.write_str(
                         "not a JSON object like {\"url\":\"https://example.com\",\"user\":\"admin\"}",
                     ),

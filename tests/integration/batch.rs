@@ -548,3 +548,32 @@ fn a_provision_file_feeds_status() {
     );
     assert_eq!(env.api.requests().len(), 2, "token and one status");
 }
+
+/// A line longer than any batch line (here 3 MB of NUL bytes) fails alone,
+/// and is not kept in memory whole; the next line is done.
+#[test]
+fn an_endless_line_fails_alone() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let mut input = vec![0u8; 3 << 20];
+    input.push(b'\n');
+    input.extend_from_slice(b"{\"url\":\"https://ok.test\",\"user\":\"admin\"}\n");
+    let out = env
+        .cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}"), "--batch=-"])
+        .write_stdin(input)
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    let by_site: HashMap<String, Value> = lines(&out)
+        .into_iter()
+        .map(|v| (v["site"].as_str().unwrap_or("").to_string(), v))
+        .collect();
+    assert_eq!(by_site["line 1"]["error_code"], json!("invalid_input"));
+    assert!(by_site["line 1"]["error_message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("longer than 1024 KiB"));
+    assert_eq!(by_site["https://ok.test"]["success"], json!(true));
+    assert_eq!(env.api.requests_to("/rest/v1.3/jpphp/provision").len(), 1);
+}
