@@ -39,6 +39,10 @@ pub fn busy(answer: &Answer) -> bool {
 }
 
 /// Failures that happen before a byte of the request reached the server.
+/// An I/O error counts only when it came from making the connection (see
+/// [`WhileConnecting`]) or is one that only connecting can have: a TLS
+/// error after the request was written (a corrupt record in the answer)
+/// looks the same as a failed handshake by its kind alone.
 pub fn before_send(e: &ureq::Error) -> bool {
     match e {
         ureq::Error::HostNotFound
@@ -46,12 +50,10 @@ pub fn before_send(e: &ureq::Error) -> bool {
         | ureq::Error::ConnectProxyFailed(_)
         | ureq::Error::Tls(_)
         | ureq::Error::Rustls(_) => true,
-        ureq::Error::Io(io) if is_dns_failure(io) => true,
-        // rustls reports handshake failures as InvalidData I/O errors.
+        ureq::Error::Io(io) if is_dns_failure(io) || WhileConnecting::marks(io) => true,
         ureq::Error::Io(io) => matches!(
             io.kind(),
             std::io::ErrorKind::ConnectionRefused
-                | std::io::ErrorKind::InvalidData
                 | std::io::ErrorKind::AddrNotAvailable
                 | std::io::ErrorKind::NetworkUnreachable
                 | std::io::ErrorKind::HostUnreachable
@@ -59,6 +61,31 @@ pub fn before_send(e: &ureq::Error) -> bool {
         _ => false,
     }
 }
+
+/// Wraps an I/O error raised while connecting (TCP, proxy, TLS handshake):
+/// the request had not been written yet. Its message is the inner one's.
+#[derive(Debug)]
+pub struct WhileConnecting(pub std::io::Error);
+
+impl WhileConnecting {
+    /// `io`, re-kinded as itself and marked as a connect-phase failure.
+    pub fn wrap(io: std::io::Error) -> std::io::Error {
+        std::io::Error::new(io.kind(), WhileConnecting(io))
+    }
+
+    fn marks(io: &std::io::Error) -> bool {
+        io.get_ref()
+            .is_some_and(|inner| inner.is::<WhileConnecting>())
+    }
+}
+
+impl std::fmt::Display for WhileConnecting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for WhileConnecting {}
 
 /// Failures after which the request surely never left: those of
 /// [`before_send`], a request that could not even be built (a header value
@@ -80,12 +107,14 @@ pub fn is_dns_failure(io: &std::io::Error) -> bool {
     io.to_string().contains("failed to lookup address")
 }
 
-/// The connection broke before a whole answer came back.
+/// The connection broke before a whole answer came back (a record that
+/// fails TLS checks, InvalidData, included).
 pub fn lost(e: &ureq::Error) -> bool {
     match e {
         ureq::Error::Io(io) => matches!(
             io.kind(),
-            std::io::ErrorKind::ConnectionReset
+            std::io::ErrorKind::InvalidData
+                | std::io::ErrorKind::ConnectionReset
                 | std::io::ErrorKind::ConnectionAborted
                 | std::io::ErrorKind::UnexpectedEof
                 | std::io::ErrorKind::BrokenPipe

@@ -4,7 +4,7 @@
 use super::answer::Answer;
 use super::encode::encode_pairs;
 use super::request::{Body, Method, Request};
-use super::retry::is_dns_failure;
+use super::retry::{is_dns_failure, WhileConnecting};
 use super::{Base, BODY_LIMIT, CONNECT_TIMEOUT};
 use crate::error::{Error, NetCause};
 use crate::output;
@@ -178,6 +178,9 @@ impl Connector<()> for Connecting {
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
                 ureq::Error::Timeout(ureq::Timeout::Connect)
             }
+            // The TLS handshake completes in here, so its failures (rustls
+            // reports them as InvalidData) are known to precede the request.
+            ureq::Error::Io(io) => ureq::Error::Io(WhileConnecting::wrap(io)),
             other => other,
         })
     }

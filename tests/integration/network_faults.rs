@@ -175,6 +175,43 @@ fn provision_connection_closed_before_the_answer_is_not_resent() {
     assert_eq!(count(&env.api, PROVISION_PATH), 1, "never sent twice");
 }
 
+/// A TLS error after the request was written (a record in the answer that
+/// fails to decrypt) is not a failed handshake: the provision may have
+/// reached the API, so it is sent once and the message says so.
+#[test]
+fn provision_answered_with_a_corrupt_tls_record_is_not_resent() {
+    let env = TestEnv::with_api(FakeApi::start_tls());
+    token_ok(&env);
+    env.api
+        .reply("POST", PROVISION_PATH, Reply::corrupt_record());
+    let out = run(env
+        .cmd_without_wp()
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
+        .args(provision_args()));
+    let msg = assert_failure(&out, "network_error");
+    assert!(msg.contains("may have reached"), "{msg}");
+    assert_eq!(count(&env.api, TOKEN_PATH), 1);
+    assert_eq!(count(&env.api, PROVISION_PATH), 1, "never sent twice");
+}
+
+/// The token call is idempotent: the same corrupt answer is tried again.
+#[test]
+fn token_call_answered_with_a_corrupt_tls_record_is_retried() {
+    let env = TestEnv::with_api(FakeApi::start_tls());
+    env.api.reply("POST", TOKEN_PATH, Reply::corrupt_record());
+    env.api
+        .reply("POST", TOKEN_PATH, Reply::json(200, TOKEN_BODY));
+    env.api
+        .reply("POST", PROVISION_PATH, Reply::json(200, OK_BODY));
+    let out = run(env
+        .cmd_without_wp()
+        .env("SSL_CERT_FILE", testenv::cert_path("ca.pem"))
+        .args(provision_args()));
+    testenv::assert_success(&out, OK_BODY);
+    assert_eq!(count(&env.api, TOKEN_PATH), 2);
+    assert_eq!(count(&env.api, PROVISION_PATH), 1);
+}
+
 #[test]
 fn truncated_json_with_a_correct_length_is_invalid_response() {
     let env = TestEnv::new();

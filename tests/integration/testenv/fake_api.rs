@@ -52,6 +52,7 @@ enum ReplyKind {
     Normal,
     CloseWithoutReply,
     Truncated { declared_len: usize },
+    CorruptRecord,
 }
 
 /// What the fake API answers to one request.
@@ -121,6 +122,14 @@ impl Reply {
     /// response (over TLS: without close_notify, like a crashed server).
     pub fn close_without_reply() -> Reply {
         Reply::new(ReplyKind::CloseWithoutReply, 0, None, Vec::new())
+    }
+
+    /// Reads the request, then answers with bytes that are no valid record
+    /// of the connection: over TLS a record that fails to decrypt (the
+    /// client's TLS error comes after the request was sent), over plain
+    /// HTTP garbage instead of a status line.
+    pub fn corrupt_record() -> Reply {
+        Reply::new(ReplyKind::CorruptRecord, 0, None, Vec::new())
     }
 
     /// Announces `Content-Length: declared_len` (JSON), sends only `body`,
@@ -655,7 +664,20 @@ trait Transport: Read + Write {
     fn finish(&mut self);
     /// Abrupt end: FIN with no TLS close_notify, as from a crashed server.
     fn abort(&mut self);
+    /// Raw bytes on the socket, around any TLS, then an abrupt end.
+    fn corrupt(&mut self);
 }
+
+/// A TLS 1.2/1.3 application-data record of 32 bytes that no key decrypts.
+const CORRUPT_RECORD: [u8; 37] = {
+    let mut r = [0x41u8; 37];
+    r[0] = 0x17;
+    r[1] = 0x03;
+    r[2] = 0x03;
+    r[3] = 0x00;
+    r[4] = 0x20;
+    r
+};
 
 impl Transport for TcpStream {
     fn finish(&mut self) {
@@ -665,6 +687,11 @@ impl Transport for TcpStream {
 
     fn abort(&mut self) {
         let _ = self.shutdown(Shutdown::Both);
+    }
+
+    fn corrupt(&mut self) {
+        let _ = self.write_all(&CORRUPT_RECORD);
+        self.abort();
     }
 }
 
@@ -682,6 +709,14 @@ impl Transport for StreamOwned<ServerConnection, TcpStream> {
 
     fn abort(&mut self) {
         let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    fn corrupt(&mut self) {
+        let _ = self.sock.write_all(&CORRUPT_RECORD);
+        let _ = self.sock.shutdown(Shutdown::Write);
+        // Let the client read the record before the connection goes.
+        let mut sink = [0u8; 64];
+        let _ = self.sock.read(&mut sink);
     }
 }
 
@@ -716,6 +751,10 @@ fn serve<S: Transport>(stream: S, id: usize, shared: &Shared) {
         match reply.kind {
             ReplyKind::CloseWithoutReply => {
                 reader.get_mut().abort();
+                return;
+            }
+            ReplyKind::CorruptRecord => {
+                reader.get_mut().corrupt();
                 return;
             }
             ReplyKind::Truncated { declared_len } => {
