@@ -252,7 +252,7 @@ fn summary(
 /// Read the input line by line, hand each new piece of work to the pool.
 fn read_entries(
     batch: &Batch,
-    mut input: Box<dyn BufRead + Send>,
+    input: Box<dyn BufRead + Send>,
     done: &DoneBefore,
     known: &HashMap<String, Known>,
     tally: &Tally,
@@ -260,13 +260,14 @@ fn read_entries(
     todo: mpsc::SyncSender<Entry>,
 ) {
     let mut seen = HashSet::new();
-    let mut raw = Vec::new();
+    let lines = pump(input);
     let mut n = 0;
     while keep_going() {
-        let whole = match read_line(&mut input, &mut raw) {
-            Ok(None) => break,
-            Ok(Some(whole)) => whole,
-            Err(e) => {
+        let (whole, raw) = match lines.recv_timeout(POLL) {
+            Ok(Ok(line)) => line,
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Ok(Err(e)) => {
                 // Whatever was read stands; the rest of the input is lost.
                 output::stderr(&format!(
                     "jetpack-partner: --batch: reading stopped after line {n} ({e})\n"
@@ -287,7 +288,9 @@ fn read_entries(
             job.site.known = Some(k.clone());
         }
         tally.read.fetch_add(1, Ordering::SeqCst);
-        if done.contains(&entry.key) || !seen.insert(entry.key.clone()) {
+        // A line that failed to parse does not stand for its key: a
+        // corrected line for the same site further down still runs.
+        if done.contains(&entry.key) || entry.job.is_ok() && !seen.insert(entry.key.clone()) {
             tally.skipped.fetch_add(1, Ordering::SeqCst);
             continue;
         }
@@ -295,6 +298,38 @@ fn read_entries(
             break;
         }
     }
+}
+
+/// How often a reader waiting for input looks whether the batch stopped.
+const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Input lines (whole, bytes), read on a thread of their own. Nothing waits
+/// for that thread: a read of stdin cannot be interrupted, and a batch
+/// stopped by a signal or a failed write must end without the next line.
+/// Bounded, so a fast input is never read far ahead of the sites.
+fn pump(mut input: Box<dyn BufRead + Send>) -> mpsc::Receiver<std::io::Result<(bool, Vec<u8>)>> {
+    let (tx, rx) = mpsc::sync_channel(16);
+    let on_failure = tx.clone();
+    let reading = std::thread::Builder::new()
+        .name("batch-input".into())
+        .spawn(move || {
+            let mut raw = Vec::new();
+            loop {
+                let line = match read_line(&mut *input, &mut raw) {
+                    Ok(None) => break,
+                    Ok(Some(whole)) => Ok((whole, std::mem::take(&mut raw))),
+                    Err(e) => Err(e),
+                };
+                let last = line.is_err();
+                if tx.send(line).is_err() || last {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = reading {
+        let _ = on_failure.send(Err(e));
+    }
+    rx
 }
 
 /// A batch line is a few hundred bytes; past this it is not one.

@@ -283,3 +283,43 @@ fn resume_is_keyed_by_command_site_and_plan() {
         "jetpack-partner: 5 sites: 4 provisioned, 0 failed, 1 skipped (done or listed twice)\n"
     );
 }
+
+/// A line that cannot be used does not count as its site done: the
+/// corrected line after it is run, and the summary counts both.
+#[test]
+fn a_corrected_line_after_a_bad_one_for_the_same_site_runs() {
+    let env = TestEnv::new();
+    api(&env, OK);
+    let out = run(
+        &env,
+        b"{\"url\":\"https://a.test\",\"user\":[\"x\"],\"plan\":\"premium\"}\n\
+          {\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n\
+          {\"url\":\"https://a.test\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        &[],
+    );
+    assert_exit(&out, 1);
+    let mut lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    lines.sort_by_key(|v| v["success"].as_bool());
+    assert_eq!(
+        lines,
+        vec![
+            json!({"command": "provision", "site": "https://a.test", "plan": "premium",
+                   "success": false, "error_code": "invalid_input",
+                   "error_message": "--batch line 1: field \"user\" must be a string, number or boolean"}),
+            json!({"command": "provision", "site": "https://a.test", "plan": "premium",
+                   "success": true, "changed": true, "answer": {"success": true}}),
+        ]
+    );
+    assert_eq!(
+        provisions(&env),
+        vec![("https://a.test".to_string(), Some("premium".to_string()))],
+        "the corrected line once; its repeat is skipped"
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 3 sites: 1 provisioned, 1 failed, 1 skipped (done or listed twice)\n"
+    );
+}

@@ -14,6 +14,7 @@ use crate::testenv::{
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::io::Write;
 use std::process::Output;
 use std::time::Duration;
 
@@ -404,4 +405,44 @@ fn the_authorize_step_of_a_provision_in_flight_survives_a_batch_signal() {
         String::from_utf8_lossy(&out.stderr),
         format!("{STOPPING}jetpack-partner: 1 site: 1 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
+}
+
+/// `--batch=-` from a feed that has not ended (a pipe its writer keeps
+/// open): a signal ends the run once the sites in flight are done, without
+/// waiting for the next line that may never come.
+#[test]
+fn a_batch_from_an_open_stdin_ends_on_a_signal_without_waiting_for_input() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    gate.open();
+    hold(&env, &gate, PROVISION_PATH);
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args([
+        "provision",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        "--jobs=2",
+        "--batch=-",
+    ]);
+    let (run, mut feed) = Running::spawn_feeding(cmd);
+    for i in 0..2 {
+        writeln!(
+            feed,
+            r#"{{"url":"https://s{i}.test","user":"admin","plan":"premium"}}"#
+        )
+        .expect("feed a line");
+    }
+    feed.flush().expect("feed");
+    wait_until(PROMPTLY, "two provisions answered", || {
+        run.stdout_text().lines().count() == 2
+    });
+    run.signal("TERM");
+    let out = run.wait(PROMPTLY);
+    drop(feed);
+    assert_exit(&out, 143);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("{STOPPING}jetpack-partner: 2 sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+    );
+    assert_eq!(provisioned(&env).len(), 2);
 }

@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -40,8 +40,20 @@ pub struct Running {
 
 impl Running {
     /// Start `cmd` with stdin closed and both outputs piped.
-    pub fn spawn(mut cmd: Command) -> Running {
-        cmd.stdin(Stdio::null())
+    pub fn spawn(cmd: Command) -> Running {
+        Running::start(cmd, Stdio::null())
+    }
+
+    /// Start `cmd` with a stdin the test writes to and keeps open as long
+    /// as it holds the returned pipe (a feed that has not ended).
+    pub fn spawn_feeding(cmd: Command) -> (Running, ChildStdin) {
+        let mut run = Running::start(cmd, Stdio::piped());
+        let stdin = run.child.stdin.take().expect("stdin was piped");
+        (run, stdin)
+    }
+
+    fn start(mut cmd: Command, stdin: Stdio) -> Running {
+        cmd.stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("starting jetpack-partner");
@@ -77,6 +89,10 @@ impl Running {
     }
 
     /// What it printed on stderr so far.
+    pub fn stdout_text(&self) -> String {
+        text(&self.stdout)
+    }
+
     pub fn stderr_text(&self) -> String {
         text(&self.stderr)
     }
