@@ -11,11 +11,12 @@ use crate::plan::{Batch, Known, SiteJob, Source, WpSettings};
 use crate::signals;
 use crate::wp::{Want, Wp};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// The columns of `--format=table|csv` for `apply`.
 const APPLY_COLUMNS: &[Column] = &[
@@ -63,6 +64,8 @@ struct Key {
 struct DoneBefore {
     keys: HashSet<Key>,
     sites: HashSet<String>,
+    /// Lines whose request may have been carried out (`maybe_sent`).
+    maybe: usize,
 }
 
 impl DoneBefore {
@@ -78,6 +81,31 @@ struct Entry {
     n: usize,
     key: Key,
     job: Result<SiteJob>,
+    /// What the line says (see [`LineIds`]); None when it cannot be used.
+    id: Option<LineId>,
+}
+
+/// A line's content: 128 bits, so two different lines never pass for one.
+type LineId = (u64, u64);
+
+/// Tells lines apart by the work they ask for (the job a line parses to,
+/// so fields the command ignores and empty or null ones, which mean "not
+/// given", do not count): the same line twice is done once, while two
+/// different lines for one site (a cancel and a cancel-all, SSH then FTP
+/// credentials) are two pieces of work. Keeps 16 bytes per line.
+struct LineIds(RandomState, RandomState);
+
+impl LineIds {
+    fn new() -> LineIds {
+        LineIds(RandomState::new(), RandomState::new())
+    }
+
+    fn of(&self, job: &SiteJob) -> LineId {
+        // Every field of the job, values included, through its Debug form:
+        // hashed here, never kept or printed.
+        let text = format!("{job:?}");
+        (self.0.hash_one(&text), self.1.hash_one(&text))
+    }
 }
 
 /// Counts for the summary.
@@ -94,6 +122,12 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         Some(f) => done_keys(f, batch.command)?,
         None => DoneBefore::default(),
     };
+    if done.maybe > 0 {
+        output::stderr(&format!(
+            "jetpack-partner: --skip-done: {} earlier line(s) say the request may have been carried out (\"maybe_sent\"); those sites are skipped: check them with jetpack-partner status\n",
+            done.maybe
+        ));
+    }
     let gather = || match &batch.source {
         Source::AllSites { wp, user, activate } => {
             network(wp, user.as_deref(), *activate).map(Some)
@@ -124,30 +158,35 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         (Source::AllSites { .. }, None) => Box::new(std::io::empty()),
     };
 
-    let tally = Tally::default();
+    let tally = Arc::new(Tally::default());
     // Set when a result line cannot be written: start no new site.
     let stop = AtomicBool::new(false);
     let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
-    let progress = std::io::stderr().is_terminal();
-    let (mut ok, mut failed, mut lost) = (0usize, 0usize, 0usize);
-    let mut write_error = None;
     let columns = match batch.command {
         "apply" => APPLY_COLUMNS,
         "status" => STATUS_COLUMNS,
         _ => COLUMNS,
     };
-    let mut list = List::new(batch.format, columns);
+    let sink = Arc::new(Mutex::new(Sink {
+        list: Some(List::new(batch.format, columns)),
+        progress: std::io::stderr().is_terminal(),
+        ..Sink::default()
+    }));
+    let (command, dry_run) = (batch.command, exec.dry_run());
+    {
+        let (sink, tally) = (Arc::clone(&sink), Arc::clone(&tally));
+        signals::on_second_signal(Box::new(move |signal| {
+            last_words(&sink, &tally, command, dry_run, signal)
+        }));
+    }
     // Bounded: the input is read as fast as sites are done, never whole.
     let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
     let todo_rx = Mutex::new(todo_rx);
     std::thread::scope(|s| {
-        let (done_tx, done_rx) = mpsc::channel::<(usize, std::result::Result<Value, Value>)>();
-        let (tally, keep_going) = (&tally, &keep_going);
-        let known = &known;
+        let (tally, keep_going, known) = (&*tally, &keep_going, &known);
         s.spawn(move || read_entries(batch, input, &done, known, tally, keep_going, todo_tx));
         for _ in 0..batch.jobs {
-            let done_tx = done_tx.clone();
-            let todo_rx = &todo_rx;
+            let (todo_rx, sink, stop) = (&todo_rx, &*sink, &stop);
             s.spawn(move || loop {
                 let next = todo_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok(entry)) = next else { break };
@@ -155,98 +194,174 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
                     // Read before the stop: not started, picked up on resume.
                     continue;
                 }
+                let me = std::thread::current().id();
+                lock(sink)
+                    .in_flight
+                    .insert(entry.n, (entry.key.clone(), me));
                 let line = match entry.job.as_ref().map(|job| exec.site(job)) {
                     Ok(Ok(done)) => Ok(result_line(&entry.key, done)),
                     Ok(Err(e)) => Err(failure_line(&entry.key, &e)),
                     Err(e) => Err(failure_line(&entry.key, e)),
                 };
-                if done_tx.send((entry.n, line)).is_err() {
-                    break;
+                // Written before the next site is taken, so a failed write
+                // stops this worker from starting one.
+                let mut sink = lock(sink);
+                sink.in_flight.remove(&entry.n);
+                if !sink.write(entry.n, line, tally) {
+                    stop.store(true, Ordering::SeqCst);
                 }
+                // Under the lock: a second signal sees the site either in
+                // flight with what it sent, or written.
+                signals::forget_sent();
             });
         }
-        drop(done_tx);
-        for (n, line) in done_rx {
-            let (row, good) = match line {
-                Ok(v) => (v, true),
-                Err(v) => (v, false),
-            };
-            if good {
-                ok += 1;
-            } else {
-                failed += 1;
-            }
-            if let Err(e) = list.row(&row, &row.to_string(), n) {
-                lost += 1;
-                stop.store(true, Ordering::SeqCst);
-                write_error.get_or_insert_with(|| e.to_string());
-            }
-            if progress {
-                output::stderr(&format!(
-                    "\r{} of {} sites: {ok} ok, {failed} failed ",
-                    ok + failed,
-                    tally.read.load(Ordering::SeqCst)
-                ));
-            }
-        }
     });
-    if progress {
-        output::stderr("\n");
-    }
-    if let Err(e) = list.finish() {
-        write_error.get_or_insert_with(|| e.to_string());
-        lost += ok + failed;
-    }
-    let read = tally.read.load(Ordering::SeqCst);
-    let skipped = tally.skipped.load(Ordering::SeqCst);
-    let not_started = read.saturating_sub(ok + failed + skipped);
-    output::stderr(&summary(
-        batch.command,
-        exec.dry_run(),
-        read,
-        ok,
-        failed,
-        skipped,
-        not_started,
-    ));
+    let mut sink = lock(&sink);
+    let write_error = sink.close(&tally, command, dry_run);
     if let Some(cause) = write_error {
         return Err(Error::OutputFailed {
             cause,
-            carried_out: !exec.dry_run(),
-            lost,
+            carried_out: !dry_run,
+            lost: sink.lost,
         });
     }
-    Ok(failed > 0 || signals::interrupted().is_some())
+    Ok(sink.failed > 0 || signals::interrupted().is_some())
 }
 
-/// `jetpack-partner: 200 sites: 188 provisioned, 12 failed, 0 skipped (done
-/// or listed twice)`, and how many were not started after a signal.
-fn summary(
-    command: &str,
-    dry_run: bool,
-    read: usize,
+fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
+    sink.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where result lines go, with what the summary needs. Shared by the
+/// workers and by what a second signal writes.
+#[derive(Default)]
+struct Sink {
+    /// None once closed (summary written).
+    list: Option<List>,
+    progress: bool,
     ok: usize,
     failed: usize,
-    skipped: usize,
-    not_started: usize,
-) -> String {
-    let verb = match (dry_run, command) {
-        (true, _) => "planned",
-        (_, "provision") => "provisioned",
-        (_, "cancel") => "cancelled",
-        (_, "backup-credentials") => "set",
-        (_, "apply") => "applied",
-        _ => "done",
-    };
-    let sites = if read == 1 { "site" } else { "sites" };
-    let mut s = format!(
-        "jetpack-partner: {read} {sites}: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)"
-    );
-    if let Some(sig) = signals::interrupted() {
-        s.push_str(&format!(", {not_started} not started ({sig})"));
+    /// Result lines that could not be written.
+    lost: usize,
+    write_error: Option<String>,
+    /// Sites being worked on, by input line: key and worker thread.
+    in_flight: BTreeMap<usize, (Key, std::thread::ThreadId)>,
+}
+
+impl Sink {
+    /// Count and write one result line; false when it could not be written.
+    fn write(&mut self, n: usize, line: std::result::Result<Value, Value>, tally: &Tally) -> bool {
+        let (row, good) = match line {
+            Ok(v) => (v, true),
+            Err(v) => (v, false),
+        };
+        if good {
+            self.ok += 1;
+        } else {
+            self.failed += 1;
+        }
+        let Some(list) = self.list.as_mut() else {
+            return false;
+        };
+        let written = match list.row(&row, &row.to_string(), n) {
+            Ok(()) => true,
+            Err(e) => {
+                self.lost += 1;
+                self.write_error.get_or_insert_with(|| e.to_string());
+                false
+            }
+        };
+        if self.progress {
+            output::stderr(&format!(
+                "\r{} of {} sites: {} ok, {} failed ",
+                self.ok + self.failed,
+                tally.read.load(Ordering::SeqCst),
+                self.ok,
+                self.failed
+            ));
+        }
+        written
     }
-    s.push('\n');
-    s
+
+    /// `jetpack-partner: 200 sites: 188 provisioned, 12 failed, 0 skipped (done
+    /// or listed twice)`, and how many were not started after a signal or a
+    /// failed write.
+    fn summary(&self, command: &str, dry_run: bool, read: usize, skipped: usize) -> String {
+        let (ok, failed) = (self.ok, self.failed);
+        let not_started = read.saturating_sub(ok + failed + skipped);
+        let verb = match (dry_run, command) {
+            (true, _) => "planned",
+            (_, "provision") => "provisioned",
+            (_, "cancel") => "cancelled",
+            (_, "backup-credentials") => "set",
+            (_, "apply") => "applied",
+            _ => "done",
+        };
+        let sites = if read == 1 { "site" } else { "sites" };
+        let mut s = format!(
+            "jetpack-partner: {read} {sites}: {ok} {verb}, {failed} failed, {skipped} skipped (done or listed twice)"
+        );
+        if let Some(sig) = signals::interrupted() {
+            s.push_str(&format!(", {not_started} not started ({sig})"));
+        } else if self.write_error.is_some() {
+            s.push_str(&format!(", {not_started} not started (stdout failed)"));
+        }
+        s.push('\n');
+        s
+    }
+
+    /// End the list (a table is printed now) and write the summary, once;
+    /// the first write error, if any.
+    fn close(&mut self, tally: &Tally, command: &str, dry_run: bool) -> Option<String> {
+        let list = self.list.take()?;
+        if self.progress {
+            output::stderr("\n");
+        }
+        if let Err(e) = list.finish() {
+            self.write_error.get_or_insert_with(|| e.to_string());
+            self.lost += self.ok + self.failed;
+        }
+        let read = tally.read.load(Ordering::SeqCst);
+        let skipped = tally.skipped.load(Ordering::SeqCst);
+        output::stderr(&self.summary(command, dry_run, read, skipped));
+        self.write_error.clone()
+    }
+}
+
+/// A second signal ends the run at once: the sites in flight get a failure
+/// line saying whether their request may have reached WordPress.com (a
+/// resume with `--skip-done` leaves those alone), then the summary. The
+/// lock stays held, so no worker writes after it.
+fn last_words(
+    sink: &Mutex<Sink>,
+    tally: &Tally,
+    command: &str,
+    dry_run: bool,
+    signal: &'static str,
+) {
+    // A worker holds the lock only while writing a line; one stuck on a
+    // stdout nobody reads must not keep the run from ending.
+    let mut tries = 0;
+    let mut sink = loop {
+        match sink.try_lock() {
+            Ok(g) => break g,
+            Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        }
+    };
+    for (n, (key, thread)) in std::mem::take(&mut sink.in_flight) {
+        let e = Error::Interrupted {
+            signal,
+            sent: signals::sent_by(thread),
+        };
+        sink.write(n, Err(failure_line(&key, &e)), tally);
+    }
+    sink.close(tally, command, dry_run);
+    std::mem::forget(sink);
 }
 
 /// Read the input line by line, hand each new piece of work to the pool.
@@ -259,7 +374,10 @@ fn read_entries(
     keep_going: &(dyn Fn() -> bool + Sync),
     todo: mpsc::SyncSender<Entry>,
 ) {
+    let ids = LineIds::new();
     let mut seen = HashSet::new();
+    // apply: the line each site first came on, with its id.
+    let mut sites: HashMap<String, (usize, LineId)> = HashMap::new();
     let lines = pump(input);
     let mut n = 0;
     while keep_going() {
@@ -277,7 +395,7 @@ fn read_entries(
         };
         n += 1;
         let read = if whole {
-            entry(batch, n, &raw)
+            entry(batch, n, &raw, &ids)
         } else {
             Some(failed_entry(batch, n, LineProblem::TooLong(LINE_LIMIT)))
         };
@@ -288,11 +406,28 @@ fn read_entries(
             job.site.known = Some(k.clone());
         }
         tally.read.fetch_add(1, Ordering::SeqCst);
-        // A line that failed to parse does not stand for its key: a
-        // corrected line for the same site further down still runs.
-        if done.contains(&entry.key) || entry.job.is_ok() && !seen.insert(entry.key.clone()) {
+        // A line that cannot be used stands for nothing: a corrected line
+        // for the same site further down still runs.
+        if done.contains(&entry.key) || entry.id.is_some_and(|id| !seen.insert(id)) {
             tally.skipped.fetch_add(1, Ordering::SeqCst);
             continue;
+        }
+        // apply brings a site to one desired state: two different ones
+        // for the same site would undo each other.
+        if let (Some(id), "apply") = (entry.id, batch.command) {
+            match sites.get(&entry.key.site) {
+                Some(&(first, other)) if other != id => {
+                    entry.job = Err(Error::BatchLine {
+                        flag: crate::plan::input_flag(batch.command),
+                        line: n,
+                        problem: LineProblem::SiteTwice(first),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    sites.insert(entry.key.site.clone(), (n, id));
+                }
+            }
         }
         if todo.send(entry).is_err() {
             break;
@@ -373,12 +508,17 @@ fn failed_entry(batch: &Batch, n: usize, problem: LineProblem) -> Entry {
             site: format!("line {n}"),
             plan: None,
         },
-        job: Err(Error::BatchLine { line: n, problem }),
+        job: Err(Error::BatchLine {
+            flag: crate::plan::input_flag(batch.command),
+            line: n,
+            problem,
+        }),
+        id: None,
     }
 }
 
 /// Line `n` as a piece of work; None for blank lines and `#` comments.
-fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
+fn entry(batch: &Batch, n: usize, raw: &[u8], ids: &LineIds) -> Option<Entry> {
     let fail = |problem| failed_entry(batch, n, problem);
     let Ok(text) = std::str::from_utf8(raw) else {
         return Some(fail(LineProblem::NotUtf8));
@@ -391,6 +531,7 @@ fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
         return Some(fail(LineProblem::NotObject));
     };
     let job = (batch.line)(n, &fields);
+    let id = job.as_ref().ok().map(|job| ids.of(job));
     let plan = match &job {
         Ok(job) => job.plan().map(str::to_string),
         Err(_) => fields
@@ -406,6 +547,7 @@ fn entry(batch: &Batch, n: usize, raw: &[u8]) -> Option<Entry> {
             plan,
         },
         job,
+        id,
     })
 }
 
@@ -472,6 +614,10 @@ fn failure_line(key: &Key, e: &Error) -> Value {
         "error_message".into(),
         Value::String(output::redact(&e.message())),
     );
+    if e.maybe_sent() {
+        // A resume with --skip-done leaves this site alone: check it first.
+        o.insert("maybe_sent".into(), Value::Bool(true));
+    }
     match e {
         // Ours (apply's changed/actions/status, backup-credentials' ssh/ftp):
         // beside our other fields.
@@ -557,18 +703,29 @@ fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
     let mut done = DoneBefore::default();
     let mut reader = BufReader::new(f);
     let mut raw = Vec::new();
+    let mut first = true;
     loop {
-        match read_line(&mut reader, &mut raw) {
+        let read = read_line(&mut reader, &mut raw);
+        match read {
+            // Not even a first line (a folder, an unreadable device).
+            Err(e) if first => return Err(unreadable(e)),
             Ok(None) | Err(_) => break,
             // A line past the limit is no result line of ours.
             Ok(Some(false)) => continue,
             Ok(Some(true)) => {}
         }
+        first = false;
         let Ok(v) = serde_json::from_slice::<Value>(&raw) else {
             continue;
         };
-        if v.get("success") != Some(&Value::Bool(true)) || v.get("dry_run").is_some() {
+        let success = v.get("success") == Some(&Value::Bool(true));
+        // A request that may have been carried out is not sent again.
+        let maybe = v.get("maybe_sent") == Some(&Value::Bool(true));
+        if !(success || maybe) || v.get("dry_run").is_some() {
             continue;
+        }
+        if maybe && !success {
+            done.maybe += 1;
         }
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let Some(site) = text("site") else { continue };

@@ -126,8 +126,9 @@ pub enum Error {
     OptionLikeUser {
         user: String,
     },
-    /// One line of a `--batch` file cannot be used.
+    /// One line of a `--batch` (or `--desired`) file cannot be used.
     BatchLine {
+        flag: &'static str,
         line: usize,
         problem: LineProblem,
     },
@@ -283,6 +284,9 @@ pub enum LineProblem {
     /// clap refused the fields (its kind of error, no values).
     Unusable(String),
     Invalid(Box<Error>),
+    /// `apply`: the site has a line already (its number), with other
+    /// products.
+    SiteTwice(usize),
 }
 
 impl Error {
@@ -332,6 +336,18 @@ impl Error {
     /// The human-readable message (the `Display` text).
     pub fn message(&self) -> String {
         self.to_string()
+    }
+
+    /// The failed request changes something and may have been carried out
+    /// (sent, then the answer was lost or a signal came): never send it
+    /// again without looking (`status`).
+    pub fn maybe_sent(&self) -> bool {
+        match self {
+            Error::Network { maybe_sent, .. } | Error::Timeout { maybe_sent, .. } => *maybe_sent,
+            Error::Interrupted { sent, .. } => sent.is_some(),
+            Error::Partial { failed, .. } => failed.maybe_sent(),
+            _ => false,
+        }
     }
 
     /// Fields of the API's own error body, kept so callers of either script
@@ -461,8 +477,12 @@ impl fmt::Display for Error {
                 f,
                 "--user={user:?} starts with '-', which WP-CLI would read as an option; pass the user's ID or email instead"
             ),
-            BatchLine { line, problem } => {
-                write!(f, "--batch line {line}: ")?;
+            BatchLine {
+                flag,
+                line,
+                problem,
+            } => {
+                write!(f, "{flag} line {line}: ")?;
                 match problem {
                     LineProblem::NotUtf8 => f.write_str("not UTF-8 text; save the file as UTF-8"),
                     LineProblem::TooLong(limit) => write!(
@@ -488,6 +508,10 @@ impl fmt::Display for Error {
                         write!(f, "the fields cannot be used as flags ({kind})")
                     }
                     LineProblem::Invalid(e) => write!(f, "{e}"),
+                    LineProblem::SiteTwice(first) => write!(
+                        f,
+                        "the site is on line {first} already, with other products; list each site once, with all its products"
+                    ),
                 }
             }
 

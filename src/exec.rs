@@ -6,10 +6,10 @@
 use crate::api::{self, judge, Api, Request};
 use crate::endpoints;
 use crate::error::{Error, NetCause, Result};
+use crate::output;
 use crate::plan::{Auth, Settings, SiteJob};
 use crate::site::Resolver;
 use crate::work::{self, Change, Reconcile, Step, Work};
-use crate::{output, signals};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
 
@@ -231,10 +231,6 @@ impl Executor {
             let mut action = serde_json::Map::new();
             action.insert("action".into(), Value::String(change.name().into()));
             action.insert("plan".into(), Value::String(change.slug().into()));
-            if self.dry_run() {
-                actions.push(Value::Object(action));
-                continue;
-            }
             let plan = vec![("plan".to_string(), change.slug().to_string())];
             let request = match change {
                 Change::Provision(_) => r.provision.clone().map(|mut p| {
@@ -246,6 +242,11 @@ impl Executor {
                 Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
             };
             let result = match request {
+                // A dry run fails where the real run would, sends nothing.
+                Some(_) if self.dry_run() => {
+                    actions.push(Value::Object(action));
+                    continue;
+                }
                 Some(request) => self.send(api, &request, token).map(|(_, json)| json),
                 None => Err(Error::Missing {
                     flag: "--user (or \"user\" on the line) to provision",
@@ -337,9 +338,6 @@ impl Executor {
 
     /// Send one request with the token and judge its answer.
     fn send(&self, api: &Api, request: &Request, token: &str) -> Result<(Vec<u8>, Value)> {
-        if request.retry != api::Retry::Idempotent {
-            signals::sending(&request.what(&self.settings.base));
-        }
         let bearer = request.bearer.then_some(token);
         let answer = api.send(request, bearer)?;
         let json = judge(&request.label(), &answer, request.object)?;

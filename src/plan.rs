@@ -222,6 +222,15 @@ pub fn reads_in_dry_run(command: &str) -> bool {
 }
 
 /// Many sites, one token, `jobs` at a time.
+/// The flag a command's input lines come from, for messages.
+pub fn input_flag(command: &str) -> &'static str {
+    if command == "apply" {
+        "--desired"
+    } else {
+        "--batch"
+    }
+}
+
 pub struct Batch {
     pub command: &'static str,
     pub source: Source,

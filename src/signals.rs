@@ -11,8 +11,10 @@
 use crate::error::Error;
 use crate::output;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
+use std::thread::ThreadId;
 
 /// The first signal received, 0 if none.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -20,6 +22,13 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 static BATCH: AtomicBool = AtomicBool::new(false);
 /// The last request that changes something and was handed to the network.
 static SENT: Mutex<Option<String>> = Mutex::new(None);
+/// The same per thread, for a batch's workers: which site may have been
+/// carried out when a second signal ends the run.
+static SENT_BY: Mutex<Option<HashMap<ThreadId, String>>> = Mutex::new(None);
+/// What a batch writes before a second signal ends it: lines for the sites
+/// in flight and its summary.
+type LastWords = Box<dyn Fn(&'static str) + Send>;
+static LAST_WORDS: Mutex<Option<LastWords>> = Mutex::new(None);
 
 /// Start watching. Called once, before anything runs.
 pub fn install() {
@@ -42,8 +51,14 @@ fn on_signal(sig: i32) {
         .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
         .is_ok();
     if !first {
-        // A second signal: end at once.
+        // A second signal: end at once, leaving a record of what was in
+        // flight (a resume must not send it again).
         end_all(true);
+        if let Ok(hook) = LAST_WORDS.try_lock() {
+            if let Some(write) = hook.as_ref() {
+                write(name(sig));
+            }
+        }
         std::process::exit(exit_status(sig));
     }
     if BATCH.load(Ordering::SeqCst) {
@@ -168,10 +183,39 @@ pub fn batch_mode() {
     BATCH.store(true, Ordering::SeqCst);
 }
 
-/// A request that changes something is about to be sent.
+/// A request that changes something is about to be sent (by this thread).
 pub fn sending(what: &str) {
     if let Ok(mut s) = SENT.lock() {
         *s = Some(what.to_string());
+    }
+    if let Ok(mut by) = SENT_BY.lock() {
+        by.get_or_insert_with(HashMap::new)
+            .insert(std::thread::current().id(), what.to_string());
+    }
+}
+
+/// The request that changes something `thread` has sent since it last
+/// called [`forget_sent`], if any.
+pub fn sent_by(thread: ThreadId) -> Option<String> {
+    SENT_BY
+        .lock()
+        .ok()
+        .and_then(|by| by.as_ref()?.get(&thread).cloned())
+}
+
+/// This thread starts on a new site: nothing sent for it yet.
+pub fn forget_sent() {
+    if let Ok(mut by) = SENT_BY.lock() {
+        if let Some(by) = by.as_mut() {
+            by.remove(&std::thread::current().id());
+        }
+    }
+}
+
+/// Run `write` (given the signal's name) when a second signal ends the run.
+pub fn on_second_signal(write: LastWords) {
+    if let Ok(mut hook) = LAST_WORDS.lock() {
+        *hook = Some(write);
     }
 }
 

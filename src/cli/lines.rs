@@ -21,6 +21,8 @@ const RUN_WIDE: &[&str] = &[
     "jobs",
     "skip_done",
     "timeout",
+    // Which program runs as `wp` is the operator's choice, not a line's.
+    "wp_cli_path",
     "dry_run",
     "verbose",
     "early_token",
@@ -57,7 +59,11 @@ pub(super) fn line_parser<T: FromArgMatches + 'static>(
     // thread): one built command serves them all, instead of a copy each.
     let cmd = std::sync::Mutex::new(cmd);
     Box::new(move |n, fields| {
-        let fail = |problem| Error::BatchLine { line: n, problem };
+        let fail = |problem| Error::BatchLine {
+            flag: crate::plan::input_flag(command),
+            line: n,
+            problem,
+        };
         let mut full = argv.clone();
         full.extend(
             line_flags(fields, &known, command, data)

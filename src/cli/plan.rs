@@ -423,6 +423,8 @@ fn apply_job(a: &ApplyArgs, fields: &Map<String, Value>, prune: bool) -> Result<
             .map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_string))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| bad("slug"))?,
+        // One product as a plain string.
+        Some(Value::String(one)) if !one.trim().is_empty() => vec![one.trim().to_string()],
         _ => return Err(bad("")),
     };
     Ok(SiteJob {

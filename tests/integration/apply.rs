@@ -271,3 +271,69 @@ fn table_format_shows_the_actions() {
         )
     );
 }
+
+/// A site listed twice with different products: the second line fails
+/// (naming `--desired` and the first line), the first is applied; the same
+/// line twice is applied once.
+#[test]
+fn a_site_with_two_different_desired_states_fails_on_its_second_line() {
+    let env = TestEnv::new();
+    env.partner_api();
+    let file = desired(
+        &env,
+        concat!(
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"premium\"]}\n",
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"jetpack-scan\"]}\n",
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"premium\"]}\n",
+        ),
+    );
+    let out = apply(&env, &[&file, "--jobs=1"]);
+    assert_exit(&out, 1);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["success"], json!(true));
+    assert_eq!(
+        lines[1],
+        json!({"command": "apply", "site": "https://a.example", "success": false, "error_code": "invalid_input",
+               "error_message": "--desired line 2: the site is on line 1 already, with other products; list each site once, with all its products"})
+    );
+    assert_eq!(
+        changes(&env),
+        vec!["/rest/v1.3/jpphp/provision premium https://a.example".to_string()]
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "jetpack-partner: 3 sites: 1 applied, 1 failed, 1 skipped (done or listed twice)\n"
+    );
+}
+
+/// A dry run fails a site the real run would fail (nothing to provision
+/// with: no user), and sends only the token and status calls. A single
+/// product may be given as a string.
+#[test]
+fn a_dry_run_fails_where_the_real_run_would() {
+    let env = TestEnv::new();
+    env.partner_api();
+    let file = desired(
+        &env,
+        "{\"url\":\"https://a.example\",\"products\":\"premium\"}\n",
+    );
+    for extra in [&["--dry-run"][..], &[]] {
+        let mut args = vec![file.as_str()];
+        args.extend(extra);
+        let out = apply(&env, &args);
+        assert_exit(&out, 1);
+        let line: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(line["success"], json!(false), "{extra:?}: {line}");
+        assert_eq!(
+            line["error_code"],
+            json!("invalid_input"),
+            "{extra:?}: {line}"
+        );
+        assert_eq!(line["actions"][0]["plan"], json!("premium"), "{line}");
+    }
+    assert!(changes(&env).is_empty());
+}

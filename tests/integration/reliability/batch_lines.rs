@@ -323,3 +323,146 @@ fn a_corrected_line_after_a_bad_one_for_the_same_site_runs() {
         "jetpack-partner: 3 sites: 1 provisioned, 1 failed, 1 skipped (done or listed twice)\n"
     );
 }
+
+/// Every call answers `{"success":true}` (the token call its token); the
+/// calls received, as `METHOD path form`.
+fn answer_all(env: &TestEnv) {
+    env.api.set_fallback(|r| {
+        if r.path == crate::testenv::TOKEN_PATH {
+            Reply::json(200, &format!(r#"{{"access_token":"{PARTNER_TOKEN}"}}"#))
+        } else {
+            Reply::json(200, OK)
+        }
+    });
+}
+
+fn calls(env: &TestEnv) -> Vec<String> {
+    let mut v: Vec<String> = env
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path != crate::testenv::TOKEN_PATH)
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.method,
+                r.path,
+                String::from_utf8_lossy(&r.body)
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `command -c=1 -s=SECRET --jobs=1 --batch=<input>` plus `extra`.
+fn run_command(env: &TestEnv, command: &str, input: &str, extra: &[&str]) -> Output {
+    let file = env.root().join("lines.jsonl");
+    std::fs::write(&file, input).expect("batch file");
+    env.std_cmd_without_wp()
+        .args([command, "-c=1", &format!("-s={SECRET}"), "--jobs=1"])
+        .arg(format!("--batch={}", file.display()))
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+/// Two different lines for one site are two pieces of work, even where
+/// command, site and plan are the same: a cancel and a cancel-all; SSH
+/// and then FTP credentials. Only a repeated line is done once.
+#[test]
+fn different_work_for_one_site_is_all_done() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let out = run_command(
+        &env,
+        "cancel",
+        "{\"url\":\"http://z.test\"}\n{\"url\":\"http://z.test\",\"cancel-all\":true}\n{\"url\":\"http://z.test\"}\n",
+        &[],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        calls(&env),
+        vec![
+            "POST /rest/v1.3/jpphp/z.test/partner-cancel ".to_string(),
+            "POST /rest/v1.3/jpphp/z.test/partner-cancel cancel-all=true".to_string(),
+        ]
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 3 sites: 2 cancelled, 0 failed, 1 skipped (done or listed twice)\n"
+    );
+
+    let env = TestEnv::new();
+    answer_all(&env);
+    let out = run_command(
+        &env,
+        "backup-credentials",
+        concat!(
+            "{\"blog_id\":7,\"ssh-host\":\"h\",\"ssh_user\":\"u\",\"ssh-pass\":\"pw-one-9\"}\n",
+            "{\"blog_id\":7,\"ftp_host\":\"h\",\"ftp-user\":\"u\",\"ftp-pass\":\"pw-two-9\"}\n",
+        ),
+        &[],
+    );
+    assert_exit(&out, 0);
+    let sent = calls(&env);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent[0].starts_with("POST /rest/v1.3/jpphp/7/ftp-credentials "));
+    assert!(sent[1].starts_with("POST /rest/v1.3/jpphp/7/ssh-credentials "));
+}
+
+/// `--skip-done` names a folder: an error before anything is sent, not
+/// an empty list of done work.
+#[test]
+fn a_skip_done_folder_is_refused() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let dir = env.root().display().to_string();
+    let out = run_command(
+        &env,
+        "cancel",
+        "{\"url\":\"http://z.test\"}\n",
+        &[&format!("--skip-done={dir}")],
+    );
+    assert_exit(&out, 1);
+    let err: Value =
+        serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(err["error_code"], json!("invalid_input"));
+    assert!(
+        err["error_message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("--skip-done"),
+        "{err}"
+    );
+    assert!(env.api.requests().is_empty());
+}
+
+/// Which program runs as `wp` is the operator's choice: a line that names
+/// one fails alone and nothing runs it.
+#[test]
+fn a_line_cannot_choose_the_wp_program() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let marker = env.root().join("ran");
+    let script = env.root().join("evil-wp");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch {}\n", marker.display())).expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let out = run_command(
+        &env,
+        "status",
+        &format!(
+            "{{\"path\":\"/var/www/a\",\"wp-cli-path\":\"{}\"}}\n",
+            script.display()
+        ),
+        &[],
+    );
+    assert_exit(&out, 1);
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        line["error_message"],
+        json!("--batch line 1: field \"wp-cli-path\" applies to the whole run; give it on the command line")
+    );
+    assert!(!marker.exists(), "the line's program ran");
+}

@@ -262,20 +262,64 @@ fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once
     );
 }
 
+/// The second signal ends the run at once, without the answers in flight,
+/// but with a record: each site in flight gets a line saying its provision
+/// may have been carried out, the summary counts them as failed, and a
+/// resume from that output leaves them alone (SPEC §9: never the same
+/// provision twice).
 #[test]
-fn a_second_signal_ends_a_batch_at_once() {
+fn a_second_signal_ends_a_batch_at_once_and_the_resume_sends_nothing_twice() {
     let env = TestEnv::new();
     let gate = Gate::new();
-    let (run, _) = stopped_batch(&env, &gate);
+    let (run, args) = stopped_batch(&env, &gate);
     run.signal("TERM");
     // The gate stays shut (up to Gate::HOLD_AT_MOST, far longer than this
     // wait): the run must end without the answers in flight.
     let out = run.wait(PROMPTLY);
     gate.open();
     assert_exit(&out, 143);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no line written");
-    assert_eq!(String::from_utf8_lossy(&out.stderr), STOPPING);
-    assert_eq!(provisioned(&env).len(), 2, "no new site started");
+    let in_flight = provisioned(&env);
+    assert_eq!(in_flight.len(), 2, "no new site started");
+    let mut written: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    written.sort_by_key(|v| v["site"].as_str().map(str::to_string));
+    let mut sites = in_flight.clone();
+    sites.sort();
+    let want: Vec<Value> = sites
+        .iter()
+        .map(|site| {
+            json!({"command": "provision", "site": site, "plan": "premium", "success": false,
+                   "error_code": "interrupted",
+                   "error_message": "interrupted by SIGTERM after POST /rest/v1.3/jpphp/provision was sent: it may have reached WordPress.com and been carried out; check the site (jetpack-partner status) before running it again",
+                   "maybe_sent": true})
+        })
+        .collect();
+    assert_eq!(written, want);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        (2..=SITES).any(|n| stderr
+            == format!("{STOPPING}jetpack-partner: {n} sites: 0 provisioned, 2 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)),
+        "stderr: {stderr}"
+    );
+
+    // The resume provisions the four others and leaves the two alone.
+    let out = resume(&env, &args, &out);
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "jetpack-partner: --skip-done: 2 earlier line(s) say the request may have been carried out (\"maybe_sent\"); those sites are skipped: check them with jetpack-partner status\n\
+         jetpack-partner: 6 sites: 4 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+    );
+    let mut times: HashMap<String, usize> = HashMap::new();
+    for site in provisioned(&env) {
+        *times.entry(site).or_default() += 1;
+    }
+    let want: HashMap<String, usize> = (0..SITES)
+        .map(|i| (format!("https://s{i}.test"), 1))
+        .collect();
+    assert_eq!(times, want, "every site once across both runs");
 }
 
 #[test]
