@@ -27,6 +27,8 @@ pub enum Expected {
     Format,
     /// A folder depth.
     Depth,
+    /// A site's URL: a host at least.
+    SiteUrl,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -391,7 +393,7 @@ impl fmt::Display for Error {
             } => match expected {
                 Expected::Seconds => write!(
                     f,
-                    "{flag}={value:?} is not a number of seconds between 0 and 86400; e.g. {flag}=30"
+                    "{flag}={value:?} is not a number of seconds above 0 and up to 86400; e.g. {flag}=30"
                 ),
                 Expected::BlogId => write!(
                     f,
@@ -420,6 +422,10 @@ impl fmt::Display for Error {
                 Expected::KeyValue => write!(
                     f,
                     "{flag}={value:?} is not KEY=VALUE, e.g. {flag}=number=20"
+                ),
+                Expected::SiteUrl => write!(
+                    f,
+                    "{flag}={value:?} names no site (there is no host in it); e.g. {flag}=https://example.com"
                 ),
             },
             BadFile {

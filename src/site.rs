@@ -132,9 +132,7 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
                     })
                 }
             };
-            let id = f
-                .blog_id
-                .map_or_else(|| site_suffix(&siteurl), |n| n.to_string());
+            let id = api_name(f, &siteurl);
             Ok(site(id, siteurl))
         }
         Need::Id => {
@@ -154,6 +152,18 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
                 why: "Jetpack on this site has none yet (it is not connected)".into(),
             }),
         },
+    }
+}
+
+/// How status and upgrade-paths name a site being provisioned: its Jetpack
+/// blog id, else its home URL's suffix (as cancel does; the home differs
+/// from the siteurl when WordPress lives in a subfolder), else the
+/// siteurl's.
+fn api_name(facts: &crate::wp::Facts, siteurl: &str) -> String {
+    match (facts.blog_id, facts.home.as_deref()) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(home)) => site_suffix(home),
+        (None, None) => site_suffix(siteurl),
     }
 }
 
@@ -188,10 +198,13 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
                 user: Some(user),
                 siteurl: site_url.is_none(),
                 blog_id,
+                // Where the API is asked about the site before the
+                // provision (--if-needed, --check-upgrade), it names it by
+                // its home when there is no blog id.
+                home: blog_id,
                 activate,
-                ..Want::default()
             })?;
-            let siteurl = match (site_url, facts.siteurl) {
+            let siteurl = match (site_url, facts.siteurl.clone()) {
                 (Some(s), _) => s.to_string(),
                 (None, Some(s)) => s,
                 (None, None) => {
@@ -201,10 +214,7 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
                     })
                 }
             };
-            // upgrade-paths takes the blog id, else the siteurl's suffix.
-            let id = facts
-                .blog_id
-                .map_or_else(|| site_suffix(&siteurl), |n| n.to_string());
+            let id = api_name(&facts, &siteurl);
             Ok(Site {
                 id,
                 siteurl,

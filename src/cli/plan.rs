@@ -119,7 +119,7 @@ pub(super) fn backup_credentials(
         Ok(SiteJob {
             site: SiteSpec {
                 wp: wp_settings(&a.wp)?,
-                url: given(&a.url).map(str::to_string),
+                url: site_url("--url", &a.url)?,
                 home_url: None,
                 blog_id: given(&a.blog_id).map(blog_id).transpose()?,
                 known: None,
@@ -306,11 +306,31 @@ pub(super) fn verify(a: VerifyArgs, cmd: &clap::Command, env: Env) -> Parsed {
 fn site_spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
     Ok(SiteSpec {
         wp: wp_settings(wp)?,
-        url: given(&site.url).map(str::to_string),
-        home_url: given(&site.home_url).map(str::to_string),
+        url: site_url("--url", &site.url)?,
+        home_url: site_url("--home_url", &site.home_url)?,
         blog_id: given(&site.blog_id).map(blog_id).transpose()?,
         known: None,
     })
+}
+
+/// A URL flag that names a site: blank is "not given"; one with no host
+/// (`https://`, `http:///x`) would be sent as an empty site, so it is
+/// refused.
+fn site_url(flag: &str, v: &Option<String>) -> Result<Option<String>> {
+    let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let suffix = crate::site::site_suffix(v);
+    // The host, without a port (`https://:443/x` has none).
+    let host = suffix.split("::").next().and_then(|h| h.split(':').next());
+    if host.unwrap_or("").is_empty() {
+        return Err(Error::BadValue {
+            flag: flag.to_string(),
+            value: v.to_string(),
+            expected: Expected::SiteUrl,
+        });
+    }
+    Ok(Some(v.trim().to_string()))
 }
 
 /// The forwarded fields as form fields, secrets read from their files and
@@ -360,7 +380,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
     Ok(SiteJob {
         site: SiteSpec {
             wp: wp_settings(&a.wp)?,
-            url: given(&a.url).map(str::to_string),
+            url: site_url("--url", &a.url)?,
             // provision forwards --home_url; it does not name the site.
             home_url: None,
             blog_id: None,
@@ -368,7 +388,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         },
         action: Action::Provision(Provision {
             user: user.to_string(),
-            site_url: given(&a.site_url).map(str::to_string),
+            site_url: site_url("--site_url", &a.site_url)?,
             check_upgrade: plan.filter(|_| a.check_upgrade),
             authorize: has("wpcom_user_id"),
             fields,
@@ -434,7 +454,7 @@ fn apply_job(a: &ApplyArgs, fields: &Map<String, Value>, prune: bool) -> Result<
             prune,
             provision: Provision {
                 user: given(&a.user).unwrap_or_default().to_string(),
-                site_url: given(&a.site_url).map(str::to_string),
+                site_url: site_url("--site_url", &a.site_url)?,
                 fields: Vec::new(),
                 tracking: given(&a.tracking.partner_tracking_id).map(str::to_string),
                 check_upgrade: None,

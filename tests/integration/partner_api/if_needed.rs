@@ -265,3 +265,30 @@ fn cancel_with_something_of_ours_is_sent() {
         json!([product("jetpack-backup-daily", true, false, false)])
     );
 }
+
+/// WordPress in a subfolder (siteurl `…/wp`, home the domain), never
+/// connected: the status asked first names the site by its home, as cancel
+/// does, and the provision carries the siteurl.
+#[test]
+fn provision_if_needed_names_the_site_by_its_home() {
+    let env = TestEnv::new();
+    env.partner_api();
+    env.answer_facts(
+        &[],
+        "",
+        json!({"user_id": 1, "siteurl": "https://e.test/wp", "home": "https://e.test", "blog_id": 0, "activate": "ok"}),
+    );
+    let out = env
+        .cmd()
+        .args(env.provision_args(&["--user=admin", "--plan=jetpack-backup-daily", "--if-needed"]))
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    assert_eq!(
+        paths(&env),
+        ["/oauth2/token", STATUS_PATH, PROVISION_PATH],
+        "status by the home's suffix, not e.test::wp"
+    );
+    let sent = env.api.requests_to(PROVISION_PATH);
+    assert_eq!(sent[0].form_value("siteurl"), Some("https://e.test/wp"));
+}
