@@ -63,7 +63,7 @@ impl List {
                     super::raw_line(&head.join(","))?;
                 }
                 let cells: Vec<String> = self.cells(row).iter().map(|c| csv(c)).collect();
-                super::raw_line(&super::redact(&cells.join(",")))
+                super::raw_line(&cells.join(","))
             }
             Format::Table => {
                 let cells = self.cells(row);
@@ -131,7 +131,7 @@ impl List {
             text.push_str(&line(row));
             text.push('\n');
         }
-        super::raw_line(super::redact(&text).trim_end_matches('\n'))
+        super::raw_line(text.trim_end_matches('\n'))
     }
 
     fn cells(&self, row: &Value) -> Vec<String> {
@@ -157,13 +157,22 @@ impl List {
                     .join(", "),
                 Some(other) => other.to_string(),
             })
-            .map(|c| c.replace(['\n', '\r', '\t'], " "))
+            .map(|c| super::redact(&c).replace(['\n', '\r', '\t'], " "))
             .collect()
     }
 }
 
-/// A CSV cell (RFC 4180 quoting).
+/// A CSV cell (RFC 4180 quoting). A value a spreadsheet would run as a
+/// formula (`=HYPERLINK(…)` in a site's answer) gets a leading `'`, as
+/// OWASP advises: the sheet shows it as text.
 fn csv(s: &str) -> String {
+    let guarded;
+    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        guarded = format!("'{s}");
+        guarded.as_str()
+    } else {
+        s
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

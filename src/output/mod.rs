@@ -6,7 +6,9 @@
 pub mod format;
 mod redact;
 
-pub use redact::{redact, redact_value, register_secret, REDACTED};
+pub use redact::{
+    allow_in_answers, redact, redact_answer, redact_json, redact_value, register_secret, REDACTED,
+};
 
 use crate::error::Error;
 use serde_json::Value;
@@ -70,8 +72,13 @@ pub fn body(body: &[u8]) -> io::Result<()> {
     while end > 0 && matches!(body[end - 1], b'\n' | b'\r') {
         end -= 1;
     }
-    let mut line = Vec::with_capacity(end + 1);
-    line.extend_from_slice(&body[..end]);
+    let body = &body[..end];
+    // Byte for byte, unless it carries a secret of ours (an API echoing the
+    // partner token or a password back): SPEC §9 allows it in no form.
+    let scrubbed = std::str::from_utf8(body).ok().and_then(redact_answer);
+    let body = scrubbed.as_ref().map_or(body, |s| s.as_bytes());
+    let mut line = Vec::with_capacity(body.len() + 1);
+    line.extend_from_slice(body);
     line.push(b'\n');
     let mut g = gate();
     *g = true;
@@ -83,15 +90,17 @@ pub fn body(body: &[u8]) -> io::Result<()> {
 pub fn json_line(value: &Value) -> io::Result<()> {
     let mut g = gate();
     *g = true;
-    let mut text = redact(&value.to_string());
+    let text = value.to_string();
+    let mut text = redact_json(&text).unwrap_or(text);
     text.push('\n');
     stdout(text.as_bytes())
 }
 
-/// A line that carries an API answer verbatim (batch results): the answer
-/// is the caller's, like the single-site body; our own parts of the line
-/// hold no secrets.
+/// A line of a list (batch results with the API's answer as received, a
+/// CSV row, a table line), scrubbed of secrets as the single-site body is.
 pub fn raw_line(text: &str) -> io::Result<()> {
+    let scrubbed = redact_answer(text);
+    let text = scrubbed.as_deref().unwrap_or(text);
     let mut line = String::with_capacity(text.len() + 1);
     line.push_str(text);
     line.push('\n');

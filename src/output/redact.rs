@@ -1,33 +1,161 @@
 //! The secrets registry: every secret and token is registered as soon as it
-//! is known, and everything we write ourselves is scrubbed of them (the API's
-//! success body is printed verbatim, as the SPEC says).
+//! is known, and everything printed is scrubbed of them, the API's answers
+//! included (an answer that carries none is printed byte for byte).
 
 use serde_json::{Map, Value};
 use std::sync::Mutex;
 
 pub const REDACTED: &str = "<redacted>";
 
-static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static SECRETS: Mutex<Registry> = Mutex::new(Registry::new());
 
-/// Remember a value that must never appear in our own output, in any of
-/// the forms it travels in: raw, form- and percent-encoded the ways PHP,
-/// JavaScript and we write them (either case of hex), JSON-escaped (with or
-/// without escaped slashes and non-ASCII, as serde, PHP and Python write
-/// it) and HTML-escaped.
+/// Remember a value that must never appear in any output, in every form it
+/// travels in: raw, form- and percent-encoded the ways PHP, JavaScript and
+/// we write them (either case of hex), JSON-escaped (with or without
+/// escaped slashes and non-ASCII, as serde, PHP and Python write it) and
+/// HTML-escaped (named and numeric entities).
 pub fn register_secret(secret: &str) {
-    // Very short values would blank out ordinary words; real secrets and
-    // tokens are long, and a 1–3 character "secret" is not one worth hiding.
-    if secret.len() < 4 {
-        return;
+    registry().add(secret);
+}
+
+/// A secret that is itself the answer a command exists to print: the
+/// token of `token`, the site access token in a provision's answer (the
+/// caller needs it to finish authorization). Hidden everywhere else
+/// (messages, `wp` output, our own documents), kept in API answers.
+pub fn allow_in_answers(secret: &str) {
+    let mut r = registry();
+    r.add(secret);
+    let forms = encodings(secret);
+    for f in r.forms.iter_mut().filter(|f| forms.contains(&f.text)) {
+        f.in_answers = true;
     }
-    if let Ok(mut list) = SECRETS.lock() {
-        for form in encodings(secret) {
-            if !list.contains(&form) {
-                list.push(form);
+}
+
+fn registry() -> std::sync::MutexGuard<'static, Registry> {
+    SECRETS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Replace every registered secret in free text (a message, a string
+/// value) with `<redacted>`.
+pub fn redact(text: &str) -> String {
+    registry().text(text)
+}
+
+/// `redact` on every string of a JSON value (and on keys, for secrets of
+/// four characters or more).
+pub fn redact_value(v: &Value) -> Value {
+    registry().value(v)
+}
+
+/// A JSON document we built, as text: scrubbed without breaking it. None
+/// when it holds no secret, so it can go out as it is.
+pub fn redact_json(text: &str) -> Option<String> {
+    registry().json(text, false)
+}
+
+/// The same for text carrying an API answer as received (see
+/// [`allow_in_answers`]).
+pub fn redact_answer(text: &str) -> Option<String> {
+    registry().json(text, true)
+}
+
+/// One form of a secret, and whether the secret is short: 1 to 3
+/// characters, which would match inside JSON keys and punctuation, so it is
+/// only looked for inside string values.
+struct Form {
+    text: String,
+    short: bool,
+    /// Left in API answers (see [`allow_in_answers`]).
+    in_answers: bool,
+}
+
+struct Registry {
+    /// Longest first, so a secret containing another is hidden whole.
+    forms: Vec<Form>,
+}
+
+impl Registry {
+    const fn new() -> Registry {
+        Registry { forms: Vec::new() }
+    }
+
+    fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let short = secret.chars().count() < 4;
+        for text in encodings(secret) {
+            if !self.forms.iter().any(|f| f.text == text) {
+                self.forms.push(Form {
+                    text,
+                    short,
+                    in_answers: false,
+                });
             }
         }
-        // Longest first, so a secret containing another is hidden whole.
-        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.text.len()));
+    }
+
+    fn replace(&self, text: &str, short_too: bool) -> String {
+        let mut out = text.to_string();
+        for f in &self.forms {
+            if (short_too || !f.short) && out.contains(f.text.as_str()) {
+                out = out.replace(f.text.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    fn text(&self, text: &str) -> String {
+        self.replace(text, true)
+    }
+
+    fn value(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.value(x)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (self.replace(k, false), self.value(v)))
+                    .collect::<Map<_, _>>(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn json(&self, text: &str, answer: bool) -> Option<String> {
+        if answer && self.forms.iter().any(|f| f.in_answers) {
+            let kept = Registry {
+                forms: self
+                    .forms
+                    .iter()
+                    .filter(|f| !f.in_answers)
+                    .map(|f| Form {
+                        text: f.text.clone(),
+                        short: f.short,
+                        in_answers: false,
+                    })
+                    .collect(),
+            };
+            return kept.json(text, false);
+        }
+        if self.forms.is_empty() {
+            return None;
+        }
+        // Parsed, every string is seen unescaped, however the sender
+        // escaped it (`\u002b` for `+`); a short secret is looked for only
+        // inside strings, never in keys or punctuation. Re-serialised only
+        // when something was hidden.
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => {
+                let scrubbed = self.value(&v);
+                (scrubbed != v).then(|| scrubbed.to_string())
+            }
+            Err(_) => {
+                let scrubbed = self.text(text);
+                (scrubbed != text).then_some(scrubbed)
+            }
+        }
     }
 }
 
@@ -39,7 +167,20 @@ fn encodings(secret: &str) -> Vec<String> {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#039;");
-    let mut all = vec![secret.to_string(), html];
+    let entity = |hex: bool| {
+        let mut out = String::with_capacity(secret.len());
+        for c in secret.chars() {
+            match c {
+                '&' | '<' | '>' | '"' | '\'' if hex => {
+                    out.push_str(&format!("&#x{:x};", u32::from(c)))
+                }
+                '&' | '<' | '>' | '"' | '\'' => out.push_str(&format!("&#{};", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let mut all = vec![secret.to_string(), html, entity(false), entity(true)];
     // serde_json and JavaScript; PHP's json_encode (`\/`, `\u00e9`);
     // Python's json.dumps (`\u00e9`); PHP with JSON_UNESCAPED_UNICODE (`\/`).
     for (slashes, ascii) in [(false, false), (true, true), (false, true), (true, false)] {
@@ -120,48 +261,23 @@ fn lower_hex(encoded: &str) -> String {
     out
 }
 
-/// Replace every registered secret in `text` with `<redacted>`.
-pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
-    if let Ok(list) = SECRETS.lock() {
-        for secret in list.iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
-    }
-    out
-}
-
-/// `redact` on every string of a JSON value.
-pub fn redact_value(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(redact(s)),
-        Value::Array(a) => Value::Array(a.iter().map(redact_value).collect()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), redact_value(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        other => other.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::encode::encode;
 
-    #[test]
-    fn tiny_values_are_not_treated_as_secrets() {
-        register_secret("ab");
-        assert_eq!(redact("absent"), "absent");
+    fn with(secrets: &[&str]) -> Registry {
+        let mut r = Registry::new();
+        for s in secrets {
+            r.add(s);
+        }
+        r
     }
 
     #[test]
     fn every_encoding_is_hidden() {
         let secret = "p&ss w/rd+é\"x";
-        register_secret(secret);
+        let r = with(&[secret]);
         for form in [
             secret.to_string(),
             encode(secret, true),
@@ -170,33 +286,85 @@ mod tests {
             serde_json::to_string(secret).unwrap_or_default(),
             "p&ss w\\/rd+\\u00e9\\\"x".to_string(),
             "p&amp;ss w/rd+é&quot;x".to_string(),
+            "p&#38;ss w/rd+é&#34;x".to_string(),
+            "p&#x26;ss w/rd+é&#x22;x".to_string(),
         ] {
-            assert!(!redact(&format!("<{form}>")).contains("ss w"), "{form}");
+            assert!(!r.text(&format!("<{form}>")).contains("ss w"), "{form}");
         }
         // PHP's urlencode escapes `~`; its json_encode writes `\n` and `\/`.
-        let secret = "n~w/\nline";
-        register_secret(secret);
+        let r = with(&["n~w/\nline"]);
         for form in ["n%7Ew%2F%0Aline", "n%7ew%2f%0aline", "n~w\\/\\nline"] {
-            assert_eq!(redact(&format!("<{form}>")), "<<redacted>>", "{form}");
+            assert_eq!(r.text(&format!("<{form}>")), "<<redacted>>", "{form}");
         }
     }
 
     #[test]
     fn json_with_and_without_escaped_slashes_or_unicode() {
-        let secret = "p&ss w/rd+é\"x";
-        register_secret(secret);
+        let r = with(&["p&ss w/rd+é\"x"]);
         for form in [
             "p&ss w/rd+\\u00e9\\\"x".to_string(),
             "p&ss w\\/rd+é\\\"x".to_string(),
         ] {
-            assert!(!redact(&format!("<{form}>")).contains("ss w"), "{form}");
+            assert!(!r.text(&format!("<{form}>")).contains("ss w"), "{form}");
         }
     }
 
     #[test]
     fn longest_secret_first() {
-        register_secret("outer-secret-inner-part");
-        register_secret("inner-part");
-        assert_eq!(redact("x outer-secret-inner-part y"), "x <redacted> y");
+        let r = with(&["outer-secret-inner-part", "inner-part"]);
+        assert_eq!(r.text("x outer-secret-inner-part y"), "x <redacted> y");
+    }
+
+    #[test]
+    fn a_short_secret_is_hidden_in_values_but_keys_and_structure_stay() {
+        let r = with(&["s", "p!x"]);
+        let doc = r#"{"success":true,"pass":"p%21x","user":"s"}"#;
+        assert_eq!(
+            r.json(doc, false).as_deref(),
+            Some(r#"{"success":true,"pass":"<redacted>","user":"<redacted>"}"#)
+        );
+        assert_eq!(
+            r.text("ssh_pass=p%21x"),
+            "<redacted><redacted>h_pa<redacted><redacted>=<redacted>"
+        );
+    }
+
+    #[test]
+    fn any_json_escaping_of_a_secret_is_seen() {
+        let r = with(&["TOKEN-ABC+/=xyz"]);
+        assert_eq!(
+            r.json(r#"{"z":"Bearer TOKEN-ABC\u002b\/=xyz"}"#, false)
+                .as_deref(),
+            Some(r#"{"z":"Bearer <redacted>"}"#)
+        );
+    }
+
+    #[test]
+    fn an_answer_keeps_what_it_exists_to_carry() {
+        let mut r = with(&["partner-token-1"]);
+        r.add("site-token-22");
+        for f in r.forms.iter_mut().filter(|f| f.text == "site-token-22") {
+            f.in_answers = true;
+        }
+        let doc = r#"{"access_token":"site-token-22","echo":"partner-token-1"}"#;
+        assert_eq!(
+            r.json(doc, true).as_deref(),
+            Some(r#"{"access_token":"site-token-22","echo":"<redacted>"}"#)
+        );
+        assert_eq!(
+            r.json(doc, false).as_deref(),
+            Some(r#"{"access_token":"<redacted>","echo":"<redacted>"}"#)
+        );
+    }
+
+    #[test]
+    fn a_document_without_secrets_is_left_as_it_is() {
+        let r = with(&["long-secret-1"]);
+        assert_eq!(r.json(r#"{"a": 1.50}"#, false), None);
+        assert_eq!(
+            r.json(r#"{"a": "long-secret-1", "b": 1.50}"#, false)
+                .as_deref(),
+            Some(r#"{"a":"<redacted>","b":1.5}"#)
+        );
     }
 }

@@ -818,6 +818,12 @@ fn scenarios() -> Vec<Scenario> {
             .api(answers("GET", STATUS_PATH, Reply::json(200, STATUS_BODY)))
             .expect(Body(STATUS_BODY))
             .check(sent_to(STATUS_PATH)),
+        Scenario::new("status answered 200 with the token and the secret echoed in other escapings")
+            .args(["status", "--url=https://leak.test/blog"])
+            .args(creds())
+            .api(answers("GET", STATUS_PATH, Reply::json(200, ECHOING_STATUS)))
+            .expect(Body(ECHOING_STATUS_PRINTED))
+            .check(sent_to(STATUS_PATH)),
         Scenario::new("status, token from --access-token-file")
             .args(["status", "--url=https://leak.test/blog"])
             .token_file()
@@ -1067,6 +1073,13 @@ fn scenarios() -> Vec<Scenario> {
             .check(nothing_sent),
     ]
 }
+
+/// A 2xx answer repeating the partner token and the client secret (raw,
+/// percent-encoded, JSON-escaped character by character): printed with
+/// them hidden (and re-serialised, as it had to be changed).
+const ECHOING_STATUS: &str = r#"{"x":"Bearer LEAKpt-4d5e6f7a8b","y":"LEAKcs-9q8w7e%26%2B%3D%25+zz","z":"\u004cEAKcs-9q8w7e\u0026\u002b=% zz","blog":{"is_connected": true}}"#;
+const ECHOING_STATUS_PRINTED: &str =
+    r#"{"x":"Bearer <redacted>","y":"<redacted>","z":"<redacted>","blog":{"is_connected":true}}"#;
 
 /// An API error whose message and data repeat these secrets (those the
 /// run handed over: the tool cannot know any other).

@@ -208,3 +208,47 @@ fn usage_errors_never_echo_a_secret_flag_value() {
     assert!(!stderr.contains("LEAK"), "{stderr}");
     assert!(env.api.requests().is_empty(), "nothing sent");
 }
+
+/// A password of three characters is still a secret: hidden inside the
+/// error's strings (raw and percent-encoded), while the JSON around it
+/// (keys such as `success`) stays intact.
+#[test]
+fn a_short_password_echoed_back_is_hidden_and_the_json_stays_whole() {
+    let env = TestEnv::new();
+    env.api.token_ok(crate::testenv::PARTNER_TOKEN);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/7/ssh-credentials",
+        Reply::json(
+            400,
+            r#"{"error":"rest_invalid_param","message":"bad ssh_pass=p%21x (p!x)"}"#,
+        ),
+    );
+    let out = env
+        .std_cmd_without_wp()
+        .args([
+            "backup-credentials",
+            "-c=1",
+            "-s=long-enough-secret",
+            "--blog_id=7",
+            "--ssh-host=h",
+            "--ssh-user=u",
+            "--ssh-pass=p!x",
+        ])
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let err = stderr_json(&out);
+    assert_eq!(
+        err,
+        json!({"success": false, "error_code": "rest_invalid_param",
+               "error_message": "bad ssh_pass=<redacted> (<redacted>)",
+               "error": "rest_invalid_param", "message": "bad ssh_pass=<redacted> (<redacted>)"})
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("p!x") && !stderr.contains("p%21x"),
+        "{stderr}"
+    );
+}
