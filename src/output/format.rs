@@ -251,6 +251,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_text() {
+        assert_eq!(csv("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv("+1 day"), "'+1 day");
+        assert_eq!(csv("-12.5"), "-12.5");
+        assert_eq!(csv("premium"), "premium");
+    }
+
+    #[test]
     fn csv_quotes_what_needs_it() {
         assert_eq!(csv("a"), "a");
         assert_eq!(csv("a,b"), "\"a,b\"");
