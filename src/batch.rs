@@ -385,6 +385,8 @@ fn read_entries(
             Ok(Ok(line)) => line,
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            // A signal: the summary says so.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => break,
             Ok(Err(e)) => {
                 // Whatever was read stands; the rest of the input is lost.
                 output::stderr(&format!(
@@ -477,6 +479,10 @@ fn read_line(input: &mut dyn BufRead, raw: &mut Vec<u8>) -> std::io::Result<Opti
     raw.clear();
     let mut whole = true;
     loop {
+        // A line that never ends (`/dev/zero`) is read until a signal.
+        if signals::interrupted().is_some() {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
         let buf = input.fill_buf()?;
         if buf.is_empty() {
             return Ok((!raw.is_empty() || !whole).then_some(whole));
@@ -706,6 +712,9 @@ fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
     let mut first = true;
     loop {
         let read = read_line(&mut reader, &mut raw);
+        if let Some(signal) = signals::interrupted() {
+            return Err(Error::Interrupted { signal, sent: None });
+        }
         match read {
             // Not even a first line (a folder, an unreadable device).
             Err(e) if first => return Err(unreadable(e)),

@@ -441,8 +441,13 @@ impl fmt::Display for Error {
                     ),
                     FileProblem::TooLarge(limit) => write!(
                         f,
-                        "{flag}={path}: larger than {} KiB, which no secret is; check the path",
-                        limit / 1024
+                        "{flag}={path}: larger than {} KiB, which no {} is; check the path",
+                        limit / 1024,
+                        if flag == "--input" {
+                            "request body"
+                        } else {
+                            "secret"
+                        }
                     ),
                     FileProblem::Empty => write!(
                         f,

@@ -3,6 +3,7 @@
 //! result to an exit code and one output.
 
 use jetpack_partner::cli::{self, Failure};
+use jetpack_partner::error::Error;
 use jetpack_partner::{output, signals};
 use std::process::ExitCode;
 
@@ -21,12 +22,16 @@ fn main() -> ExitCode {
         }
         Err(Failure::Invalid(e)) => Err(e),
     };
+    let mut interrupted = false;
     let failed = result.unwrap_or_else(|e| {
+        interrupted = matches!(e, Error::Interrupted { .. });
         output::error(&e);
         true
     });
-    // An interrupted batch ends with 128 + the signal's number.
-    match signals::exit_code() {
+    // An interrupted batch, or a run that ended with its `interrupted`
+    // error before the signal watcher could, ends with 128 + N.
+    let by_signal = signals::exit_code().or(interrupted.then(signals::signal_status).flatten());
+    match by_signal {
         Some(code) => ExitCode::from(code),
         None => ExitCode::from(u8::from(failed)),
     }

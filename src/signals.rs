@@ -170,6 +170,15 @@ pub fn exit_code() -> Option<u8> {
     }
 }
 
+/// 128 + N for the signal received, if any: the status of a run whose own
+/// error says it was interrupted (it may end before the watcher does).
+pub fn signal_status() -> Option<u8> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        sig => u8::try_from(exit_status(sig)).ok(),
+    }
+}
+
 /// Has a signal asked us to stop?
 pub fn interrupted() -> Option<&'static str> {
     match SIGNAL.load(Ordering::SeqCst) {

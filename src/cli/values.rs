@@ -57,6 +57,10 @@ pub fn api_path(path: &str, base: &Base) -> Result<(String, Option<String>)> {
 }
 
 /// `--input=FILE` (`-` for stdin): JSON, checked before anything is sent.
+/// `api --input`: a request body, never near this (`/dev/zero` must not
+/// eat the memory).
+const INPUT_LIMIT: u64 = 1 << 20;
+
 pub(super) fn read_json(file: &str) -> Result<Vec<u8>> {
     let bad = |problem| Error::BadFile {
         flag: "--input".into(),
@@ -65,11 +69,17 @@ pub(super) fn read_json(file: &str) -> Result<Vec<u8>> {
     };
     let mut bytes = Vec::new();
     let read = if file == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes)
+        std::io::stdin()
+            .lock()
+            .take(INPUT_LIMIT + 1)
+            .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes))
+        std::fs::File::open(file).and_then(|f| f.take(INPUT_LIMIT + 1).read_to_end(&mut bytes))
     };
     read.map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
+    if bytes.len() as u64 > INPUT_LIMIT {
+        return Err(bad(FileProblem::TooLarge(INPUT_LIMIT)));
+    }
     serde_json::from_slice::<Value>(&bytes)
         .map_err(|e| bad(FileProblem::Unreadable(format!("it is not JSON: {e}"))))?;
     Ok(bytes)

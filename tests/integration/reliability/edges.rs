@@ -101,6 +101,32 @@ fn file_flags_are_read_up_to_64_kib_and_an_empty_one_is_not_given() {
     );
 }
 
+/// `api --input` is a request body: read up to 1 MiB, so `/dev/zero` is a
+/// quick `invalid_input`, not a run that eats the memory.
+#[test]
+fn an_api_input_that_never_ends_is_refused() {
+    let env = TestEnv::new();
+    let out = env
+        .std_cmd_without_wp()
+        .args([
+            "api",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "-X",
+            "POST",
+            "/wpcom/v2/sites/1/x",
+            "--input=/dev/zero",
+        ])
+        .output()
+        .expect("run");
+    let err = assert_failure(&out, "invalid_input");
+    assert_eq!(
+        err["error_message"],
+        json!("--input=/dev/zero: larger than 1024 KiB, which no request body is; check the path")
+    );
+    assert!(env.api.requests().is_empty());
+}
+
 #[test]
 fn cancel_names_the_site_by_its_normalised_url() {
     let env = TestEnv::new();

@@ -490,3 +490,29 @@ fn a_batch_from_an_open_stdin_ends_on_a_signal_without_waiting_for_input() {
     );
     assert_eq!(provisioned(&env).len(), 2);
 }
+
+/// A `--skip-done` file that never ends (`/dev/zero`: no line, ever) is
+/// read in bounded memory until a signal, which ends the run with the
+/// `interrupted` error and 128+N; nothing was sent.
+#[test]
+fn a_skip_done_file_that_never_ends_gives_way_to_a_signal() {
+    let env = TestEnv::new();
+    let mut args = batch(&env);
+    args.push("--skip-done=/dev/zero".into());
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(&args);
+    let run = Running::spawn(cmd);
+    std::thread::sleep(Duration::from_millis(300));
+    run.signal("TERM");
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    // (Without the STOPPING note if the signal came before the batch began.)
+    let error = format!("{}\n", interrupted("SIGTERM", NOTHING_SENT));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr == format!("{STOPPING}{error}") || stderr == error,
+        "{stderr}"
+    );
+    assert!(env.api.requests().is_empty());
+}
