@@ -61,7 +61,7 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
         let error = obj.get("error").filter(|e| reports_error(e));
         let failed = error.is_some()
             || str_of(obj, "error_code").is_some()
-            || obj.get("success") == Some(&Value::Bool(false));
+            || obj.get("success").is_some_and(says_no);
         if failed {
             // `{"error":{"code":…,"message":…}}` names its code inside.
             let inner = error.and_then(Value::as_object);
@@ -96,14 +96,27 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
 }
 
 /// An `error` member says the request failed unless it is null, false, or
-/// empty.
+/// empty the way PHP (which writes these answers) sees it: `""`, `"0"`, 0,
+/// `[]`, `{}`.
 fn reports_error(e: &Value) -> bool {
     match e {
         Value::Null | Value::Bool(false) => false,
-        Value::String(s) => !s.is_empty(),
+        Value::String(s) => !(s.is_empty() || s == "0"),
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
-        Value::Bool(true) | Value::Number(_) => true,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::Bool(true) => true,
+    }
+}
+
+/// A `success` member that says no: false, 0, or `"false"`/`"0"` (a
+/// success written as text); null or absent says nothing.
+fn says_no(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.eq_ignore_ascii_case("false") || s == "0",
+        _ => false,
     }
 }
 
@@ -180,6 +193,23 @@ mod tests {
         );
         assert!(judge_obj(&ans(200, r#"{"success":true}"#)).is_ok());
         assert!(judge_obj(&ans(200, r#"{"success":true,"error":null}"#)).is_ok());
+        // Empty as PHP sees it is no error; a success written as text or a
+        // number is read as such.
+        for body in [
+            r#"{"error":0}"#,
+            r#"{"error":"0"}"#,
+            r#"{"error":{}}"#,
+            r#"{"success":1}"#,
+        ] {
+            assert!(judge_obj(&ans(200, body)).is_ok(), "{body}");
+        }
+        for body in [
+            r#"{"success":"false"}"#,
+            r#"{"success":0}"#,
+            r#"{"error":2}"#,
+        ] {
+            assert!(judge_obj(&ans(200, body)).is_err(), "{body}");
+        }
         assert!(judge_obj(&ans(200, r#"{"error":false,"error_code":""}"#)).is_ok());
         for body in [
             r#"{"error":123}"#,
