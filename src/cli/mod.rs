@@ -299,11 +299,10 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Flags win over the environment: `--access-token-file`; then the client
-/// credential flags (--partner_id, --partner_secret, then
-/// --partner_secret_file, each falling back to its variable); then
-/// JETPACK_PARTNER_ACCESS_TOKEN; then JETPACK_PARTNER_ID and
-/// JETPACK_PARTNER_SECRET. `token` (which asks for a token) takes no token.
+/// Flags win over the environment: `--access-token-file`; then a client
+/// secret flag (--partner_secret, then --partner_secret_file, with
+/// --partner_id or JETPACK_PARTNER_ID); then JETPACK_PARTNER_ACCESS_TOKEN;
+/// then JETPACK_PARTNER_ID and JETPACK_PARTNER_SECRET. `token` (which asks for a token) takes no token.
 fn credentials(
     c: &CredArgs,
     cmd: &clap::Command,
@@ -319,12 +318,14 @@ fn credentials(
         {
             return Ok(AuthSource::TokenFile(p.clone()));
         }
-        let client_flags = given(&c.partner_id).is_some()
-            || given(&c.partner_secret).is_some()
+        // A secret flag asks for a token of its own; `--partner_id` alone
+        // does not (a token needs no id), so the token in the environment
+        // stands.
+        let secret_flag = given(&c.partner_secret).is_some()
             || c.partner_secret_file
                 .as_ref()
                 .is_some_and(|p| !p.as_os_str().is_empty());
-        if let (false, Some(t)) = (client_flags, from_env(TOKEN_VAR)) {
+        if let (false, Some(t)) = (secret_flag, from_env(TOKEN_VAR)) {
             return Ok(AuthSource::TokenValue(t));
         }
     }

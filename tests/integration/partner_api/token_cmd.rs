@@ -183,3 +183,28 @@ fn a_reused_token_is_no_credential_for_token() {
     assert_success(&out, ANSWER.trim_end());
     assert_eq!(env.api.requests().len(), 1);
 }
+
+/// `--partner_id` alone does not outrank the token in the environment (a
+/// token needs no id): the token is used, no token call is made.
+#[test]
+fn a_partner_id_alone_leaves_the_environment_token_in_charge() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "GET",
+        "/rest/v1.4/jpphp/5/status",
+        Reply::json(200, r#"{"products":[]}"#),
+    );
+    let out = run(
+        env.cmd_without_wp()
+            .args(["status", "-c=1", "--blog_id=5"])
+            .env("JETPACK_PARTNER_ACCESS_TOKEN", REUSED_TOKEN),
+        &[],
+    );
+    assert_success(&out, r#"{"products":[]}"#);
+    let sent = env.api.requests();
+    assert_eq!(sent.len(), 1, "no token call");
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {REUSED_TOKEN}").as_str())
+    );
+}
