@@ -125,6 +125,7 @@ pub struct BatchArgs {
     #[arg(
         long = "all-sites",
         visible_alias = "all_sites",
+        conflicts_with = "batch",
         help_heading = "Batch"
     )]
     pub all_sites: bool,

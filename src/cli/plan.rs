@@ -58,6 +58,9 @@ fn site_command<T: SiteCommand>(
             let lines = line_parser::<T>(lines, &[], move |a, _| job(a));
             Target::Many(batch(command, b, a.wp(), lines, (user, activate))?)
         } else {
+            // Checked where unused too, so a typo is not taken silently.
+            jobs(&b.jobs)?;
+            format(&b.format)?;
             Target::One(job(a)?)
         };
         Ok(Command::Site { auth, target })

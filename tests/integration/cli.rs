@@ -89,6 +89,14 @@ fn usage_errors_print_usage_on_stderr_exit_1_and_do_nothing() {
         vec!["provision", "-c=1", "-s=2", "--user"],  // flag without value
         vec!["cancel", "-c=1"],
         vec!["cancel", "-c=1", "-s=2", "extra"],
+        // Two sources of sites: which one was meant is not ours to guess.
+        vec![
+            "status",
+            "-c=1",
+            "-s=2",
+            "--batch=sites.jsonl",
+            "--all-sites",
+        ],
         vec!["frobnicate"],
         vec![],
     ];
@@ -106,6 +114,32 @@ fn usage_errors_print_usage_on_stderr_exit_1_and_do_nothing() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: partner-provision.sh"));
+    assert_untouched(&env);
+}
+
+/// Batch flags on a single-site run are checked all the same: a typo is
+/// `invalid_input`, not taken silently.
+#[test]
+fn batch_flag_values_are_checked_on_a_single_site_run_too() {
+    let env = TestEnv::new();
+    for (flag, msg) in [
+        (
+            "--format=xml",
+            "--format=\"xml\" is not a list format; use json, table or csv",
+        ),
+        (
+            "--jobs=abc",
+            "--jobs=\"abc\" is not a number of sites from 1 to 64",
+        ),
+    ] {
+        let out = env
+            .cmd()
+            .args(["status", "-c=1", "-s=2", "--blog_id=5", flag])
+            .output()
+            .expect("run");
+        let err = testenv::assert_failure(&out, "invalid_input");
+        assert_eq!(err["error_message"], serde_json::json!(msg), "{flag}");
+    }
     assert_untouched(&env);
 }
 
