@@ -189,6 +189,11 @@ pub enum Error {
     MissingAccessToken {
         what: String,
     },
+    /// The token answer's access_token cannot travel in a header (control
+    /// characters, spaces, non-ASCII).
+    UnusableAccessToken {
+        what: String,
+    },
     /// An empty body ("Empty response from server", as the scripts said).
     EmptyAnswer,
     /// HTTP status not 2xx and no error in the body.
@@ -324,7 +329,7 @@ impl Error {
             MissingAccessToken { .. } => "missing_access_token",
             EmptyAnswer => "unknown_error",
             HttpStatus { .. } => "server_error",
-            NotJson { .. } | TooLarge { .. } => "invalid_response",
+            NotJson { .. } | TooLarge { .. } | UnusableAccessToken { .. } => "invalid_response",
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
             PlanNotAvailable { .. } => "plan_not_available",
@@ -597,6 +602,10 @@ impl fmt::Display for Error {
             MissingAccessToken { what } => write!(
                 f,
                 "{what}: the answer has no access_token; check --partner_id and --partner_secret"
+            ),
+            UnusableAccessToken { what } => write!(
+                f,
+                "{what}: the answer's access_token holds characters no Authorization header can carry (spaces, line breaks or non-ASCII); nothing was sent with it. Try again; if it persists, report it to WordPress.com"
             ),
             EmptyAnswer => f.write_str("Empty response from server"),
             HttpStatus { status } => write!(f, "Request failed with code {status}"),

@@ -18,6 +18,12 @@ pub fn token_from(answer: &Answer) -> Result<String> {
     let what = "POST /oauth2/token";
     let json = judge(what, answer, true)?;
     match json.get("access_token").and_then(Value::as_str) {
+        // Visible ASCII only: anything else breaks the Bearer header.
+        Some(t) if !t.is_empty() && !t.bytes().all(|b| b.is_ascii_graphic()) => {
+            Err(Error::UnusableAccessToken {
+                what: what.to_string(),
+            })
+        }
         Some(t) if !t.is_empty() => Ok(t.to_string()),
         _ => Err(Error::MissingAccessToken {
             what: what.to_string(),

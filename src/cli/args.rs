@@ -800,7 +800,7 @@ pub enum Cmd {
     Apply(ApplyArgs),
     Sites(SitesArgs),
     /// Manage partner keys (resellers)
-    #[command(subcommand, name = "partner-key")]
+    #[command(subcommand, name = "partner-key", version)]
     PartnerKey(PartnerKeyCmd),
     Verify(VerifyArgs),
 }

@@ -82,6 +82,14 @@ impl Usage {
     /// What clap would print (secret values scrubbed), and the usage line
     /// of the command.
     pub fn text(&self) -> (String, &str) {
+        if self.error.kind() == ErrorKind::DisplayVersion {
+            // One name whatever the command (clap would print
+            // "jetpack-partner-cancel").
+            return (
+                format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION")),
+                &self.usage,
+            );
+        }
         let mut text = self.error.render().to_string();
         for v in &self.secrets {
             text = text.replace(&format!("'{v}'"), "'<redacted>'");

@@ -67,12 +67,26 @@ fn old_script_names_show_their_own_help() {
 #[test]
 fn version() {
     let env = TestEnv::new();
-    let out = env.cmd().arg("--version").output().expect("run");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    let want = format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION"));
+    // One name, from every command and under the old script names.
+    for args in [
+        &["--version"][..],
+        &["-V"],
+        &["cancel", "-V"],
+        &["partner-key", "-V"],
+        &["partner-key", "new", "--version"],
+    ] {
+        let out = env.cmd().args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{args:?}");
+    }
+    let out = env
+        .cmd_named("partner-cancel.sh")
+        .arg("-V")
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    assert_untouched(&env);
 }
 
 #[test]

@@ -208,3 +208,27 @@ fn a_partner_id_alone_leaves_the_environment_token_in_charge() {
         Some(format!("Bearer {REUSED_TOKEN}").as_str())
     );
 }
+
+/// A token answer whose access_token no header can carry (a line break) is
+/// `invalid_response`, for `token` and for a command that would use it;
+/// nothing is sent with it.
+#[test]
+fn an_access_token_with_a_line_break_is_an_invalid_response() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "POST",
+        TOKEN_PATH,
+        Reply::json(200, r#"{"access_token":"tok-1f\nInjected: yes"}"#),
+    );
+    for args in [&["token"][..], &["status", "--blog_id=5"]] {
+        let out = run(env.cmd_without_wp().args(with_creds(args)), &[]);
+        let err = assert_failure(&out, "invalid_response");
+        assert_eq!(
+            err["error_message"],
+            json!("POST /oauth2/token: the answer's access_token holds characters no Authorization header can carry (spaces, line breaks or non-ASCII); nothing was sent with it. Try again; if it persists, report it to WordPress.com"),
+            "{args:?}"
+        );
+    }
+    let paths: Vec<String> = env.api.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, [TOKEN_PATH, TOKEN_PATH]);
+}
