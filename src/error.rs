@@ -124,6 +124,11 @@ pub enum Error {
         failed: Box<Error>,
         results: Map<String, Value>,
     },
+    /// A partner token given to us (file or environment) that no header can
+    /// carry; where it came from, never its value.
+    BadToken {
+        source: &'static str,
+    },
     /// A `--user` WP-CLI would read as an option.
     OptionLikeUser {
         user: String,
@@ -307,6 +312,7 @@ impl Error {
             | Missing { .. }
             | BadWpCliPath { .. }
             | OptionLikeUser { .. }
+            | BadToken { .. }
             | BadApiPath { .. }
             | NoBlogId { .. } => "invalid_input",
             UnknownErrorCode { .. } => "unknown_error_code",
@@ -488,6 +494,10 @@ impl fmt::Display for Error {
             Partial { which, failed, .. } => write!(
                 f,
                 "{which}: {failed} (each call's answer or error is under its own key)"
+            ),
+            BadToken { source } => write!(
+                f,
+                "{source}: the token holds characters no Authorization header can carry (spaces, line breaks or non-ASCII); check that it holds the token alone"
             ),
             OptionLikeUser { user } => write!(
                 f,

@@ -122,12 +122,19 @@ pub(super) fn wp_settings(w: &WpArgs) -> Result<WpSettings> {
 /// The token read (or the client secret), and registered as a secret, so
 /// that it is scrubbed from everything we print.
 pub(super) fn read_auth(a: AuthSource) -> Result<Auth> {
-    let token = match a {
+    let (token, source) = match a {
         AuthSource::Client(c) => return read_credentials(c).map(Auth::Client),
-        AuthSource::TokenFile(p) => read_first_line("--access-token-file", &p)?,
-        AuthSource::TokenValue(t) => t,
+        AuthSource::TokenFile(p) => (
+            read_first_line("--access-token-file", &p)?,
+            "--access-token-file",
+        ),
+        AuthSource::TokenValue(t) => (t, crate::environment::TOKEN_VAR),
     };
     output::register_secret(&token);
+    let token = token.trim().to_string();
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::BadToken { source });
+    }
     Ok(Auth::Token(token))
 }
 

@@ -218,14 +218,34 @@ fn a_token_that_cannot_be_a_header_never_says_the_provision_may_have_been_sent()
         .args(provision_args_without_wp(&[]))
         .output()
         .expect("run");
-    let err = assert_failure(&out, "network_error");
+    // An answer with such a token is judged as the answer it is.
+    let err = assert_failure(&out, "invalid_response");
     let message = err["error_message"].as_str().unwrap_or_default();
-    assert!(!message.contains("may have reached"), "{message}");
     assert!(
         !message.contains("tok-with"),
         "the token is a secret: {message}"
     );
     assert!(env.api.requests_to(PROVISION_PATH).is_empty());
+
+    // A reused token of the operator's: refused before anything is sent,
+    // naming where it came from, not what it is.
+    let out = env
+        .std_cmd_without_wp()
+        .env("JETPACK_PARTNER_ACCESS_TOKEN", "tok-with\r\nX-Injected: 1")
+        .args(["provision", "--user=admin", "--url=https://e.test"])
+        .output()
+        .expect("run");
+    let err = assert_failure(&out, "invalid_input");
+    assert_eq!(
+        err["error_message"],
+        json!("JETPACK_PARTNER_ACCESS_TOKEN: the token holds characters no Authorization header can carry (spaces, line breaks or non-ASCII); check that it holds the token alone")
+    );
+    assert_eq!(env.api.requests_to(PROVISION_PATH).len(), 0);
+    assert_eq!(
+        env.api.requests().len(),
+        1,
+        "only the first run's token call"
+    );
 }
 
 #[test]
