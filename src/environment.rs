@@ -8,3 +8,47 @@ pub const TOKEN_VAR: &str = "JETPACK_PARTNER_ACCESS_TOKEN";
 
 /// Every variable that carries a partner credential.
 pub const CREDENTIAL_VARS: &[&str] = &[ID_VAR, SECRET_VAR, TOKEN_VAR];
+
+/// Keep our environment (and memory) from other processes of the same
+/// user: `wp` and the plugins it runs are such processes, and could read
+/// `/proc/<our pid>/environ` (JETPACK_PARTNER_SECRET) or attach to us.
+/// Not dumpable, those files belong to root. Argument lists stay visible
+/// to everyone (`ps`): pass the secret by variable or file, not `-s`.
+pub fn keep_private() {
+    #[cfg(target_os = "linux")]
+    sys::not_dumpable();
+}
+
+#[cfg(target_os = "linux")]
+mod sys {
+    // std has no prctl; libc is linked anyway.
+    extern "C" {
+        fn prctl(option: i32, ...) -> i32;
+    }
+    const PR_SET_DUMPABLE: i32 = 4;
+
+    pub fn not_dumpable() {
+        // SAFETY: prctl(PR_SET_DUMPABLE, 0) changes a flag of this process
+        // only; it reads and writes none of our memory. A failure leaves
+        // things as they were, which is all we could do about it.
+        unsafe {
+            prctl(PR_SET_DUMPABLE, 0u64, 0u64, 0u64, 0u64);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        extern "C" {
+            fn prctl(option: i32, ...) -> i32;
+        }
+        const PR_GET_DUMPABLE: i32 = 3;
+
+        #[test]
+        fn the_process_is_no_longer_dumpable() {
+            super::not_dumpable();
+            // SAFETY: PR_GET_DUMPABLE reads a flag of this process.
+            let dumpable = unsafe { prctl(PR_GET_DUMPABLE, 0u64, 0u64, 0u64, 0u64) };
+            assert_eq!(dumpable, 0);
+        }
+    }
+}

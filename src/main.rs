@@ -4,11 +4,12 @@
 
 use jetpack_partner::cli::{self, Failure};
 use jetpack_partner::error::Error;
-use jetpack_partner::{output, signals};
+use jetpack_partner::{environment, output, signals};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     output::install_panic_hook();
+    environment::keep_private();
     signals::install();
     let env = |k: &str| std::env::var(k).ok();
     let result = match cli::parse(std::env::args_os().collect(), &env) {
