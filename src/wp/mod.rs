@@ -64,9 +64,11 @@ impl Wp {
             Some(&"eval") => "wp eval (site facts)".to_string(),
             _ => format!("wp {}", args.join(" ")),
         };
+        // The whole program (`php /opt/wp-cli.phar`), quoted as a shell
+        // would need it, then the globals.
         output::verbose(&format!(
             "running {shown} ({} {})",
-            self.program[0],
+            shell_words::join(&self.program),
             self.globals.join(" ")
         ));
         process::run(&process::Child {

@@ -268,6 +268,23 @@ fn wp_cli_path_with_words() {
     testenv::assert_success(&out, PROVISION_OK);
     assert_eq!(env.wp.calls().len(), 1);
 
+    // --verbose names the whole program, every word of it.
+    let mut verbose = args.clone();
+    verbose.push("--verbose".into());
+    let out = run(env.cmd_without_wp().args(&verbose));
+    testenv::assert_exit(&out, 0);
+    assert_eq!(stdout(&out), format!("{PROVISION_OK}\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // (`sh` as found on PATH: /usr/bin/sh or /bin/sh.)
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("jetpack-partner: running wp eval (site facts) ("))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains(&format!("sh {} --allow-root --path=", script.display())),
+        "{line}"
+    );
+
     // A path that does not exist is "not found", not a crash.
     let args = env.provision_args(&["--user=admin", "--wp-cli-path=php /nonexistent/wp-cli.phar"]);
     let out = run(env.cmd_without_wp().args(&args));
