@@ -205,9 +205,9 @@ impl Wp {
                 // Failures of the site itself are the answer; anything else
                 // (eval disabled in wp-cli.yml, an odd WP-CLI) gets a second
                 // chance with plain commands.
-                let stderr = out.stderr_text();
-                let site_broken =
-                    stderr.contains("Fatal error") || stderr.contains("critical error");
+                let (stderr, stdout) = (out.stderr_text(), out.stdout_text());
+                let site_broken = super::parse::php_fatal(&stderr, &stdout).is_some()
+                    || stderr.contains("critical error");
                 if site_broken || !matches!(err, Error::WpFailed { .. }) {
                     return Err(err);
                 }

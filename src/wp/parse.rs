@@ -27,8 +27,14 @@ pub fn wp_error_words(stderr: &str, stdout: &str) -> String {
         .chain(stdout.lines())
         .filter(|l| l.starts_with("Error:"))
         .collect();
-    if !errors.is_empty() {
-        return snippet(&errors.join(" "));
+    // A PHP fatal error names its cause (function, plugin file, line);
+    // WordPress's own "critical error" line does not: that one first.
+    let fatal = php_fatal(stderr, stdout);
+    match (fatal, errors.is_empty()) {
+        (Some(f), true) => return snippet(f),
+        (Some(f), false) => return snippet(&format!("{f} ({})", errors.join(" "))),
+        (None, false) => return snippet(&errors.join(" ")),
+        (None, true) => {}
     }
     let last = stderr
         .lines()
@@ -39,6 +45,16 @@ pub fn wp_error_words(stderr: &str, stdout: &str) -> String {
         Some(l) => snippet(l),
         None => "no output".into(),
     }
+}
+
+/// The first PHP fatal error line, on either stream (PHP writes it to
+/// stdout or stderr depending on `display_errors`, to both with logging).
+pub fn php_fatal<'a>(stderr: &'a str, stdout: &'a str) -> Option<&'a str> {
+    stderr
+        .lines()
+        .chain(stdout.lines())
+        .find(|l| l.contains("Fatal error:"))
+        .map(str::trim)
 }
 
 /// At most a few hundred characters, one line.

@@ -384,9 +384,31 @@ fn php_fatal_error_is_wp_failed_with_wp_cli_words() {
     let out = run(env.cmd().args(provision_args(&env, &[])));
     let msg = failure_message(&out, "wp_failed");
     assert!(msg.contains("There has been a critical error"), "{msg}");
+    // PHP's own line names the cause; WordPress's does not.
+    assert!(
+        msg.contains("PHP Fatal error: Uncaught Error: Call to undefined function lab_function_that_does_not_exist()"),
+        "{msg}"
+    );
     assert!(!msg.contains("Stack trace"), "{msg}");
     assert_eq!(env.api.requests().len(), 0);
     assert_eq!(env.wp.calls().len(), 1, "a broken site is not asked again");
+}
+
+/// PHP writes a fatal error to stdout when `display_errors` says so: the
+/// site is just as broken, so it is not asked again command by command.
+#[test]
+fn php_fatal_on_stdout_is_wp_failed_without_a_second_try() {
+    let env = TestEnv::new();
+    env.wp
+        .answer_bytes(None, PHP_OOM.as_bytes(), b"", 255, None);
+    let out = run(env.cmd().args(provision_args(&env, &[])));
+    let msg = failure_message(&out, "wp_failed");
+    assert!(
+        msg.contains("PHP Fatal error: Allowed memory size"),
+        "{msg}"
+    );
+    assert_eq!(env.wp.calls().len(), 1, "a broken site is not asked again");
+    assert!(env.api.requests().is_empty());
 }
 
 // ---------------------------------------------------------------------------
