@@ -18,8 +18,8 @@ fn main() -> ExitCode {
         // problem on stderr with exit 1 (the scripts' contract), before
         // anything is run or sent.
         Err(Failure::Usage(u)) => {
-            u.print();
-            return ExitCode::from(if u.is_success() { 0 } else { 1 });
+            let written = u.print();
+            return ExitCode::from(u8::from(!(u.is_success() && written)));
         }
         Err(Failure::Invalid(e)) => Err(e),
     };

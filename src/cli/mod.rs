@@ -57,8 +57,9 @@ impl Usage {
     }
 
     /// Print it where clap says (stdout for help, stderr otherwise), with
-    /// the usage line added when clap left it out, and no secret in it.
-    pub fn print(&self) {
+    /// the usage line added when clap left it out, and no secret in it;
+    /// false when help or version could not be written.
+    pub fn print(&self) -> bool {
         let (mut text, _) = self.text();
         let add_usage = !self.is_success()
             && self.error.kind() != ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
@@ -68,9 +69,11 @@ impl Usage {
         }
         if self.error.use_stderr() {
             crate::output::stderr(&text);
+            true
         } else {
-            // Help on a closed stdout has nowhere else to go.
-            let _ = crate::output::raw_line(text.trim_end_matches('\n'));
+            // Help or version that cannot be written: exit 1, said nowhere.
+            crate::output::raw_line(text.trim_end_matches('\n')).is_ok()
+                && !crate::output::stdout_closed_at_start()
         }
     }
 
