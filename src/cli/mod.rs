@@ -73,7 +73,6 @@ impl Usage {
         } else {
             // Help or version that cannot be written: exit 1, said nowhere.
             crate::output::raw_line(text.trim_end_matches('\n')).is_ok()
-                && !crate::output::stdout_closed_at_start()
         }
     }
 

@@ -119,28 +119,6 @@ fn stdout(bytes: &[u8]) -> io::Result<()> {
     out.write_all(bytes)
 }
 
-/// Was stdout closed when the process started? std puts `/dev/null`
-/// (opened read-write) on a closed fd 1, where every answer would vanish
-/// with exit 0; a shell's `>/dev/null` opens it write-only, which is a
-/// choice and stays allowed.
-pub fn stdout_closed_at_start() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        extern "C" {
-            fn fcntl(fd: i32, cmd: i32, ...) -> i32;
-        }
-        const F_GETFL: i32 = 3;
-        const O_ACCMODE: i32 = 3;
-        const O_RDWR: i32 = 2;
-        let null = std::fs::read_link("/proc/self/fd/1")
-            .is_ok_and(|p| p == std::path::Path::new("/dev/null"));
-        // SAFETY: F_GETFL reads the flags of fd 1; no memory is touched.
-        null && unsafe { fcntl(1, F_GETFL) } & O_ACCMODE == O_RDWR
-    }
-    #[cfg(not(target_os = "linux"))]
-    false
-}
-
 /// Text on stderr, in one write; a stderr that cannot be written is
 /// ignored (there is nowhere left to report it).
 pub fn stderr(text: &str) {
