@@ -304,31 +304,28 @@ pub fn site_suffix(home: &str) -> String {
         // A bare `example.com/demo`: the port, if any, is the site's own.
         None => url::Url::parse(&format!("http://{home}")),
     };
-    let (host, path) = match &parsed {
+    // The path as written, up to any query: the scripts replaced every `/`
+    // (`a//b` → `a::::b`, `..` kept), so the parser's tidying is not used.
+    let rest = split_scheme(home).map_or(home, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (raw_host, path) = match rest.split_once('/') {
+        Some((h, p)) => (h, p),
+        None => (rest, ""),
+    };
+    // The host normalised (case, user info, default port) where the parser
+    // takes it; else the text itself.
+    let host = match &parsed {
         Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {
             let host = u.host_str().unwrap_or_default();
-            let host = match u.port() {
+            match u.port() {
                 Some(p) => format!("{host}:{p}"),
                 None => host.to_string(),
-            };
-            (host, u.path().to_string())
-        }
-        // Not a URL the parser takes: the text itself, up to any query.
-        _ => {
-            let rest = split_scheme(home).map_or(home, |(_, r)| r);
-            let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-            match rest.split_once('/') {
-                Some((h, p)) => (h.to_ascii_lowercase(), format!("/{p}")),
-                None => (rest.to_ascii_lowercase(), String::new()),
             }
         }
+        _ => raw_host.to_ascii_lowercase(),
     };
     let mut parts = vec![encode_path_part(&host)];
-    parts.extend(
-        path.split('/')
-            .filter(|p| !p.is_empty())
-            .map(encode_path_part),
-    );
+    parts.extend(path.split('/').map(encode_path_part));
     parts.join("::").trim_end_matches(':').to_string()
 }
 
@@ -384,5 +381,14 @@ mod tests {
             "example.com:8080::x"
         );
         assert_eq!(site_suffix("http://ex.com/x:y"), "ex.com::x:y");
+        // Every `/` becomes `::`, as the scripts' sed did; nothing tidied.
+        assert_eq!(
+            site_suffix("https://example.com//double//"),
+            "example.com::::double"
+        );
+        assert_eq!(
+            site_suffix("https://example.com/a/../b"),
+            "example.com::a::..::b"
+        );
     }
 }
