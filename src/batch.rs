@@ -128,6 +128,15 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             done.maybe
         ));
     }
+    // An unreadable file fails before the token call.
+    let file = match &batch.source {
+        Source::File(f) => Some(std::fs::File::open(f).map_err(|e| Error::BadFile {
+            flag: crate::plan::input_flag(batch.command).into(),
+            path: PathBuf::from(f),
+            problem: FileProblem::Unreadable(e.to_string()),
+        })?),
+        _ => None,
+    };
     let gather = || match &batch.source {
         Source::AllSites { wp, user, activate } => {
             network(wp, user.as_deref(), *activate).map(Some)
@@ -145,17 +154,11 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         Some((lines, known)) => (Some(lines), known),
         None => (None, HashMap::new()),
     };
-    let input: Box<dyn BufRead + Send> = match (&batch.source, network_lines) {
-        (_, Some(urls)) => Box::new(std::io::Cursor::new(urls)),
-        (Source::Stdin, _) => Box::new(BufReader::new(std::io::stdin())),
-        (Source::File(f), _) => Box::new(BufReader::new(std::fs::File::open(f).map_err(|e| {
-            Error::BadFile {
-                flag: "--batch".into(),
-                path: PathBuf::from(f),
-                problem: FileProblem::Unreadable(e.to_string()),
-            }
-        })?)),
-        (Source::AllSites { .. }, None) => Box::new(std::io::empty()),
+    let input: Box<dyn BufRead + Send> = match (file, &batch.source, network_lines) {
+        (_, _, Some(urls)) => Box::new(std::io::Cursor::new(urls)),
+        (Some(f), _, None) => Box::new(BufReader::new(f)),
+        (None, Source::Stdin, None) => Box::new(BufReader::new(std::io::stdin())),
+        (None, _, None) => Box::new(std::io::empty()),
     };
 
     let tally = Arc::new(Tally::default());

@@ -466,3 +466,26 @@ fn a_line_cannot_choose_the_wp_program() {
     );
     assert!(!marker.exists(), "the line's program ran");
 }
+
+/// A `--batch` (or `--desired`) file that cannot be read fails before the
+/// token call: nothing at all is sent.
+#[test]
+fn an_unreadable_input_file_fails_before_anything_is_sent() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    for (command, flag) in [("status", "--batch"), ("apply", "--desired")] {
+        let out = env
+            .std_cmd_without_wp()
+            .args([command, "-c=1", &format!("-s={SECRET}")])
+            .arg(format!("{flag}=/nonexistent/sites.jsonl"))
+            .output()
+            .expect("run");
+        assert_exit(&out, 1);
+        let err: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            err["error_message"],
+            json!(format!("{flag}=/nonexistent/sites.jsonl: cannot read it (No such file or directory (os error 2)); check the path and its permissions"))
+        );
+    }
+    assert!(env.api.requests().is_empty());
+}
