@@ -75,40 +75,50 @@ impl Change {
 /// cancelled, and a plan of ours is left to the desired plan's provision
 /// (which replaces it) rather than cancelled.
 pub fn changes(status: &Value, desired: &[String], prune: bool) -> Vec<Change> {
-    let products = status
-        .get("products")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let slug = |p: &Value| {
-        p.get("slug")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let present: Vec<String> = products.iter().map(slug).collect();
-    let mut out: Vec<Change> =
-        desired
-            .iter()
-            .filter(|d| !present.contains(d))
-            .fold(Vec::new(), |mut v, d| {
-                if !v.contains(&Change::Provision(d.clone())) {
-                    v.push(Change::Provision(d.clone()));
-                }
-                v
-            });
+    let held = held(status);
+    let mut out: Vec<Change> = Vec::new();
+    for d in desired {
+        let change = Change::Provision(d.clone());
+        if !held.iter().any(|h| &h.slug == d) && !out.contains(&change) {
+            out.push(change);
+        }
+    }
     if prune {
         let wants_plan = desired.iter().any(|d| PLANS.contains(&d.as_str()));
-        for p in products {
-            let s = slug(p);
-            let ours = p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true));
-            let replaced = wants_plan && PLANS.contains(&s.as_str());
-            if ours && !desired.contains(&s) && !replaced && !s.is_empty() {
-                out.push(Change::Cancel(s));
+        for h in held {
+            let replaced = wants_plan && PLANS.contains(&h.slug.as_str());
+            if h.ours && !desired.contains(&h.slug) && !replaced && !h.slug.is_empty() {
+                out.push(Change::Cancel(h.slug));
             }
         }
     }
     out
+}
+
+/// One plan or product a site's status lists.
+struct Held {
+    slug: String,
+    /// Provisioned by the calling partner (the only ones it may cancel).
+    ours: bool,
+}
+
+/// What a site's status says it has (nothing, when it says nothing).
+fn held(status: &Value) -> Vec<Held> {
+    status
+        .get("products")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| Held {
+            slug: p
+                .get("slug")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            ours: p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true)),
+        })
+        .collect()
 }
 
 /// When a change is not needed, judged from the site's status.
@@ -127,24 +137,16 @@ pub const PLANS: &[&str] = &["free", "personal", "premium", "professional"];
 
 impl Needless {
     pub fn holds(&self, status: &Value) -> bool {
-        let products = status
-            .get("products")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let slug = |p: &Value| p.get("slug").and_then(Value::as_str).map(str::to_string);
-        let ours =
-            |p: &&Value| p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true));
+        let held = held(status);
         match self {
-            Needless::Present(plan) => products.iter().any(|p| slug(p).as_deref() == Some(plan)),
-            Needless::NothingOfOurs { plan, all } => !products.iter().filter(ours).any(|p| {
-                let s = slug(p).unwrap_or_default();
-                match (all, plan) {
+            Needless::Present(plan) => held.iter().any(|h| &h.slug == plan),
+            Needless::NothingOfOurs { plan, all } => {
+                !held.iter().filter(|h| h.ours).any(|h| match (all, plan) {
                     (true, _) => true,
-                    (false, Some(plan)) => &s == plan,
-                    (false, None) => PLANS.contains(&s.as_str()),
-                }
-            }),
+                    (false, Some(plan)) => &h.slug == plan,
+                    (false, None) => PLANS.contains(&h.slug.as_str()),
+                })
+            }
         }
     }
 }
