@@ -139,11 +139,9 @@ pub fn error_json(err: &Error) -> String {
 pub fn error_pairs(err: &Error) -> Vec<(String, Value)> {
     let mut pairs: Vec<(String, Value)> = vec![
         ("success".into(), Value::Bool(false)),
-        // Codes are ours or the API's identifiers: stable, never scrubbed.
-        (
-            "error_code".into(),
-            Value::String(err.error_code().to_string()),
-        ),
+        // The API's code is its text: scrubbed like the rest (ours hold
+        // no secret, so they stay as they are).
+        ("error_code".into(), Value::String(redact(err.error_code()))),
         (
             "error_message".into(),
             Value::String(redact(&err.message())),

@@ -60,11 +60,13 @@ pub fn redact_answer(text: &str) -> Option<String> {
 }
 
 /// One form of a secret, and whether the secret is short: 1 to 3
-/// characters, which would match inside JSON keys and punctuation, so it is
-/// only looked for inside string values.
+/// characters, which would match inside JSON keys, punctuation and words,
+/// so it is only looked for inside string values, standing alone.
 struct Form {
     text: String,
     short: bool,
+    /// The secret as it is (the form HTML-unescaped text is checked for).
+    raw: bool,
     /// Left in API answers (see [`allow_in_answers`]).
     in_answers: bool,
 }
@@ -87,6 +89,7 @@ impl Registry {
         for text in encodings(secret) {
             if !self.forms.iter().any(|f| f.text == text) {
                 self.forms.push(Form {
+                    raw: text == secret,
                     text,
                     short,
                     in_answers: false,
@@ -99,7 +102,11 @@ impl Registry {
     fn replace(&self, text: &str, short_too: bool) -> String {
         let mut out = text.to_string();
         for f in &self.forms {
-            if (short_too || !f.short) && out.contains(f.text.as_str()) {
+            if f.short {
+                if short_too && out.contains(f.text.as_str()) {
+                    out = replace_alone(&out, &f.text);
+                }
+            } else if out.contains(f.text.as_str()) {
                 out = out.replace(f.text.as_str(), REDACTED);
             }
         }
@@ -107,7 +114,23 @@ impl Registry {
     }
 
     fn text(&self, text: &str) -> String {
-        self.replace(text, true)
+        let out = self.replace(text, true);
+        // HTML entities come in more spellings than can be listed
+        // (`&#038;`, `&AMP;`, named and numeric mixed): the text is read
+        // unescaped, and where a secret shows up there, that reading is
+        // what is printed, scrubbed.
+        if !out.contains('&') {
+            return out;
+        }
+        let plain = html_unescape(&out);
+        let found = self.forms.iter().filter(|f| f.raw).any(|f| {
+            plain.contains(f.text.as_str()) && (!f.short || replace_alone(&plain, &f.text) != plain)
+        });
+        if found {
+            self.replace(&plain, true)
+        } else {
+            out
+        }
     }
 
     fn value(&self, v: &Value) -> Value {
@@ -133,6 +156,7 @@ impl Registry {
                     .map(|f| Form {
                         text: f.text.clone(),
                         short: f.short,
+                        raw: f.raw,
                         in_answers: false,
                     })
                     .collect(),
@@ -157,6 +181,68 @@ impl Registry {
             }
         }
     }
+}
+
+/// `needle` replaced where it stands alone, not inside a word: a short
+/// secret `ab` in `xxabyy`, or `sec` in `secret`, is a coincidence.
+fn replace_alone(hay: &str, needle: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(hay.len());
+    let (mut last, mut from) = (0, 0);
+    while let Some(pos) = hay[from..].find(needle) {
+        let (i, j) = (from + pos, from + pos + needle.len());
+        if !word(hay[..i].chars().next_back()) && !word(hay[j..].chars().next()) {
+            out.push_str(&hay[last..i]);
+            out.push_str(REDACTED);
+            last = j;
+            from = j;
+        } else {
+            from = i + hay[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out.push_str(&hay[last..]);
+    out
+}
+
+/// HTML entities read as the characters they stand for: the five named
+/// ones in any case, decimal (any zero padding) and hex. Anything else
+/// stays as it is.
+fn html_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name.to_ascii_lowercase().as_str() {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                n if n.starts_with("#x") => u32::from_str_radix(&n[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                n if n.starts_with('#') => n[1..].parse::<u32>().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Every form of `secret` an answer or a message could carry.
@@ -323,10 +409,31 @@ mod tests {
             r.json(doc, false).as_deref(),
             Some(r#"{"success":true,"pass":"<redacted>","user":"<redacted>"}"#)
         );
+        // Standing alone only: `s` inside `ssh_pass` is a coincidence.
+        assert_eq!(r.text("ssh_pass=p%21x"), "ssh_pass=<redacted>");
+        let r = with(&["ab", "sec"]);
         assert_eq!(
-            r.text("ssh_pass=p%21x"),
-            "<redacted><redacted>h_pa<redacted><redacted>=<redacted>"
+            r.text("xxabyy ab check --partner_secret (sec)"),
+            "xxabyy <redacted> check --partner_secret (<redacted>)"
         );
+    }
+
+    #[test]
+    fn html_entities_in_any_spelling_are_seen() {
+        let r = with(&["hunter2&x+y=z%q", "p<a>s\"s'w"]);
+        for form in [
+            "hunter2&#038;x+y=z%q",
+            "hunter2&AMP;x+y=z%q",
+            "p&lt;a&gt;s&quot;s&#39;w",
+            "p&#60;a&#x3E;s&#34;s&apos;w",
+        ] {
+            assert_eq!(
+                r.text(&format!("[{form}] &amp; more")),
+                "[<redacted>] & more",
+                "{form}"
+            );
+        }
+        assert_eq!(r.text("fish &amp; chips"), "fish &amp; chips");
     }
 
     #[test]

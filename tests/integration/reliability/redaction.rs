@@ -252,3 +252,80 @@ fn a_short_password_echoed_back_is_hidden_and_the_json_stays_whole() {
         "{stderr}"
     );
 }
+
+/// An API error code is the API's text: a secret it repeats is hidden there
+/// too.
+#[test]
+fn a_secret_echoed_as_the_error_code_is_hidden() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "POST",
+        TOKEN_PATH,
+        Reply::json(400, r#"{"error":"Zq9secretLONG","error_description":"x"}"#),
+    );
+    let out = provision(&env, "Zq9secretLONG");
+    assert_exit(&out, 1);
+    let err = stderr_json(&out);
+    assert_eq!(err["error_code"], json!("<redacted>"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Zq9secretLONG"));
+}
+
+/// A short password is hidden where it stands alone, not inside words: the
+/// provision answer's own token and our own wording stay whole.
+#[test]
+fn a_short_secret_does_not_mangle_words_that_contain_it() {
+    let env = TestEnv::new();
+    env.api.token_ok(crate::testenv::PARTNER_TOKEN);
+    let body =
+        r#"{"success":true,"access_token":"xxabyy","next_url":"https://x.test/ab/go","echo":"ab"}"#;
+    env.api.reply(
+        "POST",
+        crate::testenv::PROVISION_PATH,
+        Reply::json(200, body),
+    );
+    let out = env
+        .std_cmd_without_wp()
+        .args([
+            "provision",
+            "-c=1",
+            "-s=long-enough-secret",
+            "--user=admin",
+            "--url=https://e.test",
+            "--ssh-host=h",
+            "--ssh-user=u",
+            "--ssh-pass=ab",
+        ])
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"success\":true,\"access_token\":\"xxabyy\",\"next_url\":\"https://x.test/<redacted>/go\",\"echo\":\"<redacted>\"}\n"
+    );
+}
+
+/// WordPress's `esc_html` writes `&` as `&#038;`: that spelling (and any
+/// other entity spelling) of the secret is hidden in a 2xx answer too.
+#[test]
+fn a_secret_in_wordpress_html_escaping_is_hidden_in_a_success_answer() {
+    let env = TestEnv::new();
+    env.api.token_ok(crate::testenv::PARTNER_TOKEN);
+    env.api.reply(
+        "GET",
+        "/rest/v1.4/jpphp/5/status",
+        Reply::json(
+            200,
+            r#"{"x":"hunter2&#038;x+y=z%q","y":"fish &amp; chips"}"#,
+        ),
+    );
+    let out = env
+        .std_cmd_without_wp()
+        .args(["status", "-c=1", "-s=hunter2&x+y=z%q", "--blog_id=5"])
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"x\":\"<redacted>\",\"y\":\"fish &amp; chips\"}\n"
+    );
+}
