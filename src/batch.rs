@@ -628,6 +628,14 @@ fn failure_line(key: &Key, e: &Error) -> Value {
         o.insert("maybe_sent".into(), Value::Bool(true));
     }
     match e {
+        // What the API answered to the request that went through (a
+        // provision's, with the site's token to finish authorizing).
+        Error::Sent {
+            answer: Some(answer),
+            ..
+        } => {
+            o.insert("answer".into(), answer.clone());
+        }
         // Ours (apply's changed/actions/status, backup-credentials' ssh/ftp):
         // beside our other fields.
         Error::Partial { results, .. } => {

@@ -117,6 +117,15 @@ pub enum Error {
         code: String,
         known: usize,
     },
+    /// A request that changes something was answered and so carried out,
+    /// and then the run failed (an empty or unreadable 2xx answer, the
+    /// authorize step after a provision): it reads as that failure, and a
+    /// resume must not send the request again. `answer`: what the API
+    /// answered, where it could be read (a provision's, with its token).
+    Sent {
+        failed: Box<Error>,
+        answer: Option<Value>,
+    },
     /// Of two calls (backup-credentials: ssh and ftp) at least one failed;
     /// `results` holds each call's answer or error object.
     Partial {
@@ -316,7 +325,7 @@ impl Error {
             | BadApiPath { .. }
             | NoBlogId { .. } => "invalid_input",
             UnknownErrorCode { .. } => "unknown_error_code",
-            Partial { failed, .. } => failed.error_code(),
+            Partial { failed, .. } | Sent { failed, .. } => failed.error_code(),
             BatchLine { problem, .. } => match problem {
                 LineProblem::Invalid(e) => e.error_code(),
                 _ => "invalid_input",
@@ -359,6 +368,7 @@ impl Error {
             Error::Network { maybe_sent, .. } | Error::Timeout { maybe_sent, .. } => *maybe_sent,
             Error::Interrupted { sent, .. } => sent.is_some(),
             Error::Partial { failed, .. } => failed.maybe_sent(),
+            Error::Sent { .. } => true,
             _ => false,
         }
     }
@@ -369,6 +379,7 @@ impl Error {
         match self {
             Error::Api { fields, .. } => Some(fields),
             Error::Partial { results, .. } => Some(results),
+            Error::Sent { failed, .. } => failed.api_fields(),
             _ => None,
         }
     }
@@ -491,6 +502,7 @@ impl fmt::Display for Error {
                 f,
                 "the partner API's error catalogue ({known} codes) has no {code:?}; run `jetpack-partner errors` for the list"
             ),
+            Sent { failed, .. } => failed.fmt(f),
             Partial { which, failed, .. } => write!(
                 f,
                 "{which}: {failed} (each call's answer or error is under its own key)"

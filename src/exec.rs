@@ -212,7 +212,12 @@ impl Executor {
                         .filter(|t| !t.is_empty());
                     if let Some(t) = site_token {
                         output::allow_in_answers(t);
-                        wp.authorize_user(&user, t)?;
+                        // The provision stands either way: its answer (the
+                        // token, to finish by hand) goes with the failure.
+                        wp.authorize_user(&user, t).map_err(|e| Error::Sent {
+                            failed: Box::new(e),
+                            answer: answer.as_ref().map(|(_, json)| json.clone()),
+                        })?;
                     }
                 }
             }
@@ -341,8 +346,20 @@ impl Executor {
     /// Send one request with the token and judge its answer.
     fn send(&self, api: &Api, request: &Request, token: &str) -> Result<(Vec<u8>, Value)> {
         let bearer = request.bearer.then_some(token);
-        let answer = api.send(request, bearer)?;
-        let json = judge(&request.label(), &answer, request.object)?;
+        // An answer came back to a request that changes something: however
+        // unreadable, it was carried out (a resume must leave it alone).
+        let changes = request.retry != api::Retry::Idempotent;
+        let carried = |e: Error| match e {
+            Error::EmptyAnswer | Error::NotJson { .. } | Error::TooLarge { .. } if changes => {
+                Error::Sent {
+                    failed: Box::new(e),
+                    answer: None,
+                }
+            }
+            e => e,
+        };
+        let answer = api.send(request, bearer).map_err(carried)?;
+        let json = judge(&request.label(), &answer, request.object).map_err(carried)?;
         Ok((answer.body, json))
     }
 }

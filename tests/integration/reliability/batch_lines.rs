@@ -489,3 +489,74 @@ fn an_unreadable_input_file_fails_before_anything_is_sent() {
     }
     assert!(env.api.requests().is_empty());
 }
+
+/// A provision the API answered is carried out, whatever fails after it: a
+/// 2xx answer that cannot be read, or the authorize step. Its line says
+/// `maybe_sent` (and carries the answer, token included, where there is
+/// one), and a resume from that output sends no provision again.
+#[test]
+fn a_provision_answered_then_failed_is_not_sent_again_on_resume() {
+    let env = TestEnv::new();
+    env.api.token_ok(PARTNER_TOKEN);
+    env.api.set_fallback(|r| match r.form_value("siteurl") {
+        Some("https://a.test") => Reply::json(200, "<html>oops</html>"),
+        _ => Reply::json(
+            200,
+            r#"{"success":true,"access_token":"site-tok-77","next_url":"n"}"#,
+        ),
+    });
+    env.answer_facts(
+        &["--url=https://b.test"],
+        "",
+        json!({"user_id": 1, "siteurl": "https://b.test", "home": "https://b.test", "blog_id": 0, "activate": "ok"}),
+    );
+    let authorize = env.wp_argv(&[
+        "--url=https://b.test",
+        "--user=admin",
+        "jetpack",
+        "authorize_user",
+        "--token=site-tok-77",
+    ]);
+    let authorize: Vec<&str> = authorize.iter().map(String::as_str).collect();
+    env.wp.answer_with(&authorize, "", "Error: bad token\n", 1);
+    let file = env.root().join("sites.jsonl");
+    std::fs::write(
+        &file,
+        "{\"url\":\"https://a.test\"}\n{\"url\":\"https://b.test\",\"path\":\"WP\"}\n"
+            .replace("WP", &env.wp_path()),
+    )
+    .expect("batch file");
+    let args = |extra: &[String]| {
+        let mut cmd = env.std_cmd();
+        cmd.args([
+            "provision",
+            "-c=1",
+            &format!("-s={SECRET}"),
+            "--user=admin",
+            "--wpcom_user_id=5",
+            "--allow-root",
+            "--jobs=1",
+        ])
+        .arg(format!("--batch={}", file.display()))
+        .args(extra);
+        cmd.output().expect("run")
+    };
+    let out = args(&[]);
+    assert_exit(&out, 1);
+    let lines = by_site(&out);
+    assert_eq!(
+        lines["https://a.test"]["error_code"],
+        json!("invalid_response")
+    );
+    assert_eq!(lines["https://a.test"]["maybe_sent"], json!(true));
+    let b = &lines["https://b.test"];
+    assert_eq!(b["error_code"], json!("authorization_failure"), "{b}");
+    assert_eq!(b["maybe_sent"], json!(true));
+    assert_eq!(b["answer"]["access_token"], json!("site-tok-77"));
+
+    let done = env.root().join("done.jsonl");
+    std::fs::write(&done, &out.stdout).expect("done file");
+    let out = args(&[format!("--skip-done={}", done.display())]);
+    assert_exit(&out, 0);
+    assert_eq!(provisions(&env).len(), 2, "each site provisioned once");
+}
