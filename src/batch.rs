@@ -7,7 +7,7 @@
 use crate::error::{Error, FileProblem, LineProblem, Result, WpMissing};
 use crate::exec::{Done, Executor};
 use crate::output::{self, format::Column, format::List};
-use crate::plan::{Batch, Known, SiteJob, Source, WpSettings};
+use crate::plan::{input_flag, Batch, Known, SiteJob, Source, WpSettings};
 use crate::signals;
 use crate::wp::{Want, Wp};
 use serde_json::{Map, Value};
@@ -113,11 +113,33 @@ impl LineIds {
 struct Tally {
     read: AtomicUsize,
     skipped: AtomicUsize,
+    /// Reading the input failed part way: the run fails.
+    unread: AtomicBool,
 }
 
 /// Run the batch; true when any site failed or the run was interrupted.
 pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     signals::batch_mode();
+    let tally = Arc::new(Tally::default());
+    let columns = match batch.command {
+        "apply" => APPLY_COLUMNS,
+        "status" => STATUS_COLUMNS,
+        _ => COLUMNS,
+    };
+    let sink = Arc::new(Mutex::new(Sink {
+        list: Some(List::new(batch.format, columns)),
+        progress: std::io::stderr().is_terminal(),
+        ..Sink::default()
+    }));
+    let (command, dry_run) = (batch.command, exec.dry_run());
+    {
+        // From the start: a second signal during the token call or the
+        // reading of --skip-done also ends with the summary.
+        let (sink, tally) = (Arc::clone(&sink), Arc::clone(&tally));
+        signals::on_second_signal(Box::new(move |signal| {
+            last_words(&sink, &tally, command, dry_run, signal)
+        }));
+    }
     let done = match &batch.skip_done {
         Some(f) => done_keys(f, batch.command)?,
         None => DoneBefore::default(),
@@ -130,11 +152,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     }
     // An unreadable file fails before the token call.
     let file = match &batch.source {
-        Source::File(f) => Some(std::fs::File::open(f).map_err(|e| Error::BadFile {
-            flag: crate::plan::input_flag(batch.command).into(),
-            path: PathBuf::from(f),
-            problem: FileProblem::Unreadable(e.to_string()),
-        })?),
+        Source::File(f) => Some(open_input(input_flag(batch.command), f)?),
         _ => None,
     };
     let gather = || match &batch.source {
@@ -161,27 +179,9 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         (None, _, None) => Box::new(std::io::empty()),
     };
 
-    let tally = Arc::new(Tally::default());
     // Set when a result line cannot be written: start no new site.
     let stop = AtomicBool::new(false);
     let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
-    let columns = match batch.command {
-        "apply" => APPLY_COLUMNS,
-        "status" => STATUS_COLUMNS,
-        _ => COLUMNS,
-    };
-    let sink = Arc::new(Mutex::new(Sink {
-        list: Some(List::new(batch.format, columns)),
-        progress: std::io::stderr().is_terminal(),
-        ..Sink::default()
-    }));
-    let (command, dry_run) = (batch.command, exec.dry_run());
-    {
-        let (sink, tally) = (Arc::clone(&sink), Arc::clone(&tally));
-        signals::on_second_signal(Box::new(move |signal| {
-            last_words(&sink, &tally, command, dry_run, signal)
-        }));
-    }
     // Bounded: the input is read as fast as sites are done, never whole.
     let (todo_tx, todo_rx) = mpsc::sync_channel::<Entry>(batch.jobs * 2);
     let todo_rx = Mutex::new(todo_rx);
@@ -228,7 +228,23 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             lost: sink.lost,
         });
     }
-    Ok(sink.failed > 0 || signals::interrupted().is_some())
+    let unread = tally.unread.load(Ordering::SeqCst);
+    Ok(sink.failed > 0 || unread || signals::interrupted().is_some())
+}
+
+/// A file of lines (`--batch`, `--desired`, `--skip-done`), opened; a
+/// folder is no such file.
+fn open_input(flag: &str, path: &str) -> Result<std::fs::File> {
+    let bad = |cause: String| Error::BadFile {
+        flag: flag.into(),
+        path: PathBuf::from(path),
+        problem: FileProblem::Unreadable(cause),
+    };
+    let f = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(bad("it is a folder".into()));
+    }
+    Ok(f)
 }
 
 fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
@@ -391,9 +407,12 @@ fn read_entries(
             // A signal: the summary says so.
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => break,
             Ok(Err(e)) => {
-                // Whatever was read stands; the rest of the input is lost.
+                // Whatever was read stands; the rest of the input is lost,
+                // and the run fails.
+                tally.unread.store(true, Ordering::SeqCst);
                 output::stderr(&format!(
-                    "jetpack-partner: --batch: reading stopped after line {n} ({e})\n"
+                    "jetpack-partner: {}: reading stopped after line {n} ({e})\n",
+                    input_flag(batch.command)
                 ));
                 break;
             }
@@ -707,33 +726,39 @@ fn network(
 /// A missing FILE is an empty one (the same command line works on the first
 /// run and on resumes); a damaged one is read as far as it goes.
 fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
-    let unreadable = |e: std::io::Error| Error::BadFile {
-        flag: "--skip-done".into(),
-        path: PathBuf::from(file),
-        problem: FileProblem::Unreadable(e.to_string()),
-    };
     let f = match std::fs::File::open(file) {
-        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DoneBefore::default()),
-        Err(e) => return Err(unreadable(e)),
+        _ => open_input("--skip-done", file)?,
     };
     let mut done = DoneBefore::default();
-    let mut reader = BufReader::new(f);
-    let mut raw = Vec::new();
+    // Read on a thread of its own (see `pump`): a FIFO whose writer never
+    // finishes must still give way to a signal.
+    let lines = pump(Box::new(BufReader::new(f)));
     let mut first = true;
     loop {
-        let read = read_line(&mut reader, &mut raw);
         if let Some(signal) = signals::interrupted() {
             return Err(Error::Interrupted { signal, sent: None });
         }
-        match read {
-            // Not even a first line (a folder, an unreadable device).
-            Err(e) if first => return Err(unreadable(e)),
-            Ok(None) | Err(_) => break,
+        let read = match lines.recv_timeout(POLL) {
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Ok(read) => read,
+        };
+        let raw = match read {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // Not even a first line (an unreadable device).
+            Err(e) if first => {
+                return Err(Error::BadFile {
+                    flag: "--skip-done".into(),
+                    path: PathBuf::from(file),
+                    problem: FileProblem::Unreadable(e.to_string()),
+                })
+            }
+            Err(_) => break,
             // A line past the limit is no result line of ours.
-            Ok(Some(false)) => continue,
-            Ok(Some(true)) => {}
-        }
+            Ok((false, _)) => continue,
+            Ok((true, raw)) => raw,
+        };
         first = false;
         let Ok(v) = serde_json::from_slice::<Value>(&raw) else {
             continue;

@@ -53,13 +53,16 @@ fn on_signal(sig: i32) {
     if !first {
         // A second signal: end at once, leaving a record of what was in
         // flight (a resume must not send it again).
+        // The run is named, and ends, by the first signal (the summary
+        // says it too).
+        let first_sig = SIGNAL.load(Ordering::SeqCst);
         end_all(true);
         if let Ok(hook) = LAST_WORDS.try_lock() {
             if let Some(write) = hook.as_ref() {
-                write(name(sig));
+                write(name(first_sig));
             }
         }
-        std::process::exit(exit_status(sig));
+        std::process::exit(exit_status(first_sig));
     }
     if BATCH.load(Ordering::SeqCst) {
         // Requests in flight (and the authorize step after a provision)

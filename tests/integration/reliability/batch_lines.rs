@@ -487,6 +487,22 @@ fn an_unreadable_input_file_fails_before_anything_is_sent() {
             json!(format!("{flag}=/nonexistent/sites.jsonl: cannot read it (No such file or directory (os error 2)); check the path and its permissions"))
         );
     }
+    // A folder is no file of lines.
+    let dir = env.root().display().to_string();
+    let out = env
+        .std_cmd_without_wp()
+        .args(["cancel", "-c=1", &format!("-s={SECRET}")])
+        .arg(format!("--batch={dir}"))
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        err["error_message"],
+        json!(format!(
+            "--batch={dir}: cannot read it (it is a folder); check the path and its permissions"
+        ))
+    );
     assert!(env.api.requests().is_empty());
 }
 

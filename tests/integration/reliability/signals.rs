@@ -516,3 +516,94 @@ fn a_skip_done_file_that_never_ends_gives_way_to_a_signal() {
     );
     assert!(env.api.requests().is_empty());
 }
+
+/// A `--skip-done` fed by a FIFO whose writer never finishes gives way to
+/// the first signal (the run ends with its `interrupted` error); nothing
+/// was sent.
+#[test]
+fn a_skip_done_fifo_that_stays_open_gives_way_to_a_signal() {
+    let env = TestEnv::new();
+    let fifo = env.root().join("done.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let mut args = batch(&env);
+    args.push(format!("--skip-done={}", fifo.display()));
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(&args);
+    let run = Running::spawn(cmd);
+    // The writer: one line, then it holds the FIFO open.
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open the FIFO for writing");
+    writeln!(
+        writer,
+        r#"{{"command":"provision","site":"https://s0.test","plan":"premium","success":true}}"#
+    )
+    .expect("write");
+    writer.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(200));
+    run.signal("TERM");
+    let out = run.wait(PROMPTLY);
+    drop(writer);
+    assert_exit(&out, 143);
+    let error = format!("{}\n", interrupted("SIGTERM", NOTHING_SENT));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("{STOPPING}{error}")
+    );
+    assert!(env.api.requests().is_empty());
+}
+
+/// A second signal while the batch's token call is still out: the run ends
+/// at once, with its summary (nothing read yet, nothing done).
+#[test]
+fn a_second_signal_during_the_token_call_still_ends_with_the_summary() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    hold(&env, &gate, TOKEN_PATH);
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(batch(&env));
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "the token call", || {
+        env.api.requests_to(TOKEN_PATH).len() == 1
+    });
+    run.signal("TERM");
+    run.wait_for_stderr("starting no new site");
+    run.signal("TERM");
+    let out = run.wait(PROMPTLY);
+    gate.open();
+    assert_exit(&out, 143);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("{STOPPING}jetpack-partner: 0 sites: 0 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+    );
+    assert!(env.api.requests_to(PROVISION_PATH).is_empty());
+}
+
+/// SIGHUP, then SIGINT: the run is named and ended by the first (exit 129).
+#[test]
+fn the_first_signal_names_and_ends_the_batch() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    hold(&env, &gate, PROVISION_PATH);
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(batch(&env));
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "two provisions in flight", || {
+        provisioned(&env).len() == 2
+    });
+    run.signal("HUP");
+    run.wait_for_stderr("starting no new site");
+    run.signal("INT");
+    let out = run.wait(PROMPTLY);
+    gate.open();
+    assert_exit(&out, 129);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.ends_with("not started (SIGHUP)\n"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted by SIGHUP"));
+}
