@@ -297,6 +297,24 @@ fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
 /// surrounding whitespace, userinfo, query and the scheme's default port
 /// dropped, the host lower-cased, escapes already in the path kept as they
 /// are (not encoded twice).
+/// Does this URL name a host? Read from the text as written (the URL
+/// parser would take `https:///a` as host `a`): after any scheme, before
+/// the first `/`, without user info and port.
+pub fn names_a_host(url: &str) -> bool {
+    let url = url.trim();
+    let rest = split_scheme(url).map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port
+            .split_once(']')
+            .map_or("", |(h, _)| h.trim_start_matches('['))
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    !host.is_empty() && !host.contains(char::is_whitespace)
+}
+
 pub fn site_suffix(home: &str) -> String {
     let home = home.trim();
     let parsed = match split_scheme(home) {
@@ -390,5 +408,28 @@ mod tests {
             site_suffix("https://example.com/a/../b"),
             "example.com::a::..::b"
         );
+    }
+
+    #[test]
+    fn hosts() {
+        for good in [
+            "example.com",
+            "https://u:p@example.com:8080/x",
+            "http://[::1]:80/",
+            "HTTP://a",
+        ] {
+            assert!(names_a_host(good), "{good}");
+        }
+        for bad in [
+            "https://",
+            "http:///a",
+            "https://u:pw@/x",
+            "https://u@",
+            "https://:443/x",
+            "https://[]/",
+            " ",
+        ] {
+            assert!(!names_a_host(bad), "{bad}");
+        }
     }
 }

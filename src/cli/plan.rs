@@ -323,10 +323,7 @@ fn site_url(flag: &str, v: &Option<String>) -> Result<Option<String>> {
     let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) else {
         return Ok(None);
     };
-    let suffix = crate::site::site_suffix(v);
-    // The host, without a port (`https://:443/x` has none).
-    let host = suffix.split("::").next().and_then(|h| h.split(':').next());
-    if host.unwrap_or("").is_empty() {
+    if !crate::site::names_a_host(v) {
         return Err(Error::BadValue {
             flag: flag.to_string(),
             value: v.to_string(),
@@ -370,6 +367,10 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         return Err(Error::SshUserAlone);
     }
     let fields = forwarded(&a.fields)?;
+    // Forwarded as given, but a home URL without a host is no home URL.
+    if let Some((_, home)) = fields.iter().find(|(k, _)| k == "home_url") {
+        site_url("--home_url", &Some(home.clone()))?;
+    }
     let plan = fields
         .iter()
         .find(|(k, _)| k == "plan")

@@ -164,6 +164,22 @@ fn a_site_url_without_a_host_is_refused_and_a_blank_one_is_not_given() {
             "--url",
             "HTTPS://:443/x",
         ),
+        (&["cancel", "--url=https:///a"], "--url", "https:///a"),
+        (
+            &["cancel", "--url=https://u:pw@/x"],
+            "--url",
+            "https://u:pw@/x",
+        ),
+        (
+            &[
+                "provision",
+                "--user=admin",
+                "--url=https://a.test",
+                "--home_url=https://",
+            ],
+            "--home_url",
+            "https://",
+        ),
         (
             &[
                 "provision",
