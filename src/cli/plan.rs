@@ -367,10 +367,6 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         return Err(Error::SshUserAlone);
     }
     let fields = forwarded(&a.fields)?;
-    // Forwarded as given, but a home URL without a host is no home URL.
-    if let Some((_, home)) = fields.iter().find(|(k, _)| k == "home_url") {
-        site_url("--home_url", &Some(home.clone()))?;
-    }
     let plan = fields
         .iter()
         .find(|(k, _)| k == "plan")
