@@ -312,7 +312,7 @@ pub fn names_a_host(url: &str) -> bool {
     } else {
         host_port.split(':').next().unwrap_or("")
     };
-    !host.is_empty() && !host.contains(char::is_whitespace)
+    !host.trim().is_empty()
 }
 
 pub fn site_suffix(home: &str) -> String {

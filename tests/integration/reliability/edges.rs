@@ -175,16 +175,6 @@ fn a_site_url_without_a_host_is_refused_and_a_blank_one_is_not_given() {
                 "provision",
                 "--user=admin",
                 "--url=https://a.test",
-                "--home_url=https://",
-            ],
-            "--home_url",
-            "https://",
-        ),
-        (
-            &[
-                "provision",
-                "--user=admin",
-                "--url=https://a.test",
                 "--site_url=https://",
             ],
             "--site_url",
