@@ -458,7 +458,7 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
     prop_assert_eq!(o.get("success"), Some(&Value::Bool(false)));
     prop_assert_eq!(
         o.get("error_code"),
-        Some(&Value::String(err.error_code().into()))
+        Some(&Value::String(output::redact(err.error_code())))
     );
     prop_assert_eq!(
         o.get("error_message"),
