@@ -101,11 +101,32 @@ impl LineIds {
     }
 
     fn of(&self, job: &SiteJob) -> LineId {
-        // Every field of the job, values included, through its Debug form:
-        // hashed here, never kept or printed.
-        let text = format!("{job:?}");
+        // The site as the API will know it, then every other field of the
+        // job, values included, through its Debug form: hashed here, never
+        // kept or printed.
+        let text = format!(
+            "{}\n{:?}\n{:?}",
+            site_ident(&job.site),
+            job.site.wp,
+            job.action
+        );
         (self.0.hash_one(&text), self.1.hash_one(&text))
     }
+}
+
+/// Which site a line names, however it is spelled: its blog id when given
+/// (the site is then asked nothing else), else its URLs' site suffixes
+/// (case, default port, trailing slash and user info do not count).
+fn site_ident(site: &crate::plan::SiteSpec) -> String {
+    if let Some(id) = site.blog_id {
+        return format!("blog {id}");
+    }
+    let suffix = |u: &Option<String>| u.as_deref().map(crate::site::site_suffix);
+    format!(
+        "home {:?} url {:?}",
+        suffix(&site.home_url),
+        suffix(&site.url)
+    )
 }
 
 /// Counts for the summary.
@@ -438,8 +459,9 @@ fn read_entries(
         }
         // apply brings a site to one desired state: two different ones
         // for the same site would undo each other.
-        if let (Some(id), "apply") = (entry.id, batch.command) {
-            match sites.get(&entry.key.site) {
+        let ident = entry.job.as_ref().ok().map(|job| site_ident(&job.site));
+        if let (Some(id), Some(ident), "apply") = (entry.id, ident, batch.command) {
+            match sites.get(&ident) {
                 Some(&(first, other)) if other != id => {
                     entry.job = Err(Error::BatchLine {
                         flag: crate::plan::input_flag(batch.command),
@@ -449,7 +471,7 @@ fn read_entries(
                 }
                 Some(_) => {}
                 None => {
-                    sites.insert(entry.key.site.clone(), (n, id));
+                    sites.insert(ident, (n, id));
                 }
             }
         }

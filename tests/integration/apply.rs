@@ -337,3 +337,36 @@ fn a_dry_run_fails_where_the_real_run_would() {
     }
     assert!(changes(&env).is_empty());
 }
+
+/// The same site under two spellings is still one site: its second line
+/// fails, so `--prune` cannot flip-flop between two desired states.
+#[test]
+fn a_site_spelled_twice_with_different_products_fails_on_its_second_line() {
+    let env = TestEnv::new();
+    env.partner_api();
+    let file = desired(
+        &env,
+        concat!(
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"premium\"]}\n",
+            "{\"url\":\"https://A.example/\",\"user\":\"admin\",\"products\":[\"jetpack-scan\"]}\n",
+        ),
+    );
+    for round in 0..2 {
+        let out = apply(&env, &[&file, "--jobs=1", "--prune"]);
+        assert_exit(&out, 1);
+        let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        assert_eq!(lines[0]["changed"], json!(round == 0), "{round}: {lines:?}");
+        assert_eq!(
+            lines[1]["error_code"],
+            json!("invalid_input"),
+            "{round}: {lines:?}"
+        );
+    }
+    assert_eq!(
+        changes(&env),
+        vec!["/rest/v1.3/jpphp/provision premium https://a.example".to_string()]
+    );
+}

@@ -576,3 +576,37 @@ fn a_provision_answered_then_failed_is_not_sent_again_on_resume() {
     assert_exit(&out, 0);
     assert_eq!(provisions(&env).len(), 2, "each site provisioned once");
 }
+
+/// One site spelled several ways (case, trailing slash, default port) is
+/// one piece of work; a blog id stands for its site whatever URL comes
+/// with it.
+#[test]
+fn the_same_site_spelled_differently_is_done_once() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let out = run_command(
+        &env,
+        "cancel",
+        concat!(
+            "{\"url\":\"https://a.example\"}\n",
+            "{\"url\":\"https://A.EXAMPLE\"}\n",
+            "{\"url\":\"https://a.example/\"}\n",
+            "{\"url\":\"https://a.example:443\"}\n",
+            "{\"blog_id\":5}\n",
+            "{\"url\":\"https://b.example\",\"blog_id\":5}\n",
+        ),
+        &[],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        calls(&env),
+        vec![
+            "POST /rest/v1.3/jpphp/5/partner-cancel ".to_string(),
+            "POST /rest/v1.3/jpphp/a.example/partner-cancel ".to_string(),
+        ]
+    );
+    assert_eq!(
+        stderr(&out),
+        "jetpack-partner: 6 sites: 2 cancelled, 0 failed, 4 skipped (done or listed twice)\n"
+    );
+}
