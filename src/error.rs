@@ -302,6 +302,10 @@ pub enum LineProblem {
     NotAllowed {
         field: String,
     },
+    /// A switch's field with a value that is neither on nor off.
+    Switch {
+        field: String,
+    },
     /// clap refused the fields (its kind of error, no values).
     Unusable(String),
     Invalid(Box<Error>),
@@ -537,6 +541,10 @@ impl fmt::Display for Error {
                     LineProblem::UnknownField { field, command } => write!(
                         f,
                         "unknown field {field:?}; use the {command} flag names (see jetpack-partner {command} --help)"
+                    ),
+                    LineProblem::Switch { field } => write!(
+                        f,
+                        "field {field:?} is a switch: true or false (1/0, \"true\"/\"false\" also do)"
                     ),
                     LineProblem::NotAllowed { field } => write!(
                         f,

@@ -127,6 +127,26 @@ fn site_command_flags() -> HashMap<String, LineFlag> {
         .collect()
 }
 
+/// A switch's value: true/false, 1/0, and those as text (or yes/no); null
+/// and "" are "not given" (off).
+fn switch(v: &Value) -> Option<bool> {
+    match v {
+        Value::Null => Some(false),
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(1) => Some(true),
+            Some(0) => Some(false),
+            _ => None,
+        },
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "" | "false" | "0" | "no" => Some(false),
+            "true" | "1" | "yes" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Look a line's key up as given, or with `-` and `_` swapped.
 fn lookup<'a>(map: &'a HashMap<String, LineFlag>, name: &str) -> Option<&'a LineFlag> {
     map.get(name)
@@ -170,23 +190,23 @@ fn line_flags(
         if RUN_WIDE.contains(&flag.id.as_str()) {
             return Err(LineProblem::NotAllowed { field: key.clone() });
         }
+        if !flag.takes_value {
+            // A switch: on or off, however a JSON writer spelled it.
+            match switch(value) {
+                Some(true) => out.push(format!("--{}", flag.long)),
+                Some(false) => {}
+                None => return Err(LineProblem::Switch { field: key.clone() }),
+            }
+            continue;
+        }
         let text = match value {
             Value::Null => continue,
             Value::String(s) if s.is_empty() => continue,
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
-            Value::Bool(b) if !flag.takes_value => {
-                if *b {
-                    out.push(format!("--{}", flag.long));
-                }
-                continue;
-            }
             Value::Bool(b) => b.to_string(),
             _ => return Err(LineProblem::FieldType { field: key.clone() }),
         };
-        if !flag.takes_value {
-            return Err(LineProblem::FieldType { field: key.clone() });
-        }
         out.push(format!("--{}={text}", flag.long));
     }
     Ok(out)

@@ -610,3 +610,36 @@ fn the_same_site_spelled_differently_is_done_once() {
         "jetpack-partner: 6 sites: 2 cancelled, 0 failed, 4 skipped (done or listed twice)\n"
     );
 }
+
+/// A switch on a line is on or off however a JSON writer spelled it (true,
+/// 1, "true", "1", "yes"); anything else fails its line, saying so.
+#[test]
+fn switches_on_a_line_take_the_usual_spellings() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let out = run_command(
+        &env,
+        "cancel",
+        concat!(
+            "{\"url\":\"http://a.test\",\"cancel-all\":\"true\"}\n",
+            "{\"url\":\"http://b.test\",\"cancel-all\":1}\n",
+            "{\"url\":\"http://c.test\",\"cancel-all\":\"0\"}\n",
+            "{\"url\":\"http://d.test\",\"cancel-all\":\"maybe\"}\n",
+        ),
+        &[],
+    );
+    assert_exit(&out, 1);
+    assert_eq!(
+        calls(&env),
+        vec![
+            "POST /rest/v1.3/jpphp/a.test/partner-cancel cancel-all=true".to_string(),
+            "POST /rest/v1.3/jpphp/b.test/partner-cancel cancel-all=true".to_string(),
+            "POST /rest/v1.3/jpphp/c.test/partner-cancel ".to_string(),
+        ]
+    );
+    let d = &by_site(&out)["http://d.test"];
+    assert_eq!(
+        d["error_message"],
+        json!("--batch line 4: field \"cancel-all\" is a switch: true or false (1/0, \"true\"/\"false\" also do)")
+    );
+}
