@@ -146,10 +146,18 @@ fn multi_call_name(argv0: &OsString) -> Option<&'static str> {
 /// Parse the whole argv (argv[0] included) into a validated invocation.
 pub fn parse(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
     parse_argv(argv.clone(), env).map_err(|f| match f {
-        Failure::Usage(u) => Failure::Usage(Usage {
-            secrets: secret_values(&argv),
-            ..u
-        }),
+        Failure::Usage(u) => {
+            // A secret given by variable may also turn up in argv (a stray
+            // word): scrubbed all the same.
+            let mut secrets = secret_values(&argv);
+            secrets.extend(
+                [SECRET_VAR, TOKEN_VAR]
+                    .iter()
+                    .filter_map(|k| env(k))
+                    .filter(|v| !v.trim().is_empty()),
+            );
+            Failure::Usage(Usage { secrets, ..u })
+        }
         other => other,
     })
 }
@@ -335,7 +343,8 @@ fn credentials(
             || c.partner_secret_file
                 .as_ref()
                 .is_some_and(|p| !p.as_os_str().is_empty());
-        if let (false, Some(t)) = (secret_flag, from_env(TOKEN_VAR)) {
+        let env_token = from_env(TOKEN_VAR).filter(|t| !t.trim().is_empty());
+        if let (false, Some(t)) = (secret_flag, env_token) {
             return Ok(AuthSource::TokenValue(t));
         }
     }

@@ -351,6 +351,14 @@ fn forwarded<S: FieldSet>(fields: &Fields<S>) -> Result<Vec<(String, String)>> {
         if f.kind != Kind::Value {
             output::register_secret(&value);
         }
+        if f.kind == Kind::FileContents {
+            // A key echoed back may come line by line, or only its body.
+            for line in value.lines().map(str::trim) {
+                if line.len() >= 16 && !line.starts_with("-----") {
+                    output::register_secret(line);
+                }
+            }
+        }
         form.push((f.api.to_string(), value));
     }
     Ok(form)

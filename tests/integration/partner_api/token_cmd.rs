@@ -232,3 +232,19 @@ fn an_access_token_with_a_line_break_is_an_invalid_response() {
     let paths: Vec<String> = env.api.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, [TOKEN_PATH, TOKEN_PATH]);
 }
+
+/// A token variable holding only blanks is no token: without credentials
+/// that is the usage error, not a request with an empty Bearer.
+#[test]
+fn a_blank_environment_token_is_no_token() {
+    let env = TestEnv::new();
+    let out = run(
+        env.cmd_without_wp()
+            .args(["status", "--blog_id=5"])
+            .env("JETPACK_PARTNER_ACCESS_TOKEN", "   "),
+        &[],
+    );
+    assert_exit(&out, 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage:"));
+    assert!(env.api.requests().is_empty());
+}

@@ -329,3 +329,54 @@ fn a_secret_in_wordpress_html_escaping_is_hidden_in_a_success_answer() {
         "{\"x\":\"<redacted>\",\"y\":\"fish &amp; chips\"}\n"
     );
 }
+
+/// Secrets that arrive other ways stay hidden too: one given by variable
+/// that also turns up as a stray word (a usage error), and the body of an
+/// SSH key echoed without its armour lines.
+#[test]
+fn secrets_from_the_environment_and_key_bodies_are_hidden() {
+    let env = TestEnv::new();
+    let out = env
+        .std_cmd_without_wp()
+        .env("JETPACK_PARTNER_SECRET", "LEAKenv-Hunt3rZ")
+        .args(["status", "-c=1", "--blog_id=1", "LEAKenv-Hunt3rZ"])
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    assert_hidden(&out, "LEAKenv-Hunt3rZ");
+
+    let key = env.root().join("id_ed25519");
+    std::fs::write(
+        &key,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKkeybody0123456789abcdef\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .expect("key");
+    env.api.token_ok(crate::testenv::PARTNER_TOKEN);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/7/ssh-credentials",
+        Reply::json(
+            400,
+            r#"{"error":"bad_key","message":"key LEAKkeybody0123456789abcdef is not valid"}"#,
+        ),
+    );
+    let out = env
+        .std_cmd_without_wp()
+        .args([
+            "backup-credentials",
+            "-c=1",
+            "-s=long-enough-secret",
+            "--blog_id=7",
+            "--ssh-host=h",
+            "--ssh-user=u",
+        ])
+        .arg(format!("--ssh-private-key={}", key.display()))
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    assert_hidden(&out, "LEAKkeybody0123456789abcdef");
+    assert_eq!(
+        stderr_json(&out)["error_message"],
+        json!("key <redacted> is not valid")
+    );
+}
