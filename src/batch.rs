@@ -134,8 +134,9 @@ fn site_ident(site: &crate::plan::SiteSpec) -> String {
 struct Tally {
     read: AtomicUsize,
     skipped: AtomicUsize,
-    /// Reading the input failed part way: the run fails.
-    unread: AtomicBool,
+    /// Reading the input failed part way (after which line, why): the run
+    /// ends with that error, after the lines and the summary.
+    unread: Mutex<Option<(usize, String)>>,
 }
 
 /// Run the batch; true when any site failed or the run was interrupted.
@@ -249,8 +250,21 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             lost: sink.lost,
         });
     }
-    let unread = tally.unread.load(Ordering::SeqCst);
-    Ok(sink.failed > 0 || unread || signals::interrupted().is_some())
+    let unread = tally.unread.lock().ok().and_then(|mut u| u.take());
+    if let Some((line, cause)) = unread {
+        let path = match &batch.source {
+            Source::File(f) => f.as_str(),
+            _ => "-",
+        };
+        return Err(Error::BadFile {
+            flag: input_flag(command).into(),
+            path: PathBuf::from(path),
+            problem: FileProblem::Unreadable(format!(
+                "reading stopped after line {line}: {cause}; the lines before it were done"
+            )),
+        });
+    }
+    Ok(sink.failed > 0 || signals::interrupted().is_some())
 }
 
 /// A file of lines (`--batch`, `--desired`, `--skip-done`), opened; a
@@ -430,11 +444,9 @@ fn read_entries(
             Ok(Err(e)) => {
                 // Whatever was read stands; the rest of the input is lost,
                 // and the run fails.
-                tally.unread.store(true, Ordering::SeqCst);
-                output::stderr(&format!(
-                    "jetpack-partner: {}: reading stopped after line {n} ({e})\n",
-                    input_flag(batch.command)
-                ));
+                if let Ok(mut u) = tally.unread.lock() {
+                    *u = Some((n, e.to_string()));
+                }
                 break;
             }
         };

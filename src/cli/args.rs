@@ -134,7 +134,7 @@ pub struct BatchArgs {
     #[arg(long = "jobs", short = 'j', value_name = "N", help_heading = "Batch")]
     pub jobs: Option<String>,
 
-    /// Skip sites whose successful result line is already in FILE (resume a batch)
+    /// Skip sites a previous run's output FILE shows done, or maybe done ("maybe_sent": never sent twice); resume a batch
     #[arg(
         long = "skip-done",
         visible_alias = "skip_done",

@@ -643,3 +643,33 @@ fn switches_on_a_line_take_the_usual_spellings() {
         json!("--batch line 4: field \"cancel-all\" is a switch: true or false (1/0, \"true\"/\"false\" also do)")
     );
 }
+
+/// Input that fails part way (here at once: `/proc/self/mem` opens but
+/// cannot be read): the summary, then one JSON error naming the file and
+/// where reading stopped; exit 1; nothing sent.
+#[test]
+fn input_that_cannot_be_read_to_its_end_fails_the_run_with_one_error() {
+    let env = TestEnv::new();
+    answer_all(&env);
+    let out = env
+        .std_cmd_without_wp()
+        .args(["cancel", "-c=1", &format!("-s={SECRET}"), "--dry-run"])
+        .arg("--batch=/proc/self/mem")
+        .output()
+        .expect("run");
+    assert_exit(&out, 1);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let stderr = stderr(&out);
+    let (summary, error) = stderr.split_once('\n').unwrap_or_default();
+    assert_eq!(
+        summary,
+        "jetpack-partner: 0 sites: 0 planned, 0 failed, 0 skipped (done or listed twice)"
+    );
+    let err: Value = serde_json::from_str(error).unwrap_or_else(|e| panic!("{e}: {error}"));
+    assert_eq!(
+        err,
+        json!({"success": false, "error_code": "invalid_input",
+               "error_message": "--batch=/proc/self/mem: cannot read it (reading stopped after line 0: Input/output error (os error 5); the lines before it were done); check the path and its permissions"})
+    );
+    assert!(env.api.requests().is_empty());
+}
