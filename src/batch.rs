@@ -760,10 +760,12 @@ fn network(
 /// A missing FILE is an empty one (the same command line works on the first
 /// run and on resumes); a damaged one is read as far as it goes.
 fn done_keys(file: &str, command: &str) -> Result<DoneBefore> {
-    let f = match std::fs::File::open(file) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DoneBefore::default()),
-        _ => open_input("--skip-done", file)?,
-    };
+    // A missing file is an empty one: the first run and every retry share
+    // one command line.
+    if std::fs::metadata(file).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(DoneBefore::default());
+    }
+    let f = open_input("--skip-done", file)?;
     let mut done = DoneBefore::default();
     // Read on a thread of its own (see `pump`): a FIFO whose writer never
     // finishes must still give way to a signal.
