@@ -259,9 +259,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         return Err(Error::BadFile {
             flag: input_flag(command).into(),
             path: PathBuf::from(path),
-            problem: FileProblem::Unreadable(format!(
-                "reading stopped after line {line}: {cause}; the lines before it were done"
-            )),
+            problem: FileProblem::StoppedAfter { line, cause },
         });
     }
     Ok(sink.failed > 0 || signals::interrupted().is_some())
@@ -270,14 +268,14 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
 /// A file of lines (`--batch`, `--desired`, `--skip-done`), opened; a
 /// folder is no such file.
 fn open_input(flag: &str, path: &str) -> Result<std::fs::File> {
-    let bad = |cause: String| Error::BadFile {
+    let bad = |problem| Error::BadFile {
         flag: flag.into(),
         path: PathBuf::from(path),
-        problem: FileProblem::Unreadable(cause),
+        problem,
     };
-    let f = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let f = std::fs::File::open(path).map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
     if f.metadata().is_ok_and(|m| m.is_dir()) {
-        return Err(bad("it is a folder".into()));
+        return Err(bad(FileProblem::Folder));
     }
     Ok(f)
 }

@@ -21,33 +21,23 @@ pub fn keep_private() {
 
 #[cfg(target_os = "linux")]
 mod sys {
-    // std has no prctl; libc is linked anyway.
-    extern "C" {
-        fn prctl(option: i32, ...) -> i32;
-    }
-    const PR_SET_DUMPABLE: i32 = 4;
-
+    // std has no prctl.
     pub fn not_dumpable() {
         // SAFETY: prctl(PR_SET_DUMPABLE, 0) changes a flag of this process
         // only; it reads and writes none of our memory. A failure leaves
         // things as they were, which is all we could do about it.
         unsafe {
-            prctl(PR_SET_DUMPABLE, 0u64, 0u64, 0u64, 0u64);
+            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
     }
 
     #[cfg(test)]
     mod tests {
-        extern "C" {
-            fn prctl(option: i32, ...) -> i32;
-        }
-        const PR_GET_DUMPABLE: i32 = 3;
-
         #[test]
         fn the_process_is_no_longer_dumpable() {
             super::not_dumpable();
             // SAFETY: PR_GET_DUMPABLE reads a flag of this process.
-            let dumpable = unsafe { prctl(PR_GET_DUMPABLE, 0u64, 0u64, 0u64, 0u64) };
+            let dumpable = unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) };
             assert_eq!(dumpable, 0);
         }
     }

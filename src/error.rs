@@ -34,10 +34,73 @@ pub enum Expected {
 /// Why a file named by a flag cannot be used.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileProblem {
+    /// The OS would not open or read it (its words).
     Unreadable(String),
+    /// A folder where a file is due.
+    Folder,
+    /// Text that is not UTF-8.
+    NotUtf8,
+    /// `api --input`: not JSON (the parser's words).
+    NotJson(String),
+    /// Reading stopped part way: after this line, for this reason; the
+    /// lines before it were done.
+    StoppedAfter {
+        line: usize,
+        cause: String,
+    },
     Empty,
     /// Larger than a file of this kind can be (the limit in bytes).
     TooLarge(u64),
+}
+
+/// A value a command needs and was not given (for [`Error::Missing`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Needed {
+    /// provision's `--user` (a batch line without `user`).
+    User,
+    /// `apply`: a user to provision for.
+    UserToProvision,
+    /// `--if-needed` without `--plan`.
+    PlanForIfNeeded,
+    /// backup-credentials with neither kind of credentials.
+    BackupCredentials,
+    SshHost,
+    SshUser,
+    FtpHost,
+    FtpUser,
+    /// `apply`: a line without `products`.
+    Products,
+    /// `apply`: `products` holding something that is no slug.
+    ProductSlugs,
+}
+
+/// Why there is no WordPress.com blog id to send a request by.
+#[derive(Debug)]
+pub enum NoBlogIdWhy {
+    /// Jetpack on the site has none yet (it is not connected).
+    NotConnected,
+    /// No WP-CLI to ask WordPress.
+    NoWp,
+    /// WordPress could not be asked.
+    Unasked(Box<Error>),
+}
+
+/// A fact WordPress answered with nothing usable.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fact {
+    /// An empty siteurl (provision).
+    Siteurl,
+    /// Neither a Jetpack blog id nor a home URL (the site's name in paths).
+    IdOrHome,
+}
+
+/// Why an `api` PATH is refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PathProblem {
+    NotRelative,
+    OtherHost,
+    BadCharacters,
+    LeavesTheHost,
 }
 
 /// How `wp` went missing.
@@ -74,8 +137,8 @@ pub enum NetCause {
     Stopped,
 }
 
-// Variant names follow the SPEC's error codes (`unknown_error`, `server_error`).
-#[allow(clippy::enum_variant_names)]
+/// Variants are named for what happened; several share a code
+/// (`error_code` maps them), and each code's wording is in `Display`.
 #[derive(Debug)]
 pub enum Error {
     // ---- invalid_input: a flag value or an input line cannot be used ----
@@ -94,23 +157,18 @@ pub enum Error {
     /// `--ssh-user` without a password or key.
     SshUserAlone,
     /// A value the command needs is not there (a batch line without `user`).
-    Missing {
-        flag: &'static str,
-        what: &'static str,
-    },
+    Missing(Needed),
     /// `--wp-cli-path` cannot be split into words, or is empty.
     BadWpCliPath {
         value: String,
         cause: Option<String>,
     },
     /// backup-credentials without a blog id (it takes no site suffix).
-    NoBlogId {
-        why: String,
-    },
+    NoBlogId(NoBlogIdWhy),
     /// `api PATH` that is not a path on the API host.
     BadApiPath {
         path: String,
-        why: &'static str,
+        why: PathProblem,
     },
     /// `errors CODE`: the catalogue has no such code.
     UnknownErrorCode {
@@ -178,10 +236,7 @@ pub enum Error {
         denied: bool,
     },
     /// WordPress answered with nothing usable for a fact we need.
-    WpMissingFact {
-        fact: &'static str,
-        flag: &'static str,
-    },
+    WpMissingFact(Fact),
     /// `--all-sites` on a site that lists no sites.
     WpNoSites,
     WpTimeout {
@@ -322,12 +377,12 @@ impl Error {
             BadValue { .. }
             | BadFile { .. }
             | SshUserAlone
-            | Missing { .. }
+            | Missing(_)
             | BadWpCliPath { .. }
             | OptionLikeUser { .. }
             | BadToken { .. }
             | BadApiPath { .. }
-            | NoBlogId { .. } => "invalid_input",
+            | NoBlogId(_) => "invalid_input",
             UnknownErrorCode { .. } => "unknown_error_code",
             Partial { failed, .. } | Sent { failed, .. } => failed.error_code(),
             BatchLine { problem, .. } => match problem {
@@ -337,11 +392,9 @@ impl Error {
             WpNotFound(_) => "wp_not_found",
             WpNotWordpress { .. } => "wp_not_wordpress",
             WpNeedsAllowRoot { .. } => "wp_needs_allow_root",
-            WpFailed { .. }
-            | WpNoValue { .. }
-            | WpSpawn { .. }
-            | WpMissingFact { .. }
-            | WpNoSites => "wp_failed",
+            WpFailed { .. } | WpNoValue { .. } | WpSpawn { .. } | WpMissingFact(_) | WpNoSites => {
+                "wp_failed"
+            }
             WpTimeout { .. } => "wp_timeout",
             InvalidUser { .. } => "invalid_user",
             AuthorizationFailure { .. } => "authorization_failure",
@@ -391,14 +444,19 @@ impl Error {
     /// True when `wp` could not answer at all (as opposed to answering "no"):
     /// these are the failures the SPEC lets us work around with `--url`.
     pub fn is_wp_unavailable(&self) -> bool {
+        use Error::*;
         matches!(
-            self.error_code(),
-            "wp_not_found"
-                | "wp_not_wordpress"
-                | "wp_needs_allow_root"
-                | "wp_failed"
-                | "wp_timeout"
-        ) && !matches!(self, Error::BatchLine { .. })
+            self,
+            WpNotFound(_)
+                | WpNotWordpress { .. }
+                | WpNeedsAllowRoot { .. }
+                | WpFailed { .. }
+                | WpNoValue { .. }
+                | WpSpawn { .. }
+                | WpMissingFact(_)
+                | WpNoSites
+                | WpTimeout { .. }
+        )
     }
 }
 
@@ -465,6 +523,22 @@ impl fmt::Display for Error {
                         f,
                         "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
                     ),
+                    FileProblem::Folder => write!(
+                        f,
+                        "{flag}={path}: cannot read it (it is a folder); check the path and its permissions"
+                    ),
+                    FileProblem::NotUtf8 => write!(
+                        f,
+                        "{flag}={path}: cannot read it (it is not UTF-8 text); check the path and its permissions"
+                    ),
+                    FileProblem::NotJson(cause) => write!(
+                        f,
+                        "{flag}={path}: cannot read it (it is not JSON: {cause}); check the path and its permissions"
+                    ),
+                    FileProblem::StoppedAfter { line, cause } => write!(
+                        f,
+                        "{flag}={path}: cannot read it (reading stopped after line {line}: {cause}; the lines before it were done); check the path and its permissions"
+                    ),
                     FileProblem::TooLarge(limit) => write!(
                         f,
                         "{flag}={path}: larger than {} KiB, which no {} is; check the path",
@@ -484,7 +558,21 @@ impl fmt::Display for Error {
             SshUserAlone => f.write_str(
                 "--ssh-user needs a password (--ssh-pass or --ssh-pass-file) or --ssh-private-key=PATH",
             ),
-            Missing { flag, what } => write!(f, "no {what}: give {flag}"),
+            Missing(needed) => {
+                let (what, flag) = match needed {
+                    Needed::User => ("user", "--user (ID, login or email)"),
+                    Needed::UserToProvision => ("user", "--user (or \"user\" on the line) to provision"),
+                    Needed::PlanForIfNeeded => ("plan", "--plan (--if-needed provisions it only when it is not there)"),
+                    Needed::BackupCredentials => ("credentials", "--ssh-host/--ssh-user (and a password or key) or --ftp-host/--ftp-user"),
+                    Needed::SshHost => ("host", "--ssh-host"),
+                    Needed::SshUser => ("user", "--ssh-user"),
+                    Needed::FtpHost => ("host", "--ftp-host"),
+                    Needed::FtpUser => ("user", "--ftp-user"),
+                    Needed::Products => ("products", "\"products\": [\"slug\", ...] on each line"),
+                    Needed::ProductSlugs => ("product slugs", "\"products\": [\"slug\", ...] on each line"),
+                };
+                write!(f, "no {what}: give {flag}")
+            }
             BadWpCliPath { value, cause } => match cause {
                 Some(cause) => write!(
                     f,
@@ -494,14 +582,27 @@ impl fmt::Display for Error {
                     "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
                 ),
             },
-            NoBlogId { why } => write!(
-                f,
-                "no WordPress.com blog id: {why}; pass --blog_id (backup credentials are set by blog id only)"
-            ),
-            BadApiPath { path, why } => write!(
-                f,
-                "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
-            ),
+            NoBlogId(why) => {
+                f.write_str("no WordPress.com blog id: ")?;
+                match why {
+                    NoBlogIdWhy::NotConnected => f.write_str("Jetpack on this site has none yet (it is not connected)")?,
+                    NoBlogIdWhy::NoWp => f.write_str("there is no WP-CLI (wp) to ask WordPress")?,
+                    NoBlogIdWhy::Unasked(e) => write!(f, "WordPress could not be asked ({e})")?,
+                }
+                f.write_str("; pass --blog_id (backup credentials are set by blog id only)")
+            }
+            BadApiPath { path, why } => {
+                let why = match why {
+                    PathProblem::NotRelative => "it must start with / and is always relative to the API host",
+                    PathProblem::OtherHost => "// would name another host",
+                    PathProblem::BadCharacters => "spaces, control characters, \\ and # are not allowed",
+                    PathProblem::LeavesTheHost => "the URL it makes would not be the API host's",
+                };
+                write!(
+                    f,
+                    "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
+                )
+            }
             UnknownErrorCode { code, known } => write!(
                 f,
                 "the partner API's error catalogue ({known} codes) has no {code:?}; run `jetpack-partner errors` for the list"
@@ -609,9 +710,12 @@ impl fmt::Display for Error {
                     write!(f, "cannot run {program}: {cause}")
                 }
             }
-            WpMissingFact { fact, flag } => {
-                write!(f, "WordPress reported {fact}; pass {flag}")
-            }
+            WpMissingFact(fact) => match fact {
+                Fact::Siteurl => f.write_str("WordPress reported an empty siteurl; pass --site_url"),
+                Fact::IdOrHome => f.write_str(
+                    "WordPress reported neither a Jetpack blog id nor a home URL; pass --home_url",
+                ),
+            },
             WpNoSites => f.write_str(
                 "WordPress lists no sites of a multisite network here (is it one?); --all-sites needs a network: give single sites with --url or --batch",
             ),

@@ -5,7 +5,7 @@
 
 use crate::api::{self, judge, Api, Request};
 use crate::endpoints;
-use crate::error::{Error, NetCause, Result};
+use crate::error::{Error, Needed, NetCause, Result};
 use crate::output;
 use crate::plan::{Auth, Settings, SiteJob};
 use crate::site::Resolver;
@@ -255,10 +255,7 @@ impl Executor {
                     continue;
                 }
                 Some(request) => self.send(api, &request, token).map(|(_, json)| json),
-                None => Err(Error::Missing {
-                    flag: "--user (or \"user\" on the line) to provision",
-                    what: "user",
-                }),
+                None => Err(Error::Missing(Needed::UserToProvision)),
             };
             match result {
                 Ok(answer) => {

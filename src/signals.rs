@@ -119,18 +119,13 @@ fn end_all(also_finishing: bool) {
 
 #[cfg(unix)]
 mod sys {
-    // std has no way to signal a process group; libc is linked anyway.
-    extern "C" {
-        fn kill(pid: i32, sig: i32) -> i32;
-    }
-    const SIGKILL: i32 = 9;
-
+    // std has no way to signal a process group.
     pub fn kill_group(pid: u32) {
-        if let Ok(pid) = i32::try_from(pid) {
+        if let Ok(pid) = libc::pid_t::try_from(pid) {
             // SAFETY: kill(2) with a negative pid signals that process
             // group; it touches no memory of ours.
             unsafe {
-                kill(-pid, SIGKILL);
+                libc::kill(-pid, libc::SIGKILL);
             }
         }
     }

@@ -2,11 +2,13 @@
 //! WordPress (through `wp`), or — when WordPress cannot answer — from the
 //! URL flags, as the SPEC allows. Every command finds its site here.
 
+use crate::api::encode::{escape, UNRESERVED};
 use crate::api::split_scheme;
-use crate::error::{Error, Result};
+use crate::error::{Error, Fact, NoBlogIdWhy, Result};
 use crate::output;
 use crate::plan::{Known, SiteSpec};
 use crate::wp::{Want, Wp};
+use percent_encoding::AsciiSet;
 
 /// What the command needs to know about its site.
 #[derive(Debug, Clone, Copy)]
@@ -62,9 +64,7 @@ impl<'a> Resolver<'a> {
             // The blog id is all a site command needs.
             (Need::Id | Need::BlogId, Some(_)) => None,
             (Need::BlogId, None) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
-                Err(e) if e.is_wp_unavailable() => {
-                    return Err(Error::NoBlogId { why: unasked(&e) })
-                }
+                Err(e) if e.is_wp_unavailable() => return Err(Error::NoBlogId(unasked(e))),
                 located => Some(located),
             },
             _ => match Wp::locate(&spec.wp, spec.url.as_deref()) {
@@ -125,12 +125,7 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
             let siteurl = match (site_url, &f.siteurl) {
                 (Some(s), _) => s.to_string(),
                 (None, Some(s)) => s.clone(),
-                (None, None) => {
-                    return Err(Error::WpMissingFact {
-                        fact: "an empty siteurl",
-                        flag: "--site_url",
-                    })
-                }
+                (None, None) => return Err(Error::WpMissingFact(Fact::Siteurl)),
             };
             let id = api_name(f, &siteurl);
             Ok(site(id, siteurl))
@@ -140,17 +135,12 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
             match (f.blog_id, home) {
                 (Some(id), _) => Ok(site(id.to_string(), String::new())),
                 (None, Some(home)) => Ok(site(site_suffix(home), String::new())),
-                (None, None) => Err(Error::WpMissingFact {
-                    fact: "neither a Jetpack blog id nor a home URL",
-                    flag: "--home_url",
-                }),
+                (None, None) => Err(Error::WpMissingFact(Fact::IdOrHome)),
             }
         }
         Need::BlogId => match f.blog_id {
             Some(id) => Ok(site(id.to_string(), String::new())),
-            None => Err(Error::NoBlogId {
-                why: "Jetpack on this site has none yet (it is not connected)".into(),
-            }),
+            None => Err(Error::NoBlogId(NoBlogIdWhy::NotConnected)),
         },
     }
 }
@@ -169,10 +159,10 @@ fn api_name(facts: &crate::wp::Facts, siteurl: &str) -> String {
 
 /// Why WordPress could not say its blog id (without a `wp` error's own
 /// advice to give `--url`, which cannot name a blog id).
-fn unasked(e: &Error) -> String {
+fn unasked(e: Error) -> NoBlogIdWhy {
     match e {
-        Error::WpNotFound(_) => "there is no WP-CLI (wp) to ask WordPress".to_string(),
-        other => format!("WordPress could not be asked ({other})"),
+        Error::WpNotFound(_) => NoBlogIdWhy::NoWp,
+        other => NoBlogIdWhy::Unasked(Box::new(other)),
     }
 }
 
@@ -207,12 +197,7 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
             let siteurl = match (site_url, facts.siteurl.clone()) {
                 (Some(s), _) => s.to_string(),
                 (None, Some(s)) => s,
-                (None, None) => {
-                    return Err(Error::WpMissingFact {
-                        fact: "an empty siteurl",
-                        flag: "--site_url",
-                    })
-                }
+                (None, None) => return Err(Error::WpMissingFact(Fact::Siteurl)),
             };
             let id = api_name(&facts, &siteurl);
             Ok(Site {
@@ -226,9 +211,9 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
                 blog_id: true,
                 ..Want::default()
             })?;
-            let id = facts.blog_id.ok_or_else(|| Error::NoBlogId {
-                why: "Jetpack on this site has none yet (it is not connected)".into(),
-            })?;
+            let id = facts
+                .blog_id
+                .ok_or(Error::NoBlogId(NoBlogIdWhy::NotConnected))?;
             Ok(Site {
                 id: id.to_string(),
                 siteurl: String::new(),
@@ -245,12 +230,7 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
             let id = match (facts.blog_id, home_url, facts.home.as_deref()) {
                 (Some(id), _, _) => id.to_string(),
                 (None, Some(home), _) | (None, None, Some(home)) => site_suffix(home),
-                (None, None, None) => {
-                    return Err(Error::WpMissingFact {
-                        fact: "neither a Jetpack blog id nor a home URL",
-                        flag: "--home_url",
-                    })
-                }
+                (None, None, None) => return Err(Error::WpMissingFact(Fact::IdOrHome)),
             };
             Ok(Site {
                 id,
@@ -265,7 +245,7 @@ fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
 /// stands.
 fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
     if let (Need::BlogId, true) = (need, e.is_wp_unavailable()) {
-        return Err(Error::NoBlogId { why: unasked(&e) });
+        return Err(Error::NoBlogId(unasked(e)));
     }
     let Some(url) = fallback(spec, need).filter(|_| e.is_wp_unavailable()) else {
         return Err(e);
@@ -347,23 +327,27 @@ pub fn site_suffix(home: &str) -> String {
     parts.join("::").trim_end_matches(':').to_string()
 }
 
-/// Percent-encoding for one path segment: `:` and `@` are allowed there,
-/// and an escape already in it (`%20`) stays as it is.
+/// What stays as it is in one path segment: RFC 3986 unreserved, `:` and `@`.
+const SEGMENT: &AsciiSet = &UNRESERVED.remove(b':').remove(b'@');
+
+/// Percent-encoding for one path segment; an escape already in it (`%20`)
+/// stays as it is.
 fn encode_path_part(s: &str) -> String {
     let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape = b == b'%'
+    let is_escape = |i: usize| {
+        bytes[i] == b'%'
             && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'@' => {
-                out.push(b as char)
-            }
-            b'%' if escape => out.push('%'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut from = 0;
+    for i in (0..bytes.len()).filter(|&i| is_escape(i)) {
+        // `%` is ASCII, so both ends are character boundaries.
+        out.push_str(&escape(&s[from..i], SEGMENT, false));
+        out.push('%');
+        from = i + 1;
     }
+    out.push_str(&escape(&s[from..], SEGMENT, false));
     out
 }
 

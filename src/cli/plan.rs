@@ -15,7 +15,7 @@ use super::values::{
 };
 use super::{api_path, credentials, given, missing, AuthSource, Env, Failure, LineCommand};
 use crate::api::Method;
-use crate::error::{Error, Expected, Result};
+use crate::error::{Error, Expected, Needed, Result};
 use crate::output;
 use crate::plan::{
     Action, ApiCall, Batch, Command, Invocation, LineParser, Provision, Scan, Settings, SiteJob,
@@ -152,34 +152,20 @@ fn backup_forms<S: FieldSet>(
         form.as_ref().is_some_and(|f| f.iter().any(|(n, _)| n == k))
     };
     if ssh.is_none() && ftp.is_none() {
-        return Err(Error::Missing {
-            flag: "--ssh-host/--ssh-user (and a password or key) or --ftp-host/--ftp-user",
-            what: "credentials",
-        });
+        return Err(Error::Missing(Needed::BackupCredentials));
     }
     for (form, needs) in [
-        (&ssh, ["ssh_host", "ssh_user"]),
-        (&ftp, ["ftp_host", "ftp_user"]),
+        (
+            &ssh,
+            [("ssh_host", Needed::SshHost), ("ssh_user", Needed::SshUser)],
+        ),
+        (
+            &ftp,
+            [("ftp_host", Needed::FtpHost), ("ftp_user", Needed::FtpUser)],
+        ),
     ] {
-        if form.is_some() {
-            for k in needs {
-                if !has(form, k) {
-                    return Err(Error::Missing {
-                        flag: if k.ends_with("host") {
-                            if k.starts_with("ssh") {
-                                "--ssh-host"
-                            } else {
-                                "--ftp-host"
-                            }
-                        } else if k.starts_with("ssh") {
-                            "--ssh-user"
-                        } else {
-                            "--ftp-user"
-                        },
-                        what: if k.ends_with("host") { "host" } else { "user" },
-                    });
-                }
-            }
+        if let Some((_, needed)) = needs.iter().find(|(k, _)| form.is_some() && !has(form, k)) {
+            return Err(Error::Missing(*needed));
         }
     }
     if ssh.is_some() && !has(&ssh, "ssh_pass") && !has(&ssh, "ssh_private_key") {
@@ -366,10 +352,7 @@ fn forwarded<S: FieldSet>(fields: &Fields<S>) -> Result<Vec<(String, String)>> {
 
 /// One site's provision, from its flags.
 fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
-    let user = given(&a.user).ok_or(Error::Missing {
-        flag: "--user (ID, login or email)",
-        what: "user",
-    })?;
+    let user = given(&a.user).ok_or(Error::Missing(Needed::User))?;
     let has = |k: &str| a.fields.has(k);
     if has("ssh_user") && !has("ssh_pass") && !has("ssh_pass_file") && !has("ssh_private_key") {
         return Err(Error::SshUserAlone);
@@ -380,10 +363,7 @@ fn provision_job(a: &ProvisionArgs) -> Result<SiteJob> {
         .find(|(k, _)| k == "plan")
         .map(|(_, v)| v.clone());
     if a.if_needed && plan.is_none() {
-        return Err(Error::Missing {
-            flag: "--plan (--if-needed provisions it only when it is not there)",
-            what: "plan",
-        });
+        return Err(Error::Missing(Needed::PlanForIfNeeded));
     }
     Ok(SiteJob {
         site: SiteSpec {
@@ -437,13 +417,12 @@ pub(super) fn apply(a: ApplyArgs, lines: &LineCommand, env: Env) -> Parsed {
 
 /// One site of a desired-state file: its flags and `products`.
 fn apply_job(a: &ApplyArgs, fields: &Map<String, Value>, prune: bool) -> Result<SiteJob> {
-    let bad = |field: &str| Error::Missing {
-        flag: "\"products\": [\"slug\", ...] on each line",
-        what: if field.is_empty() {
-            "products"
+    let bad = |field: &str| {
+        Error::Missing(if field.is_empty() {
+            Needed::Products
         } else {
-            "product slugs"
-        },
+            Needed::ProductSlugs
+        })
     };
     let products = match fields.get("products") {
         Some(Value::Array(list)) => list

@@ -5,7 +5,7 @@
 use super::args::{FormatArgs, RunArgs, WpArgs};
 use super::{given, AuthSource, CredSource, Env, SecretSource};
 use crate::api::{split_scheme, Base, REQUEST_TIMEOUT};
-use crate::error::{Error, Expected, FileProblem, Result};
+use crate::error::{Error, Expected, FileProblem, PathProblem, Result};
 use crate::output;
 use crate::output::format::Format;
 use crate::plan::{Auth, Credentials, Settings, WpSettings};
@@ -25,20 +25,18 @@ const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
 /// control characters, and the URL it makes must still point at the API
 /// host — so the partner token never goes anywhere else.
 pub fn api_path(path: &str, base: &Base) -> Result<(String, Option<String>)> {
-    let bad = |why: &'static str| Error::BadApiPath {
+    let bad = |why: PathProblem| Error::BadApiPath {
         path: path.to_string(),
         why,
     };
     if !path.starts_with('/') {
-        return Err(bad(
-            "it must start with / and is always relative to the API host",
-        ));
+        return Err(bad(PathProblem::NotRelative));
     }
     if path.starts_with("//") {
-        return Err(bad("// would name another host"));
+        return Err(bad(PathProblem::OtherHost));
     }
     if path.contains(|c: char| c.is_whitespace() || c.is_control() || c == '\\' || c == '#') {
-        return Err(bad("spaces, control characters, \\ and # are not allowed"));
+        return Err(bad(PathProblem::BadCharacters));
     }
     let (p, q) = match path.split_once('?') {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
@@ -52,7 +50,7 @@ pub fn api_path(path: &str, base: &Base) -> Result<(String, Option<String>)> {
     };
     match url::Url::parse(&full) {
         Ok(u) if same_host(&u) && split_scheme(&full).is_some() => Ok((p, q)),
-        _ => Err(bad("the URL it makes would not be the API host's")),
+        _ => Err(bad(PathProblem::LeavesTheHost)),
     }
 }
 
@@ -81,7 +79,7 @@ pub(super) fn read_json(file: &str) -> Result<Vec<u8>> {
         return Err(bad(FileProblem::TooLarge(INPUT_LIMIT)));
     }
     serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| bad(FileProblem::Unreadable(format!("it is not JSON: {e}"))))?;
+        .map_err(|e| bad(FileProblem::NotJson(e.to_string())))?;
     Ok(bytes)
 }
 
@@ -171,8 +169,7 @@ pub(super) fn read_file(flag: &str, path: &Path) -> Result<String> {
     if bytes.len() as u64 > SECRET_FILE_LIMIT {
         return Err(bad(FileProblem::TooLarge(SECRET_FILE_LIMIT)));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| bad(FileProblem::Unreadable("it is not UTF-8 text".into())))
+    String::from_utf8(bytes).map_err(|_| bad(FileProblem::NotUtf8))
 }
 
 /// A secret file's first line (a trailing newline from `echo` or an editor

@@ -217,31 +217,20 @@ fn terminal_width() -> usize {
     tty_width().unwrap_or(100)
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(unix)]
 fn tty_width() -> Option<usize> {
-    #[repr(C)]
-    struct Winsize {
-        rows: u16,
-        cols: u16,
-        xpixel: u16,
-        ypixel: u16,
-    }
-    extern "C" {
-        fn ioctl(fd: i32, request: std::ffi::c_ulong, ...) -> i32;
-    }
-    const TIOCGWINSZ: std::ffi::c_ulong = 0x5413;
-    let mut ws = Winsize {
-        rows: 0,
-        cols: 0,
-        xpixel: 0,
-        ypixel: 0,
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
     };
     // SAFETY: TIOCGWINSZ fills a winsize struct we own; fd 1 is ours to ask.
-    let rc = unsafe { ioctl(1, TIOCGWINSZ, &mut ws as *mut Winsize) };
-    (rc == 0 && ws.cols >= 20).then_some(usize::from(ws.cols))
+    let rc = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) };
+    (rc == 0 && ws.ws_col >= 20).then_some(usize::from(ws.ws_col))
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(unix))]
 fn tty_width() -> Option<usize> {
     None
 }

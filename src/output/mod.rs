@@ -11,7 +11,7 @@ pub use redact::{
 };
 
 use crate::error::Error;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::io::{self, Write};
 use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,45 +132,29 @@ pub fn stderr(text: &str) {
 /// API's own fields (when the error came from the API) that are not already
 /// there. Every string is scrubbed of secrets.
 pub fn error_json(err: &Error) -> String {
-    object_text(&error_pairs(err))
+    Value::Object(error_pairs(err)).to_string()
 }
 
-/// The fields of the error object, in order (see `error_json`).
-pub fn error_pairs(err: &Error) -> Vec<(String, Value)> {
-    let mut pairs: Vec<(String, Value)> = vec![
-        ("success".into(), Value::Bool(false)),
-        // The API's code is its text: scrubbed like the rest (ours hold
-        // no secret, so they stay as they are).
-        ("error_code".into(), Value::String(redact(err.error_code()))),
-        (
-            "error_message".into(),
-            Value::String(redact(&err.message())),
-        ),
-    ];
+/// The fields of the error object, in order (see `error_json`; the map
+/// keeps insertion order).
+pub fn error_pairs(err: &Error) -> Map<String, Value> {
+    let mut pairs = Map::new();
+    pairs.insert("success".into(), Value::Bool(false));
+    // The API's code is its text: scrubbed like the rest (ours hold no
+    // secret, so they stay as they are).
+    pairs.insert("error_code".into(), Value::String(redact(err.error_code())));
+    pairs.insert(
+        "error_message".into(),
+        Value::String(redact(&err.message())),
+    );
     if let Some(fields) = err.api_fields() {
         for (k, v) in fields {
-            if !matches!(k.as_str(), "success" | "error_code" | "error_message") {
-                pairs.push((k.clone(), redact_value(v)));
+            if !pairs.contains_key(k) {
+                pairs.insert(k.clone(), redact_value(v));
             }
         }
     }
     pairs
-}
-
-/// Serialise pairs as a JSON object in the given order (serde_json's Map
-/// would sort the keys, and callers reading by eye expect `success` first).
-pub fn object_text(pairs: &[(String, Value)]) -> String {
-    let mut s = String::from("{");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(&Value::String(k.clone()).to_string());
-        s.push(':');
-        s.push_str(&v.to_string());
-    }
-    s.push('}');
-    s
 }
 
 /// Print the error object on stderr: the run's final output.
@@ -217,7 +201,6 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
 
     #[test]
     fn error_object_keeps_api_fields_after_ours() {

@@ -2,8 +2,24 @@
 //! is known, and everything printed is scrubbed of them, the API's answers
 //! included (an answer that carries none is printed byte for byte).
 
+use crate::api::encode::{escape, UNRESERVED};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 use std::sync::Mutex;
+
+/// PHP's urlencode: letters, digits and `-._` kept.
+const PHP_URLENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_');
+/// JavaScript's encodeURIComponent: letters, digits and `-_.!~*'()` kept.
+const JS_URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
 pub const REDACTED: &str = "<redacted>";
 
@@ -272,38 +288,24 @@ fn encodings(secret: &str) -> Vec<String> {
     for (slashes, ascii) in [(false, false), (true, true), (false, true), (true, false)] {
         all.push(json_escaped(secret, slashes, ascii));
     }
-    // Characters kept as they are besides ASCII letters and digits; space as `+`?
-    for (keep, plus) in [
+    // Which characters each writer leaves as they are; space as `+`?
+    for (set, plus) in [
         // How we send a form (RFC 3986 unreserved kept, space as `+`).
-        ("-._~", true),
+        (UNRESERVED, true),
         // Percent-encoding (PHP rawurlencode, Python quote).
-        ("-._~", false),
+        (UNRESERVED, false),
         // PHP urlencode and http_build_query: `~` escaped too.
-        ("-._", true),
+        (PHP_URLENCODE, true),
         // JavaScript encodeURIComponent.
-        ("-_.!~*'()", false),
+        (JS_URI_COMPONENT, false),
     ] {
-        let e = percent(secret, keep.as_bytes(), plus);
+        let e = escape(secret, set, plus);
         all.push(lower_hex(&e));
         all.push(e);
     }
     all.sort();
     all.dedup();
     all
-}
-
-/// Percent-encode every byte but ASCII letters, digits and `keep`; a space
-/// as `+` when `plus`.
-fn percent(s: &str, keep: &[u8], plus: bool) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b' ' if plus => out.push('+'),
-            _ if b.is_ascii_alphanumeric() || keep.contains(&b) => out.push(char::from(b)),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The inside of a JSON string: `"` and `\` escaped, control characters as
