@@ -5,7 +5,6 @@
 
 use crate::api::request::Body;
 use crate::api::{Method, Request, Retry};
-use crate::plan::ApiCall;
 
 /// One row: a request's fixed parts. `{site}` in the path is the site
 /// (blog id or site suffix) the command works on.
@@ -162,34 +161,6 @@ impl Request {
         self.body = Body::Form(fields);
         self
     }
-}
-
-/// `api PATH`: any path of the API with the partner token. A GET may be
-/// retried like a read; anything else is never sent twice. Answers of any
-/// JSON shape (backups come as a list).
-pub fn api(call: &ApiCall) -> Request {
-    let get = call.method == Method::Get;
-    let mut r = Request {
-        method: call.method,
-        path: call.path.clone(),
-        raw_query: call.raw_query.clone(),
-        query: Vec::new(),
-        body: Body::None,
-        bearer: true,
-        retry: if get { Idempotent } else { BeforeSendOnly },
-        secret_fields: &[],
-        object: false,
-    };
-    match (&call.json, get) {
-        (Some(json), _) => {
-            r.body = Body::Json(json.clone());
-            r.query = call.fields.clone();
-        }
-        (None, true) => r.query = call.fields.clone(),
-        (None, false) if !call.fields.is_empty() => r.body = Body::Form(call.fields.clone()),
-        (None, false) => {}
-    }
-    r
 }
 
 /// The token request for these client credentials.

@@ -42,3 +42,6 @@ mod sys {
         }
     }
 }
+
+/// The environment, injected so tests can supply it.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;

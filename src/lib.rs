@@ -2,31 +2,37 @@
 //! prints; everything else lives here so tests and fuzz targets can reach
 //! the pure parts (flag parsing, `wp` output parsing, API answer rules).
 //!
-//! Data flows one way: flags (`cli`) → typed plans (`plan`) → the site
-//! (`site`, asking WordPress through `wp`) → the steps of the command
-//! (`work`, from the `endpoints` table) → the executor (`exec`, over `api`),
-//! one site or many (`batch`) → one output (`output`).
+//! Data flows one way: argv (`cli`) → the command's module (`commands`,
+//! using the flag toolkit in `flags`) → a typed job (`job`) → the site
+//! (`site`, asking WordPress through `wp`) → the command's steps (`work`,
+//! built from the `endpoints` table) → the one executor (`exec`, over
+//! `api`), one site or many (`batch`, on the worker `pool`) → one output
+//! (`output`).
 
 pub mod api;
 pub mod batch;
 pub mod cli;
+pub mod commands;
+pub mod credentials;
 pub mod endpoints;
 pub mod environment;
 pub mod error;
 pub mod exec;
+pub mod flags;
+pub mod holdings;
+pub mod job;
 pub mod output;
-pub mod plan;
+pub mod pool;
 pub mod process;
+pub mod scan;
 pub mod signals;
 pub mod site;
-pub mod sites;
 pub mod tls;
 pub mod work;
 pub mod wp;
 
 use exec::{Done, Executor};
-use plan::{Command, Invocation, Target};
-use work::Work;
+use job::{Invocation, Run, Target};
 
 pub use output::Outcome;
 
@@ -45,52 +51,24 @@ impl From<Done> for Outcome {
     }
 }
 
-/// Run a parsed command: one site, a batch, or a request without a site.
+/// Run a parsed command: one site, a batch, requests without a site, the
+/// token alone, or a scan of the disk.
 pub fn run(invocation: Invocation) -> error::Result<Outcome> {
-    let Invocation { settings, command } = invocation;
+    let Invocation { settings, run } = invocation;
     output::set_verbose(settings.verbose);
-    let plain = |settings, auth, work| Executor::new(settings, auth).plain(work);
-    let done = match command {
-        Command::Site { auth, target } => {
+    let printed = |failed| Outcome::Printed { failed };
+    match run {
+        Run::Site { auth, target } => {
             let exec = Executor::new(settings, Some(auth));
-            return match target {
+            match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),
-                Target::Many(batch) => {
-                    batch::run(&batch, &exec).map(|failed| Outcome::Printed { failed })
-                }
-            };
+                Target::Many(batch) => batch::run(&batch, &exec).map(printed),
+            }
         }
-        Command::PartnerKeyNew { auth, form } => plain(
-            settings,
-            Some(auth),
-            Work::send(endpoints::PARTNER_KEY_NEW.request().form(form)),
-        ),
-        Command::Verify { auth } => plain(
-            settings,
-            Some(auth),
-            Work::send(endpoints::PARTNER_KEY_VERIFY.request()),
-        ),
-        Command::Errors { code, verbose } => {
-            plain(settings, None, work::errors(code.as_deref(), verbose))
-        }
-        Command::MagicLink { auth, email } => plain(
-            settings,
-            Some(auth),
-            Work::send(
-                endpoints::MAGIC_LINK
-                    .request()
-                    .form(vec![("email".to_string(), email)]),
-            ),
-        ),
-        Command::Api { auth, call } => {
-            plain(settings, Some(auth), Work::send(endpoints::api(&call)))
-        }
-        Command::Sites(scan) => {
-            return sites::run(&scan).map(|failed| Outcome::Printed { failed });
-        }
-        Command::Token { creds } => {
-            Executor::new(settings, Some(plan::Auth::Client(creds))).token_answer()
-        }
-    };
-    done.map(Outcome::from)
+        Run::Plain { auth, work } => Executor::new(settings, auth).plain(work).map(Outcome::from),
+        Run::Token { creds } => Executor::new(settings, Some(job::Auth::Client(creds)))
+            .token_answer()
+            .map(Outcome::from),
+        Run::Scan(scan) => scan::run(&scan).map(printed),
+    }
 }

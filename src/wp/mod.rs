@@ -18,7 +18,7 @@ use std::time::Duration;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Where WordPress is and how to run WP-CLI.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct WpSettings {
     /// `--wp-cli-path` split into words; None: `wp` on PATH.
     pub program: Option<Vec<String>>,

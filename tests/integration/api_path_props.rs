@@ -17,9 +17,9 @@
 //! ```
 
 use jetpack_partner::api::Base;
+use jetpack_partner::api::Request;
 use jetpack_partner::cli::{self, Failure};
-use jetpack_partner::endpoints;
-use jetpack_partner::plan::{ApiCall, Command};
+use jetpack_partner::job::Run;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use std::ffi::OsString;
@@ -163,10 +163,10 @@ fn outcome(
         _ => None,
     };
     match cli::parse(argv(method, fields, path), &env) {
-        Ok(inv) => match inv.command {
-            Command::Api { call, .. } => {
-                let request = endpoints::api(&call);
-                check_call(&call)?;
+        Ok(inv) => match inv.run {
+            Run::Plain { work, .. } => {
+                let request = work.requests().next().ok_or("no request")?;
+                check_call(request)?;
                 Ok((
                     request.url(&inv.settings.base),
                     inv.settings.base,
@@ -181,11 +181,11 @@ fn outcome(
 }
 
 /// What `cli` promises about an accepted call.
-fn check_call(call: &ApiCall) -> Result<(), String> {
-    if call.path.starts_with('/') && !call.path.starts_with("//") {
+fn check_call(request: &Request) -> Result<(), String> {
+    if request.path.starts_with('/') && !request.path.starts_with("//") {
         Ok(())
     } else {
-        Err(format!("accepted path {:?}", call.path))
+        Err(format!("accepted path {:?}", request.path))
     }
 }
 

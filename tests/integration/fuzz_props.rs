@@ -18,12 +18,14 @@
 use crate::testenv::encodings::every_encoding;
 use crate::testenv::{TestEnv, SECRET};
 use jetpack_partner::api::encode::{encode, encode_pairs};
+use jetpack_partner::api::request::Body;
 use jetpack_partner::api::{self, Answer};
 use jetpack_partner::cli::{self, Failure};
 use jetpack_partner::error::{Error, Expected, NetCause};
+use jetpack_partner::job::{Auth, Run, SiteJob, Target};
 use jetpack_partner::output;
-use jetpack_partner::plan::{Action, Auth, Command, SiteJob, Target};
 use jetpack_partner::site::site_suffix;
+use jetpack_partner::site::{Need, Site};
 use jetpack_partner::wp::parse as wp;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -433,11 +435,24 @@ fn check_job(job: &SiteJob) -> Result<(), TestCaseError> {
     if let Some(words) = &job.site.wp.program {
         prop_assert!(!words.is_empty(), "--wp-cli-path without a word");
     }
-    if let Action::Provision(p) = &job.action {
-        prop_assert!(!p.user.is_empty(), "provision without --user");
-        prop_assert!(nonempty(&p.site_url) && nonempty(&p.tracking));
-        for (k, v) in &p.fields {
-            prop_assert!(!v.is_empty(), "field {} given empty", k);
+    if let Need::Provision { user, site_url, .. } = job.action.need(false) {
+        prop_assert!(!user.is_empty(), "provision without --user");
+        prop_assert!(site_url.is_none_or(|s| !s.is_empty()));
+    }
+    // What would be sent: no field or query value given empty.
+    let site = Site {
+        id: "1".into(),
+        siteurl: "https://example.com".into(),
+        wp: None,
+    };
+    for r in job.action.steps(&site).requests() {
+        if let Body::Form(form) = &r.body {
+            for (k, v) in form {
+                prop_assert!(!v.is_empty(), "field {} given empty", k);
+            }
+        }
+        for (k, v) in &r.query {
+            prop_assert!(!v.is_empty(), "query {} given empty", k);
         }
     }
     Ok(())
@@ -516,28 +531,27 @@ proptest! {
                 prop_assert_eq!(e.error_code(), "invalid_input", "{}", e);
                 check_error_json(&e)?;
             }
-            Ok(inv) => match &inv.command {
-                Command::Site { auth, target } => {
+            Ok(inv) => match &inv.run {
+                Run::Site { auth, target } => {
                     check_credentials(auth)?;
                     if let Target::One(job) = target {
                         check_job(job)?;
                     }
                 }
-                Command::PartnerKeyNew { auth, form } => {
-                    check_credentials(auth)?;
-                    prop_assert!(
-                        form.iter().any(|(k, v)| k == "name" && !v.is_empty()),
-                        "partner-key new without --name"
-                    );
+                Run::Plain { auth, work } => {
+                    if let Some(auth) = auth {
+                        check_credentials(auth)?;
+                    }
+                    for r in work.requests() {
+                        prop_assert!(r.path.starts_with('/') && !r.path.starts_with("//"), "{:?}", r.path);
+                        if r.path.ends_with("/partner-keys/new") {
+                            let named = matches!(&r.body, Body::Form(f) if f.iter().any(|(k, v)| k == "name" && !v.is_empty()));
+                            prop_assert!(named, "partner-key new without --name");
+                        }
+                    }
                 }
-                Command::Verify { auth } | Command::MagicLink { auth, .. } => check_credentials(auth)?,
-                Command::Api { auth, call } => {
-                    check_credentials(auth)?;
-                    prop_assert!(call.path.starts_with('/') && !call.path.starts_with("//"), "{:?}", call.path);
-                }
-                Command::Token { creds } => check_credentials(&Auth::Client(creds.clone()))?,
-                Command::Errors { .. } => {}
-                Command::Sites(scan) => prop_assert!(scan.max_depth >= 1 && scan.jobs >= 1),
+                Run::Token { creds } => check_credentials(&Auth::Client(creds.clone()))?,
+                Run::Scan(scan) => prop_assert!(scan.max_depth >= 1 && scan.jobs >= 1),
             },
         }
     }
@@ -797,7 +811,7 @@ proptest! {
     #[test]
     fn seconds_and_base_never_panic(v in noisy_text()) {
         let d = std::time::Duration::from_secs(60);
-        if let Ok(t) = cli::seconds("--timeout", Some(&v), d) {
+        if let Ok(t) = jetpack_partner::flags::values::seconds("--timeout", Some(&v), d) {
             prop_assert!(t > std::time::Duration::ZERO && t <= std::time::Duration::from_secs(86_400));
         }
         let base = api::Base::from_env_value(Some(&v));

@@ -40,8 +40,8 @@
 
 use crate::testenv::{assert_exit, Reply, TestEnv, SECRET};
 use jetpack_partner::error::Error;
-use jetpack_partner::plan::WpSettings;
 use jetpack_partner::wp::parse::parse_marked;
+use jetpack_partner::wp::WpSettings;
 use jetpack_partner::wp::{Facts, NetworkSite, Want, Wp, FACTS_PHP, NETWORK_FACTS_PHP};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -136,7 +136,7 @@ fn readme_lists_every_error_code() {
         .filter_map(|l| l.split('`').next())
         .collect();
     listed.sort_unstable();
-    let mut ours: Vec<&str> = jetpack_partner::cli::help::ERROR_CODES
+    let mut ours: Vec<&str> = jetpack_partner::flags::help::ERROR_CODES
         .iter()
         .map(|(code, _)| *code)
         .chain(["binary_not_found"])

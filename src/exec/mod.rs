@@ -5,13 +5,17 @@
 
 use crate::api::{self, judge, Api, Request};
 use crate::endpoints;
-use crate::error::{Error, Needed, NetCause, Result};
+use crate::error::{Error, NetCause, Result};
+use crate::job::{Auth, Settings, SiteJob};
 use crate::output;
-use crate::plan::{Auth, Settings, SiteJob};
 use crate::site::Resolver;
-use crate::work::{self, Change, Reconcile, Step, Work};
+use crate::work::{self, Step, Work};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
+
+mod steps;
+
+use steps::narrow;
 
 pub struct Executor {
     settings: Settings,
@@ -152,8 +156,8 @@ impl Executor {
     /// token meanwhile where the command allows), then send its steps. In
     /// a batch the token is already there and this only adds the site.
     pub fn site(&self, job: &SiteJob) -> Result<Done> {
-        let resolver = Resolver::new(&job.site, work::need(job, self.dry_run()))?;
-        let resolve = || resolver.resolve().map(|site| work::steps(job, &site));
+        let resolver = Resolver::new(&job.site, job.action.need(self.dry_run()))?;
+        let resolve = || resolver.resolve().map(|site| job.action.steps(&site));
         if self.dry_run() {
             let work = resolve()?;
             if !work.reads_in_dry_run() {
@@ -161,7 +165,7 @@ impl Executor {
             }
             return self.perform(work);
         }
-        let work = if work::token_while_wordpress_boots(job) {
+        let work = if job.action.token_while_wordpress_boots() {
             self.token_while(resolve)?
         } else {
             let work = resolve()?;
@@ -225,79 +229,8 @@ impl Executor {
         Ok(Done::Body(answer.map(|(body, _)| body).unwrap_or_default()))
     }
 
-    /// `apply` on one site: its status, the changes, and (unless this is a
-    /// dry run) each change sent; `{"changed","actions","status"}`, or the
-    /// first failure with that beside it. Every change is tried.
-    fn reconcile(&self, api: &Api, r: Reconcile, token: &str) -> Result<Done> {
-        let status = self.status(api, &r.status, token)?;
-        let changes = work::changes(&status, &r.desired, r.prune);
-        let mut actions = Vec::new();
-        let mut failed = None;
-        let mut changed = false;
-        for change in &changes {
-            let mut action = serde_json::Map::new();
-            action.insert("action".into(), Value::String(change.name().into()));
-            action.insert("plan".into(), Value::String(change.slug().into()));
-            let plan = vec![("plan".to_string(), change.slug().to_string())];
-            let request = match change {
-                Change::Provision(_) => r.provision.clone().map(|mut p| {
-                    if let crate::api::request::Body::Form(form) = &mut p.body {
-                        form.extend(plan);
-                    }
-                    p
-                }),
-                Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
-            };
-            let result = match request {
-                // A dry run fails where the real run would, sends nothing.
-                Some(_) if self.dry_run() => {
-                    actions.push(Value::Object(action));
-                    continue;
-                }
-                Some(request) => self.send(api, &request, token).map(|(_, json)| json),
-                None => Err(Error::Missing(Needed::UserToProvision)),
-            };
-            match result {
-                Ok(answer) => {
-                    changed = true;
-                    action.insert("success".into(), Value::Bool(true));
-                    action.insert("answer".into(), answer);
-                }
-                Err(e) => {
-                    action.extend(output::error_pairs(&e).into_iter().filter(|(k, _)| {
-                        matches!(k.as_str(), "success" | "error_code" | "error_message")
-                    }));
-                    if let Some(fields) = e.api_fields() {
-                        action.insert(
-                            "answer".into(),
-                            output::redact_value(&Value::Object(fields.clone())),
-                        );
-                    }
-                    failed.get_or_insert(e);
-                }
-            }
-            actions.push(Value::Object(action));
-        }
-        let mut result = serde_json::Map::new();
-        if self.dry_run() {
-            result.insert("dry_run".into(), Value::Bool(true));
-            changed = !changes.is_empty();
-        }
-        result.insert("changed".into(), Value::Bool(changed));
-        result.insert("actions".into(), Value::Array(actions));
-        result.insert("status".into(), status);
-        match failed {
-            None => Ok(Done::Applied(result)),
-            Some(e) => Err(Error::Partial {
-                which: "apply",
-                failed: Box::new(e),
-                results: result,
-            }),
-        }
-    }
-
     /// A site's status; a site WordPress.com does not know has nothing.
-    fn status(&self, api: &Api, request: &Request, token: &str) -> Result<Value> {
+    pub(super) fn status(&self, api: &Api, request: &Request, token: &str) -> Result<Value> {
         match self.send(api, request, token) {
             Ok((_, json)) => Ok(json),
             Err(Error::Api { code, .. }) if UNKNOWN_SITE.contains(&code.as_str()) => {
@@ -307,41 +240,13 @@ impl Executor {
         }
     }
 
-    /// Independent calls, each tried: `{name: answer, ...}`, or the first
-    /// failure with every call's answer or error object beside it.
-    fn each(
+    /// Send one request with the token and judge its answer.
+    pub(super) fn send(
         &self,
         api: &Api,
-        calls: Vec<(&'static str, Request)>,
+        request: &Request,
         token: &str,
     ) -> Result<(Vec<u8>, Value)> {
-        let mut results = serde_json::Map::new();
-        let mut failed = None;
-        for (name, request) in calls {
-            match self.send(api, &request, token) {
-                Ok((_, json)) => {
-                    results.insert(name.to_string(), json);
-                }
-                Err(e) => {
-                    let pairs = output::error_pairs(&e);
-                    results.insert(name.to_string(), Value::Object(pairs.into_iter().collect()));
-                    failed.get_or_insert((name, e));
-                }
-            }
-        }
-        let all = Value::Object(results.clone());
-        match failed {
-            None => Ok((all.to_string().into_bytes(), all)),
-            Some((name, e)) => Err(Error::Partial {
-                which: name,
-                failed: Box::new(e),
-                results,
-            }),
-        }
-    }
-
-    /// Send one request with the token and judge its answer.
-    fn send(&self, api: &Api, request: &Request, token: &str) -> Result<(Vec<u8>, Value)> {
         let bearer = request.bearer.then_some(token);
         // An answer came back to a request that changes something: however
         // unreadable, it was carried out (a resume must leave it alone).
@@ -363,23 +268,6 @@ impl Executor {
 
 /// Status answers for a site WordPress.com has no record of.
 const UNKNOWN_SITE: &[&str] = &["invalid_blog", "unknown_blog"];
-
-/// `errors CODE`: `{"errors":{CODE: entry}}` from the catalogue.
-fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, Value)> {
-    let errors = catalogue.and_then(|c| c.get("errors"));
-    match errors.and_then(|e| e.get(code)) {
-        Some(entry) => {
-            let mut one = serde_json::Map::new();
-            one.insert(code.to_string(), entry.clone());
-            let v = serde_json::json!({ "errors": Value::Object(one) });
-            Ok((v.to_string().into_bytes(), v))
-        }
-        None => Err(Error::UnknownErrorCode {
-            code: code.to_string(),
-            known: errors.and_then(Value::as_object).map_or(0, |o| o.len()),
-        }),
-    }
-}
 
 /// What a command produced.
 pub enum Done {

@@ -2,32 +2,12 @@
 //! followed by the line's own (`--key=value`), so that a line is validated
 //! exactly as flags are and its fields win over the command line's.
 
-use super::LineCommand;
+use super::Context;
 use crate::error::{Error, LineProblem, Result};
-use crate::plan::{LineParser, SiteJob};
+use crate::job::{LineParser, Meta, SiteJob};
 use clap::FromArgMatches;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-
-/// Flags that apply to the whole run, never to one line.
-const RUN_WIDE: &[&str] = &[
-    "format",
-    "access_token_file",
-    "partner_id",
-    "partner_secret",
-    "partner_secret_file",
-    "batch",
-    "all_sites",
-    "jobs",
-    "skip_done",
-    "timeout",
-    // Which program runs as `wp` is the operator's choice, not a line's.
-    "wp_cli_path",
-    "dry_run",
-    "verbose",
-    "early_token",
-    "help",
-];
 
 /// Field names older batch files used besides the flag names.
 const LINE_ALIASES: &[(&str, &str)] = &[("local_user", "user"), ("siteurl", "site_url")];
@@ -42,31 +22,32 @@ struct LineFlag {
 /// Parses each batch line as the command line's flags followed by the
 /// line's own (`--key=value`), so that a line is validated exactly as flags
 /// are and its fields win over the command line's.
-pub(super) fn line_parser<T: FromArgMatches + 'static>(
-    lines: &LineCommand,
+pub fn line_parser<T: FromArgMatches + 'static>(
+    ctx: &Context,
+    meta: &'static Meta,
     data: &'static [&'static str],
     job: impl Fn(&T, &Map<String, Value>) -> Result<SiteJob> + Send + Sync + 'static,
 ) -> LineParser {
-    let command = lines.name;
-    let mut cmd = lines.cmd.clone();
+    let mut cmd = ctx.cmd.clone();
     cmd.build();
     let known = Known {
         this: flags(&cmd),
-        others: site_command_flags(),
+        others: (ctx.line_commands)().iter().flat_map(flags).collect(),
+        run_wide: super::common::run_wide(),
     };
-    let argv = lines.argv.clone();
+    let argv = ctx.argv.clone();
     // Lines are parsed one at a time (the batch reads its input on one
     // thread): one built command serves them all, instead of a copy each.
     let cmd = std::sync::Mutex::new(cmd);
     Box::new(move |n, fields| {
         let fail = |problem| Error::BatchLine {
-            flag: crate::plan::input_flag(command),
+            flag: meta.input,
             line: n,
             problem,
         };
         let mut full = argv.clone();
         full.extend(
-            line_flags(fields, &known, command, data)
+            line_flags(fields, &known, meta.name, data)
                 .map_err(fail)?
                 .into_iter()
                 .map(Into::into),
@@ -86,6 +67,9 @@ pub(super) fn line_parser<T: FromArgMatches + 'static>(
 struct Known {
     this: HashMap<String, LineFlag>,
     others: HashMap<String, LineFlag>,
+    /// Ids of the flags that apply to the whole run (see
+    /// [`super::common::run_wide`]).
+    run_wide: Vec<String>,
 }
 
 /// A command's flags by every long name and alias.
@@ -104,27 +88,6 @@ fn flags(cmd: &clap::Command) -> HashMap<String, LineFlag> {
         }
     }
     known
-}
-
-/// The flags of every site command (a line's field that is one of them but
-/// not the running command's is ignored, not an error).
-fn site_command_flags() -> HashMap<String, LineFlag> {
-    let mut top = super::command();
-    top.build();
-    top.get_subcommands()
-        .filter(|c| {
-            matches!(
-                c.get_name(),
-                "provision"
-                    | "cancel"
-                    | "status"
-                    | "upgrade-paths"
-                    | "backup-credentials"
-                    | "apply"
-            )
-        })
-        .flat_map(flags)
-        .collect()
 }
 
 /// A switch's value: true/false, 1/0, and those as text (or yes/no); null
@@ -187,7 +150,7 @@ fn line_flags(
                 command,
             });
         };
-        if RUN_WIDE.contains(&flag.id.as_str()) {
+        if known.run_wide.contains(&flag.id) {
             return Err(LineProblem::NotAllowed { field: key.clone() });
         }
         if !flag.takes_value {
@@ -228,6 +191,7 @@ mod tests {
         let known = Known {
             this: known,
             others: HashMap::new(),
+            run_wide: Vec::new(),
         };
         let line = serde_json::json!({
             "path": "/var/www/a",

@@ -15,9 +15,10 @@ mod walk;
 pub use walk::SKIPPED;
 
 use crate::error::{Error, FileProblem, Result};
+use crate::output::format::Format;
 use crate::output::{self, format::Column, format::List};
-use crate::plan::{Scan, WpSettings};
 use crate::signals;
+use crate::wp::WpSettings;
 use crate::wp::{Want, Wp};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -27,6 +28,19 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 use walk::{Install, Walk};
+
+/// `sites --scan=DIR`.
+#[derive(Clone, Debug)]
+pub struct Scan {
+    pub root: PathBuf,
+    pub max_depth: usize,
+    /// `--facts`: ask each install through `wp` too.
+    pub facts: bool,
+    pub jobs: usize,
+    pub format: Format,
+    /// How to run `wp` for `--facts`.
+    pub wp: WpSettings,
+}
 
 /// The columns of `--format=table|csv`.
 const COLUMNS: &[Column] = &[

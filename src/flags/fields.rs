@@ -3,8 +3,15 @@
 //! secret, or read from a file). provision forwards them; backup-credentials
 //! sends the SSH/FTP rows.
 
+use crate::credentials::{read_file, read_first_line};
+use crate::error::Result;
+use crate::output;
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 use std::marker::PhantomData;
+use std::path::Path;
+
+/// Form fields, in the order they are sent.
+pub type Form = Vec<(String, String)>;
 
 /// How a forwarded flag's value reaches the API.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -205,13 +212,13 @@ impl<S: FieldSet> Fields<S> {
 }
 
 impl<S: FieldSet> FromArgMatches for Fields<S> {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+    fn from_arg_matches(m: &ArgMatches) -> std::result::Result<Self, clap::Error> {
         let mut f = Fields::default();
         f.update_from_arg_matches(m)?;
         Ok(f)
     }
 
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> std::result::Result<(), clap::Error> {
         self.given = Self::rows()
             .filter_map(|f| {
                 m.get_one::<String>(f.name)
@@ -249,5 +256,39 @@ impl<S: FieldSet> Args for Fields<S> {
 
     fn augment_args_for_update(cmd: Command) -> Command {
         Self::augment_args(cmd)
+    }
+}
+
+impl<S: FieldSet> Fields<S> {
+    /// The given fields as form fields, secrets read from their files and
+    /// registered; a password file stands in only where its flag was not
+    /// given.
+    pub fn form(&self) -> Result<Form> {
+        let mut form: Form = Vec::with_capacity(self.given.len());
+        for (f, v) in &self.given {
+            let value = match f.kind {
+                Kind::Value | Kind::Secret => v.clone(),
+                Kind::FileContents => read_file(&format!("--{}", f.long), Path::new(v))?,
+                Kind::FirstLine => {
+                    if form.iter().any(|(k, _)| k == f.api) {
+                        continue;
+                    }
+                    read_first_line(&format!("--{}", f.long), Path::new(v))?
+                }
+            };
+            if f.kind != Kind::Value {
+                output::register_secret(&value);
+            }
+            if f.kind == Kind::FileContents {
+                // A key echoed back may come line by line, or only its body.
+                for line in value.lines().map(str::trim) {
+                    if line.len() >= 16 && !line.starts_with("-----") {
+                        output::register_secret(line);
+                    }
+                }
+            }
+            form.push((f.api.to_string(), value));
+        }
+        Ok(form)
     }
 }

@@ -1,0 +1,219 @@
+//! `provision`: a plan or product for a site (the drop-in for
+//! partner-provision.sh): the user checked and Jetpack activated through
+//! WordPress, then `POST /rest/v1.3/jpphp/provision`, then, when the answer
+//! carries a token and `--wpcom_user_id` was given, `wp jetpack
+//! authorize_user`.
+
+use super::site::SiteCommand;
+use crate::credentials::CredArgs;
+use crate::endpoints;
+use crate::error::{Error, Needed, Result};
+use crate::flags::common::{
+    EarlyTokenArg, IfNeededArg, SiteCommon, SiteUrlArg, TrackingArgs, UrlArg, UserArg,
+};
+use crate::flags::fields::{Fields, Form, ProvisionFieldSet};
+use crate::flags::given;
+use crate::flags::values::{site_url, wp_settings};
+use crate::holdings::Needless;
+use crate::job::{Meta, SiteAction, SiteJob};
+use crate::site::{Need, Site, SiteSpec};
+use crate::work::{Step, Work};
+use clap::Parser;
+
+pub const HELP: &str = "\
+Required: --partner_id and --partner_secret (or their variables, or a token),
+--user (unless --batch/--all-sites lines give it).
+
+Examples:
+  jetpack-partner provision --partner_id=1234 --partner_secret=\"$SECRET\" \\
+      --user=admin --plan=professional --path=/var/www/site
+  JETPACK_PARTNER_ID=1234 JETPACK_PARTNER_SECRET=\"$SECRET\" \\
+      jetpack-partner provision --user=admin --plan=jetpack-backup-daily --url=https://example.com
+  jetpack-partner provision -c=1234 -s=\"$SECRET\" --user=admin --plan=premium --if-needed --path=/var/www/site
+  bin/partner-provision.sh -c=1234 -s=\"$SECRET\" -i=1 -p=premium   # old script flags";
+
+#[derive(Parser, Debug, Clone, Default)]
+#[command(
+    name = "provision",
+    about = "Provision a Jetpack plan for a WordPress site (drop-in for partner-provision.sh)",
+    after_help = HELP
+)]
+pub struct Provision {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    #[command(flatten)]
+    pub user: UserArg,
+
+    #[command(flatten)]
+    pub fields: Fields<ProvisionFieldSet>,
+
+    /// Before provisioning, ask upgrade-paths whether --plan can be provisioned; fail with plan_not_available if not
+    #[arg(
+        long = "check-upgrade",
+        visible_alias = "check_upgrade",
+        help_heading = "Provision"
+    )]
+    pub check_upgrade: bool,
+
+    #[command(flatten)]
+    pub if_needed: IfNeededArg,
+
+    #[command(flatten)]
+    pub early_token: EarlyTokenArg,
+
+    #[command(flatten)]
+    pub url: UrlArg,
+
+    #[command(flatten)]
+    pub site_url: SiteUrlArg,
+
+    #[command(flatten)]
+    pub tracking: TrackingArgs,
+
+    #[command(flatten)]
+    pub common: SiteCommon,
+}
+
+const META: Meta = Meta {
+    name: "provision",
+    done: "provisioned",
+    reports_changed: true,
+    ..Meta::SITE
+};
+
+impl SiteCommand for Provision {
+    const META: &'static Meta = &META;
+
+    fn creds(&self) -> &CredArgs {
+        &self.creds
+    }
+
+    fn common(&self) -> &SiteCommon {
+        &self.common
+    }
+
+    fn network_user(&self) -> Option<&str> {
+        given(&self.user.user)
+    }
+
+    fn missing(&self) -> Option<&'static str> {
+        given(&self.user.user)
+            .is_none()
+            .then_some("--user=<USER> (ID, login or email)")
+    }
+
+    fn job(&self) -> Result<SiteJob> {
+        let user = given(&self.user.user).ok_or(Error::Missing(Needed::User))?;
+        let has = |k: &str| self.fields.has(k);
+        if has("ssh_user") && !has("ssh_pass") && !has("ssh_pass_file") && !has("ssh_private_key") {
+            return Err(Error::SshUserAlone);
+        }
+        let fields = self.fields.form()?;
+        let plan = fields
+            .iter()
+            .find(|(k, _)| k == "plan")
+            .map(|(_, v)| v.clone());
+        let if_needed = self.if_needed.if_needed;
+        if if_needed && plan.is_none() {
+            return Err(Error::Missing(Needed::PlanForIfNeeded));
+        }
+        Ok(SiteJob {
+            site: SiteSpec {
+                wp: wp_settings(&self.common.wp)?,
+                url: site_url("--url", &self.url.url)?,
+                // provision forwards --home_url; it does not name the site.
+                ..SiteSpec::default()
+            },
+            action: Box::new(ProvisionSite {
+                user: user.to_string(),
+                site_url: site_url("--site_url", &self.site_url.site_url)?,
+                check_upgrade: plan.clone().filter(|_| self.check_upgrade),
+                authorize: has("wpcom_user_id"),
+                plan,
+                fields,
+                tracking: given(&self.tracking.partner_tracking_id).map(str::to_string),
+                early_token: self.early_token.early_token,
+                if_needed,
+            }),
+        })
+    }
+}
+
+/// One site's provision.
+#[derive(Debug, Hash)]
+struct ProvisionSite {
+    /// `--user` as given (sent as `local_user`).
+    user: String,
+    /// `--site_url`: overrides the siteurl WordPress reports.
+    site_url: Option<String>,
+    /// `--plan`, also among `fields`.
+    plan: Option<String>,
+    /// The optional form fields, in the order the newest script sent them
+    /// (secrets already read from their files).
+    fields: Form,
+    tracking: Option<String>,
+    /// `--check-upgrade`: the plan to look for among the upgrade paths.
+    check_upgrade: Option<String>,
+    /// `--wpcom_user_id` given: finish with `wp jetpack authorize_user`.
+    authorize: bool,
+    /// `--early-token`: fetch the token while WordPress boots.
+    early_token: bool,
+    /// `--if-needed`: only when the plan is not there yet.
+    if_needed: bool,
+}
+
+impl SiteAction for ProvisionSite {
+    fn need(&self, dry_run: bool) -> Need<'_> {
+        Need::Provision {
+            user: &self.user,
+            site_url: self.site_url.as_deref(),
+            activate: !dry_run,
+            blog_id: self.check_upgrade.is_some() || self.if_needed,
+        }
+    }
+
+    /// By default provision waits for WordPress, so that an unknown user
+    /// fails before any network call (SPEC §3); `--early-token` opts in.
+    fn token_while_wordpress_boots(&self) -> bool {
+        self.early_token
+    }
+
+    fn slug(&self) -> Option<&str> {
+        self.plan.as_deref()
+    }
+
+    fn steps(&self, site: &Site) -> Work {
+        let mut steps = Vec::new();
+        if let (true, Some(plan)) = (self.if_needed, &self.plan) {
+            steps.push(Step::Unless {
+                status: endpoints::STATUS.at(&site.id),
+                needless: Needless::Present(plan.clone()),
+            });
+        }
+        if let Some(plan) = &self.check_upgrade {
+            steps.push(Step::RequirePlan {
+                request: endpoints::UPGRADE_PATHS.at(&site.id),
+                plan: plan.clone(),
+            });
+        }
+        let mut form = vec![
+            ("local_user".to_string(), self.user.clone()),
+            ("siteurl".to_string(), site.siteurl.clone()),
+        ];
+        form.extend(self.fields.iter().cloned());
+        steps.push(Step::Send(
+            endpoints::PROVISION
+                .request()
+                .query_opt("partner-tracking-id", self.tracking.as_deref())
+                .form(form),
+        ));
+        if let (true, Some(wp)) = (self.authorize, &site.wp) {
+            steps.push(Step::Authorize {
+                wp: wp.clone(),
+                user: self.user.clone(),
+            });
+        }
+        Work { steps }
+    }
+}

@@ -1,0 +1,107 @@
+//! What every site command shares: one site from its flags, or many
+//! (`--batch`, `--all-sites`), each line parsed as the same flags plus its
+//! own. A site command implements [`SiteCommand`] and gets this for free.
+
+use super::Command;
+use crate::credentials::{self, CredArgs};
+use crate::error::Result;
+use crate::flags::common::{BatchArgs, SiteArgs, SiteCommon, WpArgs};
+use crate::flags::lines::line_parser;
+use crate::flags::values::{blog_id, format, jobs, site_url, wp_settings};
+use crate::flags::{given, Context, Parsed};
+use crate::job::{Batch, Meta, Run, SiteJob, Source, Target};
+use crate::site::SiteSpec;
+
+/// A command that works on sites: its flags say which site and what to do
+/// there ([`job`](SiteCommand::job)); batch lines are parsed as the same
+/// flags.
+pub trait SiteCommand: clap::FromArgMatches + Send + Sync + 'static {
+    /// What a batch of its lines needs to know.
+    const META: &'static Meta;
+    fn creds(&self) -> &CredArgs;
+    fn common(&self) -> &SiteCommon;
+    /// The user `--all-sites` checks on every site (provision's `--user`).
+    fn network_user(&self) -> Option<&str> {
+        None
+    }
+    /// A flag a single-site run must have and does not (a batch line may
+    /// give it): the usage line that names it.
+    fn missing(&self) -> Option<&'static str> {
+        None
+    }
+    /// One site's job from these flags (the command line's, or a batch
+    /// line's on top of them).
+    fn job(&self) -> Result<SiteJob>;
+}
+
+impl<C: SiteCommand> Command for C {
+    const LINES: Option<&'static Meta> = Some(C::META);
+
+    fn plan(self, ctx: &Context) -> Parsed {
+        let auth = ctx.credentials(self.creds(), true)?;
+        let b = &self.common().batch;
+        if let (false, Some(flag)) = (many(b), self.missing()) {
+            return Err(ctx.missing(flag));
+        }
+        ctx.invocation(&self.common().run, |settings| {
+            let auth = credentials::read_auth(auth)?;
+            let target = if many(b) {
+                // --all-sites: the network's one bootstrap checks
+                // provision's user and activates Jetpack (not in a dry run).
+                let user = self.network_user().map(str::to_string);
+                let activate = user.is_some() && !settings.dry_run;
+                let line = line_parser::<C>(ctx, C::META, &[], |a, _| a.job());
+                Target::Many(batch(C::META, b, &self.common().wp, line, user, activate)?)
+            } else {
+                // Checked where unused too, so a typo is not taken silently.
+                jobs(&b.jobs)?;
+                format(&b.format)?;
+                Target::One(self.job()?)
+            };
+            Ok(Run::Site { auth, target })
+        })
+    }
+}
+
+fn many(b: &BatchArgs) -> bool {
+    given(&b.batch).is_some() || b.all_sites
+}
+
+/// `--batch`/`--all-sites` with `--jobs` and `--skip-done`.
+fn batch(
+    meta: &'static Meta,
+    b: &BatchArgs,
+    wp: &WpArgs,
+    line: crate::job::LineParser,
+    network_user: Option<String>,
+    activate: bool,
+) -> Result<Batch> {
+    let source = match given(&b.batch) {
+        Some("-") => Source::Stdin,
+        Some(file) => Source::File(file.to_string()),
+        None => Source::AllSites {
+            wp: wp_settings(wp)?,
+            user: network_user,
+            activate,
+        },
+    };
+    Ok(Batch {
+        meta,
+        source,
+        jobs: jobs(&b.jobs)?,
+        skip_done: given(&b.skip_done).map(str::to_string),
+        format: format(&b.format)?,
+        line,
+    })
+}
+
+/// Which site, for the site commands that find it as cancel does.
+pub fn spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
+    Ok(SiteSpec {
+        wp: wp_settings(wp)?,
+        url: site_url("--url", &site.url.url)?,
+        home_url: site_url("--home_url", &site.home_url)?,
+        blog_id: given(&site.blog_id.blog_id).map(blog_id).transpose()?,
+        known: None,
+    })
+}

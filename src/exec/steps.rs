@@ -1,0 +1,135 @@
+//! The steps that are more than one request: `apply`'s reconcile, calls
+//! that are each tried (`backup-credentials` SSH and FTP), and `errors
+//! CODE`'s narrowing of the catalogue.
+
+use super::{Done, Executor};
+use crate::api::Api;
+use crate::api::Request;
+use crate::error::{Error, Needed, Result};
+use crate::holdings::{self, Change};
+use crate::output;
+use crate::work::Reconcile;
+use serde_json::Value;
+
+impl Executor {
+    /// `apply` on one site: its status, the changes, and (unless this is a
+    /// dry run) each change sent; `{"changed","actions","status"}`, or the
+    /// first failure with that beside it. Every change is tried.
+    pub(super) fn reconcile(&self, api: &Api, r: Reconcile, token: &str) -> Result<Done> {
+        let status = self.status(api, &r.status, token)?;
+        let changes = holdings::changes(&status, &r.desired, r.prune);
+        let mut actions = Vec::new();
+        let mut failed = None;
+        let mut changed = false;
+        for change in &changes {
+            let mut action = serde_json::Map::new();
+            action.insert("action".into(), Value::String(change.name().into()));
+            action.insert("plan".into(), Value::String(change.slug().into()));
+            let plan = vec![("plan".to_string(), change.slug().to_string())];
+            let request = match change {
+                Change::Provision(_) => r.provision.clone().map(|mut p| {
+                    if let crate::api::request::Body::Form(form) = &mut p.body {
+                        form.extend(plan);
+                    }
+                    p
+                }),
+                Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
+            };
+            let result = match request {
+                // A dry run fails where the real run would, sends nothing.
+                Some(_) if self.dry_run() => {
+                    actions.push(Value::Object(action));
+                    continue;
+                }
+                Some(request) => self.send(api, &request, token).map(|(_, json)| json),
+                None => Err(Error::Missing(Needed::UserToProvision)),
+            };
+            match result {
+                Ok(answer) => {
+                    changed = true;
+                    action.insert("success".into(), Value::Bool(true));
+                    action.insert("answer".into(), answer);
+                }
+                Err(e) => {
+                    action.extend(output::error_pairs(&e).into_iter().filter(|(k, _)| {
+                        matches!(k.as_str(), "success" | "error_code" | "error_message")
+                    }));
+                    if let Some(fields) = e.api_fields() {
+                        action.insert(
+                            "answer".into(),
+                            output::redact_value(&Value::Object(fields.clone())),
+                        );
+                    }
+                    failed.get_or_insert(e);
+                }
+            }
+            actions.push(Value::Object(action));
+        }
+        let mut result = serde_json::Map::new();
+        if self.dry_run() {
+            result.insert("dry_run".into(), Value::Bool(true));
+            changed = !changes.is_empty();
+        }
+        result.insert("changed".into(), Value::Bool(changed));
+        result.insert("actions".into(), Value::Array(actions));
+        result.insert("status".into(), status);
+        match failed {
+            None => Ok(Done::Applied(result)),
+            Some(e) => Err(Error::Partial {
+                which: "apply",
+                failed: Box::new(e),
+                results: result,
+            }),
+        }
+    }
+
+    /// Independent calls, each tried: `{name: answer, ...}`, or the first
+    /// failure with every call's answer or error object beside it.
+    pub(super) fn each(
+        &self,
+        api: &Api,
+        calls: Vec<(&'static str, Request)>,
+        token: &str,
+    ) -> Result<(Vec<u8>, Value)> {
+        let mut results = serde_json::Map::new();
+        let mut failed = None;
+        for (name, request) in calls {
+            match self.send(api, &request, token) {
+                Ok((_, json)) => {
+                    results.insert(name.to_string(), json);
+                }
+                Err(e) => {
+                    let pairs = output::error_pairs(&e);
+                    results.insert(name.to_string(), Value::Object(pairs.into_iter().collect()));
+                    failed.get_or_insert((name, e));
+                }
+            }
+        }
+        let all = Value::Object(results.clone());
+        match failed {
+            None => Ok((all.to_string().into_bytes(), all)),
+            Some((name, e)) => Err(Error::Partial {
+                which: name,
+                failed: Box::new(e),
+                results,
+            }),
+        }
+    }
+}
+
+/// `errors CODE`: `{"errors":{CODE: entry}}` from the catalogue.
+pub(super) fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, Value)> {
+    let errors = catalogue.and_then(|c| c.get("errors"));
+    match errors.and_then(|e| e.get(code)) {
+        Some(entry) => {
+            let mut one = serde_json::Map::new();
+            one.insert(code.to_string(), entry.clone());
+            let v = serde_json::json!({ "errors": Value::Object(one) });
+            Ok((v.to_string().into_bytes(), v))
+        }
+        None => Err(Error::UnknownErrorCode {
+            code: code.to_string(),
+            known: errors.and_then(Value::as_object).map_or(0, |o| o.len()),
+        }),
+    }
+}

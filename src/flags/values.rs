@@ -1,0 +1,149 @@
+//! Flag values checked and turned into what jobs hold (settings, numbers,
+//! formats, URLs). An `invalid_input` about one value shared by several
+//! commands is raised here; a command's own values are checked in its module.
+
+use super::common::{FormatArgs, JobsArg, RunArgs, WpArgs};
+use super::given;
+use crate::api::{Base, REQUEST_TIMEOUT};
+use crate::environment::Env;
+use crate::error::{Error, Expected, Result};
+use crate::job::Settings;
+use crate::output::format::Format;
+use crate::wp::{self, WpSettings};
+use std::time::Duration;
+
+const DEFAULT_JOBS: usize = 4;
+
+const MAX_JOBS: usize = 64;
+// Each worker keeps its connection between sites.
+const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
+
+pub fn settings(run: &RunArgs, env: Env) -> Result<Settings> {
+    Ok(Settings {
+        base: Base::from_env_value(env("JETPACK_START_API_HOST").as_deref()),
+        timeout: seconds("--timeout", given(&run.timeout), REQUEST_TIMEOUT)?,
+        dry_run: run.dry_run,
+        verbose: run.verbose,
+    })
+}
+
+pub fn wp_settings(w: &WpArgs) -> Result<WpSettings> {
+    let program = match given(&w.program.wp_cli_path) {
+        None => None,
+        Some(words) => {
+            let split = shell_words::split(words).map_err(|e| Error::BadWpCliPath {
+                value: words.to_string(),
+                cause: Some(e.to_string()),
+            })?;
+            if split.is_empty() {
+                return Err(Error::BadWpCliPath {
+                    value: words.to_string(),
+                    cause: None,
+                });
+            }
+            Some(split)
+        }
+    };
+    Ok(WpSettings {
+        program,
+        path: given(&w.path).map(str::to_string),
+        allow_root: w.allow_root,
+        timeout: seconds("--wp-timeout", given(&w.wp_timeout), wp::DEFAULT_TIMEOUT)?,
+    })
+}
+
+/// A positive number of seconds (fractions allowed).
+pub fn seconds(flag: &str, v: Option<&str>, default: Duration) -> Result<Duration> {
+    let Some(v) = v else {
+        return Ok(default);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(Error::BadValue {
+            flag: flag.to_string(),
+            value: v.to_string(),
+            expected: Expected::Seconds,
+        }),
+    }
+}
+
+/// A WordPress.com blog id is a positive number.
+pub fn blog_id(v: &str) -> Result<u64> {
+    match v.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::BadValue {
+            flag: "--blog_id".into(),
+            value: v.to_string(),
+            expected: Expected::BlogId,
+        }),
+    }
+}
+
+/// `--format`: json (the default), table or csv.
+pub fn format(f: &FormatArgs) -> Result<Format> {
+    match given(&f.format) {
+        None => Ok(Format::Json),
+        Some(v) => Format::parse(v).ok_or_else(|| Error::BadValue {
+            flag: "--format".into(),
+            value: v.to_string(),
+            expected: Expected::Format,
+        }),
+    }
+}
+
+/// `--jobs`: 1 to 64, 4 when not given.
+pub fn jobs(v: &JobsArg) -> Result<usize> {
+    match given(&v.jobs) {
+        None => Ok(DEFAULT_JOBS),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+            _ => Err(Error::BadValue {
+                flag: "--jobs".into(),
+                value: v.to_string(),
+                expected: Expected::Jobs { max: MAX_JOBS },
+            }),
+        },
+    }
+}
+
+/// A URL flag that names a site: blank is "not given"; one with no host
+/// (`https://`, `http:///x`) would be sent as an empty site, so it is
+/// refused.
+pub fn site_url(flag: &str, v: &Option<String>) -> Result<Option<String>> {
+    let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if !crate::site::url::names_a_host(v) {
+        return Err(Error::BadValue {
+            flag: flag.to_string(),
+            value: v.to_string(),
+            expected: Expected::SiteUrl,
+        });
+    }
+    Ok(Some(v.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_checked() {
+        let d = Duration::from_secs(60);
+        assert_eq!(seconds("--timeout", None, d).ok(), Some(d));
+        assert_eq!(
+            seconds("--timeout", Some("2.5"), d).ok(),
+            Some(Duration::from_millis(2500))
+        );
+        for bad in ["0", "-1", "abc", "", "inf", "NaN", "1e9"] {
+            assert_eq!(
+                seconds("--timeout", Some(bad), d)
+                    .err()
+                    .map(|e| e.error_code().to_string())
+                    .as_deref(),
+                Some("invalid_input"),
+                "{bad}"
+            );
+        }
+    }
+}

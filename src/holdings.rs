@@ -1,0 +1,111 @@
+//! What a site holds, as its `status` answer says: which plans and
+//! products, and which of them the calling partner provisioned. `provision
+//! --if-needed`, `cancel --if-needed` and `apply` judge from it what needs
+//! to change.
+
+use serde_json::Value;
+
+/// One change `apply` makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Provision(String),
+    Cancel(String),
+}
+
+impl Change {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Provision(_) => "provision",
+            Change::Cancel(_) => "cancel",
+        }
+    }
+
+    pub fn slug(&self) -> &str {
+        match self {
+            Change::Provision(s) | Change::Cancel(s) => s,
+        }
+    }
+}
+
+/// The changes that take a site from `status` to `desired`: provision what
+/// is not there (whoever would have provisioned it; pending counts as
+/// there), then — with `prune` — cancel what the calling partner
+/// provisioned and is not desired. Another partner's products are never
+/// cancelled, and a plan of ours is left to the desired plan's provision
+/// (which replaces it) rather than cancelled.
+pub fn changes(status: &Value, desired: &[String], prune: bool) -> Vec<Change> {
+    let held = held(status);
+    let mut out: Vec<Change> = Vec::new();
+    for d in desired {
+        let change = Change::Provision(d.clone());
+        if !held.iter().any(|h| &h.slug == d) && !out.contains(&change) {
+            out.push(change);
+        }
+    }
+    if prune {
+        let wants_plan = desired.iter().any(|d| PLANS.contains(&d.as_str()));
+        for h in held {
+            let replaced = wants_plan && PLANS.contains(&h.slug.as_str());
+            if h.ours && !desired.contains(&h.slug) && !replaced && !h.slug.is_empty() {
+                out.push(Change::Cancel(h.slug));
+            }
+        }
+    }
+    out
+}
+
+/// One plan or product a site's status lists.
+struct Held {
+    slug: String,
+    /// Provisioned by the calling partner (the only ones it may cancel).
+    ours: bool,
+}
+
+/// What a site's status says it has (nothing, when it says nothing).
+fn held(status: &Value) -> Vec<Held> {
+    status
+        .get("products")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|p| Held {
+            slug: p
+                .get("slug")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            ours: p.get("is_provisioned_by_calling_partner") == Some(&Value::Bool(true)),
+        })
+        .collect()
+}
+
+/// When a change is not needed, judged from the site's status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Needless {
+    /// provision: the plan or product is there (provisioned or pending),
+    /// whoever provisioned it.
+    Present(String),
+    /// cancel: the calling partner has nothing this cancel would cancel
+    /// (that product; without one, its plan; with `all`, anything).
+    NothingOfOurs { plan: Option<String>, all: bool },
+}
+
+/// The plans (as opposed to standalone products).
+pub const PLANS: &[&str] = &["free", "personal", "premium", "professional"];
+
+impl Needless {
+    pub fn holds(&self, status: &Value) -> bool {
+        let held = held(status);
+        match self {
+            Needless::Present(plan) => held.iter().any(|h| &h.slug == plan),
+            Needless::NothingOfOurs { plan, all } => {
+                !held.iter().filter(|h| h.ours).any(|h| match (all, plan) {
+                    (true, _) => true,
+                    (false, Some(plan)) => &h.slug == plan,
+                    (false, None) => PLANS.contains(&h.slug.as_str()),
+                })
+            }
+        }
+    }
+}

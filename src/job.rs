@@ -1,0 +1,185 @@
+//! Typed jobs: what the user asked for, validated once by the command
+//! modules and handed to the executor. Nothing here knows about flags or
+//! clap; nothing here does any work.
+
+use crate::api::Base;
+use crate::error::Result;
+use crate::output::format::{Column, Format};
+use crate::scan::Scan;
+use crate::site::{Need, Site, SiteSpec};
+use crate::work::Work;
+use crate::wp::WpSettings;
+use serde_json::{Map, Value};
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+/// A whole run.
+pub struct Invocation {
+    pub settings: Settings,
+    pub run: Run,
+}
+
+/// How every command behaves.
+pub struct Settings {
+    pub base: Base,
+    /// Each API request's time limit (connecting: at most 10 s of it).
+    pub timeout: Duration,
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+/// The partner's OAuth client credentials (the secret already read).
+#[derive(Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// How requests get the partner token.
+#[derive(Clone)]
+pub enum Auth {
+    /// Ask for it (`POST /oauth2/token`) with these credentials, once.
+    Client(Credentials),
+    /// Given (`--access-token-file`, `JETPACK_PARTNER_ACCESS_TOKEN`): no
+    /// token call.
+    Token(String),
+}
+
+/// What a run does: every command is one of these.
+// Built once per run; boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Run {
+    /// Work on one site or many.
+    Site { auth: Auth, target: Target },
+    /// Requests that name no site (`errors`, `api`, `partner-key new`, ...);
+    /// `auth` None: they take no token.
+    Plain { auth: Option<Auth>, work: Work },
+    /// `token`: the token answer itself.
+    Token { creds: Credentials },
+    /// `sites --scan`: no API at all.
+    Scan(Scan),
+}
+
+#[allow(clippy::large_enum_variant)]
+pub enum Target {
+    One(SiteJob),
+    Many(Batch),
+}
+
+/// One site's work: which site, and what to do there.
+#[derive(Debug)]
+pub struct SiteJob {
+    pub site: SiteSpec,
+    pub action: Box<dyn SiteAction>,
+}
+
+/// What a site command does on one site. Each command implements it for
+/// its own typed plan; the executor finds the site ([`need`]), then sends
+/// the [`steps`].
+///
+/// [`need`]: SiteAction::need
+/// [`steps`]: SiteAction::steps
+pub trait SiteAction: std::fmt::Debug + Send + Sync + DynHash {
+    /// What it needs to know about its site. A dry run activates nothing.
+    fn need(&self, dry_run: bool) -> Need<'_>;
+    /// The steps on the site found.
+    fn steps(&self, site: &Site) -> Work;
+    /// Whether the token may be fetched while WordPress boots (the wall
+    /// time is then the longer of the two, not their sum).
+    fn token_while_wordpress_boots(&self) -> bool {
+        true
+    }
+    /// The plan or product it is about, if any: resumes key lines by it (a
+    /// site may get a plan and a product).
+    fn slug(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// `Hash` for a boxed [`SiteAction`]: two input lines asking for the same
+/// work are the same line (every action derives `Hash`).
+pub trait DynHash {
+    fn dyn_hash(&self, state: &mut dyn Hasher);
+}
+
+impl<T: Hash + 'static> DynHash for T {
+    fn dyn_hash(&self, mut state: &mut dyn Hasher) {
+        std::any::TypeId::of::<T>().hash(&mut state);
+        self.hash(&mut state);
+    }
+}
+
+/// What a command that takes input lines is, for the batch that runs them.
+#[derive(Debug)]
+pub struct Meta {
+    pub name: &'static str,
+    /// The flag its lines come from.
+    pub input: &'static str,
+    /// `--format=table|csv` columns: heading and JSON pointer.
+    pub columns: &'static [Column],
+    /// What the summary calls a site done ("provisioned").
+    pub done: &'static str,
+    /// A result line says whether the site changed.
+    pub reports_changed: bool,
+    /// It reads each site's status even in a dry run (so the token is
+    /// needed then too).
+    pub reads_in_dry_run: bool,
+    /// One desired state per site: a second, different line for a site
+    /// would undo the first, so it fails.
+    pub one_state_per_site: bool,
+}
+
+/// The columns of `--format=table|csv` most commands show.
+pub const COLUMNS: &[Column] = &[
+    ("command", "/command"),
+    ("site", "/site"),
+    ("plan", "/plan"),
+    ("success", "/success"),
+    ("changed", "/changed"),
+    ("error_code", "/error_code"),
+    ("error_message", "/error_message"),
+];
+
+impl Meta {
+    /// A site command's defaults: lines from `--batch`.
+    pub const SITE: Meta = Meta {
+        name: "",
+        input: "--batch",
+        columns: COLUMNS,
+        done: "done",
+        reports_changed: false,
+        reads_in_dry_run: false,
+        one_state_per_site: false,
+    };
+}
+
+/// Turns one input line (flag names as keys) into that site's job, with
+/// the command line's flags as defaults. Built by the flag layer, so a line
+/// is validated exactly as flags are.
+pub type LineParser = Box<dyn Fn(usize, &Map<String, Value>) -> Result<SiteJob> + Send + Sync>;
+
+/// Many sites, one token, `jobs` at a time.
+pub struct Batch {
+    pub meta: &'static Meta,
+    pub source: Source,
+    pub jobs: usize,
+    /// `--skip-done`: a previous run's output.
+    pub skip_done: Option<String>,
+    pub format: Format,
+    pub line: LineParser,
+}
+
+pub enum Source {
+    /// `--batch=FILE`.
+    File(String),
+    /// `--batch=-`.
+    Stdin,
+    /// `--all-sites`: every site of the network WordPress is in, its facts
+    /// gathered in one bootstrap (checking `user`; activating Jetpack when
+    /// `activate`).
+    AllSites {
+        wp: WpSettings,
+        user: Option<String>,
+        activate: bool,
+    },
+}
