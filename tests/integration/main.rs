@@ -1,30 +1,37 @@
 //! The integration tests: one test crate (one binary to build and link),
-//! a module per subject, and the shared harness in [`testenv`].
+//! one module per subject, and the shared harness in [`testenv`].
+//!
+//! Where a new test goes: a test of one command's own behaviour goes with
+//! that command; a test of a rule every command follows goes with the
+//! rule. Each module's own doc says what belongs there.
+//!
+//! | module | a test of … |
+//! |---|---|
+//! | [`drop_in`] | `provision` and `cancel` as the old scripts ran them (SPEC §1–§5); flags, help, usage errors, the old script names |
+//! | [`partner_api`] | each command beyond the scripts, one module per command (SPEC §6, §7, `--if-needed`), and the questions every one of them answers alike (`matrix`) |
+//! | [`fleet`] | many sites (SPEC §8): `--batch`, `--all-sites`, resuming, `apply`, `sites` |
+//! | [`wordpress`] | `wp` missing, refusing, hanging, dying or printing noise (SPEC §3) |
+//! | [`network`] | talking to WordPress.com going wrong: retries, never sending twice, time-outs, TLS, proxies, broken or failing answers (SPEC §4, §5) |
+//! | [`reliability`] | the other SPEC §9 rules: signals, output that cannot be written, bounded input, URL normalisation |
+//! | [`security`] | secrets never shown (any command, any encoding) nor given to `wp`; hostile values staying data |
+//! | [`properties`] | properties over generated input (our stand-in for `cargo fuzz`) |
+//! | [`readme`] | README's tested examples and its error table |
+//! | [`harness`] | the harness itself: fake API, fake `wp`, partner model, `examples/fake-api.rs` |
+//! | [`php_facts`] | the PHP programs against a real WordPress (ignored unless set up) |
 //!
 //! `cargo test --test integration` runs them all; a module or one test by
-//! name filter, e.g. `cargo test --test integration wp_faults::`.
+//! name filter, e.g. `cargo test --test integration wordpress::`.
 
 mod testenv;
 
-mod api_path_props;
-mod apply;
-mod batch;
-mod cancel;
-mod cli;
-mod fake_api_example;
-mod faults;
-mod fuzz_props;
-mod harness_selftest;
-mod leaks;
-mod network_faults;
+mod drop_in;
+mod fleet;
+mod harness;
+mod network;
 mod partner_api;
-mod partner_key;
-mod partner_model;
 mod php_facts;
-mod provision;
+mod properties;
 mod readme;
 mod reliability;
 mod security;
-mod sites;
-mod upgrade_paths;
-mod wp_faults;
+mod wordpress;

@@ -52,8 +52,22 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How to run this tier (the tests' `#[ignore]` reason says the same).
+/// How to run this tier (the `#[ignore]` reason in [`php_tier!`] says the
+/// same).
 const HOW: &str = "run tests/php/setup.sh (as root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts";
+
+/// A PHP-tier test: `php_tier! { fn name() { … } }` is a `#[test]` that a
+/// plain `cargo test` lists as ignored, with how to run it as the reason
+/// (written here once: an `ignore` reason must be a literal).
+macro_rules! php_tier {
+    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
+        #[test]
+        #[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
+        $(#[$meta])*
+        fn $name() $body
+    };
+}
+
 const RUN_LIMIT: Duration = Duration::from_secs(60);
 const JETPACK: &str = "jetpack/jetpack.php";
 const AKISMET: &str = "akismet/akismet.php";
@@ -313,339 +327,339 @@ fn want_all(user: Option<&str>, activate: bool) -> Want<'_> {
 
 // ---------------------------------------------------------------- users
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn user_by_id() {
-    let t = tier();
-    let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
-    assert_eq!(facts(&t, &t.plain, None, Some("1"), false), plain);
-    assert_eq!(facts(&t, &t.plain, None, Some("2"), false)["user_id"], 2);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn user_by_login() {
-    let t = tier();
-    let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
-    assert_eq!(facts(&t, &t.plain, None, Some("admin"), false), plain);
-    assert_eq!(
-        facts(&t, &t.plain, None, Some("editor2"), false)["user_id"],
-        2
-    );
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn user_by_email() {
-    let t = tier();
-    let plain = site_json(Some(2), "http://site.test", "http://site.test", 0);
-    assert_eq!(
-        facts(&t, &t.plain, None, Some("ed@site.test"), false),
-        plain
-    );
-    assert_eq!(
-        facts(&t, &t.plain, None, Some("admin@site.test"), false)["user_id"],
-        1
-    );
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn no_user_asked_means_no_user_id() {
-    let t = tier();
-    let plain = site_json(None, "http://site.test", "http://site.test", 0);
-    assert_eq!(facts(&t, &t.plain, None, None, false), plain);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn missing_user_is_zero_and_activates_nothing() {
-    let t = tier();
-    let _lock = plugins_lock();
-    let _restore = NoPluginsAfter {
-        tier: &t,
-        sites: vec![(t.plain.clone(), None)],
-    };
-    set_active_plugins(&t, &t.plain, None, &[]);
-    let got = facts(&t, &t.plain, None, Some("nosuchuser"), true);
-    // No "activate" key: activation was not even tried.
-    let plain = site_json(Some(0), "http://site.test", "http://site.test", 0);
-    assert_eq!(got, plain);
-    assert_eq!(active_plugins(&t, &t.plain, None), Vec::<String>::new());
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn hostile_user_values_are_looked_up_as_data() {
-    let t = tier();
-    let hostile = [
-        "x'; DROP TABLE wp_users; --",
-        "' OR '1'='1",
-        "1' OR '1'='1",
-        "' UNION SELECT ID FROM wp_users -- x",
-        "$(id)",
-        "`id`",
-        "\"double\" 'single'",
-        "'); echo 'pwned'; //",
-        "\\'; exit(0); //",
-        "nobody\nadmin",
-        "nobody@site.test' OR 1=1 -- ",
-    ];
-    for value in hostile {
-        let (got, run) = facts_run(&t, &t.plain, None, Some(value), false, &[]);
-        assert_eq!(got["user_id"], 0, "user {value:?} found someone: {run:#?}");
-        assert_eq!(got["siteurl"], "http://site.test", "user {value:?}");
-        assert!(!run.stdout.contains("pwned"), "user {value:?} ran as code");
+php_tier! {
+    fn user_by_id() {
+        let t = tier();
+        let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
+        assert_eq!(facts(&t, &t.plain, None, Some("1"), false), plain);
+        assert_eq!(facts(&t, &t.plain, None, Some("2"), false)["user_id"], 2);
     }
-    // Nothing was dropped or changed.
-    let r = run_php(
-        &t,
-        &t.plain,
-        None,
-        r#"$c = count_users(); echo "\nJP_USERS " . $c['total_users'] . "\n";"#,
-        &[],
-    );
-    r.assert_clean();
-    assert!(r.stdout.contains("\nJP_USERS 2\n"), "{r:#?}");
-    assert_eq!(
-        facts(&t, &t.plain, None, Some("admin"), false)["user_id"],
-        1
-    );
+}
+
+php_tier! {
+    fn user_by_login() {
+        let t = tier();
+        let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
+        assert_eq!(facts(&t, &t.plain, None, Some("admin"), false), plain);
+        assert_eq!(
+            facts(&t, &t.plain, None, Some("editor2"), false)["user_id"],
+            2
+        );
+    }
+}
+
+php_tier! {
+    fn user_by_email() {
+        let t = tier();
+        let plain = site_json(Some(2), "http://site.test", "http://site.test", 0);
+        assert_eq!(
+            facts(&t, &t.plain, None, Some("ed@site.test"), false),
+            plain
+        );
+        assert_eq!(
+            facts(&t, &t.plain, None, Some("admin@site.test"), false)["user_id"],
+            1
+        );
+    }
+}
+
+php_tier! {
+    fn no_user_asked_means_no_user_id() {
+        let t = tier();
+        let plain = site_json(None, "http://site.test", "http://site.test", 0);
+        assert_eq!(facts(&t, &t.plain, None, None, false), plain);
+    }
+}
+
+php_tier! {
+    fn missing_user_is_zero_and_activates_nothing() {
+        let t = tier();
+        let _lock = plugins_lock();
+        let _restore = NoPluginsAfter {
+            tier: &t,
+            sites: vec![(t.plain.clone(), None)],
+        };
+        set_active_plugins(&t, &t.plain, None, &[]);
+        let got = facts(&t, &t.plain, None, Some("nosuchuser"), true);
+        // No "activate" key: activation was not even tried.
+        let plain = site_json(Some(0), "http://site.test", "http://site.test", 0);
+        assert_eq!(got, plain);
+        assert_eq!(active_plugins(&t, &t.plain, None), Vec::<String>::new());
+    }
+}
+
+php_tier! {
+    fn hostile_user_values_are_looked_up_as_data() {
+        let t = tier();
+        let hostile = [
+            "x'; DROP TABLE wp_users; --",
+            "' OR '1'='1",
+            "1' OR '1'='1",
+            "' UNION SELECT ID FROM wp_users -- x",
+            "$(id)",
+            "`id`",
+            "\"double\" 'single'",
+            "'); echo 'pwned'; //",
+            "\\'; exit(0); //",
+            "nobody\nadmin",
+            "nobody@site.test' OR 1=1 -- ",
+        ];
+        for value in hostile {
+            let (got, run) = facts_run(&t, &t.plain, None, Some(value), false, &[]);
+            assert_eq!(got["user_id"], 0, "user {value:?} found someone: {run:#?}");
+            assert_eq!(got["siteurl"], "http://site.test", "user {value:?}");
+            assert!(!run.stdout.contains("pwned"), "user {value:?} ran as code");
+        }
+        // Nothing was dropped or changed.
+        let r = run_php(
+            &t,
+            &t.plain,
+            None,
+            r#"$c = count_users(); echo "\nJP_USERS " . $c['total_users'] . "\n";"#,
+            &[],
+        );
+        r.assert_clean();
+        assert!(r.stdout.contains("\nJP_USERS 2\n"), "{r:#?}");
+        assert_eq!(
+            facts(&t, &t.plain, None, Some("admin"), false)["user_id"],
+            1
+        );
+    }
 }
 
 // ---------------------------------------------------------- activation
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn activation_on_a_plain_site() {
-    let t = tier();
-    let _lock = plugins_lock();
-    let _restore = NoPluginsAfter {
-        tier: &t,
-        sites: vec![(t.plain.clone(), None)],
-    };
-    // Another plugin already active: activating Jetpack must add to the list
-    // (eval runs after plugins_loaded, when --skip-plugins no longer hides
-    // it), never replace it.
-    set_active_plugins(&t, &t.plain, None, &[AKISMET]);
-    let got = facts(&t, &t.plain, None, Some("admin"), true);
-    let mut want = site_json(Some(1), "http://site.test", "http://site.test", 0);
-    want["activate"] = json!("ok");
-    assert_eq!(got, want);
-    assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
+php_tier! {
+    fn activation_on_a_plain_site() {
+        let t = tier();
+        let _lock = plugins_lock();
+        let _restore = NoPluginsAfter {
+            tier: &t,
+            sites: vec![(t.plain.clone(), None)],
+        };
+        // Another plugin already active: activating Jetpack must add to the list
+        // (eval runs after plugins_loaded, when --skip-plugins no longer hides
+        // it), never replace it.
+        set_active_plugins(&t, &t.plain, None, &[AKISMET]);
+        let got = facts(&t, &t.plain, None, Some("admin"), true);
+        let mut want = site_json(Some(1), "http://site.test", "http://site.test", 0);
+        want["activate"] = json!("ok");
+        assert_eq!(got, want);
+        assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
 
-    // Again: already active is fine and changes nothing.
-    assert_eq!(facts(&t, &t.plain, None, Some("1"), true)["activate"], "ok");
-    assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
+        // Again: already active is fine and changes nothing.
+        assert_eq!(facts(&t, &t.plain, None, Some("1"), true)["activate"], "ok");
+        assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
 
-    // Without wp-admin/includes/admin.php loaded (the code's own require).
-    set_active_plugins(&t, &t.plain, None, &[AKISMET]);
-    let (got, _) = facts_run(
-        &t,
-        &t.plain,
-        None,
-        Some("ed@site.test"),
-        true,
-        &[("JETPACK_RUNNER_BARE", "1")],
-    );
-    assert_eq!(got["activate"], "ok");
-    assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
+        // Without wp-admin/includes/admin.php loaded (the code's own require).
+        set_active_plugins(&t, &t.plain, None, &[AKISMET]);
+        let (got, _) = facts_run(
+            &t,
+            &t.plain,
+            None,
+            Some("ed@site.test"),
+            true,
+            &[("JETPACK_RUNNER_BARE", "1")],
+        );
+        assert_eq!(got["activate"], "ok");
+        assert_eq!(active_plugins(&t, &t.plain, None), [AKISMET, JETPACK]);
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn activation_without_the_plugin_is_reported_not_fatal() {
-    let t = tier();
-    // The connected site has no wp-content/plugins/jetpack.
-    let got = facts(&t, &t.connected, None, Some("admin"), true);
-    // The wording is the code's or WordPress's; only "not ok" matters.
-    let said = got["activate"].as_str().expect("activate is a message");
-    assert!(!said.is_empty() && said != "ok", "activate: {said:?}");
-    assert_eq!(got["blog_id"], 12345);
-    assert_eq!(got["user_id"], 1);
-    assert_eq!(active_plugins(&t, &t.connected, None), Vec::<String>::new());
+php_tier! {
+    fn activation_without_the_plugin_is_reported_not_fatal() {
+        let t = tier();
+        // The connected site has no wp-content/plugins/jetpack.
+        let got = facts(&t, &t.connected, None, Some("admin"), true);
+        // The wording is the code's or WordPress's; only "not ok" matters.
+        let said = got["activate"].as_str().expect("activate is a message");
+        assert!(!said.is_empty() && said != "ok", "activate: {said:?}");
+        assert_eq!(got["blog_id"], 12345);
+        assert_eq!(got["user_id"], 1);
+        assert_eq!(active_plugins(&t, &t.connected, None), Vec::<String>::new());
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn activation_on_a_multisite_subsite_stays_on_that_subsite() {
-    let t = tier();
-    let _lock = plugins_lock();
-    let _restore = NoPluginsAfter {
-        tier: &t,
-        sites: vec![(t.multi.clone(), None), (t.multi.clone(), Some(SHOP))],
-    };
-    set_active_plugins(&t, &t.multi, None, &[]);
-    set_active_plugins(&t, &t.multi, Some(SHOP), &[]);
-    let got = facts(&t, &t.multi, Some(SHOP), Some("admin"), true);
-    let mut want = site_json(Some(1), SHOP, SHOP, 0);
-    want["activate"] = json!("ok");
-    assert_eq!(got, want);
-    assert_eq!(active_plugins(&t, &t.multi, Some(SHOP)), [JETPACK]);
-    assert_eq!(active_plugins(&t, &t.multi, None), Vec::<String>::new());
+php_tier! {
+    fn activation_on_a_multisite_subsite_stays_on_that_subsite() {
+        let t = tier();
+        let _lock = plugins_lock();
+        let _restore = NoPluginsAfter {
+            tier: &t,
+            sites: vec![(t.multi.clone(), None), (t.multi.clone(), Some(SHOP))],
+        };
+        set_active_plugins(&t, &t.multi, None, &[]);
+        set_active_plugins(&t, &t.multi, Some(SHOP), &[]);
+        let got = facts(&t, &t.multi, Some(SHOP), Some("admin"), true);
+        let mut want = site_json(Some(1), SHOP, SHOP, 0);
+        want["activate"] = json!("ok");
+        assert_eq!(got, want);
+        assert_eq!(active_plugins(&t, &t.multi, Some(SHOP)), [JETPACK]);
+        assert_eq!(active_plugins(&t, &t.multi, None), Vec::<String>::new());
+    }
 }
 
 // ------------------------------------------------------ site URLs, blog id
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn blog_id_set_and_unset() {
-    let t = tier();
-    let connected = site_json(Some(1), "http://site.test", "http://site.test", 12345);
-    assert_eq!(facts(&t, &t.connected, None, Some("1"), false), connected);
-    let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
-    assert_eq!(facts(&t, &t.plain, None, Some("1"), false), plain);
+php_tier! {
+    fn blog_id_set_and_unset() {
+        let t = tier();
+        let connected = site_json(Some(1), "http://site.test", "http://site.test", 12345);
+        assert_eq!(facts(&t, &t.connected, None, Some("1"), false), connected);
+        let plain = site_json(Some(1), "http://site.test", "http://site.test", 0);
+        assert_eq!(facts(&t, &t.plain, None, Some("1"), false), plain);
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn wordpress_in_its_own_folder() {
-    let t = tier();
-    let (got, run) = facts_run(&t, &t.split, None, Some("ed@site.test"), false, &[]);
-    let split = site_json(Some(2), "http://split.test/wp", "http://split.test", 0);
-    assert_eq!(got, split);
-    // The must-use plugin's noise and decoy were there, and ignored.
-    assert!(run.stdout.contains("decoy.test"), "{run:#?}");
-    assert!(
-        run.stderr.contains("warning from a must-use plugin"),
-        "{run:#?}"
-    );
+php_tier! {
+    fn wordpress_in_its_own_folder() {
+        let t = tier();
+        let (got, run) = facts_run(&t, &t.split, None, Some("ed@site.test"), false, &[]);
+        let split = site_json(Some(2), "http://split.test/wp", "http://split.test", 0);
+        assert_eq!(got, split);
+        // The must-use plugin's noise and decoy were there, and ignored.
+        assert!(run.stdout.contains("decoy.test"), "{run:#?}");
+        assert!(
+            run.stderr.contains("warning from a must-use plugin"),
+            "{run:#?}"
+        );
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn multisite_subsite_by_url() {
-    let t = tier();
-    let shop = site_json(Some(2), SHOP, SHOP, 0);
-    assert_eq!(
-        facts(&t, &t.multi, Some(SHOP), Some("ed@site.test"), false),
-        shop
-    );
-    let slash = facts(
-        &t,
-        &t.multi,
-        Some("http://multi.test/shop/"),
-        Some("2"),
-        false,
-    );
-    assert_eq!(slash, shop);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn multisite_main_site_with_and_without_url() {
-    let t = tier();
-    let main = site_json(Some(1), "http://multi.test", "http://multi.test", 0);
-    assert_eq!(facts(&t, &t.multi, None, Some("admin"), false), main);
-    assert_eq!(
-        facts(
+php_tier! {
+    fn multisite_subsite_by_url() {
+        let t = tier();
+        let shop = site_json(Some(2), SHOP, SHOP, 0);
+        assert_eq!(
+            facts(&t, &t.multi, Some(SHOP), Some("ed@site.test"), false),
+            shop
+        );
+        let slash = facts(
             &t,
             &t.multi,
-            Some("http://multi.test"),
-            Some("admin"),
-            false
-        ),
-        main
-    );
+            Some("http://multi.test/shop/"),
+            Some("2"),
+            false,
+        );
+        assert_eq!(slash, shop);
+    }
+}
+
+php_tier! {
+    fn multisite_main_site_with_and_without_url() {
+        let t = tier();
+        let main = site_json(Some(1), "http://multi.test", "http://multi.test", 0);
+        assert_eq!(facts(&t, &t.multi, None, Some("admin"), false), main);
+        assert_eq!(
+            facts(
+                &t,
+                &t.multi,
+                Some("http://multi.test"),
+                Some("admin"),
+                false
+            ),
+            main
+        );
+    }
 }
 
 // ------------------------------------- the crate's own Wp::facts, end to end
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_facts_end_to_end() {
-    let t = tier();
-    let plain = crate_wp(&t, &t.plain, None)
-        .facts(&want_all(Some("ed@site.test"), false))
-        .expect("facts from the plain site");
-    assert_eq!(
-        plain,
-        Facts {
-            siteurl: Some("http://site.test".into()),
-            home: Some("http://site.test".into()),
-            blog_id: None,
-        }
-    );
-    let connected = crate_wp(&t, &t.connected, None)
-        .facts(&want_all(None, false))
-        .expect("facts from the connected site");
-    assert_eq!(connected.blog_id, Some(12345));
-    let split = crate_wp(&t, &t.split, None)
-        .facts(&want_all(Some("admin"), false))
-        .expect("facts from the split site");
-    assert_eq!(split.siteurl.as_deref(), Some("http://split.test/wp"));
-    assert_eq!(split.home.as_deref(), Some("http://split.test"));
-    let shop = crate_wp(&t, &t.multi, Some(SHOP))
-        .facts(&want_all(Some("2"), false))
-        .expect("facts from the subsite");
-    assert_eq!(shop.siteurl.as_deref(), Some(SHOP));
-    assert_eq!(shop.home.as_deref(), Some(SHOP));
+php_tier! {
+    fn crate_facts_end_to_end() {
+        let t = tier();
+        let plain = crate_wp(&t, &t.plain, None)
+            .facts(&want_all(Some("ed@site.test"), false))
+            .expect("facts from the plain site");
+        assert_eq!(
+            plain,
+            Facts {
+                siteurl: Some("http://site.test".into()),
+                home: Some("http://site.test".into()),
+                blog_id: None,
+            }
+        );
+        let connected = crate_wp(&t, &t.connected, None)
+            .facts(&want_all(None, false))
+            .expect("facts from the connected site");
+        assert_eq!(connected.blog_id, Some(12345));
+        let split = crate_wp(&t, &t.split, None)
+            .facts(&want_all(Some("admin"), false))
+            .expect("facts from the split site");
+        assert_eq!(split.siteurl.as_deref(), Some("http://split.test/wp"));
+        assert_eq!(split.home.as_deref(), Some("http://split.test"));
+        let shop = crate_wp(&t, &t.multi, Some(SHOP))
+            .facts(&want_all(Some("2"), false))
+            .expect("facts from the subsite");
+        assert_eq!(shop.siteurl.as_deref(), Some(SHOP));
+        assert_eq!(shop.home.as_deref(), Some(SHOP));
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_facts_missing_user_is_invalid_user() {
-    let t = tier();
-    let err = crate_wp(&t, &t.plain, None)
-        .facts(&want_all(Some("nosuchuser"), false))
-        .expect_err("no such user");
-    assert_eq!(err.error_code(), "invalid_user", "{}", err.message());
-    let err = crate_wp(&t, &t.plain, None)
-        .facts(&want_all(Some("x'; DROP TABLE wp_users; --"), false))
-        .expect_err("no such user");
-    assert_eq!(err.error_code(), "invalid_user", "{}", err.message());
+php_tier! {
+    fn crate_facts_missing_user_is_invalid_user() {
+        let t = tier();
+        let err = crate_wp(&t, &t.plain, None)
+            .facts(&want_all(Some("nosuchuser"), false))
+            .expect_err("no such user");
+        assert_eq!(err.error_code(), "invalid_user", "{}", err.message());
+        let err = crate_wp(&t, &t.plain, None)
+            .facts(&want_all(Some("x'; DROP TABLE wp_users; --"), false))
+            .expect_err("no such user");
+        assert_eq!(err.error_code(), "invalid_user", "{}", err.message());
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_facts_activates_jetpack() {
-    let t = tier();
-    let _lock = plugins_lock();
-    let _restore = NoPluginsAfter {
-        tier: &t,
-        sites: vec![(t.plain.clone(), None)],
-    };
-    set_active_plugins(&t, &t.plain, None, &[]);
-    crate_wp(&t, &t.plain, None)
-        .facts(&want_all(Some("admin"), true))
-        .expect("facts with activation");
-    assert_eq!(active_plugins(&t, &t.plain, None), [JETPACK]);
+php_tier! {
+    fn crate_facts_activates_jetpack() {
+        let t = tier();
+        let _lock = plugins_lock();
+        let _restore = NoPluginsAfter {
+            tier: &t,
+            sites: vec![(t.plain.clone(), None)],
+        };
+        set_active_plugins(&t, &t.plain, None, &[]);
+        crate_wp(&t, &t.plain, None)
+            .facts(&want_all(Some("admin"), true))
+            .expect("facts with activation");
+        assert_eq!(active_plugins(&t, &t.plain, None), [JETPACK]);
+    }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_facts_not_wordpress() {
-    let t = tier();
-    let empty = std::env::temp_dir();
-    let err = crate_wp(&t, empty.to_str().unwrap(), None)
-        .facts(&want_all(Some("admin"), false))
-        .expect_err("not WordPress");
-    assert_eq!(err.error_code(), "wp_not_wordpress", "{}", err.message());
+php_tier! {
+    fn crate_facts_not_wordpress() {
+        let t = tier();
+        let empty = std::env::temp_dir();
+        let err = crate_wp(&t, empty.to_str().unwrap(), None)
+            .facts(&want_all(Some("admin"), false))
+            .expect_err("not WordPress");
+        assert_eq!(err.error_code(), "wp_not_wordpress", "{}", err.message());
+    }
 }
 
 // ------------------------------------------------------------ known bugs
 
-/// A must-use plugin or drop-in that prints at `shutdown` (after eval) puts
-/// its text on the marker's line, because FACTS_PHP ends without a newline:
-/// `JETPACK_PARTNER_FACTS {...}<!-- ... -->`. parse_marked then rejects the
-/// line and the crate falls back to one `wp` command per value.
-/// Fix: end FACTS_PHP with `json_encode($out) . "\n";` (and/or let
-/// parse_marked read the first JSON value on the line and ignore the rest).
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn shutdown_noise_after_the_answer() {
-    let t = tier();
-    let env = [
-        ("JETPACK_WP_ACTIVATE", "0"),
-        ("JETPACK_WP_USER", "admin"),
-        ("JETPACK_TEST_SHUTDOWN_NOISE", "1"),
-    ];
-    let r = run_php(&t, &t.split, None, FACTS_PHP, &env);
-    r.assert_clean();
-    assert!(r.stdout.contains("shutdown noise"), "{r:#?}");
-    let got = parse_marked(&r.stdout).unwrap_or_else(|| panic!("no facts: {r:#?}"));
-    let split = site_json(Some(1), "http://split.test/wp", "http://split.test", 0);
-    assert_eq!(got, split);
+php_tier! {
+    /// A must-use plugin or drop-in that prints at `shutdown` (after eval) puts
+    /// its text on the marker's line, because FACTS_PHP ends without a newline:
+    /// `JETPACK_PARTNER_FACTS {...}<!-- ... -->`. parse_marked then rejects the
+    /// line and the crate falls back to one `wp` command per value.
+    /// Fix: end FACTS_PHP with `json_encode($out) . "\n";` (and/or let
+    /// parse_marked read the first JSON value on the line and ignore the rest).
+    fn shutdown_noise_after_the_answer() {
+        let t = tier();
+        let env = [
+            ("JETPACK_WP_ACTIVATE", "0"),
+            ("JETPACK_WP_USER", "admin"),
+            ("JETPACK_TEST_SHUTDOWN_NOISE", "1"),
+        ];
+        let r = run_php(&t, &t.split, None, FACTS_PHP, &env);
+        r.assert_clean();
+        assert!(r.stdout.contains("shutdown noise"), "{r:#?}");
+        let got = parse_marked(&r.stdout).unwrap_or_else(|| panic!("no facts: {r:#?}"));
+        let split = site_json(Some(1), "http://split.test/wp", "http://split.test", 0);
+        assert_eq!(got, split);
+    }
 }
 
 // ================================================= networks (--all-sites)
@@ -993,390 +1007,390 @@ fn answer_sites(v: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_tier_is_as_the_tests_expect() {
-    let t = tier();
-    let _lock = plugins_lock();
-    for (site, layout, network_active, users) in [
-        (&t.net, net_sites(), false, NET_USERS),
-        (&t.sub, sub_sites(), true, 2),
-    ] {
-        let state = network_state(&t, site);
-        assert_eq!(state.users, users, "{site}");
-        assert_eq!(
-            state.blogs.keys().copied().collect::<Vec<_>>(),
-            layout.iter().map(|s| s.blog).collect::<Vec<_>>(),
-            "{site}: blog ids"
-        );
-        for s in &layout {
-            let b = &state.blogs[&s.blog];
-            let host_path = s.siteurl.split_once("://").unwrap().1.to_string() + "/";
-            assert_eq!(b["at"], json!(host_path), "{site}: blog {}", s.blog);
-            for flag in ["archived", "deleted", "spam"] {
-                let want = u64::from(s.flag == Some(flag));
-                assert_eq!(b[flag], json!(want), "{site}: {} {flag}", s.url);
+php_tier! {
+    fn network_tier_is_as_the_tests_expect() {
+        let t = tier();
+        let _lock = plugins_lock();
+        for (site, layout, network_active, users) in [
+            (&t.net, net_sites(), false, NET_USERS),
+            (&t.sub, sub_sites(), true, 2),
+        ] {
+            let state = network_state(&t, site);
+            assert_eq!(state.users, users, "{site}");
+            assert_eq!(
+                state.blogs.keys().copied().collect::<Vec<_>>(),
+                layout.iter().map(|s| s.blog).collect::<Vec<_>>(),
+                "{site}: blog ids"
+            );
+            for s in &layout {
+                let b = &state.blogs[&s.blog];
+                let host_path = s.siteurl.split_once("://").unwrap().1.to_string() + "/";
+                assert_eq!(b["at"], json!(host_path), "{site}: blog {}", s.blog);
+                for flag in ["archived", "deleted", "spam"] {
+                    let want = u64::from(s.flag == Some(flag));
+                    assert_eq!(b[flag], json!(want), "{site}: {} {flag}", s.url);
+                }
+                let who: BTreeSet<u64> = state
+                    .members
+                    .iter()
+                    .filter(|(_, blogs)| blogs.contains(&s.blog))
+                    .map(|(id, _)| *id)
+                    .collect();
+                let members: BTreeSet<u64> = s.members.iter().copied().collect();
+                assert_eq!(who, members, "{site}: members of {}", s.url);
             }
-            let who: BTreeSet<u64> = state
-                .members
-                .iter()
-                .filter(|(_, blogs)| blogs.contains(&s.blog))
-                .map(|(id, _)| *id)
-                .collect();
-            let members: BTreeSet<u64> = s.members.iter().copied().collect();
-            assert_eq!(who, members, "{site}: members of {}", s.url);
+            assert_eq!(
+                state.plugins(),
+                plugins_after(&layout, Asked::Nobody, false, network_active),
+                "{site}: active_plugins (re-run tests/php/setup.sh if a test left them changed)"
+            );
+            let sitewide: Vec<String> = if network_active {
+                vec![JETPACK.into()]
+            } else {
+                vec![]
+            };
+            assert_eq!(state.sitewide, sitewide, "{site}");
         }
+        // net: the super admin is a member of the main site only; s023 is
+        // listed although mature and not public.
+        let state = network_state(&t, &t.net);
+        assert_eq!(state.members[&SUPER_ADMIN], BTreeSet::from([1]));
+        assert_eq!(state.members[&4], BTreeSet::new(), "loner is on no site");
+        let s023 = &state.blogs[&24];
+        assert_eq!((&s023["mature"], &s023["public"]), (&json!(1), &json!(0)));
+    }
+}
+
+php_tier! {
+    fn network_every_site_exactly() {
+        let t = tier();
+        let net = net_sites();
+        let (got, _) = network(&t, &t.net, None, false);
+        assert_eq!(got, network_json(&net, Asked::Nobody, false));
+        // More than one page of get_sites() (100 by default): all of them.
+        assert_eq!(got["sites"].as_array().unwrap().len(), 105);
+        let sub = sub_sites();
+        let (got, _) = network(&t, &t.sub, None, false);
+        assert_eq!(got, network_json(&sub, Asked::Nobody, false));
+        assert_eq!(
+            answer_sites(&got).keys().collect::<Vec<_>>(),
+            [
+                "http://a.sub.test/",
+                "http://b.sub.test/",
+                "http://sub.test/"
+            ]
+        );
+    }
+}
+
+php_tier! {
+    fn network_user_by_id_login_or_email_member_of_some_sites() {
+        let t = tier();
+        let net = net_sites();
+        let want = network_json(&net, Asked::User(2), false);
+        for user in ["2", "editor2", "ed@site.test"] {
+            let (got, _) = network(&t, &t.net, Some(user), false);
+            assert_eq!(got, want, "user {user:?}");
+        }
+        let (got, _) = network(&t, &t.net, Some("editor2"), false);
+        let by_url = answer_sites(&got);
+        for (url, id) in [
+            ("http://net.test/", 2),
+            ("http://net.test/s004/", 2),
+            ("http://net.test/s108/", 2),
+            ("http://net.test/s005/", 0),
+            ("https://net.test/s003/", 0),
+            ("http://net.test/s110/", 0),
+        ] {
+            assert_eq!(by_url[url]["user_id"], id, "{url}");
+        }
+        let members = by_url.values().filter(|s| s["user_id"] == 2).count();
+        // main + s004..s108 by fours (27) less s052 (spam).
+        assert_eq!(members, 27);
+
+        let sub = sub_sites();
+        let (got, _) = network(&t, &t.sub, Some("ed@site.test"), false);
+        assert_eq!(got, network_json(&sub, Asked::User(2), false));
+        assert_eq!(answer_sites(&got)["http://a.sub.test/"]["user_id"], 0);
+    }
+}
+
+php_tier! {
+    fn network_super_admin_counts_on_every_site() {
+        let t = tier();
+        let net = net_sites();
+        // A member of the main site only (network_tier_is_as_the_tests_expect),
+        // yet the super admin is the user of every site.
+        let want = network_json(&net, Asked::User(1), false);
+        for user in ["1", "admin", "admin@site.test"] {
+            let (got, _) = network(&t, &t.net, Some(user), false);
+            assert_eq!(got, want, "user {user:?}");
+            assert!(
+                got["sites"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["user_id"] == 1),
+                "{got}"
+            );
+        }
+    }
+}
+
+php_tier! {
+    fn network_user_of_the_subsites_only_and_user_of_none() {
+        let t = tier();
+        let net = net_sites();
+        let owner = network_json(&net, Asked::User(3), false);
+        for user in ["3", "owner3", "owner@net.test"] {
+            let (got, _) = network(&t, &t.net, Some(user), false);
+            assert_eq!(got, owner, "user {user:?}");
+            assert_eq!(answer_sites(&got)["http://net.test/"]["user_id"], 0);
+            assert_eq!(answer_sites(&got)["http://net.test/s001/"]["user_id"], 3);
+        }
+        // loner exists but is a member of no site: 0 everywhere, as for a
+        // missing user.
+        let loner = network_json(&net, Asked::User(4), false);
+        assert_eq!(loner, network_json(&net, Asked::NoSuchUser, false));
+        for user in ["4", "loner", "loner@net.test"] {
+            let (got, _) = network(&t, &t.net, Some(user), false);
+            assert_eq!(got, loner, "user {user:?}");
+        }
+    }
+}
+
+php_tier! {
+    fn network_missing_user_is_zero_everywhere_and_activates_nothing() {
+        let t = tier();
+        let net = net_sites();
+        let _lock = plugins_lock();
+        let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+        for user in ["nosuchuser", "nobody@net.test", "999", "0"] {
+            let (got, _) = network(&t, &t.net, Some(user), true);
+            // No "activate" anywhere: activation was not even tried.
+            assert_eq!(
+                got,
+                network_json(&net, Asked::NoSuchUser, true),
+                "user {user:?}"
+            );
+        }
+        assert_eq!(
+            network_state(&t, &t.net).plugins(),
+            plugins_after(&net, Asked::NoSuchUser, true, false)
+        );
+        assert_eq!(
+            plugins_after(&net, Asked::NoSuchUser, true, false),
+            plugins_after(&net, Asked::Nobody, false, false)
+        );
+    }
+}
+
+php_tier! {
+    fn network_leaves_out_archived_deleted_and_spam_sites() {
+        let t = tier();
+        let (got, _) = network(&t, &t.net, Some("editor2"), false);
+        let urls = answer_sites(&got);
+        // editor2 is a member of s007 and s011: membership does not bring them
+        // back.
+        for (path, flag) in [
+            ("s007", "archived"),
+            ("s030", "archived"),
+            ("s011", "deleted"),
+            ("s041", "deleted"),
+            ("s019", "spam"),
+            ("s052", "spam"),
+        ] {
+            let url = format!("http://net.test/{path}/");
+            assert!(!urls.contains_key(&url), "{flag} {url} is listed");
+            assert_eq!(
+                site_by_path(&net_sites(), &format!("/{path}/")).flag,
+                Some(flag)
+            );
+        }
+        // Mature and not public is still a site.
+        assert!(urls.contains_key("http://net.test/s023/"));
+        assert_eq!(urls.len(), 1 + 110 - 6);
+        // The database has them, flagged.
+        let state = network_state(&t, &t.net);
+        assert_eq!(state.blogs.len(), 111);
+        for (blog, flag) in [(8, "archived"), (12, "deleted"), (20, "spam")] {
+            assert_eq!(state.blogs[&blog][flag], 1, "blog {blog}");
+        }
+        let (got, _) = network(&t, &t.sub, None, false);
+        assert!(!answer_sites(&got).contains_key("http://c.sub.test/"));
+        assert_eq!(network_state(&t, &t.sub).blogs[&4]["archived"], 1);
+    }
+}
+
+php_tier! {
+    fn network_jetpack_blog_ids_per_site() {
+        let t = tier();
+        let (got, _) = network(&t, &t.net, None, false);
+        let ids: BTreeMap<String, u64> = answer_sites(&got)
+            .into_iter()
+            .map(|(url, s)| (url, s["blog_id"].as_u64().unwrap()))
+            .filter(|(_, id)| *id > 0)
+            .collect();
+        let mut want = BTreeMap::from([("http://net.test/".to_string(), 7_000_001)]);
+        for n in (6..=110).step_by(6) {
+            if n != 30 {
+                // s030 is archived.
+                want.insert(format!("http://net.test/s{n:03}/"), 900_000 + n);
+            }
+        }
+        assert_eq!(ids, want);
+        // jetpack_options without an id, and one that is not even an array.
+        let sites = answer_sites(&got);
+        assert_eq!(sites["http://net.test/s009/"]["blog_id"], 0);
+        assert_eq!(sites["http://net.test/s013/"]["blog_id"], 0);
+        let (got, _) = network(&t, &t.sub, None, false);
+        assert_eq!(answer_sites(&got)["http://b.sub.test/"]["blog_id"], 777);
+    }
+}
+
+php_tier! {
+    fn network_activation_per_site() {
+        let t = tier();
+        let net = net_sites();
+        let _lock = plugins_lock();
+        let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+
+        // editor2: only where editor2 is a member (and listed: not on s007 or
+        // s011). s017 had akismet: jetpack is added, not put in its place;
+        // s016 had jetpack already.
+        let (got, _) = network(&t, &t.net, Some("editor2"), true);
+        assert_eq!(got, network_json(&net, Asked::User(2), true));
+        let state = network_state(&t, &t.net);
+        let plugins = state.plugins();
+        assert_eq!(plugins, plugins_after(&net, Asked::User(2), true, false));
+        assert_eq!(plugins[&1], [JETPACK]);
+        assert_eq!(plugins[&5], [JETPACK], "s004");
+        assert_eq!(plugins[&6], Vec::<String>::new(), "s005");
+        assert_eq!(plugins[&8], Vec::<String>::new(), "s007 (archived)");
+        assert_eq!(plugins[&12], Vec::<String>::new(), "s011 (deleted)");
+        assert_eq!(plugins[&17], [JETPACK], "s016");
+        assert_eq!(plugins[&18], [AKISMET], "s017, editor2 is no member");
+        assert_eq!(state.sitewide, Vec::<String>::new(), "not network-wide");
+
+        // No user asked for: every listed site.
+        let (got, _) = network(&t, &t.net, None, true);
+        assert_eq!(got, network_json(&net, Asked::Nobody, true));
+        let all = plugins_after(&net, Asked::Nobody, true, false);
+        assert_eq!(network_state(&t, &t.net).plugins(), all);
+        assert_eq!(all[&18], [AKISMET, JETPACK], "s017");
+        assert_eq!(all[&20], Vec::<String>::new(), "s019 (spam)");
+
+        // Again: "ok" everywhere, nothing changes.
+        let (got, _) = network(&t, &t.net, Some("admin"), true);
+        assert_eq!(got, network_json(&net, Asked::User(1), true));
+        assert_eq!(network_state(&t, &t.net).plugins(), all);
+    }
+}
+
+php_tier! {
+    fn network_active_jetpack_is_ok_without_activating_per_site() {
+        let t = tier();
+        let sub = sub_sites();
+        let _lock = plugins_lock();
+        let _restore = BuiltPlugins::new(&t, &t.sub, &sub, true);
+        let (got, _) = network(&t, &t.sub, Some("admin"), true);
+        assert_eq!(got, network_json(&sub, Asked::User(1), true));
+        let (got, _) = network(&t, &t.sub, Some("editor2"), true);
+        assert_eq!(got, network_json(&sub, Asked::User(2), true));
+        assert!(answer_sites(&got)["http://a.sub.test/"]
+            .get("activate")
+            .is_none());
+        // Nothing was activated per site; the network-wide list is as it was.
+        let state = network_state(&t, &t.sub);
         assert_eq!(
             state.plugins(),
-            plugins_after(&layout, Asked::Nobody, false, network_active),
-            "{site}: active_plugins (re-run tests/php/setup.sh if a test left them changed)"
+            plugins_after(&sub, Asked::Nobody, true, true)
         );
-        let sitewide: Vec<String> = if network_active {
-            vec![JETPACK.into()]
-        } else {
-            vec![]
+        assert!(state.plugins().values().all(Vec::is_empty));
+        assert_eq!(state.sitewide, [JETPACK]);
+    }
+}
+
+php_tier! {
+    fn network_program_on_a_single_site_says_not_multisite() {
+        let t = tier();
+        let _lock = plugins_lock();
+        let _restore = NoPluginsAfter {
+            tier: &t,
+            sites: vec![(t.plain.clone(), None)],
         };
-        assert_eq!(state.sitewide, sitewide, "{site}");
-    }
-    // net: the super admin is a member of the main site only; s023 is
-    // listed although mature and not public.
-    let state = network_state(&t, &t.net);
-    assert_eq!(state.members[&SUPER_ADMIN], BTreeSet::from([1]));
-    assert_eq!(state.members[&4], BTreeSet::new(), "loner is on no site");
-    let s023 = &state.blogs[&24];
-    assert_eq!((&s023["mature"], &s023["public"]), (&json!(1), &json!(0)));
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_every_site_exactly() {
-    let t = tier();
-    let net = net_sites();
-    let (got, _) = network(&t, &t.net, None, false);
-    assert_eq!(got, network_json(&net, Asked::Nobody, false));
-    // More than one page of get_sites() (100 by default): all of them.
-    assert_eq!(got["sites"].as_array().unwrap().len(), 105);
-    let sub = sub_sites();
-    let (got, _) = network(&t, &t.sub, None, false);
-    assert_eq!(got, network_json(&sub, Asked::Nobody, false));
-    assert_eq!(
-        answer_sites(&got).keys().collect::<Vec<_>>(),
-        [
-            "http://a.sub.test/",
-            "http://b.sub.test/",
-            "http://sub.test/"
-        ]
-    );
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_user_by_id_login_or_email_member_of_some_sites() {
-    let t = tier();
-    let net = net_sites();
-    let want = network_json(&net, Asked::User(2), false);
-    for user in ["2", "editor2", "ed@site.test"] {
-        let (got, _) = network(&t, &t.net, Some(user), false);
-        assert_eq!(got, want, "user {user:?}");
-    }
-    let (got, _) = network(&t, &t.net, Some("editor2"), false);
-    let by_url = answer_sites(&got);
-    for (url, id) in [
-        ("http://net.test/", 2),
-        ("http://net.test/s004/", 2),
-        ("http://net.test/s108/", 2),
-        ("http://net.test/s005/", 0),
-        ("https://net.test/s003/", 0),
-        ("http://net.test/s110/", 0),
-    ] {
-        assert_eq!(by_url[url]["user_id"], id, "{url}");
-    }
-    let members = by_url.values().filter(|s| s["user_id"] == 2).count();
-    // main + s004..s108 by fours (27) less s052 (spam).
-    assert_eq!(members, 27);
-
-    let sub = sub_sites();
-    let (got, _) = network(&t, &t.sub, Some("ed@site.test"), false);
-    assert_eq!(got, network_json(&sub, Asked::User(2), false));
-    assert_eq!(answer_sites(&got)["http://a.sub.test/"]["user_id"], 0);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_super_admin_counts_on_every_site() {
-    let t = tier();
-    let net = net_sites();
-    // A member of the main site only (network_tier_is_as_the_tests_expect),
-    // yet the super admin is the user of every site.
-    let want = network_json(&net, Asked::User(1), false);
-    for user in ["1", "admin", "admin@site.test"] {
-        let (got, _) = network(&t, &t.net, Some(user), false);
-        assert_eq!(got, want, "user {user:?}");
-        assert!(
-            got["sites"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|s| s["user_id"] == 1),
-            "{got}"
-        );
-    }
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_user_of_the_subsites_only_and_user_of_none() {
-    let t = tier();
-    let net = net_sites();
-    let owner = network_json(&net, Asked::User(3), false);
-    for user in ["3", "owner3", "owner@net.test"] {
-        let (got, _) = network(&t, &t.net, Some(user), false);
-        assert_eq!(got, owner, "user {user:?}");
-        assert_eq!(answer_sites(&got)["http://net.test/"]["user_id"], 0);
-        assert_eq!(answer_sites(&got)["http://net.test/s001/"]["user_id"], 3);
-    }
-    // loner exists but is a member of no site: 0 everywhere, as for a
-    // missing user.
-    let loner = network_json(&net, Asked::User(4), false);
-    assert_eq!(loner, network_json(&net, Asked::NoSuchUser, false));
-    for user in ["4", "loner", "loner@net.test"] {
-        let (got, _) = network(&t, &t.net, Some(user), false);
-        assert_eq!(got, loner, "user {user:?}");
-    }
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_missing_user_is_zero_everywhere_and_activates_nothing() {
-    let t = tier();
-    let net = net_sites();
-    let _lock = plugins_lock();
-    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
-    for user in ["nosuchuser", "nobody@net.test", "999", "0"] {
-        let (got, _) = network(&t, &t.net, Some(user), true);
-        // No "activate" anywhere: activation was not even tried.
-        assert_eq!(
-            got,
-            network_json(&net, Asked::NoSuchUser, true),
-            "user {user:?}"
-        );
-    }
-    assert_eq!(
-        network_state(&t, &t.net).plugins(),
-        plugins_after(&net, Asked::NoSuchUser, true, false)
-    );
-    assert_eq!(
-        plugins_after(&net, Asked::NoSuchUser, true, false),
-        plugins_after(&net, Asked::Nobody, false, false)
-    );
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_leaves_out_archived_deleted_and_spam_sites() {
-    let t = tier();
-    let (got, _) = network(&t, &t.net, Some("editor2"), false);
-    let urls = answer_sites(&got);
-    // editor2 is a member of s007 and s011: membership does not bring them
-    // back.
-    for (path, flag) in [
-        ("s007", "archived"),
-        ("s030", "archived"),
-        ("s011", "deleted"),
-        ("s041", "deleted"),
-        ("s019", "spam"),
-        ("s052", "spam"),
-    ] {
-        let url = format!("http://net.test/{path}/");
-        assert!(!urls.contains_key(&url), "{flag} {url} is listed");
-        assert_eq!(
-            site_by_path(&net_sites(), &format!("/{path}/")).flag,
-            Some(flag)
-        );
-    }
-    // Mature and not public is still a site.
-    assert!(urls.contains_key("http://net.test/s023/"));
-    assert_eq!(urls.len(), 1 + 110 - 6);
-    // The database has them, flagged.
-    let state = network_state(&t, &t.net);
-    assert_eq!(state.blogs.len(), 111);
-    for (blog, flag) in [(8, "archived"), (12, "deleted"), (20, "spam")] {
-        assert_eq!(state.blogs[&blog][flag], 1, "blog {blog}");
-    }
-    let (got, _) = network(&t, &t.sub, None, false);
-    assert!(!answer_sites(&got).contains_key("http://c.sub.test/"));
-    assert_eq!(network_state(&t, &t.sub).blogs[&4]["archived"], 1);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_jetpack_blog_ids_per_site() {
-    let t = tier();
-    let (got, _) = network(&t, &t.net, None, false);
-    let ids: BTreeMap<String, u64> = answer_sites(&got)
-        .into_iter()
-        .map(|(url, s)| (url, s["blog_id"].as_u64().unwrap()))
-        .filter(|(_, id)| *id > 0)
-        .collect();
-    let mut want = BTreeMap::from([("http://net.test/".to_string(), 7_000_001)]);
-    for n in (6..=110).step_by(6) {
-        if n != 30 {
-            // s030 is archived.
-            want.insert(format!("http://net.test/s{n:03}/"), 900_000 + n);
+        set_active_plugins(&t, &t.plain, None, &[]);
+        let none = json!({"marker": 1, "multisite": false, "sites": []});
+        for site in [&t.plain, &t.connected] {
+            assert_eq!(network(&t, site, Some("admin"), true).0, none, "{site}");
+            assert_eq!(network(&t, site, None, false).0, none, "{site}");
         }
+        // Nothing activated on the single site.
+        assert_eq!(active_plugins(&t, &t.plain, None), Vec::<String>::new());
     }
-    assert_eq!(ids, want);
-    // jetpack_options without an id, and one that is not even an array.
-    let sites = answer_sites(&got);
-    assert_eq!(sites["http://net.test/s009/"]["blog_id"], 0);
-    assert_eq!(sites["http://net.test/s013/"]["blog_id"], 0);
-    let (got, _) = network(&t, &t.sub, None, false);
-    assert_eq!(answer_sites(&got)["http://b.sub.test/"]["blog_id"], 777);
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_activation_per_site() {
-    let t = tier();
-    let net = net_sites();
-    let _lock = plugins_lock();
-    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
-
-    // editor2: only where editor2 is a member (and listed: not on s007 or
-    // s011). s017 had akismet: jetpack is added, not put in its place;
-    // s016 had jetpack already.
-    let (got, _) = network(&t, &t.net, Some("editor2"), true);
-    assert_eq!(got, network_json(&net, Asked::User(2), true));
-    let state = network_state(&t, &t.net);
-    let plugins = state.plugins();
-    assert_eq!(plugins, plugins_after(&net, Asked::User(2), true, false));
-    assert_eq!(plugins[&1], [JETPACK]);
-    assert_eq!(plugins[&5], [JETPACK], "s004");
-    assert_eq!(plugins[&6], Vec::<String>::new(), "s005");
-    assert_eq!(plugins[&8], Vec::<String>::new(), "s007 (archived)");
-    assert_eq!(plugins[&12], Vec::<String>::new(), "s011 (deleted)");
-    assert_eq!(plugins[&17], [JETPACK], "s016");
-    assert_eq!(plugins[&18], [AKISMET], "s017, editor2 is no member");
-    assert_eq!(state.sitewide, Vec::<String>::new(), "not network-wide");
-
-    // No user asked for: every listed site.
-    let (got, _) = network(&t, &t.net, None, true);
-    assert_eq!(got, network_json(&net, Asked::Nobody, true));
-    let all = plugins_after(&net, Asked::Nobody, true, false);
-    assert_eq!(network_state(&t, &t.net).plugins(), all);
-    assert_eq!(all[&18], [AKISMET, JETPACK], "s017");
-    assert_eq!(all[&20], Vec::<String>::new(), "s019 (spam)");
-
-    // Again: "ok" everywhere, nothing changes.
-    let (got, _) = network(&t, &t.net, Some("admin"), true);
-    assert_eq!(got, network_json(&net, Asked::User(1), true));
-    assert_eq!(network_state(&t, &t.net).plugins(), all);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_active_jetpack_is_ok_without_activating_per_site() {
-    let t = tier();
-    let sub = sub_sites();
-    let _lock = plugins_lock();
-    let _restore = BuiltPlugins::new(&t, &t.sub, &sub, true);
-    let (got, _) = network(&t, &t.sub, Some("admin"), true);
-    assert_eq!(got, network_json(&sub, Asked::User(1), true));
-    let (got, _) = network(&t, &t.sub, Some("editor2"), true);
-    assert_eq!(got, network_json(&sub, Asked::User(2), true));
-    assert!(answer_sites(&got)["http://a.sub.test/"]
-        .get("activate")
-        .is_none());
-    // Nothing was activated per site; the network-wide list is as it was.
-    let state = network_state(&t, &t.sub);
-    assert_eq!(
-        state.plugins(),
-        plugins_after(&sub, Asked::Nobody, true, true)
-    );
-    assert!(state.plugins().values().all(Vec::is_empty));
-    assert_eq!(state.sitewide, [JETPACK]);
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_program_on_a_single_site_says_not_multisite() {
-    let t = tier();
-    let _lock = plugins_lock();
-    let _restore = NoPluginsAfter {
-        tier: &t,
-        sites: vec![(t.plain.clone(), None)],
-    };
-    set_active_plugins(&t, &t.plain, None, &[]);
-    let none = json!({"marker": 1, "multisite": false, "sites": []});
-    for site in [&t.plain, &t.connected] {
-        assert_eq!(network(&t, site, Some("admin"), true).0, none, "{site}");
-        assert_eq!(network(&t, site, None, false).0, none, "{site}");
+php_tier! {
+    fn network_hostile_user_values_are_looked_up_as_data() {
+        let t = tier();
+        let net = net_sites();
+        let nobody = network_json(&net, Asked::NoSuchUser, false);
+        let hostile = [
+            "x'; DROP TABLE wp_users; --",
+            "' OR '1'='1",
+            "2' OR '1'='1",
+            "' UNION SELECT ID FROM wp_users -- x",
+            "$(id)",
+            "`id`",
+            "\"double\" 'single'",
+            "'); echo 'pwned'; //",
+            "\\'; exit(0); //",
+            "{${print('pwned')}}",
+            "${u}",
+            "editor2\nadmin",
+            "ed@site.test' OR 1=1 -- ",
+        ];
+        for value in hostile {
+            let (got, run) = network(&t, &t.net, Some(value), false);
+            assert_eq!(got, nobody, "user {value:?} found someone: {run:#?}");
+            assert!(!run.stdout.contains("pwned"), "user {value:?} ran as code");
+        }
+        // Nothing was dropped or changed.
+        assert_eq!(network_state(&t, &t.net).users, NET_USERS);
+        let (got, _) = network(&t, &t.net, Some("editor2"), false);
+        assert_eq!(got, network_json(&net, Asked::User(2), false));
     }
-    // Nothing activated on the single site.
-    assert_eq!(active_plugins(&t, &t.plain, None), Vec::<String>::new());
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_hostile_user_values_are_looked_up_as_data() {
-    let t = tier();
-    let net = net_sites();
-    let nobody = network_json(&net, Asked::NoSuchUser, false);
-    let hostile = [
-        "x'; DROP TABLE wp_users; --",
-        "' OR '1'='1",
-        "2' OR '1'='1",
-        "' UNION SELECT ID FROM wp_users -- x",
-        "$(id)",
-        "`id`",
-        "\"double\" 'single'",
-        "'); echo 'pwned'; //",
-        "\\'; exit(0); //",
-        "{${print('pwned')}}",
-        "${u}",
-        "editor2\nadmin",
-        "ed@site.test' OR 1=1 -- ",
-    ];
-    for value in hostile {
-        let (got, run) = network(&t, &t.net, Some(value), false);
-        assert_eq!(got, nobody, "user {value:?} found someone: {run:#?}");
-        assert!(!run.stdout.contains("pwned"), "user {value:?} ran as code");
+php_tier! {
+    fn network_noise_before_between_and_after_the_sites() {
+        let t = tier();
+        let (got, run) = program_run(
+            &t,
+            &t.net,
+            None,
+            NETWORK_FACTS_PHP,
+            Some("owner3"),
+            false,
+            &[("JETPACK_TEST_SHUTDOWN_NOISE", "1")],
+        );
+        assert_eq!(got, network_json(&net_sites(), Asked::User(3), false));
+        // The must-use plugin's noise was all there: a decoy answer while
+        // WordPress loaded, a comment at each blog switch, a line at shutdown.
+        assert!(run.stdout.contains("decoy.test"), "{run:#?}");
+        assert!(run.stdout.contains("<!-- switch_blog 111 -->"), "{run:#?}");
+        assert!(
+            run.stdout
+                .trim_end()
+                .ends_with("page generated in 0.01 s -->"),
+            "{run:#?}"
+        );
+        assert!(
+            run.stderr
+                .contains("warning from a network must-use plugin"),
+            "{run:#?}"
+        );
     }
-    // Nothing was dropped or changed.
-    assert_eq!(network_state(&t, &t.net).users, NET_USERS);
-    let (got, _) = network(&t, &t.net, Some("editor2"), false);
-    assert_eq!(got, network_json(&net, Asked::User(2), false));
-}
-
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn network_noise_before_between_and_after_the_sites() {
-    let t = tier();
-    let (got, run) = program_run(
-        &t,
-        &t.net,
-        None,
-        NETWORK_FACTS_PHP,
-        Some("owner3"),
-        false,
-        &[("JETPACK_TEST_SHUTDOWN_NOISE", "1")],
-    );
-    assert_eq!(got, network_json(&net_sites(), Asked::User(3), false));
-    // The must-use plugin's noise was all there: a decoy answer while
-    // WordPress loaded, a comment at each blog switch, a line at shutdown.
-    assert!(run.stdout.contains("decoy.test"), "{run:#?}");
-    assert!(run.stdout.contains("<!-- switch_blog 111 -->"), "{run:#?}");
-    assert!(
-        run.stdout
-            .trim_end()
-            .ends_with("page generated in 0.01 s -->"),
-        "{run:#?}"
-    );
-    assert!(
-        run.stderr
-            .contains("warning from a network must-use plugin"),
-        "{run:#?}"
-    );
 }
 
 /// What `Wp::network_facts` should return for a network.
@@ -1404,55 +1418,55 @@ fn want_network(user: Option<&str>, activate: bool) -> Want<'_> {
     }
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_network_facts_end_to_end() {
-    let t = tier();
-    let net = net_sites();
-    let wp = crate_wp(&t, &t.net, None);
-    for (user, asked) in [
-        (Some("ed@site.test"), Asked::User(2)),
-        (Some("admin"), Asked::User(1)),
-        (Some("3"), Asked::User(3)),
-        (Some("nosuchuser"), Asked::NoSuchUser),
-        (None, Asked::Nobody),
-    ] {
-        let got = wp
-            .network_facts(&want_network(user, false))
-            .unwrap_or_else(|e| panic!("network facts, user {user:?}: {}", e.message()))
-            .unwrap_or_else(|| panic!("no network facts (fell back), user {user:?}"));
-        assert_eq!(got, network_sites_want(&net, asked), "user {user:?}");
+php_tier! {
+    fn crate_network_facts_end_to_end() {
+        let t = tier();
+        let net = net_sites();
+        let wp = crate_wp(&t, &t.net, None);
+        for (user, asked) in [
+            (Some("ed@site.test"), Asked::User(2)),
+            (Some("admin"), Asked::User(1)),
+            (Some("3"), Asked::User(3)),
+            (Some("nosuchuser"), Asked::NoSuchUser),
+            (None, Asked::Nobody),
+        ] {
+            let got = wp
+                .network_facts(&want_network(user, false))
+                .unwrap_or_else(|e| panic!("network facts, user {user:?}: {}", e.message()))
+                .unwrap_or_else(|| panic!("no network facts (fell back), user {user:?}"));
+            assert_eq!(got, network_sites_want(&net, asked), "user {user:?}");
+        }
+        let sub = crate_wp(&t, &t.sub, None)
+            .network_facts(&want_network(Some("editor2"), false))
+            .expect("network facts of sub")
+            .expect("network facts of sub, no fallback");
+        assert_eq!(sub, network_sites_want(&sub_sites(), Asked::User(2)));
+        // A single site is no network.
+        let err = crate_wp(&t, &t.plain, None)
+            .network_facts(&want_network(Some("admin"), false))
+            .expect_err("not a network");
+        assert!(matches!(err, Error::WpNoSites), "{err:?}");
+        assert_eq!(err.error_code(), "wp_failed");
     }
-    let sub = crate_wp(&t, &t.sub, None)
-        .network_facts(&want_network(Some("editor2"), false))
-        .expect("network facts of sub")
-        .expect("network facts of sub, no fallback");
-    assert_eq!(sub, network_sites_want(&sub_sites(), Asked::User(2)));
-    // A single site is no network.
-    let err = crate_wp(&t, &t.plain, None)
-        .network_facts(&want_network(Some("admin"), false))
-        .expect_err("not a network");
-    assert!(matches!(err, Error::WpNoSites), "{err:?}");
-    assert_eq!(err.error_code(), "wp_failed");
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn crate_network_facts_activates_jetpack_where_the_user_is() {
-    let t = tier();
-    let net = net_sites();
-    let _lock = plugins_lock();
-    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
-    // owner3: every listed subsite, not the main site.
-    let got = crate_wp(&t, &t.net, None)
-        .network_facts(&want_network(Some("owner@net.test"), true))
-        .expect("network facts")
-        .expect("network facts, no fallback");
-    assert_eq!(got, network_sites_want(&net, Asked::User(3)));
-    let plugins = network_state(&t, &t.net).plugins();
-    assert_eq!(plugins, plugins_after(&net, Asked::User(3), true, false));
-    assert_eq!(plugins[&1], Vec::<String>::new(), "main site");
-    assert_eq!(plugins[&2], [JETPACK], "s001");
+php_tier! {
+    fn crate_network_facts_activates_jetpack_where_the_user_is() {
+        let t = tier();
+        let net = net_sites();
+        let _lock = plugins_lock();
+        let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+        // owner3: every listed subsite, not the main site.
+        let got = crate_wp(&t, &t.net, None)
+            .network_facts(&want_network(Some("owner@net.test"), true))
+            .expect("network facts")
+            .expect("network facts, no fallback");
+        assert_eq!(got, network_sites_want(&net, Asked::User(3)));
+        let plugins = network_state(&t, &t.net).plugins();
+        assert_eq!(plugins, plugins_after(&net, Asked::User(3), true, false));
+        assert_eq!(plugins[&1], Vec::<String>::new(), "main site");
+        assert_eq!(plugins[&2], [JETPACK], "s001");
+    }
 }
 
 /// The jetpack-partner binary with the runner as its `wp`, through a
@@ -1488,129 +1502,129 @@ fn result_lines(out: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-#[ignore = "PHP tier: tests/php/setup.sh (root), then JETPACK_PARTNER_PHP_TIER=/tmp/jetpack-partner-php/env cargo test --test integration -- --ignored php_facts"]
-fn binary_provision_and_cancel_all_sites_of_a_real_network() {
-    let t = tier();
-    let net = net_sites();
-    let _lock = plugins_lock();
-    let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
-    let env = TestEnv::new();
-    env.api.reply(
-        "POST",
-        "/oauth2/token",
-        Reply::json(200, r#"{"access_token":"tok-php-net"}"#),
-    );
-    env.api.set_fallback(|r| {
-        if r.path == "/rest/v1.3/jpphp/provision" {
-            let url = r.form_value("siteurl").unwrap_or("");
-            Reply::json(
-                200,
-                &format!(r#"{{"success":true,"next_url":"{url}/next","auth_required":false}}"#),
-            )
-        } else {
-            Reply::json(200, r#"{"success":true}"#)
-        }
-    });
-    let (wp_cli_path, log) = counted_wp(&env, &t);
-    let path = format!("--path={}", t.net);
-    let out = env
-        .cmd()
-        .args([
-            "provision",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "--user=editor2",
-            "--plan=premium",
-            "--allow-root",
-            &path,
-            &wp_cli_path,
-            "--all-sites",
-            "--jobs=4",
-        ])
-        .output()
-        .expect("run");
-    // Some sites are not editor2's: those fail, the run exits 1.
-    assert_exit(&out, 1);
-    assert_eq!(
-        bootstraps(&log),
-        1,
-        "one WordPress bootstrap for the network"
-    );
-    let lines = result_lines(&out);
-    let by_site: BTreeMap<String, &Value> = lines
-        .iter()
-        .map(|v| (v["site"].as_str().unwrap().to_string(), v))
-        .collect();
-    assert_eq!(by_site.len(), lines.len(), "a site twice");
-    let listed_urls: BTreeSet<String> = listed(&net).iter().map(|s| s.url.clone()).collect();
-    assert_eq!(
-        by_site.keys().cloned().collect::<BTreeSet<_>>(),
-        listed_urls
-    );
-    let mut members = BTreeSet::new();
-    for s in listed(&net) {
-        let line = by_site[&s.url];
-        if s.user_id(Asked::User(2)) == Some(2) {
-            assert_eq!(line["success"], true, "{line}");
-            members.insert(s.siteurl.clone());
-        } else {
-            assert_eq!(line["error_code"], "invalid_user", "{line}");
-        }
-    }
-    let sent: BTreeSet<String> = env
-        .api
-        .requests_to("/rest/v1.3/jpphp/provision")
-        .iter()
-        .filter_map(|r| r.form_value("siteurl").map(String::from))
-        .collect();
-    assert_eq!(sent, members);
-    // Jetpack activated on editor2's sites, in the same bootstrap.
-    assert_eq!(
-        network_state(&t, &t.net).plugins(),
-        plugins_after(&net, Asked::User(2), true, false)
-    );
-
-    // cancel --all-sites: every listed site, named by its Jetpack blog id
-    // or by its home URL; no user, nothing activated.
-    let out = env
-        .cmd()
-        .args([
-            "cancel",
-            "-c=1",
-            &format!("-s={SECRET}"),
-            "--allow-root",
-            &path,
-            &wp_cli_path,
-            "--all-sites",
-            "--jobs=4",
-        ])
-        .output()
-        .expect("run");
-    assert_exit(&out, 0);
-    assert_eq!(bootstraps(&log), 2, "one more bootstrap for the cancel");
-    assert_eq!(result_lines(&out).len(), 105);
-    let paths: BTreeSet<String> = env
-        .api
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/partner-cancel"))
-        .map(|r| r.path.clone())
-        .collect();
-    let want: BTreeSet<String> = listed(&net)
-        .iter()
-        .map(|s| {
-            let id = if s.jetpack_id > 0 {
-                s.jetpack_id.to_string()
+php_tier! {
+    fn binary_provision_and_cancel_all_sites_of_a_real_network() {
+        let t = tier();
+        let net = net_sites();
+        let _lock = plugins_lock();
+        let _restore = BuiltPlugins::new(&t, &t.net, &net, false);
+        let env = TestEnv::new();
+        env.api.reply(
+            "POST",
+            "/oauth2/token",
+            Reply::json(200, r#"{"access_token":"tok-php-net"}"#),
+        );
+        env.api.set_fallback(|r| {
+            if r.path == "/rest/v1.3/jpphp/provision" {
+                let url = r.form_value("siteurl").unwrap_or("");
+                Reply::json(
+                    200,
+                    &format!(r#"{{"success":true,"next_url":"{url}/next","auth_required":false}}"#),
+                )
             } else {
-                format!("net.test::{}", s.path().trim_matches('/'))
-            };
-            format!("/rest/v1.3/jpphp/{id}/partner-cancel")
-        })
-        .collect();
-    assert_eq!(paths, want);
-    assert_eq!(
-        network_state(&t, &t.net).plugins(),
-        plugins_after(&net, Asked::User(2), true, false)
-    );
+                Reply::json(200, r#"{"success":true}"#)
+            }
+        });
+        let (wp_cli_path, log) = counted_wp(&env, &t);
+        let path = format!("--path={}", t.net);
+        let out = env
+            .cmd()
+            .args([
+                "provision",
+                "-c=1",
+                &format!("-s={SECRET}"),
+                "--user=editor2",
+                "--plan=premium",
+                "--allow-root",
+                &path,
+                &wp_cli_path,
+                "--all-sites",
+                "--jobs=4",
+            ])
+            .output()
+            .expect("run");
+        // Some sites are not editor2's: those fail, the run exits 1.
+        assert_exit(&out, 1);
+        assert_eq!(
+            bootstraps(&log),
+            1,
+            "one WordPress bootstrap for the network"
+        );
+        let lines = result_lines(&out);
+        let by_site: BTreeMap<String, &Value> = lines
+            .iter()
+            .map(|v| (v["site"].as_str().unwrap().to_string(), v))
+            .collect();
+        assert_eq!(by_site.len(), lines.len(), "a site twice");
+        let listed_urls: BTreeSet<String> = listed(&net).iter().map(|s| s.url.clone()).collect();
+        assert_eq!(
+            by_site.keys().cloned().collect::<BTreeSet<_>>(),
+            listed_urls
+        );
+        let mut members = BTreeSet::new();
+        for s in listed(&net) {
+            let line = by_site[&s.url];
+            if s.user_id(Asked::User(2)) == Some(2) {
+                assert_eq!(line["success"], true, "{line}");
+                members.insert(s.siteurl.clone());
+            } else {
+                assert_eq!(line["error_code"], "invalid_user", "{line}");
+            }
+        }
+        let sent: BTreeSet<String> = env
+            .api
+            .requests_to("/rest/v1.3/jpphp/provision")
+            .iter()
+            .filter_map(|r| r.form_value("siteurl").map(String::from))
+            .collect();
+        assert_eq!(sent, members);
+        // Jetpack activated on editor2's sites, in the same bootstrap.
+        assert_eq!(
+            network_state(&t, &t.net).plugins(),
+            plugins_after(&net, Asked::User(2), true, false)
+        );
+
+        // cancel --all-sites: every listed site, named by its Jetpack blog id
+        // or by its home URL; no user, nothing activated.
+        let out = env
+            .cmd()
+            .args([
+                "cancel",
+                "-c=1",
+                &format!("-s={SECRET}"),
+                "--allow-root",
+                &path,
+                &wp_cli_path,
+                "--all-sites",
+                "--jobs=4",
+            ])
+            .output()
+            .expect("run");
+        assert_exit(&out, 0);
+        assert_eq!(bootstraps(&log), 2, "one more bootstrap for the cancel");
+        assert_eq!(result_lines(&out).len(), 105);
+        let paths: BTreeSet<String> = env
+            .api
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/partner-cancel"))
+            .map(|r| r.path.clone())
+            .collect();
+        let want: BTreeSet<String> = listed(&net)
+            .iter()
+            .map(|s| {
+                let id = if s.jetpack_id > 0 {
+                    s.jetpack_id.to_string()
+                } else {
+                    format!("net.test::{}", s.path().trim_matches('/'))
+                };
+                format!("/rest/v1.3/jpphp/{id}/partner-cancel")
+            })
+            .collect();
+        assert_eq!(paths, want);
+        assert_eq!(
+            network_state(&t, &t.net).plugins(),
+            plugins_after(&net, Asked::User(2), true, false)
+        );
+    }
 }

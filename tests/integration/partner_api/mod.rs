@@ -1,13 +1,18 @@
-//! SPEC §7, "The rest of the partner API", end to end: every new command
-//! and flag against the fake API (scripted replies where the exact bytes
-//! matter, the stateful partner model where state does).
+//! The commands beyond the scripts (SPEC §6, §7) end to end, and the
+//! flags §7 and §8 added to the drop-in commands (`cancel --plan`,
+//! `--if-needed`): against the fake API, with scripted replies where the
+//! exact bytes matter and the stateful partner model where state does.
 //!
-//! - [`matrix`]: for every command, the same questions — the exact request
-//!   (method, path, query, form or body, Authorization or none), the exact
-//!   stdout, stderr JSON and exit code on success, an API error, a non-JSON
-//!   answer and a time-out; `--dry-run` sends nothing; a reused token makes
-//!   exactly one request; `--help` shows examples first.
-//! - one module per command for what is its own.
+//! A test of one command's own behaviour goes in its module:
+//! [`status`], [`upgrade_paths`], [`partner_key`] (`partner-key new`,
+//! `verify`), [`backup_credentials`], [`errors_cmd`], [`magic_link`],
+//! [`api_cmd`], [`token_cmd`], [`cancel_plan`] (`cancel --plan`,
+//! `--cancel-all`), [`if_needed`] (`provision`/`cancel --if-needed`).
+//! A question every §7 command answers alike goes in [`matrix`]: the exact
+//! request (method, path, query, form or body, Authorization or none), the
+//! exact stdout, stderr JSON and exit code on success, an API error, a
+//! non-JSON answer and a time-out; `--dry-run` sends nothing; a reused
+//! token makes exactly one request; `--help` shows examples first.
 
 use crate::testenv::{run_clean, TestEnv, PARTNER_TOKEN, SECRET};
 use serde_json::Value;
@@ -20,8 +25,10 @@ mod errors_cmd;
 mod if_needed;
 mod magic_link;
 mod matrix;
+mod partner_key;
 mod status;
 mod token_cmd;
+mod upgrade_paths;
 
 /// A partner token handed over by `--access-token-file` or
 /// `JETPACK_PARTNER_ACCESS_TOKEN` (distinctive, so a leak is found).

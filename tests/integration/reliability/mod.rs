@@ -1,12 +1,19 @@
-//! SPEC §9, "Reliability rules (every command)": one module per rule.
+//! SPEC §9, "Reliability rules (every command)", one module per rule; each
+//! test names the rule it proves. A test of a §9 rule goes here unless the
+//! rule has a home of its own: redaction and credentials kept from `wp` in
+//! `security`, one bad line failing alone in `fleet::lines`, strict
+//! answers in `network::answers`, a scheme matched case-insensitively in
+//! `network::tls`.
 //!
-//! `cargo test --test integration reliability::` runs them all; each test
-//! names the rule it proves.
+//! - [`signals`]: SIGINT/SIGTERM/SIGHUP with real processes: what was sent,
+//!   what a batch finishes, what a resume sends.
+//! - [`output_failures`]: a stdout or stderr that cannot be written.
+//! - [`bounded_input`]: files and bodies read up to a limit.
+//! - [`urls`]: site URLs normalised before use.
+//!
+//! `cargo test --test integration reliability::` runs them all.
 
-mod answers;
-mod batch_lines;
-mod child_env;
-mod edges;
+mod bounded_input;
 mod output_failures;
-mod redaction;
 mod signals;
+mod urls;

@@ -2,6 +2,7 @@
 //! them, one JSON line each in path order; `--facts` through the fake `wp`;
 //! the lines feeding `status --batch`.
 
+use super::{lines, stderr};
 use crate::testenv::{assert_exit, eval_argv, facts_stdout, stderr_json, TestEnv, SECRET};
 use serde_json::{json, Value};
 use std::fs;
@@ -82,17 +83,6 @@ fn s(p: &Path) -> String {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn lines(out: &Output) -> Vec<Value> {
-    stdout(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
 }
 
 /// The line `sites` prints for an install.
