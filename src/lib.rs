@@ -8,6 +8,7 @@
 //! one site or many (`batch`) → one output (`output`).
 
 pub mod api;
+pub mod audit;
 pub mod batch;
 pub mod cli;
 pub mod endpoints;
