@@ -10,6 +10,7 @@
 //! (`output`).
 
 pub mod api;
+pub mod audit;
 pub mod batch;
 pub mod cli;
 pub mod commands;
