@@ -1,5 +1,5 @@
 //! jetpack-partner-gen: writes the man pages and shell completions of
-//! jetpack-partner, generated from its clap definitions (src/cli.rs), so they
+//! jetpack-partner, generated from its clap definitions (src/cli.rs and src/commands/), so they
 //! can never disagree with `--help`.
 //!
 //!     cargo run --features gen --bin jetpack-partner-gen -- OUTDIR
@@ -17,7 +17,8 @@
 //! packaging/release.sh runs it for the release archive.
 
 use clap_complete::Shell;
-use jetpack_partner::cli::{self, help};
+use jetpack_partner::cli;
+use jetpack_partner::flags::help;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 const NAME: &str = "jetpack-partner";
 
 /// Appended to every man page: the parts of the contract that are not
-/// flags, from the same lists `--help` shows (src/cli/help.rs).
+/// flags, from the same lists `--help` shows (src/flags/help.rs).
 fn exit_env() -> String {
     let esc = |t: &str| t.replace('\\', "\\\\").replace('-', "\\-");
     let mut s = String::from(".SH \"EXIT STATUS\"\n");

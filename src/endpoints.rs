@@ -8,6 +8,7 @@ use crate::api::{Method, Request, Retry};
 
 /// One row: a request's fixed parts. `{site}` in the path is the site
 /// (blog id or site suffix) the command works on.
+#[derive(Debug)]
 pub struct Endpoint {
     pub method: Method,
     pub path: &'static str,

@@ -444,19 +444,11 @@ impl Error {
     /// True when `wp` could not answer at all (as opposed to answering "no"):
     /// these are the failures the SPEC lets us work around with `--url`.
     pub fn is_wp_unavailable(&self) -> bool {
-        use Error::*;
-        matches!(
-            self,
-            WpNotFound(_)
-                | WpNotWordpress { .. }
-                | WpNeedsAllowRoot { .. }
-                | WpFailed { .. }
-                | WpNoValue { .. }
-                | WpSpawn { .. }
-                | WpMissingFact(_)
-                | WpNoSites
-                | WpTimeout { .. }
-        )
+        matches!(self.group(), Group::WordPress)
+            && !matches!(
+                self,
+                Error::InvalidUser { .. } | Error::AuthorizationFailure { .. }
+            )
     }
 }
 
@@ -468,111 +460,86 @@ const CA_HINT: &str =
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.group() {
+            Group::Input => self.input(f),
+            Group::WordPress => self.wordpress(f),
+            Group::Api => self.api(f),
+            Group::Run => self.run(f),
+        }
+    }
+}
+
+/// Which part of the wording says what a variant means.
+enum Group {
+    Input,
+    WordPress,
+    Api,
+    Run,
+}
+
+impl Error {
+    /// Every variant in one group (the compiler checks this match is whole).
+    fn group(&self) -> Group {
+        use Error::*;
+        match self {
+            BadValue { .. }
+            | BadFile { .. }
+            | SshUserAlone
+            | Missing(_)
+            | BadWpCliPath { .. }
+            | NoBlogId(_)
+            | BadApiPath { .. }
+            | UnknownErrorCode { .. }
+            | BadToken { .. }
+            | OptionLikeUser { .. }
+            | BatchLine { .. } => Group::Input,
+            WpNotFound(_)
+            | WpNotWordpress { .. }
+            | WpNeedsAllowRoot { .. }
+            | WpFailed { .. }
+            | WpNoValue { .. }
+            | WpSpawn { .. }
+            | WpMissingFact(_)
+            | WpNoSites
+            | WpTimeout { .. }
+            | InvalidUser { .. }
+            | AuthorizationFailure { .. } => Group::WordPress,
+            MissingAccessToken { .. }
+            | UnusableAccessToken { .. }
+            | EmptyAnswer
+            | HttpStatus { .. }
+            | NotJson { .. }
+            | TooLarge { .. }
+            | Network { .. }
+            | Timeout { .. }
+            | BadProxy { .. }
+            | PlanNotAvailable { .. }
+            | Api { .. } => Group::Api,
+            Sent { .. }
+            | Partial { .. }
+            | Interrupted { .. }
+            | OutputFailed { .. }
+            | Internal { .. } => Group::Run,
+        }
+    }
+
+    fn input(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
         match self {
             BadValue {
                 flag,
                 value,
                 expected,
-            } => match expected {
-                Expected::Seconds => write!(
-                    f,
-                    "{flag}={value:?} is not a number of seconds above 0 and up to 86400; e.g. {flag}=30"
-                ),
-                Expected::BlogId => write!(
-                    f,
-                    "{flag}={value:?} is not a WordPress.com blog id (a positive number); leave it out to read it from WordPress"
-                ),
-                Expected::PlanCount => write!(
-                    f,
-                    "{flag}={value:?} is not a number of plans (a whole number, 0 or more)"
-                ),
-                Expected::Jobs { max } => write!(
-                    f,
-                    "{flag}={value:?} is not a number of sites from 1 to {max}"
-                ),
-                Expected::Method => write!(
-                    f,
-                    "{flag}={value:?} is not a method this tool sends (GET, POST, PUT, PATCH, DELETE)"
-                ),
-                Expected::Format => write!(
-                    f,
-                    "{flag}={value:?} is not a list format; use json, table or csv"
-                ),
-                Expected::Depth => write!(
-                    f,
-                    "{flag}={value:?} is not a folder depth (a whole number from 1 to 64)"
-                ),
-                Expected::KeyValue => write!(
-                    f,
-                    "{flag}={value:?} is not KEY=VALUE, e.g. {flag}=number=20"
-                ),
-                Expected::SiteUrl => write!(
-                    f,
-                    "{flag}={value:?} names no site (there is no host in it); e.g. {flag}=https://example.com"
-                ),
-            },
+            } => expected.describe(f, flag, value),
             BadFile {
                 flag,
                 path,
                 problem,
-            } => {
-                let path = path.display();
-                match problem {
-                    FileProblem::Unreadable(cause) => write!(
-                        f,
-                        "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
-                    ),
-                    FileProblem::Folder => write!(
-                        f,
-                        "{flag}={path}: cannot read it (it is a folder); check the path and its permissions"
-                    ),
-                    FileProblem::NotUtf8 => write!(
-                        f,
-                        "{flag}={path}: cannot read it (it is not UTF-8 text); check the path and its permissions"
-                    ),
-                    FileProblem::NotJson(cause) => write!(
-                        f,
-                        "{flag}={path}: cannot read it (it is not JSON: {cause}); check the path and its permissions"
-                    ),
-                    FileProblem::StoppedAfter { line, cause } => write!(
-                        f,
-                        "{flag}={path}: cannot read it (reading stopped after line {line}: {cause}; the lines before it were done); check the path and its permissions"
-                    ),
-                    FileProblem::TooLarge(limit) => write!(
-                        f,
-                        "{flag}={path}: larger than {} KiB, which no {} is; check the path",
-                        limit / 1024,
-                        if flag == "--input" {
-                            "request body"
-                        } else {
-                            "secret"
-                        }
-                    ),
-                    FileProblem::Empty => write!(
-                        f,
-                        "{flag}={path}: the file is empty; put the secret on its first line"
-                    ),
-                }
-            }
+            } => bad_file(f, flag, path, problem),
             SshUserAlone => f.write_str(
                 "--ssh-user needs a password (--ssh-pass or --ssh-pass-file) or --ssh-private-key=PATH",
             ),
-            Missing(needed) => {
-                let (what, flag) = match needed {
-                    Needed::User => ("user", "--user (ID, login or email)"),
-                    Needed::UserToProvision => ("user", "--user (or \"user\" on the line) to provision"),
-                    Needed::PlanForIfNeeded => ("plan", "--plan (--if-needed provisions it only when it is not there)"),
-                    Needed::BackupCredentials => ("credentials", "--ssh-host/--ssh-user (and a password or key) or --ftp-host/--ftp-user"),
-                    Needed::SshHost => ("host", "--ssh-host"),
-                    Needed::SshUser => ("user", "--ssh-user"),
-                    Needed::FtpHost => ("host", "--ftp-host"),
-                    Needed::FtpUser => ("user", "--ftp-user"),
-                    Needed::Products => ("products", "\"products\": [\"slug\", ...] on each line"),
-                    Needed::ProductSlugs => ("product slugs", "\"products\": [\"slug\", ...] on each line"),
-                };
-                write!(f, "no {what}: give {flag}")
-            }
+            Missing(needed) => write!(f, "{needed}"),
             BadWpCliPath { value, cause } => match cause {
                 Some(cause) => write!(
                     f,
@@ -582,35 +549,17 @@ impl fmt::Display for Error {
                     "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
                 ),
             },
-            NoBlogId(why) => {
-                f.write_str("no WordPress.com blog id: ")?;
-                match why {
-                    NoBlogIdWhy::NotConnected => f.write_str("Jetpack on this site has none yet (it is not connected)")?,
-                    NoBlogIdWhy::NoWp => f.write_str("there is no WP-CLI (wp) to ask WordPress")?,
-                    NoBlogIdWhy::Unasked(e) => write!(f, "WordPress could not be asked ({e})")?,
-                }
-                f.write_str("; pass --blog_id (backup credentials are set by blog id only)")
-            }
-            BadApiPath { path, why } => {
-                let why = match why {
-                    PathProblem::NotRelative => "it must start with / and is always relative to the API host",
-                    PathProblem::OtherHost => "// would name another host",
-                    PathProblem::BadCharacters => "spaces, control characters, \\ and # are not allowed",
-                    PathProblem::LeavesTheHost => "the URL it makes would not be the API host's",
-                };
-                write!(
-                    f,
-                    "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
-                )
-            }
+            NoBlogId(why) => write!(
+                f,
+                "no WordPress.com blog id: {why}; pass --blog_id (backup credentials are set by blog id only)"
+            ),
+            BadApiPath { path, why } => write!(
+                f,
+                "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
+            ),
             UnknownErrorCode { code, known } => write!(
                 f,
                 "the partner API's error catalogue ({known} codes) has no {code:?}; run `jetpack-partner errors` for the list"
-            ),
-            Sent { failed, .. } => failed.fmt(f),
-            Partial { which, failed, .. } => write!(
-                f,
-                "{which}: {failed} (each call's answer or error is under its own key)"
             ),
             BadToken { source } => write!(
                 f,
@@ -624,64 +573,16 @@ impl fmt::Display for Error {
                 flag,
                 line,
                 problem,
-            } => {
-                write!(f, "{flag} line {line}: ")?;
-                match problem {
-                    LineProblem::NotUtf8 => f.write_str("not UTF-8 text; save the file as UTF-8"),
-                    LineProblem::TooLong(limit) => write!(
-                        f,
-                        "longer than {} KiB, which no batch line is; one JSON object per line",
-                        limit / 1024
-                    ),
-                    LineProblem::NotObject => f.write_str(
-                        "not a JSON object like {\"url\":\"https://example.com\",\"user\":\"admin\"}",
-                    ),
-                    LineProblem::FieldType { field } => {
-                        write!(f, "field {field:?} must be a string, number or boolean")
-                    }
-                    LineProblem::UnknownField { field, command } => write!(
-                        f,
-                        "unknown field {field:?}; use the {command} flag names (see jetpack-partner {command} --help)"
-                    ),
-                    LineProblem::Switch { field } => write!(
-                        f,
-                        "field {field:?} is a switch: true or false (1/0, \"true\"/\"false\" also do)"
-                    ),
-                    LineProblem::NotAllowed { field } => write!(
-                        f,
-                        "field {field:?} applies to the whole run; give it on the command line"
-                    ),
-                    LineProblem::Unusable(kind) => {
-                        write!(f, "the fields cannot be used as flags ({kind})")
-                    }
-                    LineProblem::Invalid(e) => write!(f, "{e}"),
-                    LineProblem::SiteTwice(first) => write!(
-                        f,
-                        "the site is on line {first} already, with other products; list each site once, with all its products"
-                    ),
-                }
-            }
+            } => write!(f, "{flag} line {line}: {problem}"),
+            // Not of this group (see `group`).
+            other => f.write_str(other.error_code()),
+        }
+    }
 
-            WpNotFound(how) => match how {
-                WpMissing::NotOnPath => f.write_str(
-                    "WP-CLI (wp) is not on PATH; install it, pass --wp-cli-path=/path/to/wp, or give the site with --url",
-                ),
-                WpMissing::CommandNotOnPath(p) => write!(
-                    f,
-                    "--wp-cli-path names {p:?}, which is not on PATH; give the full path to WP-CLI"
-                ),
-                WpMissing::NoSuchFile(p) => write!(
-                    f,
-                    "--wp-cli-path names {p:?}, which does not exist; give the full path to WP-CLI"
-                ),
-                WpMissing::NeededForNetwork => f.write_str(
-                    "WP-CLI (wp) is not on PATH, and --all-sites needs it to list the network's sites; install it, pass --wp-cli-path=/path/to/wp, or list the sites in a --batch file",
-                ),
-                WpMissing::Vanished(p) => write!(
-                    f,
-                    "cannot run {p}: not found; install WP-CLI or pass --wp-cli-path=/path/to/wp"
-                ),
-            },
+    fn wordpress(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        match self {
+            WpNotFound(how) => write!(f, "{how}"),
             WpNotWordpress { what, place } => write!(
                 f,
                 "{what}: no WordPress install found at {place}; pass --path=/path/to/wordpress (the folder with wp-load.php) or give the site with --url"
@@ -733,6 +634,14 @@ impl fmt::Display for Error {
                 None => write!(f, "wp jetpack authorize_user could not run: {said}"),
             },
 
+            // Not of this group (see `group`).
+            other => f.write_str(other.error_code()),
+        }
+    }
+
+    fn api(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        match self {
             MissingAccessToken { what } => write!(
                 f,
                 "{what}: the answer has no access_token; check --partner_id and --partner_secret"
@@ -764,62 +673,8 @@ impl fmt::Display for Error {
                 via,
                 maybe_sent,
                 attempts,
-            } => {
-                write!(f, "{what}: ")?;
-                match cause {
-                    NetCause::Dns(detail) => write!(
-                        f,
-                        "cannot resolve {host} ({}){via}; check the host name, /etc/hosts, /etc/resolv.conf and JETPACK_START_API_HOST",
-                        detail.as_deref().unwrap_or("DNS lookup failed")
-                    )?,
-                    NetCause::Talk(cause) => write!(
-                        f,
-                        "cannot talk to {host}: {cause}{via}; check the network, firewall and proxy settings"
-                    )?,
-                    NetCause::Tls(cause) => {
-                        write!(f, "TLS with {host} failed: {cause}{via}; {CA_HINT}")?
-                    }
-                    NetCause::ProxyRefused(cause) => write!(
-                        f,
-                        "the proxy refused to connect to {host}: {cause}; check HTTPS_PROXY and NO_PROXY"
-                    )?,
-                    NetCause::ProxyUrl => f.write_str(
-                        "the proxy URL in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is invalid; fix or unset it",
-                    )?,
-                    NetCause::Other(cause) => {
-                        write!(f, "request to {host} failed: {cause}{via}")?
-                    }
-                    NetCause::Stopped => f.write_str("the token request stopped unexpectedly")?,
-                }
-                tail(f, *maybe_sent, *attempts)
-            }
-            Timeout {
-                what,
-                host,
-                limit,
-                connecting,
-                via,
-                maybe_sent,
-                attempts,
-            } => {
-                match limit {
-                    Some(limit) if *connecting => write!(
-                        f,
-                        "{what}: could not connect to {host} within {} s{via}; check the network, firewall and proxy settings, or try again later",
-                        limit.as_secs_f64()
-                    )?,
-                    Some(limit) => write!(
-                        f,
-                        "{what}: {host} did not answer within {} s{via}; try again later or raise --timeout",
-                        limit.as_secs_f64()
-                    )?,
-                    None => write!(
-                        f,
-                        "{what}: {host} did not answer in time{via}; try again later or raise --timeout"
-                    )?,
-                }
-                tail(f, *maybe_sent, *attempts)
-            }
+            } => network(f, what, host, cause, via, *maybe_sent, *attempts),
+            Timeout { .. } => timeout(f, self),
             BadProxy { var } => write!(
                 f,
                 "the proxy in {var} is not a usable URL (e.g. http://proxy.example:3128); fix or unset it"
@@ -836,6 +691,19 @@ impl fmt::Display for Error {
                 )
             }
             Api { message, .. } => f.write_str(message),
+            // Not of this group (see `group`).
+            other => f.write_str(other.error_code()),
+        }
+    }
+
+    fn run(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        match self {
+            Sent { failed, .. } => write!(f, "{failed}"),
+            Partial { which, failed, .. } => write!(
+                f,
+                "{which}: {failed} (each call's answer or error is under its own key)"
+            ),
             Interrupted { signal, sent } => match sent {
                 Some(what) => write!(
                     f,
@@ -862,8 +730,271 @@ impl fmt::Display for Error {
                 f,
                 "jetpack-partner hit a bug ({what}{at}); nothing more was sent. Please report it with the command line (without secrets)"
             ),
+            // Not of this group (see `group`).
+            other => f.write_str(other.error_code()),
         }
     }
+}
+
+impl Expected {
+    /// `{flag}={value}` is not what the flag takes: the whole sentence.
+    fn describe(&self, f: &mut fmt::Formatter<'_>, flag: &str, value: &str) -> fmt::Result {
+        let what = match self {
+            Expected::Seconds => {
+                format!("a number of seconds above 0 and up to 86400; e.g. {flag}=30")
+            }
+            Expected::BlogId => "a WordPress.com blog id (a positive number); leave it out to read it from WordPress".into(),
+            Expected::PlanCount => "a number of plans (a whole number, 0 or more)".into(),
+            Expected::Jobs { max } => format!("a number of sites from 1 to {max}"),
+            Expected::Method => {
+                "a method this tool sends (GET, POST, PUT, PATCH, DELETE)".into()
+            }
+            Expected::Format => "a list format; use json, table or csv".into(),
+            Expected::Depth => "a folder depth (a whole number from 1 to 64)".into(),
+            Expected::KeyValue => format!("KEY=VALUE, e.g. {flag}=number=20"),
+            Expected::SiteUrl => {
+                return write!(
+                    f,
+                    "{flag}={value:?} names no site (there is no host in it); e.g. {flag}=https://example.com"
+                )
+            }
+        };
+        write!(f, "{flag}={value:?} is not {what}")
+    }
+}
+
+/// `{flag}={path}: ...`: why a file named by a flag cannot be used.
+fn bad_file(
+    f: &mut fmt::Formatter<'_>,
+    flag: &str,
+    path: &std::path::Path,
+    problem: &FileProblem,
+) -> fmt::Result {
+    let path = path.display();
+    match problem {
+            FileProblem::Unreadable(cause) => write!(
+                f,
+                "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
+            ),
+            FileProblem::Folder => write!(
+                f,
+                "{flag}={path}: cannot read it (it is a folder); check the path and its permissions"
+            ),
+            FileProblem::NotUtf8 => write!(
+                f,
+                "{flag}={path}: cannot read it (it is not UTF-8 text); check the path and its permissions"
+            ),
+            FileProblem::NotJson(cause) => write!(
+                f,
+                "{flag}={path}: cannot read it (it is not JSON: {cause}); check the path and its permissions"
+            ),
+            FileProblem::StoppedAfter { line, cause } => write!(
+                f,
+                "{flag}={path}: cannot read it (reading stopped after line {line}: {cause}; the lines before it were done); check the path and its permissions"
+            ),
+            FileProblem::TooLarge(limit) => write!(
+                f,
+                "{flag}={path}: larger than {} KiB, which no {} is; check the path",
+                limit / 1024,
+                if flag == "--input" {
+                    "request body"
+                } else {
+                    "secret"
+                }
+            ),
+            FileProblem::Empty => write!(
+                f,
+                "{flag}={path}: the file is empty; put the secret on its first line"
+            ),
+        }
+}
+
+impl fmt::Display for LineProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+                    Self::NotUtf8 => f.write_str("not UTF-8 text; save the file as UTF-8"),
+                    Self::TooLong(limit) => write!(
+                        f,
+                        "longer than {} KiB, which no batch line is; one JSON object per line",
+                        limit / 1024
+                    ),
+                    Self::NotObject => f.write_str(
+                        "not a JSON object like {\"url\":\"https://example.com\",\"user\":\"admin\"}",
+                    ),
+                    Self::FieldType { field } => {
+                        write!(f, "field {field:?} must be a string, number or boolean")
+                    }
+                    Self::UnknownField { field, command } => write!(
+                        f,
+                        "unknown field {field:?}; use the {command} flag names (see jetpack-partner {command} --help)"
+                    ),
+                    Self::Switch { field } => write!(
+                        f,
+                        "field {field:?} is a switch: true or false (1/0, \"true\"/\"false\" also do)"
+                    ),
+                    Self::NotAllowed { field } => write!(
+                        f,
+                        "field {field:?} applies to the whole run; give it on the command line"
+                    ),
+                    Self::Unusable(kind) => {
+                        write!(f, "the fields cannot be used as flags ({kind})")
+                    }
+                    Self::Invalid(e) => write!(f, "{e}"),
+                    Self::SiteTwice(first) => write!(
+                        f,
+                        "the site is on line {first} already, with other products; list each site once, with all its products"
+                    ),
+        }
+    }
+}
+
+impl fmt::Display for WpMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotOnPath => f.write_str(
+                "WP-CLI (wp) is not on PATH; install it, pass --wp-cli-path=/path/to/wp, or give the site with --url",
+            ),
+            Self::CommandNotOnPath(p) => write!(
+                f,
+                "--wp-cli-path names {p:?}, which is not on PATH; give the full path to WP-CLI"
+            ),
+            Self::NoSuchFile(p) => write!(
+                f,
+                "--wp-cli-path names {p:?}, which does not exist; give the full path to WP-CLI"
+            ),
+            Self::NeededForNetwork => f.write_str(
+                "WP-CLI (wp) is not on PATH, and --all-sites needs it to list the network's sites; install it, pass --wp-cli-path=/path/to/wp, or list the sites in a --batch file",
+            ),
+            Self::Vanished(p) => write!(
+                f,
+                "cannot run {p}: not found; install WP-CLI or pass --wp-cli-path=/path/to/wp"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Needed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, flag) = match self {
+            Needed::User => ("user", "--user (ID, login or email)"),
+            Needed::UserToProvision => ("user", "--user (or \"user\" on the line) to provision"),
+            Needed::PlanForIfNeeded => (
+                "plan",
+                "--plan (--if-needed provisions it only when it is not there)",
+            ),
+            Needed::BackupCredentials => (
+                "credentials",
+                "--ssh-host/--ssh-user (and a password or key) or --ftp-host/--ftp-user",
+            ),
+            Needed::SshHost => ("host", "--ssh-host"),
+            Needed::SshUser => ("user", "--ssh-user"),
+            Needed::FtpHost => ("host", "--ftp-host"),
+            Needed::FtpUser => ("user", "--ftp-user"),
+            Needed::Products => ("products", "\"products\": [\"slug\", ...] on each line"),
+            Needed::ProductSlugs => (
+                "product slugs",
+                "\"products\": [\"slug\", ...] on each line",
+            ),
+        };
+        write!(f, "no {what}: give {flag}")
+    }
+}
+
+impl fmt::Display for NoBlogIdWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotConnected => {
+                f.write_str("Jetpack on this site has none yet (it is not connected)")
+            }
+            Self::NoWp => f.write_str("there is no WP-CLI (wp) to ask WordPress"),
+            Self::Unasked(e) => write!(f, "WordPress could not be asked ({e})"),
+        }
+    }
+}
+
+impl fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotRelative => "it must start with / and is always relative to the API host",
+            Self::OtherHost => "// would name another host",
+            Self::BadCharacters => "spaces, control characters, \\ and # are not allowed",
+            Self::LeavesTheHost => "the URL it makes would not be the API host's",
+        })
+    }
+}
+
+/// A request that failed on the way: which, to where, why, and what that
+/// means for sending it again.
+#[allow(clippy::too_many_arguments)]
+fn network(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    host: &str,
+    cause: &NetCause,
+    via: &str,
+    maybe_sent: bool,
+    attempts: u32,
+) -> fmt::Result {
+    write!(f, "{what}: ")?;
+    match cause {
+            NetCause::Dns(detail) => write!(
+                f,
+                "cannot resolve {host} ({}){via}; check the host name, /etc/hosts, /etc/resolv.conf and JETPACK_START_API_HOST",
+                detail.as_deref().unwrap_or("DNS lookup failed")
+            )?,
+            NetCause::Talk(cause) => write!(
+                f,
+                "cannot talk to {host}: {cause}{via}; check the network, firewall and proxy settings"
+            )?,
+            NetCause::Tls(cause) => {
+                write!(f, "TLS with {host} failed: {cause}{via}; {CA_HINT}")?
+            }
+            NetCause::ProxyRefused(cause) => write!(
+                f,
+                "the proxy refused to connect to {host}: {cause}; check HTTPS_PROXY and NO_PROXY"
+            )?,
+            NetCause::ProxyUrl => f.write_str(
+                "the proxy URL in HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is invalid; fix or unset it",
+            )?,
+            NetCause::Other(cause) => {
+                write!(f, "request to {host} failed: {cause}{via}")?
+            }
+            NetCause::Stopped => f.write_str("the token request stopped unexpectedly")?,
+        }
+    tail(f, maybe_sent, attempts)
+}
+
+/// A request that ran past its time limit.
+fn timeout(f: &mut fmt::Formatter<'_>, e: &Error) -> fmt::Result {
+    let Error::Timeout {
+        what,
+        host,
+        limit,
+        connecting,
+        via,
+        maybe_sent,
+        attempts,
+    } = e
+    else {
+        return Ok(());
+    };
+    match limit {
+            Some(limit) if *connecting => write!(
+                f,
+                "{what}: could not connect to {host} within {} s{via}; check the network, firewall and proxy settings, or try again later",
+                limit.as_secs_f64()
+            )?,
+            Some(limit) => write!(
+                f,
+                "{what}: {host} did not answer within {} s{via}; try again later or raise --timeout",
+                limit.as_secs_f64()
+            )?,
+            None => write!(
+                f,
+                "{what}: {host} did not answer in time{via}; try again later or raise --timeout"
+            )?,
+        }
+    tail(f, *maybe_sent, *attempts)
 }
 
 /// What a failed request adds: that it may have been carried out, and how

@@ -8,9 +8,7 @@ use super::Command;
 use crate::credentials::{self, CredArgs};
 use crate::endpoints;
 use crate::error::{Error, Needed, Result};
-use crate::flags::common::{
-    FormatArgs, JobsArg, RunArgs, SiteArgs, SiteUrlArg, TrackingArgs, UserArg, WpArgs,
-};
+use crate::flags::common::{ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
 use crate::flags::values::{format, jobs, site_url};
 use crate::flags::{given, Context, Parsed};
@@ -67,16 +65,7 @@ pub struct Apply {
     pub tracking: TrackingArgs,
 
     #[command(flatten)]
-    pub jobs: JobsArg,
-
-    #[command(flatten)]
-    pub format: FormatArgs,
-
-    #[command(flatten)]
-    pub wp: WpArgs,
-
-    #[command(flatten)]
-    pub run: RunArgs,
+    pub list: ListCommon,
 }
 
 const META: Meta = Meta {
@@ -105,7 +94,7 @@ impl Command for Apply {
             return Err(ctx.missing("--desired=<FILE> (- for stdin)"));
         };
         let prune = self.prune;
-        ctx.invocation(&self.run, |_| {
+        ctx.invocation(&self.list.run, |_| {
             let source = match desired.as_str() {
                 "-" => Source::Stdin,
                 file => Source::File(file.to_string()),
@@ -118,9 +107,9 @@ impl Command for Apply {
                 target: Target::Many(Batch {
                     meta: &META,
                     source,
-                    jobs: jobs(&self.jobs)?,
+                    jobs: jobs(&self.list.jobs)?,
                     skip_done: None,
-                    format: format(&self.format)?,
+                    format: format(&self.list.format)?,
                     line,
                 }),
             })
@@ -143,7 +132,7 @@ impl Apply {
             _ => return Err(bad(Needed::Products)),
         };
         Ok(SiteJob {
-            site: spec(&self.site, &self.wp)?,
+            site: spec(&self.site, &self.list.wp)?,
             action: Box::new(Desired {
                 products,
                 prune,

@@ -2,7 +2,7 @@
 //! (`POST /rest/v1.3/jpphp/{blog_id}/ssh-credentials`, `.../ftp-credentials`).
 //! By blog id only: without one nothing is sent.
 
-use super::site::SiteCommand;
+use super::site::{site_flags, SiteCommand};
 use crate::credentials::CredArgs;
 use crate::endpoints;
 use crate::error::{Error, Needed, Result};
@@ -61,13 +61,7 @@ const META: Meta = Meta {
 impl SiteCommand for BackupCredentials {
     const META: &'static Meta = &META;
 
-    fn creds(&self) -> &CredArgs {
-        &self.creds
-    }
-
-    fn common(&self) -> &SiteCommon {
-        &self.common
-    }
+    site_flags!();
 
     fn job(&self) -> Result<SiteJob> {
         let (ssh, ftp) = forms(self.fields.form()?)?;

@@ -2,7 +2,7 @@
 //! partner provisioned (`--cancel-all`) (the drop-in for
 //! partner-cancel.sh): `POST /rest/v1.3/jpphp/{site}/partner-cancel`.
 
-use super::site::{spec, SiteCommand};
+use super::site::{on_site, site_flags, SiteCommand};
 use crate::credentials::CredArgs;
 use crate::endpoints;
 use crate::error::Result;
@@ -76,24 +76,16 @@ const META: Meta = Meta {
 impl SiteCommand for Cancel {
     const META: &'static Meta = &META;
 
-    fn creds(&self) -> &CredArgs {
-        &self.creds
-    }
-
-    fn common(&self) -> &SiteCommon {
-        &self.common
-    }
+    site_flags!();
 
     fn job(&self) -> Result<SiteJob> {
-        Ok(SiteJob {
-            site: spec(&self.site, &self.common.wp)?,
-            action: Box::new(CancelSite {
-                tracking: given(&self.tracking.partner_tracking_id).map(str::to_string),
-                plan: given(&self.plan).map(str::to_string),
-                all: self.cancel_all,
-                if_needed: self.if_needed.if_needed,
-            }),
-        })
+        let cancel = CancelSite {
+            tracking: given(&self.tracking.partner_tracking_id).map(str::to_string),
+            plan: given(&self.plan).map(str::to_string),
+            all: self.cancel_all,
+            if_needed: self.if_needed.if_needed,
+        };
+        on_site(&self.site, &self.common, cancel)
     }
 }
 

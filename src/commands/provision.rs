@@ -4,7 +4,7 @@
 //! carries a token and `--wpcom_user_id` was given, `wp jetpack
 //! authorize_user`.
 
-use super::site::SiteCommand;
+use super::site::{site_flags, SiteCommand};
 use crate::credentials::CredArgs;
 use crate::endpoints;
 use crate::error::{Error, Needed, Result};
@@ -85,13 +85,7 @@ const META: Meta = Meta {
 impl SiteCommand for Provision {
     const META: &'static Meta = &META;
 
-    fn creds(&self) -> &CredArgs {
-        &self.creds
-    }
-
-    fn common(&self) -> &SiteCommon {
-        &self.common
-    }
+    site_flags!();
 
     fn network_user(&self) -> Option<&str> {
         given(&self.user.user)

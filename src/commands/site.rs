@@ -4,13 +4,31 @@
 
 use super::Command;
 use crate::credentials::{self, CredArgs};
+use crate::endpoints::Endpoint;
 use crate::error::Result;
 use crate::flags::common::{BatchArgs, SiteArgs, SiteCommon, WpArgs};
 use crate::flags::lines::line_parser;
 use crate::flags::values::{blog_id, format, jobs, site_url, wp_settings};
 use crate::flags::{given, Context, Parsed};
-use crate::job::{Batch, Meta, Run, SiteJob, Source, Target};
-use crate::site::SiteSpec;
+use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
+use crate::site::{Need, Site, SiteSpec};
+use crate::work::Work;
+use std::hash::{Hash, Hasher};
+
+/// The two accessors of [`SiteCommand`], for a flags struct with `creds`
+/// and `common` fields.
+macro_rules! site_flags {
+    () => {
+        fn creds(&self) -> &crate::credentials::CredArgs {
+            &self.creds
+        }
+
+        fn common(&self) -> &crate::flags::common::SiteCommon {
+            &self.common
+        }
+    };
+}
+pub(crate) use site_flags;
 
 /// A command that works on sites: its flags say which site and what to do
 /// there ([`job`](SiteCommand::job)); batch lines are parsed as the same
@@ -95,6 +113,40 @@ fn batch(
     })
 }
 
+/// A job on the site the flags name as cancel does (`--blog_id`, else
+/// WordPress's Jetpack id, else the site suffix of `--home_url`/`--url`).
+pub fn on_site(
+    site: &SiteArgs,
+    common: &SiteCommon,
+    action: impl SiteAction + 'static,
+) -> Result<SiteJob> {
+    Ok(SiteJob {
+        site: spec(site, &common.wp)?,
+        action: Box::new(action),
+    })
+}
+
+/// One read of the site, by its name in the API (`status`,
+/// `upgrade-paths`): the answer is the answer.
+#[derive(Debug)]
+pub struct Read(pub &'static Endpoint);
+
+impl Hash for Read {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.path.hash(state);
+    }
+}
+
+impl SiteAction for Read {
+    fn need(&self, _: bool) -> Need<'_> {
+        Need::Id
+    }
+
+    fn steps(&self, site: &Site) -> Work {
+        Work::send(self.0.at(&site.id))
+    }
+}
+
 /// Which site, for the site commands that find it as cancel does.
 pub fn spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
     Ok(SiteSpec {
@@ -104,4 +156,41 @@ pub fn spec(site: &SiteArgs, wp: &WpArgs) -> Result<SiteSpec> {
         blog_id: given(&site.blog_id.blog_id).map(blog_id).transpose()?,
         known: None,
     })
+}
+
+/// A command that reads one thing of a site by its name in the API and
+/// prints the answer (`status`, `upgrade-paths`): its module says which
+/// endpoint and its words; the flags are the same for all.
+pub trait ReadKind: Clone + Default + std::fmt::Debug + Send + Sync + 'static {
+    const META: &'static Meta;
+    const ABOUT: &'static str;
+    const HELP: &'static str;
+    const ENDPOINT: &'static Endpoint;
+}
+
+/// The flags of a [`ReadKind`] command.
+#[derive(clap::Parser, Debug, Clone, Default)]
+#[command(name = K::META.name, about = K::ABOUT, after_help = K::HELP)]
+pub struct ReadSite<K: ReadKind> {
+    #[command(flatten)]
+    pub creds: CredArgs,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    #[command(flatten)]
+    pub common: SiteCommon,
+
+    #[arg(skip)]
+    kind: std::marker::PhantomData<K>,
+}
+
+impl<K: ReadKind> SiteCommand for ReadSite<K> {
+    const META: &'static Meta = K::META;
+
+    site_flags!();
+
+    fn job(&self) -> Result<SiteJob> {
+        on_site(&self.site, &self.common, Read(K::ENDPOINT))
+    }
 }

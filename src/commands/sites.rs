@@ -3,7 +3,7 @@
 
 use super::Command;
 use crate::error::{Error, Expected};
-use crate::flags::common::{FormatArgs, JobsArg, RunArgs, WpArgs};
+use crate::flags::common::ListCommon;
 use crate::flags::values::{format, jobs, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
@@ -66,16 +66,7 @@ pub struct Sites {
     pub facts: bool,
 
     #[command(flatten)]
-    pub jobs: JobsArg,
-
-    #[command(flatten)]
-    pub format: FormatArgs,
-
-    #[command(flatten)]
-    pub wp: WpArgs,
-
-    #[command(flatten)]
-    pub run: RunArgs,
+    pub list: ListCommon,
 }
 
 impl Command for Sites {
@@ -83,7 +74,7 @@ impl Command for Sites {
         let Some(root) = given(&self.scan).map(std::path::PathBuf::from) else {
             return Err(ctx.missing("--scan=<DIR>"));
         };
-        ctx.invocation(&self.run, |_| {
+        ctx.invocation(&self.list.run, |_| {
             let max_depth = match given(&self.max_depth) {
                 None => 6,
                 Some(v) => match v.trim().parse::<usize>() {
@@ -101,9 +92,9 @@ impl Command for Sites {
                 root,
                 max_depth,
                 facts: self.facts,
-                jobs: jobs(&self.jobs)?,
-                format: format(&self.format)?,
-                wp: wp_settings(&self.wp)?,
+                jobs: jobs(&self.list.jobs)?,
+                format: format(&self.list.format)?,
+                wp: wp_settings(&self.list.wp)?,
             }))
         })
     }

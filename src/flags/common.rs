@@ -244,6 +244,23 @@ pub struct SiteCommon {
     pub run: RunArgs,
 }
 
+/// What the commands that work through a list of their own (`apply`'s
+/// desired state, `sites`' installs) have besides their own flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ListCommon {
+    #[command(flatten)]
+    pub jobs: JobsArg,
+
+    #[command(flatten)]
+    pub format: FormatArgs,
+
+    #[command(flatten)]
+    pub wp: WpArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// The ids of the flags that apply to a whole run, never to one batch line:
 /// every flag of these groups.
 pub fn run_wide() -> Vec<String> {

@@ -17,15 +17,15 @@ pub use walk::SKIPPED;
 use crate::error::{Error, FileProblem, Result};
 use crate::output::format::Format;
 use crate::output::{self, format::Column, format::List};
-use crate::signals;
 use crate::wp::WpSettings;
 use crate::wp::{Want, Wp};
+use crate::{pool, signals};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use walk::{Install, Walk};
 
@@ -153,15 +153,16 @@ fn with_facts(scan: &Scan, walk: Walk<'_>, out: &mut Out, progress: &Progress) -
     // Set when a line cannot be written: nothing more is worth doing.
     let stop = AtomicBool::new(false);
     let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
-    let (mut found, mut failed) = (0, 0);
-    // Bounded: the walk runs only a little ahead of the workers.
-    let (todo_tx, todo_rx) = mpsc::sync_channel::<(usize, Found)>(scan.jobs * 2);
-    let todo_rx = Mutex::new(todo_rx);
-    // None: not asked (a signal came), no line.
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Option<(Value, bool)>)>();
-    std::thread::scope(|s| {
-        let keep_going = &keep_going;
-        s.spawn(move || {
+    let ordered = Mutex::new(InOrder {
+        out,
+        waiting: BTreeMap::new(),
+        next: 0,
+        found: 0,
+        failed: 0,
+    });
+    pool::run(
+        scan.jobs,
+        |todo| {
             let mut seq = 0;
             for install in walk {
                 if !keep_going() {
@@ -169,49 +170,56 @@ fn with_facts(scan: &Scan, walk: Walk<'_>, out: &mut Out, progress: &Progress) -
                 }
                 let Some(f) = inspect(&install) else { continue };
                 progress.installs.fetch_add(1, Ordering::SeqCst);
-                if todo_tx.send((seq, f)).is_err() {
+                if !todo.give((seq, f)) {
                     break;
                 }
                 seq += 1;
             }
-        });
-        for _ in 0..scan.jobs {
-            let done_tx = done_tx.clone();
-            let todo_rx = &todo_rx;
-            s.spawn(move || loop {
-                let next = todo_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((seq, f))) = next else { break };
-                let answer = keep_going().then(|| ask(&scan.wp, &f)).flatten();
-                if answer.is_some() {
-                    progress.asked.fetch_add(1, Ordering::SeqCst);
-                    progress.tick();
-                }
-                if done_tx.send((seq, answer)).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(done_tx);
-        // Answers come as they finish; lines go out in path order.
-        let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (seq, answer) in done_rx {
-            waiting.insert(seq, answer);
-            while let Some(answer) = waiting.remove(&next) {
-                next += 1;
-                let Some((row, ok)) = answer else { continue };
-                found += 1;
-                if !ok {
-                    failed += 1;
-                    progress.failed.fetch_add(1, Ordering::SeqCst);
-                }
-                if !out.write(row) {
-                    stop.store(true, Ordering::SeqCst);
-                }
+        },
+        |(seq, f): (usize, Found)| {
+            let answer = keep_going().then(|| ask(&scan.wp, &f)).flatten();
+            if answer.is_some() {
+                progress.asked.fetch_add(1, Ordering::SeqCst);
+                progress.tick();
             }
+            let mut o = ordered.lock().unwrap_or_else(|e| e.into_inner());
+            if !o.put(seq, answer, progress) {
+                stop.store(true, Ordering::SeqCst);
+            }
+        },
+    );
+    let o = ordered.into_inner().unwrap_or_else(|e| e.into_inner());
+    (o.found, o.failed)
+}
+
+/// Answers as they finish, written in path order.
+struct InOrder<'a> {
+    out: &'a mut Out,
+    /// None: not asked (a signal came), no line.
+    waiting: BTreeMap<usize, Option<(Value, bool)>>,
+    next: usize,
+    found: usize,
+    failed: usize,
+}
+
+impl InOrder<'_> {
+    /// Keep answer `seq`, write what is now in order; false once a line
+    /// could not be written.
+    fn put(&mut self, seq: usize, answer: Option<(Value, bool)>, progress: &Progress) -> bool {
+        self.waiting.insert(seq, answer);
+        let mut written = true;
+        while let Some(answer) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            let Some((row, ok)) = answer else { continue };
+            self.found += 1;
+            if !ok {
+                self.failed += 1;
+                progress.failed.fetch_add(1, Ordering::SeqCst);
+            }
+            written &= self.out.write(row);
         }
-    });
-    (found, failed)
+        written
+    }
 }
 
 /// One install through `wp`: its line with siteurl, home and blog_id, or

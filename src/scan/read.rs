@@ -256,37 +256,27 @@ fn tokens(src: &[u8]) -> Vec<Tok> {
                     out.push(Tok::Str(None));
                     i = end;
                 }
-                b'<' if src[i..].starts_with(b"<<<") => match heredoc_end(src, i + 3) {
-                    Some(end) => {
-                        out.push(Tok::Str(None));
-                        i = end;
-                    }
-                    None => {
-                        out.push(Tok::Punct(b'<'));
-                        i += 1;
-                    }
-                },
+                b'<' if src[i..].starts_with(b"<<<") => {
+                    // Not a heredoc after all: a plain `<`.
+                    let end = heredoc_end(src, i + 3);
+                    out.push(end.map_or(Tok::Punct(b'<'), |_| Tok::Str(None)));
+                    i = end.unwrap_or(i + 1);
+                }
                 b'$' if next.is_some_and(is_ident_start) => {
                     let start = i + 1;
-                    i = start;
-                    while i < n && is_ident(src[i]) {
-                        i += 1;
-                    }
+                    i = run_end(src, start, is_ident);
                     out.push(Tok::Var(text(start, i)));
                 }
                 c if is_ident_start(c) => {
                     let start = i;
-                    while i < n && is_ident(src[i]) {
-                        i += 1;
-                    }
+                    i = run_end(src, start, is_ident);
                     out.push(Tok::Ident(text(start, i)));
                 }
                 c if c.is_ascii_digit() => {
                     let start = i;
-                    while i < n && (src[i].is_ascii_alphanumeric() || matches!(src[i], b'_' | b'.'))
-                    {
-                        i += 1;
-                    }
+                    i = run_end(src, start, |b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.')
+                    });
                     out.push(Tok::Num(text(start, i)));
                 }
                 c => {
@@ -297,6 +287,14 @@ fn tokens(src: &[u8]) -> Vec<Tok> {
         }
     }
     out
+}
+
+/// Where the run of bytes `keep` accepts, from `i` on, ends.
+fn run_end(src: &[u8], mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while i < src.len() && keep(src[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// Where a `//` or `#` comment starting at `i` ends: at the line's end, or
