@@ -307,6 +307,17 @@ pub enum Error {
     BadProxy {
         var: String,
     },
+    /// WordPress says the site is a copy of another (Jetpack's safe mode):
+    /// its blog id is the original's, so nothing was sent by it.
+    SiteInSafeMode {
+        blog_id: Option<u64>,
+    },
+    /// Two sites of one run carry the same Jetpack blog id (`with`: the
+    /// other's name in the run); neither can know which is the original.
+    DuplicateBlogId {
+        blog_id: u64,
+        with: String,
+    },
     /// `--check-upgrade`: the plan is not among the site's upgrade paths.
     PlanNotAvailable {
         plan: String,
@@ -405,6 +416,8 @@ impl Error {
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
             PlanNotAvailable { .. } => "plan_not_available",
+            SiteInSafeMode { .. } => "site_in_safe_mode",
+            DuplicateBlogId { .. } => "duplicate_blog_id",
             Api { code, .. } => code,
             Internal { .. } => "internal_error",
             Interrupted { .. } => "interrupted",
@@ -444,10 +457,14 @@ impl Error {
     /// True when `wp` could not answer at all (as opposed to answering "no"):
     /// these are the failures the SPEC lets us work around with `--url`.
     pub fn is_wp_unavailable(&self) -> bool {
+        use Error::*;
         matches!(self.group(), Group::WordPress)
             && !matches!(
                 self,
-                Error::InvalidUser { .. } | Error::AuthorizationFailure { .. }
+                InvalidUser { .. }
+                    | AuthorizationFailure { .. }
+                    | SiteInSafeMode { .. }
+                    | DuplicateBlogId { .. }
             )
     }
 }
@@ -503,7 +520,9 @@ impl Error {
             | WpNoSites
             | WpTimeout { .. }
             | InvalidUser { .. }
-            | AuthorizationFailure { .. } => Group::WordPress,
+            | AuthorizationFailure { .. }
+            | SiteInSafeMode { .. }
+            | DuplicateBlogId { .. } => Group::WordPress,
             MissingAccessToken { .. }
             | UnusableAccessToken { .. }
             | EmptyAnswer
@@ -634,6 +653,17 @@ impl Error {
                 None => write!(f, "wp jetpack authorize_user could not run: {said}"),
             },
 
+            SiteInSafeMode { blog_id } => {
+                f.write_str("WordPress says this site is a copy of another, in Jetpack's safe mode (identity crisis)")?;
+                if let Some(id) = blog_id {
+                    write!(f, ": blog id {id} is the original site's")?;
+                }
+                f.write_str(", so nothing was sent for it (a request by blog id would act on the original); fix the copy's connection first (https://jetpack.com/support/safe-mode/), or run this on the original site")
+            }
+            DuplicateBlogId { blog_id, with } => write!(
+                f,
+                "this site and {with} both carry Jetpack blog id {blog_id}: one is a copy of the other, and neither can tell which is the original, so nothing was sent by that blog id for either; fix the copy's connection (https://jetpack.com/support/safe-mode/), or give the original's --blog_id on its own line"
+            ),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }

@@ -6,7 +6,7 @@ use crate::api::Base;
 use crate::error::Result;
 use crate::output::format::{Column, Format};
 use crate::scan::Scan;
-use crate::site::{Need, Site, SiteSpec};
+use crate::site::{Need, OnCopy, Site, SiteSpec};
 use crate::work::Work;
 use crate::wp::WpSettings;
 use serde_json::{Map, Value};
@@ -84,6 +84,12 @@ pub trait SiteAction: std::fmt::Debug + Send + Sync + DynHash {
     fn need(&self, dry_run: bool) -> Need<'_>;
     /// The steps on the site found.
     fn steps(&self, site: &Site) -> Work;
+    /// What to do with a site WordPress says is a copy of another (Jetpack
+    /// safe mode): by default nothing is sent for it, since anything sent
+    /// by its blog id would act on the original.
+    fn on_copy(&self) -> OnCopy {
+        OnCopy::Refuse
+    }
     /// Whether the token may be fetched while WordPress boots (the wall
     /// time is then the longer of the two, not their sum).
     fn token_while_wordpress_boots(&self) -> bool {
@@ -127,6 +133,10 @@ pub struct Meta {
     /// One desired state per site: a second, different line for a site
     /// would undo the first, so it fails.
     pub one_state_per_site: bool,
+    /// It sends requests by the site's blog id: a run finds every site
+    /// first, and refuses two that carry the same blog id (one is a copy of
+    /// the other) before sending anything by it.
+    pub by_blog_id: bool,
 }
 
 /// The columns of `--format=table|csv` most commands show.
@@ -150,6 +160,7 @@ impl Meta {
         reports_changed: false,
         reads_in_dry_run: false,
         one_state_per_site: false,
+        by_blog_id: true,
     };
 }
 
@@ -176,10 +187,12 @@ pub enum Source {
     Stdin,
     /// `--all-sites`: every site of the network WordPress is in, its facts
     /// gathered in one bootstrap (checking `user`; activating Jetpack when
-    /// `activate`).
+    /// `activate`; safe mode when `safe_mode`).
     AllSites {
         wp: WpSettings,
         user: Option<String>,
         activate: bool,
+        /// Run Jetpack's safe-mode check on every site.
+        safe_mode: bool,
     },
 }

@@ -22,6 +22,9 @@ pub enum Step {
     /// When the answer carries an `access_token`: `wp jetpack
     /// authorize_user` for `user`.
     Authorize { wp: Wp, user: String },
+    /// Add `"safe_mode": true` at the top of the answer: WordPress says the
+    /// site is a copy of another, and the answer is the original's.
+    MarkCopy,
     /// Narrow the answer's `errors` catalogue to this one code.
     Narrow { code: String },
     /// `--if-needed`: send the status request; when `needless` holds for
@@ -70,7 +73,7 @@ impl Work {
                 } => vec![request],
                 Step::Reconcile(r) => vec![&r.status],
                 Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
-                Step::Authorize { .. } | Step::Narrow { .. } => Vec::new(),
+                Step::Authorize { .. } | Step::Narrow { .. } | Step::MarkCopy => Vec::new(),
             }
         })
     }

@@ -6,6 +6,7 @@
 //! the `sink`), a summary on stderr. A bad line fails alone; a signal stops
 //! new sites from starting while the ones in flight finish and are written.
 
+mod copies;
 mod entry;
 mod input;
 mod network;
@@ -14,9 +15,12 @@ mod resume;
 mod sink;
 
 use crate::error::{Error, FileProblem, Result};
+use crate::exec::Done;
 use crate::exec::Executor;
 use crate::job::{Batch, Source};
 use crate::output::{self, format::List};
+use crate::pool::Feeder;
+use crate::site::Site;
 use crate::{pool, signals};
 use entry::Entry;
 use sink::{lock, Sink};
@@ -65,16 +69,51 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     // Set when a result line cannot be written: start no new site.
     let stop = AtomicBool::new(false);
     let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
-    pool::run(
-        batch.jobs,
-        |todo| entry::feed(batch, input, &done, &known, &tally, &keep_going, todo),
-        |entry| {
+    let run = Run {
+        batch,
+        exec,
+        sink: &sink,
+        tally: &tally,
+        stop: &stop,
+    };
+    let feed =
+        |todo: &Feeder<Entry>| entry::feed(batch, input, &done, &known, &tally, &keep_going, todo);
+    if batch.meta.by_blog_id {
+        // Every site first: two that carry one blog id are both refused
+        // before anything is sent by it. Lines are then done in input order.
+        let found = Mutex::new(Vec::new());
+        pool::run(batch.jobs, feed, |entry| {
             if keep_going() {
-                work(batch, exec, entry, &sink, &tally, &stop);
+                let one = run.resolve(entry);
+                lock_vec(&found).push(one);
+            }
+        });
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort_by_key(|(entry, _)| entry.n);
+        pool::run(
+            batch.jobs,
+            |todo| {
+                for one in copies::refuse(found) {
+                    if !keep_going() || !todo.give(one) {
+                        break;
+                    }
+                }
+            },
+            |(entry, site)| {
+                if keep_going() {
+                    run.send(entry, site);
+                }
+            },
+        );
+    } else {
+        pool::run(batch.jobs, feed, |entry| {
+            if keep_going() {
+                let (entry, site) = run.resolve(entry);
+                run.send(entry, site);
             }
             // else: read before the stop; not started, picked up on resume.
-        },
-    );
+        });
+    }
     finish(batch, &sink, &tally, dry_run)
 }
 
@@ -90,9 +129,12 @@ fn open(
         _ => None,
     };
     let gather = || match &batch.source {
-        Source::AllSites { wp, user, activate } => {
-            network::gather(wp, user.as_deref(), *activate).map(Some)
-        }
+        Source::AllSites {
+            wp,
+            user,
+            activate,
+            safe_mode,
+        } => network::gather(wp, user.as_deref(), *activate, *safe_mode).map(Some),
         _ => Ok(None),
     };
     let network = if !exec.dry_run() || batch.meta.reads_in_dry_run {
@@ -110,33 +152,68 @@ fn open(
     })
 }
 
-/// One site, on a worker: done, and its line written before the worker
-/// takes the next (so a failed write stops it from starting one).
-fn work(
-    batch: &Batch,
-    exec: &Executor,
-    entry: Entry,
-    sink: &Mutex<Sink>,
-    tally: &Tally,
-    stop: &AtomicBool,
-) {
-    let me = std::thread::current().id();
-    lock(sink)
-        .in_flight
-        .insert(entry.n, (entry.key.clone(), me));
-    let line = match entry.job.as_ref().map(|job| exec.site(job)) {
-        Ok(Ok(done)) => Ok(result::done(batch.meta, &entry.key, done)),
-        Ok(Err(e)) => Err(result::failed(&entry.key, &e)),
-        Err(e) => Err(result::failed(&entry.key, e)),
-    };
-    let mut sink = lock(sink);
-    sink.in_flight.remove(&entry.n);
-    if !sink.write(entry.n, line, tally) {
-        stop.store(true, Ordering::SeqCst);
+fn lock_vec<T>(v: &Mutex<Vec<T>>) -> std::sync::MutexGuard<'_, Vec<T>> {
+    v.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the workers share.
+struct Run<'a> {
+    batch: &'a Batch,
+    exec: &'a Executor,
+    sink: &'a Mutex<Sink>,
+    tally: &'a Tally,
+    /// Set when a result line cannot be written: start no new site.
+    stop: &'a AtomicBool,
+}
+
+impl Run<'_> {
+    /// Find an entry's site (None: the line itself cannot be used).
+    fn resolve(&self, entry: Entry) -> (Entry, Option<Result<Site>>) {
+        self.in_flight(&entry);
+        let site = entry.job.as_ref().ok().map(|job| self.exec.resolve(job));
+        lock(self.sink).in_flight.remove(&entry.n);
+        (entry, site)
     }
-    // Under the lock: a second signal sees the site either in flight with
-    // what it sent, or written.
-    signals::forget_sent();
+
+    /// Send an entry's steps on its site, and write its line before the
+    /// worker takes the next (so a failed write stops it from starting one).
+    fn send(&self, entry: Entry, site: Option<Result<Site>>) {
+        self.in_flight(&entry);
+        let done = match (entry.job.as_ref(), site) {
+            (Ok(job), Some(Ok(site))) => Some(self.exec.on_site(job, &site)),
+            (_, Some(Err(e))) => Some(Err(e)),
+            _ => None,
+        };
+        self.write(entry, done);
+    }
+
+    fn in_flight(&self, entry: &Entry) {
+        let me = std::thread::current().id();
+        lock(self.sink)
+            .in_flight
+            .insert(entry.n, (entry.key.clone(), me));
+    }
+
+    /// Write the entry's line: its outcome, or (None) its line's own
+    /// failure. False when it could not be written.
+    fn write(&self, entry: Entry, outcome: Option<Result<Done>>) -> bool {
+        let line = match (outcome, &entry.job) {
+            (Some(Ok(done)), _) => Ok(result::done(self.batch.meta, &entry.key, done)),
+            (Some(Err(e)), _) => Err(result::failed(&entry.key, &e)),
+            (None, Err(e)) => Err(result::failed(&entry.key, e)),
+            (None, Ok(_)) => return true,
+        };
+        let mut sink = lock(self.sink);
+        sink.in_flight.remove(&entry.n);
+        let written = sink.write(entry.n, line, self.tally);
+        if !written {
+            self.stop.store(true, Ordering::SeqCst);
+        }
+        // Under the lock: a second signal sees the site either in flight
+        // with what it sent, or written.
+        signals::forget_sent();
+        written
+    }
 }
 
 /// The summary, then how the run ends: a failed write, input that could

@@ -15,6 +15,7 @@ pub fn gather(
     settings: &WpSettings,
     user: Option<&str>,
     activate: bool,
+    safe_mode: bool,
 ) -> Result<(Vec<u8>, HashMap<String, Known>)> {
     let wp = Wp::locate(settings, None).map_err(|e| match e {
         // "or give the site with --url" cannot help a whole network.
@@ -24,6 +25,7 @@ pub fn gather(
     let want = Want {
         user,
         activate,
+        safe_mode,
         ..Want::default()
     };
     let mut known = HashMap::new();

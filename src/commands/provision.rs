@@ -16,7 +16,7 @@ use crate::flags::given;
 use crate::flags::values::{site_url, wp_settings};
 use crate::holdings::Needless;
 use crate::job::{Meta, SiteAction, SiteJob};
-use crate::site::{Need, Site, SiteSpec};
+use crate::site::{Need, OnCopy, Site, SiteSpec};
 use crate::work::{Step, Work};
 use clap::Parser;
 
@@ -79,6 +79,8 @@ const META: Meta = Meta {
     name: "provision",
     done: "provisioned",
     reports_changed: true,
+    // By URL: a copy provisions for itself, as the script did.
+    by_blog_id: false,
     ..Meta::SITE
 };
 
@@ -165,6 +167,12 @@ impl SiteAction for ProvisionSite {
             activate: !dry_run,
             blog_id: self.check_upgrade.is_some() || self.if_needed,
         }
+    }
+
+    /// It names the site by URL, as the script did: a copy provisions for
+    /// itself.
+    fn on_copy(&self) -> OnCopy {
+        OnCopy::Ignore
     }
 
     /// By default provision waits for WordPress, so that an unknown user

@@ -11,8 +11,8 @@ use crate::flags::lines::line_parser;
 use crate::flags::values::{blog_id, format, jobs, site_url, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
-use crate::site::{Need, Site, SiteSpec};
-use crate::work::Work;
+use crate::site::{Need, OnCopy, Site, SiteSpec};
+use crate::work::{Step, Work};
 use std::hash::{Hash, Hasher};
 
 /// The two accessors of [`SiteCommand`], for a flags struct with `creds`
@@ -66,10 +66,17 @@ impl<C: SiteCommand> Command for C {
             let target = if many(b) {
                 // --all-sites: the network's one bootstrap checks
                 // provision's user and activates Jetpack (not in a dry run).
-                let user = self.network_user().map(str::to_string);
-                let activate = user.is_some() && !settings.dry_run;
+                let network = Network {
+                    user: self.network_user().map(str::to_string),
+                    activate: self.network_user().is_some() && !settings.dry_run,
+                    // Jetpack's safe-mode check on every site, unless the
+                    // command does nothing with copies (provision).
+                    safe_mode: self
+                        .job()
+                        .map_or(true, |j| j.action.on_copy() != OnCopy::Ignore),
+                };
                 let line = line_parser::<C>(ctx, C::META, &[], |a, _| a.job());
-                Target::Many(batch(C::META, b, &self.common().wp, line, user, activate)?)
+                Target::Many(batch(C::META, b, &self.common().wp, line, network)?)
             } else {
                 // Checked where unused too, so a typo is not taken silently.
                 jobs(&b.jobs)?;
@@ -85,22 +92,31 @@ fn many(b: &BatchArgs) -> bool {
     given(&b.batch).is_some() || b.all_sites
 }
 
+/// What `--all-sites` asks the network's one bootstrap for every site.
+struct Network {
+    /// The user checked on every site (provision's `--user`).
+    user: Option<String>,
+    /// Activate Jetpack where the user is.
+    activate: bool,
+    safe_mode: bool,
+}
+
 /// `--batch`/`--all-sites` with `--jobs` and `--skip-done`.
 fn batch(
     meta: &'static Meta,
     b: &BatchArgs,
     wp: &WpArgs,
     line: crate::job::LineParser,
-    network_user: Option<String>,
-    activate: bool,
+    network: Network,
 ) -> Result<Batch> {
     let source = match given(&b.batch) {
         Some("-") => Source::Stdin,
         Some(file) => Source::File(file.to_string()),
         None => Source::AllSites {
             wp: wp_settings(wp)?,
-            user: network_user,
-            activate,
+            user: network.user,
+            activate: network.activate,
+            safe_mode: network.safe_mode,
         },
     };
     Ok(Batch {
@@ -127,9 +143,10 @@ pub fn on_site(
 }
 
 /// One read of the site, by its name in the API (`status`,
-/// `upgrade-paths`): the answer is the answer.
+/// `upgrade-paths`): the answer is the answer, with `"safe_mode": true`
+/// added when the read reports copies and WordPress says this is one.
 #[derive(Debug)]
-pub struct Read(pub &'static Endpoint);
+pub struct Read(pub &'static Endpoint, pub OnCopy);
 
 impl Hash for Read {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -142,8 +159,16 @@ impl SiteAction for Read {
         Need::Id
     }
 
+    fn on_copy(&self) -> OnCopy {
+        self.1
+    }
+
     fn steps(&self, site: &Site) -> Work {
-        Work::send(self.0.at(&site.id))
+        let mut work = Work::send(self.0.at(&site.id));
+        if site.copy {
+            work.steps.push(Step::MarkCopy);
+        }
+        work
     }
 }
 
@@ -166,6 +191,8 @@ pub trait ReadKind: Clone + Default + std::fmt::Debug + Send + Sync + 'static {
     const ABOUT: &'static str;
     const HELP: &'static str;
     const ENDPOINT: &'static Endpoint;
+    /// What it does for a copy of another site (safe mode).
+    const ON_COPY: OnCopy;
 }
 
 /// The flags of a [`ReadKind`] command.
@@ -191,6 +218,6 @@ impl<K: ReadKind> SiteCommand for ReadSite<K> {
     site_flags!();
 
     fn job(&self) -> Result<SiteJob> {
-        on_site(&self.site, &self.common, Read(K::ENDPOINT))
+        on_site(&self.site, &self.common, Read(K::ENDPOINT, K::ON_COPY))
     }
 }

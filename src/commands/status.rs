@@ -4,6 +4,7 @@
 use super::site::{ReadKind, ReadSite};
 use crate::endpoints::{self, Endpoint};
 use crate::job::Meta;
+use crate::site::OnCopy;
 
 pub type Status = ReadSite<StatusOf>;
 
@@ -34,5 +35,8 @@ Examples:
 
 Prints the site's connection and products, e.g.
 {\"blog\":{\"is_connected\":true,\"has_backups_credentials\":false},\"products\":[{\"slug\":\"jetpack-backup-daily\",\"is_provisioned_by_partner\":true,\"is_provisioned_by_calling_partner\":true,\"is_pending\":false}]}";
+    /// Read-only: it still asks, and says `"safe_mode": true` at the top of
+    /// the answer, so nobody reads the original's products as the copy's.
+    const ON_COPY: OnCopy = OnCopy::Report;
     const ENDPOINT: &'static Endpoint = &endpoints::STATUS;
 }

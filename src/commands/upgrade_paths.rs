@@ -4,6 +4,7 @@
 use super::site::{ReadKind, ReadSite};
 use crate::endpoints::{self, Endpoint};
 use crate::job::Meta;
+use crate::site::OnCopy;
 
 pub type UpgradePaths = ReadSite<PathsOf>;
 
@@ -25,5 +26,6 @@ Examples:
 
 Prints what can be provisioned for the site, e.g.
 {\"jetpack-backup\":[\"jetpack-backup-daily\"],\"jetpack-plans\":[\"personal\",\"premium\"]}";
+    const ON_COPY: OnCopy = OnCopy::Ignore;
     const ENDPOINT: &'static Endpoint = &endpoints::UPGRADE_PATHS;
 }

@@ -8,7 +8,7 @@ use crate::endpoints;
 use crate::error::{Error, NetCause, Result};
 use crate::job::{Auth, Settings, SiteJob};
 use crate::output;
-use crate::site::Resolver;
+use crate::site::{Resolver, Site};
 use crate::work::{self, Step, Work};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
@@ -156,22 +156,38 @@ impl Executor {
     /// token meanwhile where the command allows), then send its steps. In
     /// a batch the token is already there and this only adds the site.
     pub fn site(&self, job: &SiteJob) -> Result<Done> {
-        let resolver = Resolver::new(&job.site, job.action.need(self.dry_run()))?;
-        let resolve = || resolver.resolve().map(|site| job.action.steps(&site));
-        if self.dry_run() {
-            let work = resolve()?;
-            if !work.reads_in_dry_run() {
-                return Ok(Done::DryRun(self.describe(&work)));
-            }
-            return self.perform(work);
-        }
-        let work = if job.action.token_while_wordpress_boots() {
-            self.token_while(resolve)?
+        // `wp` located first: a run that cannot find its site fails before
+        // any request.
+        let resolver = self.resolver(job)?;
+        let site = if self.dry_run() {
+            resolver.resolve()?
+        } else if job.action.token_while_wordpress_boots() {
+            self.token_while(|| resolver.resolve())?
         } else {
-            let work = resolve()?;
+            let site = resolver.resolve()?;
             self.token()?;
-            work
+            site
         };
+        self.on_site(job, &site)
+    }
+
+    /// Find the job's site: `--blog_id`, WordPress, or the URL flags.
+    pub fn resolve(&self, job: &SiteJob) -> Result<Site> {
+        self.resolver(job)?.resolve()
+    }
+
+    fn resolver<'a>(&self, job: &'a SiteJob) -> Result<Resolver<'a>> {
+        let action = &job.action;
+        Resolver::new(&job.site, action.need(self.dry_run()), action.on_copy())
+    }
+
+    /// The job's steps on its site, sent (a dry run: described, unless the
+    /// work reads what it would change).
+    pub fn on_site(&self, job: &SiteJob, site: &Site) -> Result<Done> {
+        let work = job.action.steps(site);
+        if self.dry_run() && !work.reads_in_dry_run() {
+            return Ok(Done::DryRun(self.describe(&work)));
+        }
         self.perform(work)
     }
 
@@ -194,6 +210,7 @@ impl Executor {
                 }
                 Step::Send(request) => answer = Some(self.send(api, &request, &token)?),
                 Step::Each(calls) => answer = Some(self.each(api, calls, &token)?),
+                Step::MarkCopy => answer = answer.map(mark_copy),
                 Step::Narrow { code } => {
                     let catalogue = answer.as_ref().map(|(_, json)| json);
                     answer = Some(narrow(catalogue, &code)?);
@@ -268,6 +285,19 @@ impl Executor {
 
 /// Status answers for a site WordPress.com has no record of.
 const UNKNOWN_SITE: &[&str] = &["invalid_blog", "unknown_blog"];
+
+/// The answer with `"safe_mode": true` added at its top level (re-written:
+/// the one exception to printing an answer verbatim, SPEC §9a).
+fn mark_copy((body, json): (Vec<u8>, Value)) -> (Vec<u8>, Value) {
+    match json {
+        Value::Object(mut o) => {
+            o.insert("safe_mode".into(), Value::Bool(true));
+            let v = Value::Object(o);
+            (v.to_string().into_bytes(), v)
+        }
+        other => (body, other),
+    }
+}
 
 /// What a command produced.
 pub enum Done {

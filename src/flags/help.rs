@@ -74,6 +74,14 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "--check-upgrade: the plan is not among the upgrade paths",
     ),
     (
+        "site_in_safe_mode",
+        "the site is a copy in Jetpack safe mode: nothing was sent for it",
+    ),
+    (
+        "duplicate_blog_id",
+        "two sites of the run carry the same Jetpack blog id",
+    ),
+    (
         "unknown_error_code",
         "errors CODE: no such code in the catalogue",
     ),

@@ -72,6 +72,20 @@ pub enum Need<'a> {
     BlogId,
 }
 
+/// What a command does with a site WordPress says is a copy of another (in
+/// Jetpack's safe mode: it carries the original's blog id, so anything sent
+/// by blog id acts on the original).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnCopy {
+    /// Send nothing for it: `site_in_safe_mode` (cancel, backup
+    /// credentials, apply: as `wp jetpack partner_cancel` refused).
+    Refuse,
+    /// Go on, and say so in the answer (`status`).
+    Report,
+    /// Not asked (provision names the site by URL, as the script did).
+    Ignore,
+}
+
 /// What the resolver found.
 #[derive(Debug)]
 pub struct Site {
@@ -81,12 +95,31 @@ pub struct Site {
     pub siteurl: String,
     /// `wp` that answered for this site; None when we work from flags alone.
     pub wp: Option<Wp>,
+    /// WordPress says this is a copy of another site (safe mode), and the
+    /// command goes on to report it.
+    pub copy: bool,
+    /// The blog id as WordPress gave it (not `--blog_id`): a run refuses two
+    /// sites that share one.
+    pub learned_blog_id: Option<u64>,
+}
+
+impl Site {
+    fn named(id: String, siteurl: String) -> Site {
+        Site {
+            id,
+            siteurl,
+            wp: None,
+            copy: false,
+            learned_blog_id: None,
+        }
+    }
 }
 
 /// A site about to be resolved: `wp` located (or why not).
 pub struct Resolver<'a> {
     spec: &'a SiteSpec,
     need: Need<'a>,
+    copy: OnCopy,
     /// None: nothing to ask (`--blog_id` given to a site command).
     wp: Option<Result<Wp>>,
 }
@@ -94,14 +127,16 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     /// Locate `wp` for this site. Fails now — before any request — when
     /// WordPress is needed, cannot be found, and no flag can stand in.
-    pub fn new(spec: &'a SiteSpec, need: Need<'a>) -> Result<Resolver<'a>> {
+    pub fn new(spec: &'a SiteSpec, need: Need<'a>, copy: OnCopy) -> Result<Resolver<'a>> {
+        let resolver = |wp| Resolver {
+            spec,
+            need,
+            copy,
+            wp,
+        };
         if spec.known.is_some() {
             // Gathered already (the network's one bootstrap).
-            return Ok(Resolver {
-                spec,
-                need,
-                wp: None,
-            });
+            return Ok(resolver(None));
         }
         let wp = match (need, spec.blog_id) {
             // The blog id is all a site command needs.
@@ -117,45 +152,20 @@ impl<'a> Resolver<'a> {
                 located => Some(located),
             },
         };
-        Ok(Resolver { spec, need, wp })
+        Ok(resolver(wp))
     }
 
     /// Ask WordPress (one `wp` process) or, when it cannot answer, use the
     /// fallback URL.
     pub fn resolve(self) -> Result<Site> {
-        let Resolver { spec, need, wp } = self;
+        let Resolver {
+            spec,
+            need,
+            copy,
+            wp,
+        } = self;
         if let Some(known) = &spec.known {
-            return from_known(spec, need, known);
-        }
-        match wp {
-            None => Ok(Site {
-                id: spec.blog_id.map(|n| n.to_string()).unwrap_or_default(),
-                siteurl: String::new(),
-                wp: None,
-            }),
-            Some(Err(e)) => give_up(spec, need, e),
-            Some(Ok(wp)) => match ask(spec, need, &wp) {
-                Ok(site) => Ok(Site {
-                    wp: Some(wp),
-                    ..site
-                }),
-                Err(e) => give_up(spec, need, e),
-            },
-        }
-    }
-}
-
-/// The site from facts the network's bootstrap gathered.
-fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
-    let f = &known.facts;
-    let site = |id: String, siteurl: String| Site {
-        id,
-        siteurl,
-        wp: Some(known.wp.clone()),
-    };
-    match need {
-        Need::Provision { user, site_url, .. } => {
-            if known.user_ok == Some(false) {
+            if let (Need::Provision { user, .. }, Some(false)) = (need, known.user_ok) {
                 return Err(Error::InvalidUser {
                     place: format!(
                         "{} ({})",
@@ -165,26 +175,118 @@ fn from_known(spec: &SiteSpec, need: Need, known: &Known) -> Result<Site> {
                     user: user.to_string(),
                 });
             }
+            let site = from_facts(spec, need, &known.facts)?;
+            return judge_copy(
+                &known.facts,
+                copy,
+                Site {
+                    wp: Some(known.wp.clone()),
+                    ..site
+                },
+            );
+        }
+        match wp {
+            None => Ok(Site::named(
+                spec.blog_id.map(|n| n.to_string()).unwrap_or_default(),
+                String::new(),
+            )),
+            Some(Err(e)) => give_up(spec, need, e),
+            Some(Ok(wp)) => {
+                let asked = wp.facts(&want(spec, need, copy)).and_then(|facts| {
+                    let site = from_facts(spec, need, &facts)?;
+                    Ok((site, facts))
+                });
+                match asked {
+                    Ok((site, facts)) => judge_copy(
+                        &facts,
+                        copy,
+                        Site {
+                            wp: Some(wp),
+                            ..site
+                        },
+                    ),
+                    Err(e) => give_up(spec, need, e),
+                }
+            }
+        }
+    }
+}
+
+/// What to ask WordPress for.
+fn want<'a>(spec: &SiteSpec, need: Need<'a>, copy: OnCopy) -> Want<'a> {
+    let safe_mode = copy != OnCopy::Ignore;
+    match need {
+        Need::Provision {
+            user,
+            site_url,
+            activate,
+            blog_id,
+        } => Want {
+            user: Some(user),
+            siteurl: site_url.is_none(),
+            blog_id,
+            // Where the API is asked about the site before the provision
+            // (--if-needed, --check-upgrade), it names it by its home when
+            // there is no blog id.
+            home: blog_id,
+            activate,
+            safe_mode: safe_mode && blog_id,
+        },
+        Need::BlogId => Want {
+            blog_id: true,
+            safe_mode,
+            ..Want::default()
+        },
+        Need::Id => Want {
+            blog_id: true,
+            home: spec.home_url.is_none(),
+            safe_mode,
+            ..Want::default()
+        },
+    }
+}
+
+/// The site from what WordPress said (one `wp eval`, or the network's one
+/// bootstrap).
+fn from_facts(spec: &SiteSpec, need: Need, f: &Facts) -> Result<Site> {
+    let mut site = match need {
+        Need::Provision { site_url, .. } => {
             let siteurl = match (site_url, &f.siteurl) {
                 (Some(s), _) => s.to_string(),
                 (None, Some(s)) => s.clone(),
                 (None, None) => return Err(Error::WpMissingFact(Fact::Siteurl)),
             };
-            let id = api_name(f, &siteurl);
-            Ok(site(id, siteurl))
+            Site::named(api_name(f, &siteurl), siteurl)
         }
         Need::Id => {
             let home = spec.home_url.as_deref().or(f.home.as_deref());
             match (f.blog_id, home) {
-                (Some(id), _) => Ok(site(id.to_string(), String::new())),
-                (None, Some(home)) => Ok(site(site_suffix(home), String::new())),
-                (None, None) => Err(Error::WpMissingFact(Fact::IdOrHome)),
+                (Some(id), _) => Site::named(id.to_string(), String::new()),
+                (None, Some(home)) => Site::named(site_suffix(home), String::new()),
+                (None, None) => return Err(Error::WpMissingFact(Fact::IdOrHome)),
             }
         }
         Need::BlogId => match f.blog_id {
-            Some(id) => Ok(site(id.to_string(), String::new())),
-            None => Err(Error::NoBlogId(NoBlogIdWhy::NotConnected)),
+            Some(id) => Site::named(id.to_string(), String::new()),
+            None => return Err(Error::NoBlogId(NoBlogIdWhy::NotConnected)),
         },
+    };
+    site.learned_blog_id = f.blog_id;
+    Ok(site)
+}
+
+/// A copy of another site (Jetpack's own safe-mode check says so) is
+/// refused, or reported, as the command says.
+fn judge_copy(facts: &Facts, copy: OnCopy, mut site: Site) -> Result<Site> {
+    match (facts.safe_mode, copy) {
+        (Some(true), OnCopy::Refuse) => Err(Error::SiteInSafeMode {
+            blog_id: facts.blog_id,
+        }),
+        (Some(true), OnCopy::Report) => {
+            site.copy = true;
+            Ok(site)
+        }
+        _ => Ok(site),
     }
 }
 
@@ -219,71 +321,6 @@ fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
     }
 }
 
-fn ask(spec: &SiteSpec, need: Need, wp: &Wp) -> Result<Site> {
-    match need {
-        Need::Provision {
-            user,
-            site_url,
-            activate,
-            blog_id,
-        } => {
-            let facts = wp.facts(&Want {
-                user: Some(user),
-                siteurl: site_url.is_none(),
-                blog_id,
-                // Where the API is asked about the site before the
-                // provision (--if-needed, --check-upgrade), it names it by
-                // its home when there is no blog id.
-                home: blog_id,
-                activate,
-            })?;
-            let siteurl = match (site_url, facts.siteurl.clone()) {
-                (Some(s), _) => s.to_string(),
-                (None, Some(s)) => s,
-                (None, None) => return Err(Error::WpMissingFact(Fact::Siteurl)),
-            };
-            let id = api_name(&facts, &siteurl);
-            Ok(Site {
-                id,
-                siteurl,
-                wp: None,
-            })
-        }
-        Need::BlogId => {
-            let facts = wp.facts(&Want {
-                blog_id: true,
-                ..Want::default()
-            })?;
-            let id = facts
-                .blog_id
-                .ok_or(Error::NoBlogId(NoBlogIdWhy::NotConnected))?;
-            Ok(Site {
-                id: id.to_string(),
-                siteurl: String::new(),
-                wp: None,
-            })
-        }
-        Need::Id => {
-            let home_url = spec.home_url.as_deref();
-            let facts = wp.facts(&Want {
-                blog_id: true,
-                home: home_url.is_none(),
-                ..Want::default()
-            })?;
-            let id = match (facts.blog_id, home_url, facts.home.as_deref()) {
-                (Some(id), _, _) => id.to_string(),
-                (None, Some(home), _) | (None, None, Some(home)) => site_suffix(home),
-                (None, None, None) => return Err(Error::WpMissingFact(Fact::IdOrHome)),
-            };
-            Ok(Site {
-                id,
-                siteurl: String::new(),
-                wp: None,
-            })
-        }
-    }
-}
-
 /// WordPress could not answer: the fallback URL stands in, or the error
 /// stands.
 fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
@@ -307,9 +344,5 @@ fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
             String::new()
         }
     };
-    Ok(Site {
-        id: site_suffix(url),
-        siteurl,
-        wp: None,
-    })
+    Ok(Site::named(site_suffix(url), siteurl))
 }

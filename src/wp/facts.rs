@@ -1,128 +1,13 @@
-//! What we ask WordPress: everything in one `wp eval` (one bootstrap), or,
-//! where eval is not available, one command per value.
+//! What we ask WordPress: everything in one `wp eval` (one bootstrap, the
+//! programs in `programs`), or, where eval is not available, one command
+//! per value.
 
 use super::parse::{parse_blog_id, parse_id, parse_marked, parse_url, snippet, wp_error_words};
+use super::programs::{FACTS_PHP, NETWORK_FACTS_PHP};
 use super::{refuse_option_like, Wp};
 use crate::error::{Error, Result};
 use crate::output;
 use serde_json::Value;
-
-// The facts programs are constants assembled from these pieces at compile
-// time; values reach them only by environment variable.
-
-/// PHP: `$user` for the user `$u` names, looked up as WP-CLI's `--user`
-/// does: ID, then email, then login.
-macro_rules! php_find_user {
-    () => {
-        r#"  $user = false;
-  if (is_numeric($u)) { $user = get_user_by('id', (int) $u); }
-  if (!$user) { $user = get_user_by('email', $u); }
-  if (!$user) { $user = get_user_by('login', $u); }
-"#
-    };
-}
-
-/// PHP: `$file`, the `jetpack` plugin's main file ('' when not installed),
-/// found by folder as WP-CLI finds a plugin by slug.
-macro_rules! php_find_jetpack {
-    () => {
-        r#"  if (!function_exists('activate_plugin')) { require_once ABSPATH . 'wp-admin/includes/plugin.php'; }
-  $file = '';
-  foreach (array_keys(get_plugins()) as $f) {
-    if (dirname($f) === 'jetpack' || $f === 'jetpack.php') {
-      $file = $f;
-      if (basename($f) === 'jetpack.php') { break; }
-    }
-  }
-"#
-    };
-}
-
-/// PHP: `$out` as the answer: one JSON object after a marker on its own
-/// line, so whatever plugins or notices print around it does not matter.
-macro_rules! php_answer {
-    () => {
-        r#"echo "\nJETPACK_PARTNER_FACTS " . json_encode($out) . "\n";"#
-    };
-}
-
-/// The PHP behind the single `wp eval` call: the user (JETPACK_WP_USER),
-/// siteurl, home, Jetpack's blog id, and Jetpack activated
-/// (JETPACK_WP_ACTIVATE=1, only when the user exists).
-pub const FACTS_PHP: &str = concat!(
-    r#"$u = getenv('JETPACK_WP_USER');
-$out = array('marker' => 1);
-if (is_string($u) && $u !== '') {
-"#,
-    php_find_user!(),
-    r#"  $out['user_id'] = $user ? (int) $user->ID : 0;
-}
-$out['siteurl'] = (string) get_option('siteurl');
-$out['home'] = (string) get_option('home');
-$o = get_option('jetpack_options');
-$out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
-if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
-"#,
-    php_find_jetpack!(),
-    r#"  if ($file === '') {
-    $out['activate'] = "The 'jetpack' plugin could not be found.";
-  } elseif (is_plugin_active($file)) {
-    $out['activate'] = 'ok';
-  } else {
-    $r = activate_plugin($file);
-    $out['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
-  }
-}
-"#,
-    php_answer!()
-);
-
-/// The PHP behind `--all-sites`: the facts of every site of the network in
-/// one bootstrap (switching blogs inside it). Archived, deleted and spam
-/// sites are left out. The user and whether to activate Jetpack come by
-/// environment, as for [`FACTS_PHP`]. A user counts for a site when it is a
-/// member of it or a super admin.
-pub const NETWORK_FACTS_PHP: &str = concat!(
-    r#"$u = getenv('JETPACK_WP_USER');
-$activate = getenv('JETPACK_WP_ACTIVATE') === '1';
-$out = array('marker' => 1, 'multisite' => is_multisite(), 'sites' => array());
-if (is_multisite()) {
-  if (is_string($u) && $u !== '') {
-"#,
-    php_find_user!(),
-    r#"  } else {
-    $user = false;
-  }
-"#,
-    php_find_jetpack!(),
-    r#"  $network_active = $file !== '' && is_plugin_active_for_network($file);
-  foreach (get_sites(array('number' => 0, 'archived' => 0, 'deleted' => 0, 'spam' => 0)) as $site) {
-    $id = (int) $site->blog_id;
-    switch_to_blog($id);
-    $s = array('url' => home_url('/'), 'siteurl' => (string) get_option('siteurl'), 'home' => (string) get_option('home'));
-    $o = get_option('jetpack_options');
-    $s['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
-    if (is_string($u) && $u !== '') {
-      $ok = $user && (is_super_admin($user->ID) || is_user_member_of_blog($user->ID, $id));
-      $s['user_id'] = $ok ? (int) $user->ID : 0;
-    }
-    if ($activate && (!isset($s['user_id']) || $s['user_id'] > 0)) {
-      if ($file === '') {
-        $s['activate'] = "The 'jetpack' plugin could not be found.";
-      } elseif ($network_active || is_plugin_active($file)) {
-        $s['activate'] = 'ok';
-      } else {
-        $r = activate_plugin($file);
-        $s['activate'] = is_wp_error($r) ? $r->get_error_message() : 'ok';
-      }
-    }
-    restore_current_blog();
-    $out['sites'][] = $s;
-  }
-}
-"#,
-    php_answer!()
-);
 
 /// One site of a network, as [`NETWORK_FACTS_PHP`] found it.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +22,8 @@ pub struct NetworkSite {
 /// What a command wants to know about the site.
 #[derive(Debug, Default, Clone)]
 pub struct Want<'a> {
+    /// Jetpack's safe-mode check (a copy of another site).
+    pub safe_mode: bool,
     /// Check this user exists (ID, email, login).
     pub user: Option<&'a str>,
     pub siteurl: bool,
@@ -153,6 +40,10 @@ pub struct Facts {
     pub home: Option<String>,
     /// Jetpack's WordPress.com blog id; None when the site was never connected.
     pub blog_id: Option<u64>,
+    /// Jetpack's safe-mode check: Some(true) for a copy of another site
+    /// (its blog id is the original's); None when not asked or there is no
+    /// Jetpack to ask.
+    pub safe_mode: Option<bool>,
 }
 
 /// A non-empty string member.
@@ -169,6 +60,7 @@ fn facts_of(v: &Value) -> Facts {
         siteurl: text(v, "siteurl"),
         home: text(v, "home"),
         blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
+        safe_mode: v.get("safe_mode").and_then(Value::as_bool),
     }
 }
 
@@ -191,8 +83,10 @@ impl Wp {
     fn eval_facts(&self, program: &str, want: &Want) -> Result<Option<Value>> {
         // No user asked for: an empty value, so nothing the caller's shell
         // exported can slip in.
+        let on = |b: bool| if b { "1" } else { "0" };
         let env = [
-            ("JETPACK_WP_ACTIVATE", if want.activate { "1" } else { "0" }),
+            ("JETPACK_WP_ACTIVATE", on(want.activate)),
+            ("JETPACK_WP_SAFE_MODE", on(want.safe_mode)),
             ("JETPACK_WP_USER", want.user.unwrap_or("")),
         ];
         let pre = ["--skip-themes".to_string(), "--skip-plugins".to_string()];
@@ -262,6 +156,14 @@ impl Wp {
         let Some(v) = self.eval_facts(FACTS_PHP, want)? else {
             return Ok(None);
         };
+        if let Some(e) = v.get("safe_mode_error").and_then(Value::as_str) {
+            // Jetpack's own check failed: neither side of it is known.
+            return Err(Error::WpFailed {
+                what: "Jetpack's safe-mode check (wp eval)".into(),
+                exit: "exit code 0".into(),
+                said: super::parse::snippet(e),
+            });
+        }
         if let Some(u) = want.user {
             if v.get("user_id").and_then(Value::as_u64).unwrap_or(0) == 0 {
                 return Err(self.no_such_user(u));
@@ -294,7 +196,32 @@ impl Wp {
         if want.home && f.blog_id.is_none() {
             f.home = Some(self.url_option("home")?);
         }
+        if want.safe_mode && f.blog_id.is_some() {
+            f.safe_mode = Some(self.idc_option_set()?);
+        }
         Ok(f)
+    }
+
+    /// Without eval, Jetpack's own safe-mode check cannot run; it holds
+    /// only while Jetpack's `jetpack_sync_error_idc` option is set, so a
+    /// site without it is no copy, and one with it is taken for one (the
+    /// safe side: nothing is sent by its blog id).
+    fn idc_option_set(&self) -> Result<bool> {
+        let option = "jetpack_sync_error_idc";
+        let out = self.run(&[], &["option", "get", option, "--format=json"], &[])?;
+        if out.status.success() {
+            output::verbose(&format!(
+                "{option} is set and Jetpack's safe-mode check cannot run without wp eval: taking the site for a copy"
+            ));
+            return Ok(true);
+        }
+        if out
+            .stderr_text()
+            .contains("Could not get 'jetpack_sync_error_idc' option")
+        {
+            return Ok(false);
+        }
+        Err(self.failure(&format!("wp option get {option}"), &out))
     }
 
     /// Confirm `user` exists (WP-CLI looks it up as ID, then email, then login).

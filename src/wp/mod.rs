@@ -6,8 +6,10 @@
 mod facts;
 mod locate;
 pub mod parse;
+mod programs;
 
-pub use facts::{Facts, NetworkSite, Want, FACTS_PHP, NETWORK_FACTS_PHP};
+pub use facts::{Facts, NetworkSite, Want};
+pub use programs::{FACTS_PHP, NETWORK_FACTS_PHP};
 
 use crate::error::{Error, Result};
 use crate::output;

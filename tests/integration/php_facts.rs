@@ -322,6 +322,7 @@ fn want_all(user: Option<&str>, activate: bool) -> Want<'_> {
         home: true,
         blog_id: true,
         activate,
+        safe_mode: false,
     }
 }
 
@@ -577,6 +578,7 @@ php_tier! {
                 siteurl: Some("http://site.test".into()),
                 home: Some("http://site.test".into()),
                 blog_id: None,
+                safe_mode: None,
             }
         );
         let connected = crate_wp(&t, &t.connected, None)
@@ -1403,6 +1405,7 @@ fn network_sites_want(sites: &[NetSite], asked: Asked) -> Vec<NetworkSite> {
                 siteurl: Some(s.siteurl.clone()),
                 home: Some(s.home.clone()),
                 blog_id: (s.jetpack_id > 0).then_some(s.jetpack_id),
+                safe_mode: None,
             },
             user_ok: s.user_id(asked).map(|id| id > 0),
         })

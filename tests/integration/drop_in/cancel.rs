@@ -63,11 +63,13 @@ fn cancels_by_jetpack_blog_id() {
         env.wp.calls(),
         vec![testenv::eval_argv(&["--allow-root", &path])]
     );
-    // Nothing to activate, no user to look up.
+    // Nothing to activate, no user to look up; Jetpack's safe-mode check
+    // asked for (SPEC §9a).
     assert_eq!(
         env.wp.call_env(0),
         vec![
             ("JETPACK_WP_ACTIVATE".to_string(), "0".to_string()),
+            ("JETPACK_WP_SAFE_MODE".to_string(), "1".to_string()),
             ("JETPACK_WP_USER".to_string(), String::new()),
         ]
     );
@@ -77,10 +79,13 @@ fn cancels_by_jetpack_blog_id() {
 fn cancels_by_blog_id_with_eval_disabled() {
     let env = TestEnv::new();
     env.answer_without_eval(&["option-get-jetpack_options-set"]);
+    env.answer_no_idc_option();
     cancel_ok(&env, "12345");
     let out = cancel_in_wordpress(&env);
     testenv::assert_success(&out, r#"{"success":true}"#);
-    assert_eq!(env.wp.calls().len(), 2);
+    // eval, the blog id, then (a blog id: safe mode matters) Jetpack's IDC
+    // option, which is not there.
+    assert_eq!(env.wp.calls().len(), 3);
 }
 
 #[test]
@@ -261,6 +266,7 @@ fn without_wp_and_without_a_site_says_wp_not_found() {
 fn old_script_name_and_flags() {
     let env = TestEnv::new();
     env.answer_without_eval(&["option-get-jetpack_options-set"]);
+    env.answer_no_idc_option();
     cancel_ok(&env, "12345");
     let out = run(env.cmd_named("partner-cancel.sh").args([
         "-c=1234",

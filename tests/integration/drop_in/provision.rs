@@ -82,6 +82,8 @@ fn provisions_by_login_with_secret_intact() {
         env.wp.call_env(0),
         vec![
             ("JETPACK_WP_ACTIVATE".to_string(), "1".to_string()),
+            // provision names the site by URL: no safe-mode check.
+            ("JETPACK_WP_SAFE_MODE".to_string(), "0".to_string()),
             ("JETPACK_WP_USER".to_string(), "admin".to_string()),
         ]
     );

@@ -60,6 +60,7 @@ fn all_sites_in_one_bootstrap() {
         env.wp.call_env(0),
         vec![
             ("JETPACK_WP_ACTIVATE".to_string(), "1".to_string()),
+            ("JETPACK_WP_SAFE_MODE".to_string(), "0".to_string()),
             ("JETPACK_WP_USER".to_string(), "admin".to_string())
         ]
     );
@@ -113,11 +114,12 @@ fn cancel_all_sites_names_each_site_by_its_blog_id_or_suffix() {
         .expect("run");
     assert_exit(&out, 0);
     assert_eq!(env.wp.calls().len(), 1);
-    // No user asked for, nothing activated.
+    // No user asked for, nothing activated; every site's safe mode asked.
     assert_eq!(
         env.wp.call_env(0),
         vec![
             ("JETPACK_WP_ACTIVATE".to_string(), "0".to_string()),
+            ("JETPACK_WP_SAFE_MODE".to_string(), "1".to_string()),
             ("JETPACK_WP_USER".to_string(), String::new())
         ]
     );

@@ -444,6 +444,8 @@ fn check_job(job: &SiteJob) -> Result<(), TestCaseError> {
         id: "1".into(),
         siteurl: "https://example.com".into(),
         wp: None,
+        copy: false,
+        learned_blog_id: None,
     };
     for r in job.action.steps(&site).requests() {
         if let Body::Form(form) = &r.body {

@@ -316,6 +316,26 @@ impl TestEnv {
         }
     }
 
+    /// `wp option get jetpack_sync_error_idc --format=json` on a site that
+    /// has no such option: the safe-mode check without eval. WP-CLI answers
+    /// as the recorded `option-get-jetpack_options-unset` transcript shows
+    /// for any missing option (entity-command's `Option_Command::get`: "Could
+    /// not get '%s' option. Does it exist?"), with this option's name.
+    pub fn answer_no_idc_option(&self) {
+        let fixture = fake_wp::load_fixture("option-get-jetpack_options-unset");
+        let stderr = fixture["stderr"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("jetpack_options", "jetpack_sync_error_idc");
+        let argv = self.wp_argv(&["option", "get", "jetpack_sync_error_idc", "--format=json"]);
+        self.wp.answer_with(
+            &strs(&argv),
+            "",
+            &stderr,
+            fixture["exit_code"].as_i64().unwrap_or(1) as i32,
+        );
+    }
+
     /// Every call that no answer registered before this one matches gets
     /// WP-CLI's "eval disabled" error: register it last, so that a `wp
     /// eval` with any arguments is refused and the per-command answers
