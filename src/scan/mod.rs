@@ -59,6 +59,7 @@ const FACTS_COLUMNS: &[Column] = &[
     ("siteurl", "/wordpress/siteurl"),
     ("home", "/wordpress/home"),
     ("blog_id", "/wordpress/blog_id"),
+    ("safe_mode", "/wordpress/safe_mode"),
     ("error_code", "/wordpress/error_code"),
 ];
 
@@ -229,6 +230,7 @@ fn ask(wp: &WpSettings, f: &Found) -> Option<(Value, bool)> {
         siteurl: true,
         home: true,
         blog_id: true,
+        safe_mode: true,
         ..Want::default()
     };
     let facts = Wp::locate(&wp_settings(wp, &f.path), None).and_then(|wp| wp.facts(&want));
@@ -245,12 +247,18 @@ fn ask(wp: &WpSettings, f: &Found) -> Option<(Value, bool)> {
                 "blog_id".into(),
                 facts.blog_id.map_or(Value::Null, Value::from),
             );
+            // Jetpack's safe-mode check: true for a copy of another site
+            // (null: no Jetpack, or never connected).
+            w.insert(
+                "safe_mode".into(),
+                facts.safe_mode.map_or(Value::Null, Value::Bool),
+            );
             Some((row, true))
         }
         // Ended by our own signal handling: nothing to say about the site.
         Err(Error::Interrupted { .. }) => None,
         Err(e) => {
-            for k in ["siteurl", "home", "blog_id"] {
+            for k in ["siteurl", "home", "blog_id", "safe_mode"] {
                 w.insert(k.into(), Value::Null);
             }
             for (k, v) in output::error_pairs(&e) {

@@ -482,17 +482,18 @@ fn facts_ask_each_install_once_and_keep_path_order() {
     answer(
         &env,
         &a,
-        json!({"siteurl": "https://a.test", "home": "https://a.test", "blog_id": 1001}),
+        json!({"siteurl": "https://a.test", "home": "https://a.test", "blog_id": 1001, "safe_mode": false}),
     );
     answer(
         &env,
         &b,
         json!({"siteurl": "https://b.test/wp", "home": "https://b.test", "blog_id": 0}),
     );
+    // c is a copy of another site (Jetpack's safe mode): SPEC §9a.
     answer(
         &env,
         &c,
-        json!({"siteurl": "http://c.test", "home": "http://c.test", "blog_id": 1003}),
+        json!({"siteurl": "http://c.test", "home": "http://c.test", "blog_id": 1003, "safe_mode": true}),
     );
     let out = sites(
         &env,
@@ -506,8 +507,13 @@ fn facts_ask_each_install_once_and_keep_path_order() {
     assert_exit(&out, 0);
     assert_eq!(stderr(&out), "");
     let full = |p: &Path, v: &str, m: bool, j: bool, url: &str, home: &str, id: Value| {
+        let safe = match id.as_u64() {
+            Some(1001) => json!(false),
+            Some(1003) => json!(true),
+            _ => Value::Null,
+        };
         json!({"path": s(p), "wordpress": {"version": v, "multisite": m, "jetpack": j,
-            "siteurl": url, "home": home, "blog_id": id}})
+            "siteurl": url, "home": home, "blog_id": id, "safe_mode": safe}})
         .to_string()
     };
     assert_eq!(
@@ -559,10 +565,9 @@ fn facts_ask_each_install_once_and_keep_path_order() {
         .collect();
     assert_eq!(calls, expected);
     for n in 0..3 {
-        assert!(env
-            .wp
-            .call_env(n)
-            .contains(&("JETPACK_WP_ACTIVATE".to_string(), "0".to_string())));
+        let vars = env.wp.call_env(n);
+        assert!(vars.contains(&("JETPACK_WP_ACTIVATE".to_string(), "0".to_string())));
+        assert!(vars.contains(&("JETPACK_WP_SAFE_MODE".to_string(), "1".to_string())));
     }
 
     // The same as a table: the facts columns, and error_code.
@@ -582,10 +587,10 @@ fn facts_ask_each_install_once_and_keep_path_order() {
     assert_eq!(
         stdout(&out),
         format!(
-            "path,version,multisite,jetpack,siteurl,home,blog_id,error_code\n\
-             {},6.1.9,false,true,https://a.test,https://a.test,1001,\n\
-             {},6.4.3,true,false,https://b.test/wp,https://b.test,,\n\
-             {},6.2.6,false,false,http://c.test,http://c.test,1003,\n",
+            "path,version,multisite,jetpack,siteurl,home,blog_id,safe_mode,error_code\n\
+             {},6.1.9,false,true,https://a.test,https://a.test,1001,false,\n\
+             {},6.4.3,true,false,https://b.test/wp,https://b.test,,,\n\
+             {},6.2.6,false,false,http://c.test,http://c.test,1003,true,\n",
             s(&a),
             s(&b),
             s(&c)

@@ -389,7 +389,7 @@ pub const PROVISION_OK: &str = r#"{"success":true,"next_url":"https://jetpack.wo
 pub const TOKEN_PATH: &str = "/oauth2/token";
 pub const PROVISION_PATH: &str = "/rest/v1.3/jpphp/provision";
 
-fn strs(v: &[String]) -> Vec<&str> {
+pub fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
