@@ -312,6 +312,15 @@ pub enum Error {
     SiteInSafeMode {
         blog_id: Option<u64>,
     },
+    /// Another run holds the lock on this file (`--skip-done`,
+    /// `--desired`); `holder`: its pid where the system says; `waited`:
+    /// `--wait-lock`.
+    Locked {
+        flag: String,
+        path: PathBuf,
+        holder: Option<u32>,
+        waited: Option<Duration>,
+    },
     /// Two sites of one run carry the same Jetpack blog id (`with`: the
     /// other's name in the run); neither can know which is the original.
     DuplicateBlogId {
@@ -417,6 +426,7 @@ impl Error {
             Timeout { .. } => "timeout",
             PlanNotAvailable { .. } => "plan_not_available",
             SiteInSafeMode { .. } => "site_in_safe_mode",
+            Locked { .. } => "locked",
             DuplicateBlogId { .. } => "duplicate_blog_id",
             Api { code, .. } => code,
             Internal { .. } => "internal_error",
@@ -538,7 +548,8 @@ impl Error {
             | Partial { .. }
             | Interrupted { .. }
             | OutputFailed { .. }
-            | Internal { .. } => Group::Run,
+            | Internal { .. }
+            | Locked { .. } => Group::Run,
         }
     }
 
@@ -760,6 +771,22 @@ impl Error {
                 f,
                 "jetpack-partner hit a bug ({what}{at}); nothing more was sent. Please report it with the command line (without secrets)"
             ),
+            Locked {
+                flag,
+                path,
+                holder,
+                waited,
+            } => {
+                write!(f, "{flag}={}: another jetpack-partner run ", path.display())?;
+                if let Some(pid) = holder {
+                    write!(f, "(pid {pid}) ")?;
+                }
+                f.write_str("holds it, so nothing was sent (two runs at once would both take the same lines for undone)")?;
+                match waited {
+                    Some(w) => write!(f, "; still held after waiting {} s: try again later or wait longer", w.as_secs_f64()),
+                    None => f.write_str("; let it finish, or add --wait-lock=SECONDS to wait for it"),
+                }
+            }
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }

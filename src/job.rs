@@ -133,6 +133,9 @@ pub struct Meta {
     /// One desired state per site: a second, different line for a site
     /// would undo the first, so it fails.
     pub one_state_per_site: bool,
+    /// Its input file is locked for the whole run, like `--skip-done`
+    /// (`apply --desired`: a desired state applied twice at once).
+    pub locks_input: bool,
     /// It sends requests by the site's blog id: a run finds every site
     /// first, and refuses two that carry the same blog id (one is a copy of
     /// the other) before sending anything by it.
@@ -160,6 +163,7 @@ impl Meta {
         reports_changed: false,
         reads_in_dry_run: false,
         one_state_per_site: false,
+        locks_input: false,
         by_blog_id: true,
     };
 }
@@ -176,6 +180,8 @@ pub struct Batch {
     pub jobs: usize,
     /// `--skip-done`: a previous run's output.
     pub skip_done: Option<String>,
+    /// `--wait-lock`: how long to wait for another run holding our files.
+    pub wait_lock: Option<Duration>,
     pub format: Format,
     pub line: LineParser,
 }

@@ -9,6 +9,7 @@
 mod copies;
 mod entry;
 mod input;
+mod lock;
 mod network;
 mod result;
 mod resume;
@@ -55,6 +56,8 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             sink::last_words(&sink, &tally, meta, dry_run, signal)
         }));
     }
+    // Held until the run ends (the process ending releases them too).
+    let _locks = locks(batch)?;
     let done = match &batch.skip_done {
         Some(f) => resume::done_keys(f, meta.name)?,
         None => resume::DoneBefore::default(),
@@ -115,6 +118,19 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         });
     }
     finish(batch, &sink, &tally, dry_run)
+}
+
+/// The run's files locked: `--skip-done` (created when it does not exist
+/// yet) and, for `apply`, `--desired`.
+fn locks(batch: &Batch) -> Result<Vec<lock::Held>> {
+    let mut held = Vec::new();
+    if let Some(f) = &batch.skip_done {
+        held.push(lock::lock("--skip-done", f, true, batch.wait_lock)?);
+    }
+    if let (true, Source::File(f)) = (batch.meta.locks_input, &batch.source) {
+        held.push(lock::lock(batch.meta.input, f, false, batch.wait_lock)?);
+    }
+    Ok(held)
 }
 
 /// The input: the file (an unreadable one fails before the token call),

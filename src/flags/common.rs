@@ -107,7 +107,23 @@ pub struct BatchArgs {
     pub skip_done: Option<String>,
 
     #[command(flatten)]
+    pub wait_lock: WaitLockArg,
+
+    #[command(flatten)]
     pub format: FormatArgs,
+}
+
+/// `--wait-lock`: wait for another run holding this run's files.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WaitLockArg {
+    /// When another run holds the --skip-done (or --desired) file, wait up to SECONDS for it instead of failing with locked
+    #[arg(
+        long = "wait-lock",
+        visible_alias = "wait_lock",
+        value_name = "SECONDS",
+        help_heading = "Batch"
+    )]
+    pub wait_lock: Option<String>,
 }
 
 /// How many sites at once.

@@ -78,6 +78,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the site is a copy in Jetpack safe mode: nothing was sent for it",
     ),
     (
+        "locked",
+        "another run holds the --skip-done or --desired file",
+    ),
+    (
         "duplicate_blog_id",
         "two sites of the run carry the same Jetpack blog id",
     ),

@@ -106,6 +106,13 @@ pub fn jobs(v: &JobsArg) -> Result<usize> {
     }
 }
 
+/// `--wait-lock=SECONDS`: None when not given.
+pub fn wait_lock(v: &super::common::WaitLockArg) -> Result<Option<Duration>> {
+    given(&v.wait_lock)
+        .map(|s| seconds("--wait-lock", Some(s), Duration::ZERO))
+        .transpose()
+}
+
 /// A URL flag that names a site: blank is "not given"; one with no host
 /// (`https://`, `http:///x`) would be sent as an empty site, so it is
 /// refused.

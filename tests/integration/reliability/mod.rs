@@ -10,12 +10,14 @@
 //! - [`output_failures`]: a stdout or stderr that cannot be written.
 //! - [`bounded_input`]: files and bodies read up to a limit.
 //! - [`urls`]: site URLs normalised before use.
+//! - [`locks`] (§9a): two runs on the same `--skip-done`/`--desired` file.
 //! - [`safe_mode`] (§9a): a copy of a site never acts on its original;
 //!   two sites sharing a blog id.
 //!
 //! `cargo test --test integration reliability::` runs them all.
 
 mod bounded_input;
+mod locks;
 mod output_failures;
 mod safe_mode;
 mod signals;
