@@ -29,6 +29,8 @@ pub enum Expected {
     Depth,
     /// A site's URL: a host at least.
     SiteUrl,
+    /// A whole number, 0 or more.
+    Count,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -809,6 +811,7 @@ impl Expected {
             Expected::Format => "a list format; use json, table or csv".into(),
             Expected::Depth => "a folder depth (a whole number from 1 to 64)".into(),
             Expected::KeyValue => format!("KEY=VALUE, e.g. {flag}=number=20"),
+            Expected::Count => "a whole number (0 or more)".into(),
             Expected::SiteUrl => {
                 return write!(
                     f,

@@ -168,6 +168,17 @@ impl Meta {
     };
 }
 
+/// How a fleet run copes with others.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// `--wait-lock`: how long to wait for another run holding our files.
+    pub wait_lock: Option<Duration>,
+    /// `--max-wait`: how long one request may wait out rate limits.
+    pub max_wait: Duration,
+    /// `--max-consecutive-failures` (0: never stop).
+    pub max_consecutive_failures: usize,
+}
+
 /// Turns one input line (flag names as keys) into that site's job, with
 /// the command line's flags as defaults. Built by the flag layer, so a line
 /// is validated exactly as flags are.
@@ -180,8 +191,7 @@ pub struct Batch {
     pub jobs: usize,
     /// `--skip-done`: a previous run's output.
     pub skip_done: Option<String>,
-    /// `--wait-lock`: how long to wait for another run holding our files.
-    pub wait_lock: Option<Duration>,
+    pub limits: Limits,
     pub format: Format,
     pub line: LineParser,
 }

@@ -63,7 +63,10 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
             let exec = Executor::new(settings, Some(auth));
             match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),
-                Target::Many(batch) => batch::run(&batch, &exec).map(printed),
+                Target::Many(batch) => {
+                    let exec = exec.throttled(batch.jobs, batch.limits.max_wait);
+                    batch::run(&batch, &exec).map(printed)
+                }
             }
         }
         Run::Plain { auth, work } => Executor::new(settings, auth).plain(work).map(Outcome::from),

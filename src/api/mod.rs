@@ -155,6 +155,17 @@ impl Api {
     /// request that changes something and may have reached the server is
     /// never sent twice.
     pub fn send(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
+        self.send_with(req, token, true)
+    }
+
+    /// As [`send`](Api::send), but a busy answer (429/503) is returned at
+    /// once, whatever the request: a fleet run waits it out itself
+    /// (`exec::throttle`).
+    pub fn send_until_busy(&self, req: &Request, token: Option<&str>) -> Result<Answer> {
+        self.send_with(req, token, false)
+    }
+
+    fn send_with(&self, req: &Request, token: Option<&str>, wait_busy: bool) -> Result<Answer> {
         let idempotent = req.retry == Retry::Idempotent;
         if !idempotent {
             // After a batch's first signal only the requests already in
@@ -171,7 +182,8 @@ impl Api {
         loop {
             let wait = match self.transport.send_once(req, token) {
                 Ok(answer) => {
-                    if !(idempotent && retry::busy(&answer) && attempt < retry::ATTEMPTS) {
+                    let again = wait_busy && idempotent && retry::busy(&answer);
+                    if !(again && attempt < retry::ATTEMPTS) {
                         return Ok(answer);
                     }
                     retry::retry_after(&answer).unwrap_or(retry::backoff(attempt))

@@ -29,8 +29,14 @@ pub fn backoff(attempt: u32) -> Duration {
 /// `Retry-After` in seconds (the HTTP-date form is rare for APIs and falls
 /// back to our own backoff), capped.
 pub fn retry_after(answer: &Answer) -> Option<Duration> {
+    Some(asked_wait(answer)?.min(RETRY_AFTER_CAP))
+}
+
+/// `Retry-After` in seconds, as the server asked (a fleet run waits up to
+/// its `--max-wait`).
+pub fn asked_wait(answer: &Answer) -> Option<Duration> {
     let secs: u64 = answer.retry_after.as_deref()?.trim().parse().ok()?;
-    Some(Duration::from_secs(secs).min(RETRY_AFTER_CAP))
+    Some(Duration::from_secs(secs))
 }
 
 /// A busy answer an idempotent request may wait out.

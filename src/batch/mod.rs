@@ -125,10 +125,15 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
 fn locks(batch: &Batch) -> Result<Vec<lock::Held>> {
     let mut held = Vec::new();
     if let Some(f) = &batch.skip_done {
-        held.push(lock::lock("--skip-done", f, true, batch.wait_lock)?);
+        held.push(lock::lock("--skip-done", f, true, batch.limits.wait_lock)?);
     }
     if let (true, Source::File(f)) = (batch.meta.locks_input, &batch.source) {
-        held.push(lock::lock(batch.meta.input, f, false, batch.wait_lock)?);
+        held.push(lock::lock(
+            batch.meta.input,
+            f,
+            false,
+            batch.limits.wait_lock,
+        )?);
     }
     Ok(held)
 }

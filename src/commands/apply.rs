@@ -8,9 +8,9 @@ use super::Command;
 use crate::credentials::{self, CredArgs};
 use crate::endpoints;
 use crate::error::{Error, Needed, Result};
-use crate::flags::common::{ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg, WaitLockArg};
+use crate::flags::common::{FleetArgs, ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{format, jobs, site_url, wait_lock};
+use crate::flags::values::{fleet, format, jobs, site_url};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, Site};
@@ -65,7 +65,7 @@ pub struct Apply {
     pub tracking: TrackingArgs,
 
     #[command(flatten)]
-    pub wait_lock: WaitLockArg,
+    pub fleet: FleetArgs,
 
     #[command(flatten)]
     pub list: ListCommon,
@@ -113,7 +113,7 @@ impl Command for Apply {
                     source,
                     jobs: jobs(&self.list.jobs)?,
                     skip_done: None,
-                    wait_lock: wait_lock(&self.wait_lock)?,
+                    limits: fleet(&self.fleet)?,
                     format: format(&self.list.format)?,
                     line,
                 }),

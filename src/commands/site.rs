@@ -8,7 +8,7 @@ use crate::endpoints::Endpoint;
 use crate::error::Result;
 use crate::flags::common::{BatchArgs, SiteArgs, SiteCommon, WpArgs};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{blog_id, format, jobs, site_url, wait_lock, wp_settings};
+use crate::flags::values::{blog_id, fleet, format, jobs, site_url, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, OnCopy, Site, SiteSpec};
@@ -81,7 +81,7 @@ impl<C: SiteCommand> Command for C {
                 // Checked where unused too, so a typo is not taken silently.
                 jobs(&b.jobs)?;
                 format(&b.format)?;
-                wait_lock(&b.wait_lock)?;
+                fleet(&b.fleet)?;
                 Target::One(self.job()?)
             };
             Ok(Run::Site { auth, target })
@@ -125,7 +125,7 @@ fn batch(
         source,
         jobs: jobs(&b.jobs)?,
         skip_done: given(&b.skip_done).map(str::to_string),
-        wait_lock: wait_lock(&b.wait_lock)?,
+        limits: fleet(&b.fleet)?,
         format: format(&b.format)?,
         line,
     })

@@ -14,6 +14,7 @@ use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
 
 mod steps;
+mod throttle;
 
 use steps::narrow;
 
@@ -24,6 +25,8 @@ pub struct Executor {
     api: OnceLock<Api>,
     /// The partner token, once fetched: one per run, however many sites.
     token: Mutex<Option<String>>,
+    /// A fleet run's rate limiting; None in a single run.
+    throttle: Option<throttle::Throttle>,
 }
 
 impl Executor {
@@ -33,6 +36,7 @@ impl Executor {
             auth,
             api: OnceLock::new(),
             token: Mutex::new(None),
+            throttle: None,
         }
     }
 
@@ -277,9 +281,39 @@ impl Executor {
             }
             e => e,
         };
-        let answer = api.send(request, bearer).map_err(carried)?;
+        let answer = self.answer(api, request, bearer).map_err(carried)?;
         let json = judge(&request.label(), &answer, request.object).map_err(carried)?;
         Ok((answer.body, json))
+    }
+}
+
+impl Executor {
+    /// A fleet run waits out rate limits (see `throttle`); a single run
+    /// answers as the scripts did.
+    pub fn throttled(mut self, jobs: usize, max_wait: std::time::Duration) -> Executor {
+        self.throttle = Some(throttle::Throttle::new(jobs, max_wait));
+        self
+    }
+
+    /// The answer to one request: in a fleet run, a busy answer (429/503:
+    /// not carried out) waits its turn again until `--max-wait`.
+    fn answer(&self, api: &Api, request: &Request, bearer: Option<&str>) -> Result<api::Answer> {
+        let Some(throttle) = &self.throttle else {
+            return api.send(request, bearer);
+        };
+        let since = std::time::Instant::now();
+        loop {
+            let turn = throttle.turn()?;
+            let answer = api.send_until_busy(request, bearer)?;
+            drop(turn);
+            if !api::retry::busy(&answer) {
+                throttle.fine();
+                return Ok(answer);
+            }
+            if !throttle.busy(api::retry::asked_wait(&answer), since) {
+                return Ok(answer);
+            }
+        }
     }
 }
 

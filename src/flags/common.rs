@@ -107,15 +107,16 @@ pub struct BatchArgs {
     pub skip_done: Option<String>,
 
     #[command(flatten)]
-    pub wait_lock: WaitLockArg,
+    pub fleet: FleetArgs,
 
     #[command(flatten)]
     pub format: FormatArgs,
 }
 
-/// `--wait-lock`: wait for another run holding this run's files.
+/// How a fleet run copes with others: another run on its files, rate
+/// limits, a run that cannot succeed.
 #[derive(Args, Debug, Clone, Default)]
-pub struct WaitLockArg {
+pub struct FleetArgs {
     /// When another run holds the --skip-done (or --desired) file, wait up to SECONDS for it instead of failing with locked
     #[arg(
         long = "wait-lock",
@@ -124,6 +125,24 @@ pub struct WaitLockArg {
         help_heading = "Batch"
     )]
     pub wait_lock: Option<String>,
+
+    /// How long a site may wait out the API's rate limit (429/503) before it fails [default: 600]
+    #[arg(
+        long = "max-wait",
+        visible_alias = "max_wait",
+        value_name = "SECONDS",
+        help_heading = "Batch"
+    )]
+    pub max_wait: Option<String>,
+
+    /// Start no new site after N failures in a row with the same error code (0: never) [default: 25; 3 for a credential error]
+    #[arg(
+        long = "max-consecutive-failures",
+        visible_alias = "max_consecutive_failures",
+        value_name = "N",
+        help_heading = "Batch"
+    )]
+    pub max_consecutive_failures: Option<String>,
 }
 
 /// How many sites at once.

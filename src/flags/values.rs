@@ -106,12 +106,32 @@ pub fn jobs(v: &JobsArg) -> Result<usize> {
     }
 }
 
-/// `--wait-lock=SECONDS`: None when not given.
-pub fn wait_lock(v: &super::common::WaitLockArg) -> Result<Option<Duration>> {
-    given(&v.wait_lock)
+/// A fleet run's limits: `--wait-lock` (None: do not wait),
+/// `--max-wait`, `--max-consecutive-failures`.
+pub fn fleet(v: &super::common::FleetArgs) -> Result<crate::job::Limits> {
+    let wait_lock = given(&v.wait_lock)
         .map(|s| seconds("--wait-lock", Some(s), Duration::ZERO))
-        .transpose()
+        .transpose()?;
+    let max_wait = seconds("--max-wait", given(&v.max_wait), MAX_WAIT)?;
+    let failures = match given(&v.max_consecutive_failures) {
+        None => DEFAULT_FAILURES,
+        Some(s) => s.trim().parse::<usize>().map_err(|_| Error::BadValue {
+            flag: "--max-consecutive-failures".into(),
+            value: s.to_string(),
+            expected: Expected::Count,
+        })?,
+    };
+    Ok(crate::job::Limits {
+        wait_lock,
+        max_wait,
+        max_consecutive_failures: failures,
+    })
 }
+
+/// How long a fleet run's site may wait out rate limits by default.
+const MAX_WAIT: Duration = Duration::from_secs(600);
+/// Failures in a row with one error code before a fleet run stops.
+const DEFAULT_FAILURES: usize = 25;
 
 /// A URL flag that names a site: blank is "not given"; one with no host
 /// (`https://`, `http:///x`) would be sent as an empty site, so it is

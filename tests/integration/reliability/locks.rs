@@ -94,8 +94,10 @@ fn a_second_run_on_the_same_skip_done_file_ends_at_once_with_locked() {
             first.id()
         )})
     );
-    // Nothing at all from the second run: not even a token call.
-    assert_eq!(env.api.requests().len(), before);
+    // Nothing at all from the second run: not even a token call (the
+    // first run's provisions are all it sent, and they wait at the gate).
+    assert_eq!(env.api.requests_to("/oauth2/token").len(), 1);
+    assert!(provisions(&env) <= 2, "the first run has 2 workers");
 
     gate.open();
     assert!(first.wait().expect("first run").success());

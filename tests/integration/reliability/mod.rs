@@ -11,6 +11,7 @@
 //! - [`bounded_input`]: files and bodies read up to a limit.
 //! - [`urls`]: site URLs normalised before use.
 //! - [`locks`] (§9a): two runs on the same `--skip-done`/`--desired` file.
+//! - [`rate_limits`] (§9a): 429/503 in a fleet, and in a single run.
 //! - [`safe_mode`] (§9a): a copy of a site never acts on its original;
 //!   two sites sharing a blog id.
 //!
@@ -19,6 +20,7 @@
 mod bounded_input;
 mod locks;
 mod output_failures;
+mod rate_limits;
 mod safe_mode;
 mod signals;
 mod urls;
