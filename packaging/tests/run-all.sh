@@ -7,6 +7,8 @@
 #             role) on local hosts against the project's fake API
 #             (examples/fake-api.rs), its fleet cost counted from the fake's
 #             request log; ansible-test sanity (needs PyPI for ansible-core)
+#   ansible-oldest  the same on the oldest ansible-core requires_ansible
+#             allows (2.16)
 #   release   packaging/release.sh end to end (archive, SHA256SUMS, signature)
 #   packages  packaging/package.sh: the .deb and .rpm installed into scratch
 #             roots and removed without leftovers (needs root, dpkg, rpm)
@@ -25,7 +27,7 @@
 set -u
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$(CDPATH='' cd -- "$here/../.." && pwd)
-tests=${*:-wrappers install chroot ansible release packages lint}
+tests=${*:-wrappers install chroot ansible ansible-oldest release packages lint}
 logs=${LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/jetpack-partner-packaging-logs.XXXXXX")}
 mkdir -p "$logs"
 
@@ -93,7 +95,7 @@ lint() {
 		fi
 	done
 	for f in "$top"/packaging/tests/*.py "$top"/packaging/*.py \
-		"$top"/packaging/ansible/collections/ansible_collections/*/*/plugins/modules/*.py; do
+		"$top"/packaging/ansible/collections/ansible_collections/*/*/plugins/*/*.py; do
 		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" || rc=1
 	done
 	[ $rc -eq 0 ] && echo "ok - scripts parse (and shellcheck is clean, no early-exit reader under pipefail)"
