@@ -908,12 +908,35 @@ class JetpackPartner(object):
                 notes.append("%s is not there" % plan)
         return "; ".join(notes)
 
-    def diff(self, r):
-        header = "products of %s" % (r["site"] or "the site")
-        if not r.get("full_status", True):
-            header += " (only the product concerned: the binary's answer holds no full status)"
-        return dict(before=render(r.get("products_before", [])), after=render(r.get("products_after", [])),
-                    before_header=header, after_header=header)
+    def diffs(self, results):
+        """One diff per site (items of one site together), for the changed
+        sites (a single site: always)."""
+        by_site = {}
+        order = []
+        for r in results:
+            if "products_before" not in r or not (r["changed"] or self.single):
+                continue
+            if r["site"] not in by_site:
+                order.append(r["site"])
+            by_site.setdefault(r["site"], []).append(r)
+        out = []
+        for site in order:
+            rs = by_site[site]
+            before = rs[0]["products_before"]
+            after = list(before)
+            for r in rs:
+                for a in r["actions"]:
+                    if a.get("success") is False:
+                        continue
+                    if a.get("action") == "provision":
+                        after = after_provision(after, a.get("plan"))
+                    elif a.get("action") == "cancel":
+                        after = after_cancel(after, a.get("plan"))
+            header = "products of %s" % (site or "the site")
+            if not all(r.get("full_status", True) for r in rs):
+                header += " (only the products concerned: the binary's answer holds no full status)"
+            out.append(dict(before=render(before), after=render(after), before_header=header, after_header=header))
+        return out
 
     def finish(self, results):
         module = self.module
@@ -935,7 +958,7 @@ class JetpackPartner(object):
             out["msg"] = "%d sites: %d changed, %d unchanged, %d failed" % (
                 summary["sites"], summary["changed"], summary["unchanged"], summary["failed"])
         if module._diff:
-            diffs = [self.diff(r) for r in results if "products_before" in r and (r["changed"] or self.single)]
+            diffs = self.diffs(results)
             if self.single:
                 if diffs:
                     out["diff"] = diffs[0]
