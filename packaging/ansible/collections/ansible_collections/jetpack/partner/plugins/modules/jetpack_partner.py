@@ -486,6 +486,34 @@ class Invalid(Exception):
     pass
 
 
+def combine(parts):
+    """(before, after, full) of one site from several results or parts: the
+    status one of them read (else what each one's answer told), then every
+    change accepted (or, in check mode, to be made)."""
+    full = [p for p in parts if p.get("full_status", True)]
+    if full:
+        before = full[0]["products_before"]
+    else:
+        before, seen = [], set()
+        for p in parts:
+            for product in p["products_before"]:
+                if product.get("slug") not in seen:
+                    seen.add(product.get("slug"))
+                    before.append(product)
+    after = list(before)
+    for p in parts:
+        if not p.get("changed"):
+            continue
+        for a in p["actions"]:
+            if a.get("success") is False:
+                continue
+            if a.get("action") == "provision":
+                after = after_provision(after, a.get("plan"))
+            elif a.get("action") == "cancel":
+                after = after_cancel(after, a.get("plan"))
+    return before, after, len(full) == len(parts)
+
+
 class Item(object):
     """One item of `sites` (or the single site), checked."""
 
@@ -855,22 +883,10 @@ class JetpackPartner(object):
             r["actions"].extend(p["actions"])
         known = [p for p in parts if "products_before" in p]
         if known:
-            # Several lines of one site (cancels of two plans): the fullest
-            # status, each change applied to it.
+            before, after, full = combine(known)
             base = next((p for p in known if p.get("full_status")), known[0])
-            before = base["products_before"]
-            after = list(base["products_after"])
-            for p in known:
-                if p is base:
-                    continue
-                for a in p["actions"]:
-                    if p["changed"] and a.get("action") == "provision":
-                        after = after_provision(after, a.get("plan"))
-                    elif p["changed"] and a.get("action") == "cancel":
-                        after = after_cancel(after, a.get("plan"))
             r.update(products_before=before, products_after=after, blog=base.get("blog", {}),
-                     unknown_site=base.get("unknown_site", False))
-            r["full_status"] = all(p.get("full_status") for p in known)
+                     unknown_site=base.get("unknown_site", False), full_status=full)
         outputs = [p["output"] for p in parts if "output" in p]
         if outputs:
             r["output"] = outputs[0] if len(outputs) == 1 else outputs
@@ -921,19 +937,9 @@ class JetpackPartner(object):
             by_site.setdefault(r["site"], []).append(r)
         out = []
         for site in order:
-            rs = by_site[site]
-            before = rs[0]["products_before"]
-            after = list(before)
-            for r in rs:
-                for a in r["actions"]:
-                    if a.get("success") is False:
-                        continue
-                    if a.get("action") == "provision":
-                        after = after_provision(after, a.get("plan"))
-                    elif a.get("action") == "cancel":
-                        after = after_cancel(after, a.get("plan"))
+            before, after, full = combine(by_site[site])
             header = "products of %s" % (site or "the site")
-            if not all(r.get("full_status", True) for r in rs):
+            if not full:
                 header += " (only the products concerned: the binary's answer holds no full status)"
             out.append(dict(before=render(before), after=render(after), before_header=header, after_header=header))
         return out
