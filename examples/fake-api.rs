@@ -85,6 +85,18 @@ struct Opts {
     #[arg(long, value_name = "PATH")]
     stats_file: Option<PathBuf>,
 
+    /// Write the port to PATH once listening (for scripts; written whole, so a reader never sees half)
+    #[arg(long, value_name = "PATH")]
+    port_file: Option<PathBuf>,
+
+    /// Append one JSON line per request to PATH: method, path, query, host, form field names (never values), status
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+
+    /// Exit by itself after this many seconds (so a failed script never leaves it behind)
+    #[arg(long, value_name = "SECONDS")]
+    exit_after: Option<u64>,
+
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -134,6 +146,17 @@ fn main() -> ExitCode {
         },
     };
 
+    let log_file = match &opts.log_file {
+        None => None,
+        Some(path) => match LogFile::create(path) {
+            Ok(file) => Some(Arc::new(file)),
+            Err(e) => {
+                eprintln!("fake-api: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+
     let model = (!opts.canned).then(|| model(&opts));
     let state_file = match (&opts.state_file, &model) {
         (Some(path), Some(model)) => match StateFile::create(path.clone(), model.clone()) {
@@ -150,6 +173,7 @@ fn main() -> ExitCode {
     let fail_plan = opts.fail_plan.clone();
     let stats = stats_file.clone();
     let state = state_file.clone();
+    let log = log_file.clone();
     api.set_fallback(move |request| {
         let reply = match &model {
             Some(model) => model.handle(request),
@@ -166,8 +190,25 @@ fn main() -> ExitCode {
         if let Some(state) = &state {
             state.write_or_warn();
         }
+        if let Some(log) = &log {
+            log.append_or_warn(request, reply.status());
+        }
         reply
     });
+
+    if let Some(seconds) = opts.exit_after {
+        thread::spawn(move || {
+            thread::sleep(Duration::from_secs(seconds));
+            std::process::exit(0);
+        });
+    }
+    // Last: a script that sees the port file finds everything else ready.
+    if let Some(path) = &opts.port_file {
+        if let Err(e) = replace_file(path, &temp_path(path), &format!("{}\n", api.port())) {
+            eprintln!("fake-api: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
 
     let mut env: Vec<(&str, OsString)> = vec![("JETPACK_START_API_HOST", api.base_url().into())];
     if opts.tls {
@@ -398,6 +439,42 @@ impl StateFile {
 
     fn write_or_warn(&self) {
         if let Err(e) = self.write() {
+            eprintln!("fake-api: cannot write {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// The `--log-file`: one JSON line per request, appended as it is answered.
+struct LogFile {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+impl LogFile {
+    fn create(path: &Path) -> io::Result<LogFile> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(LogFile {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Field names only, as in [`describe`]: the values hold secrets.
+    fn append_or_warn(&self, request: &Recorded, status: u16) {
+        let line = serde_json::json!({
+            "method": request.method,
+            "path": request.path,
+            "query": request.query,
+            "host": request.header("host"),
+            "form": request.form.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            "status": status,
+        });
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // One write per line: lines from concurrent requests never mix.
+        if let Err(e) = io::Write::write_all(&mut *file, format!("{line}\n").as_bytes()) {
             eprintln!("fake-api: cannot write {}: {e}", self.path.display());
         }
     }

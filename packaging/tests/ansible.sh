@@ -1,43 +1,57 @@
 #!/bin/sh
-# packaging/ansible: the jetpack.partner.jetpack_partner module on four
-# inventory hosts (connection: local), each its own site, against the
-# stateful fake API (fake_api.py --partner: partners 4321 and 999, refuses
-# jetpack-scan), then the role that wraps the module.
+# packaging/ansible: the jetpack.partner collection (modules jetpack_partner
+# and jetpack_partner_info, role jetpack_partner) on three inventory hosts
+# (connection: local) against the project's fake partner API
+# (examples/fake-api.rs, stateful: partners 4321 and 999, refuses
+# jetpack-scan), counting from the fake's request log what each run costs.
 #
-#   host    site                  plan                  credentials
-#   site-a  https://a.test        jetpack-backup-daily  partner_secret
-#   site-b  https://B.test/blog/  professional          access_token (no token call)
-#   site-c  https://c.test        jetpack-backup-daily  partner_secret_file; partner 999
-#                                                       has jetpack-anti-spam there
-#   site-d  https://d.test        jetpack-scan          partner_secret; refused by the API
+#   host  task                              sites
+#   web1  jetpack_partner, sites: (5 items) a.test (backup-daily, anti-spam: two
+#                                           items, one site), B.test/blog/
+#                                           (professional), c.test (backup-daily;
+#                                           partner 999 has anti-spam there),
+#                                           e.test (premium, ours already)
+#   web2  jetpack_partner, sites:           d.test (jetpack-scan: refused),
+#         partner_secret_file               f.test (premium, a tracking id)
+#   web3  jetpack_partner, one site (the    g.test (backup-daily)
+#         old parameters), access_token
 #
-#  0. ansible-doc renders the module; its documented options are its
-#     argument_spec (names, types, defaults, choices, required);
-#     ansible-galaxy builds and installs the collection
-#  1. --check --diff: all four "changed", diffs show the plan coming; only
-#     token and status calls reach the API
-#  2. run: a, b, c changed; d alone failed, error_code invalid_plan in its
-#     result; the API has the products
-#  3. run again: changed=0 on every host; the only provision sent is d's
-#  4. state=absent --diff: a and b cancel their own (cancel with plan); c is
-#     asked to remove jetpack-anti-spam, partner 999's, and sends nothing
-#  5. state=absent again: changed=0, nothing cancelled
-#  6. the role (packaging/ansible/playbook.yml, -vvv, a site that fails,
-#     jetpack_partner_ignore_failures) twice: installs the binary, provisions,
-#     cancels, reports the failure in jetpack_partner_results; the second run
-#     changes nothing
+#  0. ansible-test sanity on the collection; ansible-doc renders both
+#     modules; ansible-galaxy builds and installs the collection
+#  1. web1 --check --diff: 1 token call, 4 status calls, nothing else; the
+#     binary ran once (apply --dry-run); a, b, c would change, e not
+#  2. web1 --diff: 1 token, 4 status, 4 provisions (a twice, b, c), none
+#     for e; one process; the API has the products; the diff is the
+#     binary's status plus what it provisioned
+#  3. web1 again: 1 token, 4 status, no provision, changed=0
+#     a wrong secret: every site fails with invalid_client, only the token
+#     call is sent
+#  4. all hosts: web2 fails for d alone (error_code invalid_plan in its
+#     result, f provisioned with its tracking id), web3 makes no token call,
+#     web1 changes nothing; 2 token calls, 7 status calls
+#  5. web1 state=absent: --check (status only), then for real: one cancel
+#     --batch run cancels a's two products and b's (with plan), leaves c's
+#     (partner 999's), then again: no cancel
+#  6. jetpack_partner_info on web1 (also in check mode): 1 token, 4 status,
+#     each site's products, changed=false
+#  7. the role (packaging/ansible/playbook.yml, -vvv, a site that fails,
+#     jetpack_partner_ignore_failures) twice: installs the binary from the
+#     path given, one module call for the host's sites, results in
+#     jetpack_partner_results; the second run changes nothing
 # Every run: the partner secret and the access token appear in no output,
-# the secret is never on the binary's command line, and every token call
-# carried it.
+# never on the binary's command line nor its standard input, and every
+# token call was accepted (the fake checks the secret).
 #
 # Needs python3 with venv and pip access to PyPI (ansible-core goes into a
-# venv, by default target/ansible-venv, reused across runs).
+# venv, by default target/ansible-venv, reused across runs; ansible-test
+# sanity's own venvs go under target/ansible-test-home), and cargo for the
+# fake API.
 set -u
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname -- "$0")/lib.sh"
 
 venv=${ANSIBLE_VENV:-$TOP/target/ansible-venv}
-spec=${ANSIBLE_CORE_SPEC:-ansible-core>=2.16,<2.20}
+spec=${ANSIBLE_CORE_SPEC:-ansible-core>=2.19,<2.20}
 if ! "$venv/bin/ansible-playbook" --version >/dev/null 2>&1; then
 	echo "# creating $venv with $spec"
 	if ! "$PYTHON" -m venv "$venv" || ! "$venv/bin/pip" install -q "$spec"; then
@@ -45,28 +59,35 @@ if ! "$venv/bin/ansible-playbook" --version >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
-echo "# $("$venv/bin/ansible-playbook" --version 2>/dev/null | head -n 1)"
+echo "# $("$venv/bin/ansible-playbook" --version 2>/dev/null | sed 1q)"
 
 bin=$(static_binary) || exit 1
 SECRET='t0p-s3cr&t +=% x'
-TOKEN=fake-token-4321 # what the fake API hands partner 4321
 STATE=$WORK/api-state.json
-start_api API --partner "4321:$SECRET" --partner 999:0ther-s3cret --fail-plan jetpack-scan --state "$STATE"
+start_api API --partner "4321:$SECRET" --partner 999:0ther-s3cret --fail-plan jetpack-scan --state-file "$STATE"
+export JETPACK_START_API_HOST="http://127.0.0.1:$API"
 collection=$TOP/packaging/ansible/collections/ansible_collections/jetpack/partner
-module=$collection/plugins/modules/jetpack_partner.py
 
-# The binary the hosts run: logs its argv, then runs the real one.
+# A token for web3 (no token call in its runs).
+JETPACK_PARTNER_ID=4321 JETPACK_PARTNER_SECRET=$SECRET "$bin" token >"$WORK/token.json" 2>&1
+TOKEN=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["access_token"])' "$WORK/token.json")
+check "got an access token for web3" [ -n "$TOKEN" ]
+
+# The binary the hosts run: logs each run's argv and standard input, then
+# runs the real one with that input.
 cat >"$WORK/logging-jetpack-partner" <<EOF
 #!/bin/sh
-for a in "\$@"; do printf '%s\n' "\$a"; done >>'$WORK/argv.log'
-exec '$bin' "\$@"
+n=\$\$
+{ echo "== run \$n"; for a in "\$@"; do printf '%s\n' "\$a"; done; } >>'$WORK/argv.log'
+cat >'$WORK/stdin.'\$n
+{ echo "== run \$n"; cat '$WORK/stdin.'\$n; } >>'$WORK/stdin.log'
+exec '$bin' "\$@" <'$WORK/stdin.'\$n
 EOF
 chmod 755 "$WORK/logging-jetpack-partner"
-: >"$WORK/argv.log"
 printf '%s\n' "$SECRET" >"$WORK/secret.txt"
 chmod 600 "$WORK/secret.txt"
 
-# The module's playbook, beside a collections/ folder as a user's would be.
+# The playbooks, beside a collections/ folder as a user's would be.
 ln -s "$TOP/packaging/ansible/collections" "$WORK/collections"
 cat >"$WORK/inventory.yml" <<EOF
 all:
@@ -76,35 +97,75 @@ all:
     jp_binary: $WORK/logging-jetpack-partner
     jp_api: http://127.0.0.1:$API
     jp_wp: $WORK/no-wp-here
-  children:
-    sites:
-      hosts:
-        site-a: {jp_url: "https://a.test", jp_plan: jetpack-backup-daily}
-        site-b: {jp_url: "https://B.test/blog/", jp_plan: professional, jp_token: "$TOKEN"}
-        site-c: {jp_url: "https://c.test", jp_plan: jetpack-backup-daily, jp_secret_file: "$WORK/secret.txt", jp_absent_plan: jetpack-anti-spam}
-        site-d: {jp_url: "https://d.test", jp_plan: jetpack-scan}
+  hosts:
+    web1:
+      jp_sites:
+        - {url: "https://a.test", plan: jetpack-backup-daily}
+        - {url: "https://a.test", plan: jetpack-anti-spam}
+        - {url: "https://B.test/blog/", products: [professional]}
+        - {url: "https://c.test", plan: jetpack-backup-daily}
+        - {url: "https://e.test", plan: premium}
+      jp_absent:
+        - {url: "https://a.test", products: [jetpack-backup-daily, jetpack-anti-spam]}
+        - {url: "https://B.test/blog/", plan: professional}
+        - {url: "https://c.test", plan: jetpack-anti-spam}
+    web2:
+      jp_secret_file: $WORK/secret.txt
+      jp_sites:
+        - {url: "https://d.test", plan: jetpack-scan}
+        - {url: "https://f.test", plan: premium, partner_tracking_id: t-1}
+    web3:
+      jp_single: {url: "https://g.test", plan: jetpack-backup-daily}
+      jp_token: "$TOKEN"
 EOF
 cat >"$WORK/sites.yml" <<'EOF'
-- name: Jetpack product of each site
-  hosts: sites
+- name: Jetpack products of each host's sites
+  hosts: all
   gather_facts: false
   vars:
     jp_state: present
+  module_defaults:
+    jetpack.partner.jetpack_partner:
+      binary: "{{ jp_binary }}"
+      api_host: "{{ jp_api }}"
+      wp_cli_path: "{{ jp_wp }}"
+      timeout: 20
+      partner_id: 4321
   tasks:
+    - name: Jetpack products
+      jetpack.partner.jetpack_partner:
+        state: "{{ jp_state }}"
+        sites: "{{ jp_absent if jp_state == 'absent' else jp_sites }}"
+        user: admin
+        partner_secret: "{{ omit if jp_secret_file is defined else jp_partner_secret }}"
+        partner_secret_file: "{{ jp_secret_file | default(omit) }}"
+      when: jp_sites is defined
     - name: Jetpack product
       jetpack.partner.jetpack_partner:
         state: "{{ jp_state }}"
-        plan: "{{ jp_absent_plan | default(jp_plan) if jp_state == 'absent' else jp_plan }}"
-        url: "{{ jp_url }}"
+        url: "{{ jp_single.url }}"
+        plan: "{{ jp_single.plan }}"
         user: admin
-        partner_id: 4321
-        partner_secret: "{{ omit if jp_token is defined or jp_secret_file is defined else jp_partner_secret }}"
-        partner_secret_file: "{{ jp_secret_file | default(omit) }}"
-        access_token: "{{ jp_token | default(omit) }}"
+        access_token: "{{ jp_token }}"
+      when: jp_single is defined
+EOF
+cat >"$WORK/info.yml" <<'EOF'
+- name: Jetpack status of each host's sites
+  hosts: web1
+  gather_facts: false
+  tasks:
+    - name: Status
+      jetpack.partner.jetpack_partner_info:
+        sites: "{{ jp_sites }}"
         binary: "{{ jp_binary }}"
         api_host: "{{ jp_api }}"
         wp_cli_path: "{{ jp_wp }}"
-        timeout: 20
+        partner_id: 4321
+        partner_secret: "{{ jp_partner_secret }}"
+      register: jp_info
+    - name: Keep it
+      ansible.builtin.set_fact:
+        jetpack_status: "{{ jp_info.sites }}"
 EOF
 # As a vault file would: the secret never on ansible-playbook's command line.
 printf 'jp_partner_secret: "%s"\njetpack_partner_secret: "%s"\n' "$SECRET" "$SECRET" >"$WORK/secrets.yml"
@@ -122,36 +183,47 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0 \
 
 # play NAME ARGS...: ansible-playbook ARGS; its output in $WORK/NAME.log, the
 # results and recap in $WORK/NAME.json (ansible_record.py), the requests the
-# API received meanwhile in $WORK/NAME.api. Sets rc; checks the secrets.
+# API received meanwhile in $WORK/NAME.api, the binary's runs (argv, stdin)
+# in $WORK/NAME.argv and $WORK/NAME.stdin. Sets rc; checks the secrets.
 play() {
 	name=$1
 	shift
 	: >"$API_LOG"
+	: >"$WORK/argv.log"
+	: >"$WORK/stdin.log"
 	start=$(date +%s)
 	JETPACK_TEST_RECORD=$WORK/$name.json "$venv/bin/ansible-playbook" "$@" >"$WORK/$name.log" 2>&1
 	rc=$?
 	cp "$API_LOG" "$WORK/$name.api"
+	cp "$WORK/argv.log" "$WORK/$name.argv"
+	cp "$WORK/stdin.log" "$WORK/$name.stdin"
 	echo "# $name: exit $rc, $(($(date +%s) - start)) s"
 	check "$name: the secret and the access token appear nowhere in ansible's output" \
 		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' '$WORK/$name.log' '$WORK/$name.json'"
-	check "$name: the secret was never on the binary's command line" sh -c "! grep -qF -- '$SECRET' '$WORK/argv.log'"
-	check "$name: every token call carried the secret" holds "$name" \
-		'all(c["form"].get("client_secret") == SECRET and c["form"].get("client_id") == "4321" for c in sent("token"))'
+	check "$name: the secret and the token were never on the binary's command line nor its input" \
+		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' '$WORK/$name.argv' '$WORK/$name.stdin'"
+	[ "$name" = bad-secret ] ||
+		check "$name: every token call was accepted (the fake checks the secret)" holds "$name" \
+			'all(c["status"] == 200 and c["form"] == ["client_id", "client_secret", "grant_type", "scope"] for c in sent("token"))'
 	[ -s "$WORK/$name.json" ] || sed 's/^/#   | /' "$WORK/$name.log" | tail -40
 }
 
 # holds NAME EXPR: the Python expression EXPR is true after run NAME, where
-#   r[HOST]       the result of task "Jetpack product" on HOST
+#   r[HOST]       the result of task "Jetpack products" (sites:) on HOST
+#   r1[HOST]      the result of task "Jetpack product" (one site) on HOST
 #   t[HOST][TASK] the result of any task
 #   s[HOST]       HOST's recap (ok, changed, failures, ignored, ...)
+#   res(HOST, SITE) the item results of HOST's "Jetpack products" for SITE
 #   sent(KIND)    the requests of the run: token, status, provision, cancel
+#   sites(KIND)   the sites (path segment) of the status or cancel requests
+#   runs          the binary's runs: [argv, ...]
+#   stdin         the binary's standard input per run: [[JSON line, ...], ...]
 #   products(SITE) [slug, partner] of each product the API has for SITE now
-#   SECRET        the partner secret
 # shellcheck disable=SC2317 # called through check
 holds() {
-	"$PYTHON" - "$WORK/$1" "$2" "$STATE" "$SECRET" <<'EOF'
+	"$PYTHON" - "$WORK/$1" "$2" "$STATE" <<'EOF'
 import json, sys
-base, expr, state_file, SECRET = sys.argv[1:5]
+base, expr, state_file = sys.argv[1:4]
 try:
     record = json.load(open(base + ".json"))
 except (OSError, ValueError) as e:
@@ -159,9 +231,23 @@ except (OSError, ValueError) as e:
     sys.exit(1)
 t = record["results"]
 s = record["stats"]
-r = {h: tasks.get("Jetpack product", {}) for h, tasks in t.items()}
+r = {h: tasks.get("Jetpack products", {}) for h, tasks in t.items()}
+r1 = {h: tasks.get("Jetpack product", {}) for h, tasks in t.items()}
 api = [json.loads(line) for line in open(base + ".api")]
 state = json.load(open(state_file))
+
+def split_runs(path, parse):
+    runs, cur = [], None
+    for line in open(path).read().splitlines():
+        if line.startswith("== run "):
+            cur = []
+            runs.append(cur)
+        elif cur is not None and line:
+            cur.append(parse(line))
+    return runs
+
+runs = split_runs(base + ".argv", lambda x: x)
+stdin = split_runs(base + ".stdin", json.loads)
 
 def kind(c):
     p = c["path"]
@@ -178,10 +264,16 @@ def kind(c):
 def sent(k):
     return [c for c in api if kind(c) == k]
 
+def sites(k):
+    return sorted(c["path"].split("/")[4] for c in sent(k))
+
+def res(host, site):
+    return [x for x in r[host].get("results", []) if x["site"] == site]
+
 def products(site):
     for s_ in state["sites"]:
         if s_["site"] == site:
-            return [[p["slug"], p["partner"]] for p in s_["products"]]
+            return sorted([p["slug"], p["partner"]] for p in s_["products"])
     return []
 
 if not eval(expr):
@@ -190,110 +282,168 @@ if not eval(expr):
 EOF
 }
 
-# 0. ansible-doc, and the documentation against the argument_spec.
-check "the module compiles with ansible's python" "$venv/bin/python" -c \
-	'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "$module"
-"$venv/bin/ansible-doc" --playbook-dir "$TOP/packaging/ansible" jetpack.partner.jetpack_partner >"$WORK/doc.txt" 2>&1
-rc=$?
-check "ansible-doc jetpack.partner.jetpack_partner exits 0" [ "$rc" -eq 0 ]
-for heading in OPTIONS ATTRIBUTES NOTES EXAMPLES 'RETURN VALUES' partner_secret_file products_before error_code; do
-	check "ansible-doc shows $heading" contains "$WORK/doc.txt" "$heading"
-done
-check "ansible-doc shows no error" sh -c "! grep -q 'ERROR' '$WORK/doc.txt'"
-"$venv/bin/ansible-doc" --playbook-dir "$TOP/packaging/ansible" --json jetpack.partner.jetpack_partner >"$WORK/doc.json" 2>"$WORK/doc.err"
-# shellcheck disable=SC2317 # called through check
-doc_matches_spec() {
-	"$PYTHON" - "$WORK/doc.json" "$module" <<'EOF'
-import ast, json, sys
-doc = json.load(open(sys.argv[1]))["jetpack.partner.jetpack_partner"]["doc"]
-tree = ast.parse(open(sys.argv[2]).read())
-call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "AnsibleModule")
-spec = next(k.value for k in call.keywords if k.arg == "argument_spec")
-code = {k.arg: {kw.arg: ast.literal_eval(kw.value) for kw in k.value.keywords} for k in spec.keywords}
-problems = []
-for name in sorted(set(doc["options"]) | set(code)):
-    d, c = doc["options"].get(name), code.get(name)
-    if d is None or c is None:
-        problems.append("%s: only in %s" % (name, "the code" if d is None else "DOCUMENTATION"))
-        continue
-    for key, default in (("type", "str"), ("default", None), ("choices", None), ("required", False)):
-        if d.get(key, default) != c.get(key, default):
-            problems.append("%s: %s is %r in DOCUMENTATION, %r in the code" % (name, key, d.get(key), c.get(key)))
-for p in problems:
-    print("#   " + p)
-sys.exit(1 if problems else 0)
-EOF
+# 0. ansible-test sanity, ansible-doc, ansible-galaxy.
+sanity() {
+	# ansible-test wants the collection at .../ansible_collections/NS/NAME
+	# and, outside git, reads every file there: a copy.
+	copy=$WORK/sanity/ansible_collections/jetpack/partner
+	mkdir -p "$copy"
+	cp -R "$collection/." "$copy/"
+	home=${ANSIBLE_TEST_HOME:-$venv-test-home}
+	pip_version=$("$venv/bin/python" -c '
+import os, re, ansible_test
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")).read()
+print(re.search(r"pip=.([0-9.]+).", src).group(1))')
+	mkdir -p "$home/.ansible/test/cache"
+	cp "$TESTS/ansible_test_get_pip.py" "$home/.ansible/test/cache/get_pip_$(echo "$pip_version" | tr . _).py"
+	py=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	(cd "$copy" && HOME=$home "$venv/bin/ansible-test" sanity --local --python "$py" --requirements) >"$WORK/sanity.log" 2>&1
 }
-check "the documented options are the argument_spec" doc_matches_spec
-check "the module supports check and diff mode (documented)" grep -q "supports_check_mode=True" "$module"
+start=$(date +%s)
+sanity
+rc=$?
+check "ansible-test sanity passes ($(grep -c '^Running sanity test' "$WORK/sanity.log") tests, $(($(date +%s) - start)) s)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || grep -E '^(ERROR|FATAL)' "$WORK/sanity.log" | sed 's/^/#   /' | tail -30
+for m in jetpack_partner jetpack_partner_info; do
+	"$venv/bin/ansible-doc" --playbook-dir "$TOP/packaging/ansible" "jetpack.partner.$m" >"$WORK/doc-$m.txt" 2>&1
+	rc=$?
+	check "ansible-doc jetpack.partner.$m exits 0" [ "$rc" -eq 0 ]
+	for heading in OPTIONS ATTRIBUTES EXAMPLES 'RETURN VALUES' partner_secret_file sites; do
+		check "ansible-doc $m shows $heading" contains "$WORK/doc-$m.txt" "$heading"
+	done
+	check "ansible-doc $m shows no error" sh -c "! grep -q 'ERROR' '$WORK/doc-$m.txt'"
+done
+version=$(sed -n 's/^version: *//p' "$collection/galaxy.yml")
 mkdir -p "$WORK/dist"
 (cd "$WORK/dist" && "$venv/bin/ansible-galaxy" collection build "$collection" &&
-	"$venv/bin/ansible-galaxy" collection install -p "$WORK/installed" jetpack-partner-0.1.0.tar.gz) >"$WORK/galaxy.log" 2>&1
-check "ansible-galaxy builds and installs the collection" [ -f "$WORK/installed/ansible_collections/jetpack/partner/plugins/modules/jetpack_partner.py" ]
-check "the installed collection's module renders too" sh -c \
-	"ANSIBLE_COLLECTIONS_PATH='$WORK/installed' '$venv/bin/ansible-doc' jetpack.partner.jetpack_partner | grep -q 'RETURN VALUES'"
+	"$venv/bin/ansible-galaxy" collection install -p "$WORK/installed" "jetpack-partner-$version.tar.gz") >"$WORK/galaxy.log" 2>&1
+i=$WORK/installed/ansible_collections/jetpack/partner
+check "ansible-galaxy builds and installs the collection (modules, module_utils, role, LICENSE, changelog)" sh -c \
+	"[ -f '$i/plugins/modules/jetpack_partner.py' ] && [ -f '$i/plugins/modules/jetpack_partner_info.py' ] && [ -f '$i/plugins/module_utils/jetpack_partner.py' ] && [ -f '$i/roles/jetpack_partner/tasks/main.yml' ] && [ -f '$i/LICENSE' ] && [ -f '$i/changelogs/changelog.yaml' ] && [ -f '$i/meta/runtime.yml' ]"
+check "the built collection's MANIFEST.json carries the repository, documentation and issues URLs" sh -c \
+	"tar -xzOf '$WORK/dist/jetpack-partner-$version.tar.gz' MANIFEST.json | $PYTHON -c 'import json, sys; i = json.load(sys.stdin)[\"collection_info\"]; sys.exit(not all(i.get(k) for k in (\"repository\", \"documentation\", \"issues\", \"license_file\")))'"
+check "the installed collection's modules render too" sh -c \
+	"ANSIBLE_COLLECTIONS_PATH='$WORK/installed' '$venv/bin/ansible-doc' jetpack.partner.jetpack_partner_info | grep -q 'RETURN VALUES'"
 
-# Partner 999 already has jetpack-anti-spam on c.test.
-JETPACK_PARTNER_ID=999 JETPACK_PARTNER_SECRET=0ther-s3cret JETPACK_START_API_HOST=http://127.0.0.1:$API \
+# Partner 999 already has jetpack-anti-spam on c.test; we (4321) have
+# premium on e.test.
+JETPACK_PARTNER_ID=999 JETPACK_PARTNER_SECRET=0ther-s3cret \
 	"$bin" provision --plan=jetpack-anti-spam --user=owner --url=https://c.test --wp-cli-path="$WORK/no-wp-here" >"$WORK/seed.out" 2>&1
 check "seeded partner 999's jetpack-anti-spam on c.test" contains "$WORK/seed.out" '"success":true'
+JETPACK_PARTNER_ID=4321 JETPACK_PARTNER_SECRET=$SECRET \
+	"$bin" provision --plan=premium --user=admin --url=https://e.test --wp-cli-path="$WORK/no-wp-here" >"$WORK/seed2.out" 2>&1
+check "seeded our premium on e.test" contains "$WORK/seed2.out" '"success":true'
 
-# 1. Check mode: status only.
-play check --check --diff -i "$WORK/inventory.yml" -e @"$WORK/secrets.yml" "$WORK/sites.yml"
+I="-i $WORK/inventory.yml -e @$WORK/secrets.yml"
+
+# 1. web1 in check mode: token and status only.
+# shellcheck disable=SC2086 # $I: words without spaces
+play check --check --diff --limit web1 $I "$WORK/sites.yml"
 check "check: exit 0" [ "$rc" -eq 0 ]
-check "check: every host would change" holds check 'all(s[h]["changed"] == 1 and r[h]["changed"] for h in ("site-a", "site-b", "site-c", "site-d"))'
-check "check: only token and status calls reached the API" holds check 'sent("status") and len(sent("status")) + len(sent("token")) == len(api)'
-check "check: nothing provisioned" holds check 'not sent("provision") and not sent("cancel") and products("a.test") == []'
-check "check: the diff shows the plan coming" holds check 'r["site-a"]["diff"]["before"] == "" and r["site-a"]["diff"]["after"].startswith("jetpack-backup-daily (this partner")'
-check "check: c's diff keeps the other partner's product" holds check \
-	'r["site-c"]["diff"]["before"] == "jetpack-anti-spam (another partner)\n" and r["site-c"]["diff"]["after"] == "jetpack-anti-spam (another partner)\njetpack-backup-daily (this partner)\n"'
+check "check: 1 token call, 4 status calls (one per site), nothing else" holds check \
+	'len(sent("token")) == 1 and sites("status") == ["a.test", "b.test::blog", "c.test", "e.test"] and len(api) == 5'
+check "check: one process, apply --desired=- --dry-run" holds check \
+	'len(runs) == 1 and runs[0][:3] == ["apply", "--desired=-", "--dry-run"]'
+check "check: its input is one line per site, a.test's two items as one line with both products" holds check \
+	'sorted((x["url"], x["products"]) for x in stdin[0]) == [("https://B.test/blog/", ["professional"]), ("https://a.test", ["jetpack-backup-daily", "jetpack-anti-spam"]), ("https://c.test", ["jetpack-backup-daily"]), ("https://e.test", ["premium"])] and all(x["user"] == "admin" for x in stdin[0])'
+check "check: a, b, c would change, e not" holds check \
+	'r["web1"]["changed"] and [x["changed"] for x in r["web1"]["results"]] == [True, True, True, True, False] and r["web1"]["summary"] == {"sites": 5, "changed": 4, "unchanged": 1, "failed": 0}'
+check "check: e says why" holds check 'res("web1", "https://e.test")[0]["msg"] == "premium is already there"'
+check "check: the diff shows c's products coming, the other partner's kept" holds check \
+	'any(d["before"] == "jetpack-anti-spam (another partner)\n" and d["after"] == "jetpack-anti-spam (another partner)\njetpack-backup-daily (this partner)\n" for d in r["web1"]["diff"])'
 check "check: the output shows the diff" contains "$WORK/check.log" "+jetpack-backup-daily (this partner)"
+check "check: nothing provisioned" holds check 'products("a.test") == []'
 
-# 2. The real run.
-play run --diff -i "$WORK/inventory.yml" -e @"$WORK/secrets.yml" "$WORK/sites.yml"
-check "run: exit 2 (a host failed)" [ "$rc" -eq 2 ]
-check "run: a, b and c changed" holds run 'all(s[h]["changed"] == 1 and s[h]["failures"] == 0 and r[h]["changed"] for h in ("site-a", "site-b", "site-c"))'
-check "run: d failed alone, with the API's error code in its result" holds run \
-	'r["site-d"]["_status"] == "failed" and s["site-d"]["failures"] == 1 and r["site-d"]["error_code"] == "invalid_plan" and r["site-d"]["error_message"] == "jetpack-scan is not a valid plan" and r["site-d"]["command"] == "provision"'
-check "run: the output names d's error" contains "$WORK/run.log" "jetpack-partner provision failed: invalid_plan: jetpack-scan is not a valid plan"
-check "run: the API has the products" holds run \
-	'products("a.test") == [["jetpack-backup-daily", "4321"]] and products("b.test::blog") == [["professional", "4321"]] and products("c.test") == [["jetpack-anti-spam", "999"], ["jetpack-backup-daily", "4321"]] and products("d.test") == []'
-check "run: provisioned with the URL as siteurl and user admin" holds run \
-	'sorted(c["form"]["siteurl"] for c in sent("provision")) == ["https://B.test/blog/", "https://a.test", "https://c.test", "https://d.test"] and all(c["form"]["local_user"] == "admin" for c in sent("provision"))'
-check "run: products_after and the diff come from the status read afterwards" holds run \
-	'r["site-a"]["products_after"] == [{"slug": "jetpack-backup-daily", "is_provisioned_by_partner": True, "is_provisioned_by_calling_partner": True, "is_pending": False}] and r["site-a"]["diff"]["after"] == "jetpack-backup-daily (this partner)\n" and r["site-a"]["products_before"] == []'
-check "run: the answer is the API's" holds run 'r["site-a"]["answer"]["success"] is True and "next_url" in r["site-a"]["answer"] and r["site-a"]["action"] == "provision"'
-# a and c: status, provision --if-needed, status: a token call each; d:
-# status and provision; b has an access token: none.
-check "run: site-b (access_token) made no token call" holds run 'len(sent("token")) == 3 + 3 + 2'
+# 2. web1 for real.
+# shellcheck disable=SC2086
+play run --diff --limit web1 $I "$WORK/sites.yml"
+check "run: exit 0" [ "$rc" -eq 0 ]
+check "run: 1 token call, 4 status calls, 4 provisions (a twice, b, c), nothing else" holds run \
+	'len(sent("token")) == 1 and len(sent("status")) == 4 and len(sent("provision")) == 4 and len(api) == 9'
+check "run: one process: apply --desired=-" holds run 'len(runs) == 1 and runs[0][:2] == ["apply", "--desired=-"] and "--dry-run" not in runs[0]'
+check "run: the API has the products, e.test unchanged" holds run \
+	'products("a.test") == [["jetpack-anti-spam", "4321"], ["jetpack-backup-daily", "4321"]] and products("b.test::blog") == [["professional", "4321"]] and products("c.test") == [["jetpack-anti-spam", "999"], ["jetpack-backup-daily", "4321"]] and products("e.test") == [["premium", "4321"]]'
+check "run: changed, per item: a, a, b, c yes, e no" holds run \
+	'r["web1"]["changed"] and [x["changed"] for x in r["web1"]["results"]] == [True, True, True, True, False] and s["web1"]["changed"] == 1'
+check "run: each item's actions are its own provision, with the API's answer" holds run \
+	'[(a["action"], a["plan"], a["success"]) for a in res("web1", "https://a.test")[1]["actions"]] == [("provision", "jetpack-anti-spam", True)] and "next_url" in res("web1", "https://a.test")[1]["actions"][0]["answer"]'
+check "run: products_before/after from the binary's status and its provisions" holds run \
+	'res("web1", "https://c.test")[0]["products_before"] == [{"slug": "jetpack-anti-spam", "is_provisioned_by_partner": True, "is_provisioned_by_calling_partner": False, "is_pending": False}] and [p["slug"] for p in res("web1", "https://c.test")[0]["products_after"]] == ["jetpack-anti-spam", "jetpack-backup-daily"]'
+check "run: the diff lists the changed sites only, a.test once with both products" holds run 'len(r["web1"]["diff"]) == 3 and r["web1"]["diff"][0]["after"] == "jetpack-anti-spam (this partner)\njetpack-backup-daily (this partner)\n"'
+check "run: runs reports the process" holds run 'r["web1"]["runs"] == [{"command": "apply", "argv": runs[0], "lines": 4, "rc": 0}]'
 
-# 3. Again: nothing to do (-vvv: the secrets must not show even there).
-play again -vvv --diff -i "$WORK/inventory.yml" -e @"$WORK/secrets.yml" "$WORK/sites.yml"
-check "again: exit 2 (d still fails)" [ "$rc" -eq 2 ]
-check "again: changed=0 on every host" holds again 'sorted(s) == ["site-a", "site-b", "site-c", "site-d"] and all(v["changed"] == 0 for v in s.values())'
-check "again: a, b, c ok, unchanged" holds again 'all(r[h]["_status"] == "ok" and not r[h]["changed"] and r[h]["action"] is None for h in ("site-a", "site-b", "site-c"))'
-check "again: the only provision sent is d's" holds again '[c["form"]["siteurl"] for c in sent("provision")] == ["https://d.test"] and not sent("cancel")'
-check "again: says why" holds again 'r["site-a"]["msg"] == "jetpack-backup-daily is already there"'
+# 3. web1 again: nothing to do.
+# shellcheck disable=SC2086
+play again -vvv --diff --limit web1 $I "$WORK/sites.yml"
+check "again: exit 0, changed=0" holds again 's["web1"]["changed"] == 0 and s["web1"]["failures"] == 0 and not r["web1"]["changed"]'
+check "again: 1 token call, 4 status calls, no provision" holds again \
+	'len(sent("token")) == 1 and len(sent("status")) == 4 and len(api) == 5'
+check "again: says why" holds again 'res("web1", "https://a.test")[0]["msg"] == "jetpack-backup-daily is already there" and r["web1"]["msg"] == "5 sites: 0 changed, 5 unchanged, 0 failed"'
 
-# 4. State absent.
-play absent --diff -e jp_state=absent -i "$WORK/inventory.yml" -e @"$WORK/secrets.yml" "$WORK/sites.yml"
+# A secret the API refuses: every site fails with the token call's code.
+# shellcheck disable=SC2086
+play bad-secret --limit web1 $I -e jp_partner_secret=not-the-secret "$WORK/sites.yml"
+check "bad-secret: exit 2" [ "$rc" -eq 2 ]
+check "bad-secret: every site failed with invalid_client, nothing but the token call sent" holds bad-secret \
+	'r["web1"]["error_code"] == "invalid_client" and all(x["failed"] and x["error_code"] == "invalid_client" for x in r["web1"]["results"]) and [kind(c) for c in api] == ["token"]'
+
+# 4. Every host.
+# shellcheck disable=SC2086
+play all --diff $I "$WORK/sites.yml"
+check "all: exit 2 (web2 failed)" [ "$rc" -eq 2 ]
+check "all: web2 failed for d.test alone, with the API's error code in its result" holds all \
+	'r["web2"]["_status"] == "failed" and r["web2"]["error_code"] == "invalid_plan" and [(x["site"], x["failed"], x.get("error_code")) for x in r["web2"]["results"]] == [("https://d.test", True, "invalid_plan"), ("https://f.test", False, None)] and res("web2", "https://d.test")[0]["error_message"] == "jetpack-scan is not a valid plan"'
+check "all: the output names d's error" contains "$WORK/all.log" "jetpack-partner: 1 of 2 sites failed: https://d.test: invalid_plan: jetpack-scan is not a valid plan"
+check "all: f.test provisioned anyway, with its tracking id" holds all \
+	'products("f.test") == [["premium", "4321"]] and res("web2", "https://f.test")[0]["changed"] and sorted(c["query"] for c in sent("provision")) == ["", "", "partner-tracking-id=t-1"]'
+check "all: web3 (one site, the old parameters) provisioned g.test" holds all \
+	'r1["web3"]["changed"] and r1["web3"]["action"] == "provision" and r1["web3"]["plan"] == "jetpack-backup-daily" and r1["web3"]["site"] == "https://g.test" and r1["web3"]["products_before"] == [] and products("g.test") == [["jetpack-backup-daily", "4321"]]'
+check "all: 2 token calls (web1, web2; web3 has a token), 7 status calls, provisions for d, f, g only" holds all \
+	'len(sent("token")) == 2 and len(sent("status")) == 7 and len(sent("provision")) == 3 and not sent("cancel")'
+check "all: 3 processes, one per host" holds all 'len(runs) == 3 and all(x[0] == "apply" for x in runs)'
+check "all: web1 unchanged" holds all 's["web1"]["changed"] == 0 and not r["web1"]["changed"]'
+
+# 5. web1, state absent.
+# shellcheck disable=SC2086
+play absent-check --check --diff --limit web1 -e jp_state=absent $I "$WORK/sites.yml"
+check "absent-check: exit 0, a and b would change, c not" holds absent-check \
+	'[x["changed"] for x in r["web1"]["results"]] == [True, True, False]'
+check "absent-check: 1 token call and one status per site, nothing else" holds absent-check \
+	'len(sent("token")) == 1 and sites("status") == ["a.test", "b.test::blog", "c.test"] and len(api) == 4'
+check "absent-check: one process, status --batch=-" holds absent-check 'len(runs) == 1 and runs[0][:2] == ["status", "--batch=-"]'
+# shellcheck disable=SC2086
+play absent --diff --limit web1 -e jp_state=absent $I "$WORK/sites.yml"
 check "absent: exit 0" [ "$rc" -eq 0 ]
-check "absent: a and b changed, c and d not" holds absent \
-	'r["site-a"]["changed"] and r["site-b"]["changed"] and not r["site-c"]["changed"] and not r["site-d"]["changed"] and s["site-a"]["changed"] == 1 and s["site-c"]["changed"] == 0'
-check "absent: two cancels, each with its plan, none for c.test" holds absent \
-	'sorted((c["path"], c["form"].get("plan")) for c in sent("cancel")) == [("/rest/v1.3/jpphp/a.test/partner-cancel", "jetpack-backup-daily"), ("/rest/v1.3/jpphp/b.test::blog/partner-cancel", "professional")]'
+check "absent: one process, cancel --batch=- --if-needed" holds absent 'len(runs) == 1 and runs[0][:3] == ["cancel", "--batch=-", "--if-needed"]'
+check "absent: one line per site and plan" holds absent \
+	'sorted((x["url"], x["plan"]) for x in stdin[0]) == [("https://B.test/blog/", "professional"), ("https://a.test", "jetpack-anti-spam"), ("https://a.test", "jetpack-backup-daily"), ("https://c.test", "jetpack-anti-spam")]'
+check "absent: 1 token call, a status per line, 3 cancels (a twice, b), each with its plan, none for c" holds absent \
+	'len(sent("token")) == 1 and sites("status") == ["a.test", "a.test", "b.test::blog", "c.test"] and sites("cancel") == ["a.test", "a.test", "b.test::blog"] and all(c["form"] == ["plan"] for c in sent("cancel"))'
 check "absent: the other partner's product stays, and c says so" holds absent \
-	'products("c.test") == [["jetpack-anti-spam", "999"], ["jetpack-backup-daily", "4321"]] and "another partner" in r["site-c"]["msg"]'
+	'products("c.test") == [["jetpack-anti-spam", "999"], ["jetpack-backup-daily", "4321"]] and "another partner" in res("web1", "https://c.test")[0]["msg"] and not res("web1", "https://c.test")[0]["changed"]'
 check "absent: a and b have nothing left" holds absent 'products("a.test") == [] and products("b.test::blog") == []'
-check "absent: the diff shows the product going" holds absent \
-	'r["site-b"]["diff"]["before"] == "professional (this partner)\n" and r["site-b"]["diff"]["after"] == "" and r["site-b"]["products_after"] == []'
+check "absent: the diff shows the products going, a.test's two together" holds absent \
+	'[(d["before"], d["after"]) for d in r["web1"]["diff"]] == [("jetpack-anti-spam (this partner)\njetpack-backup-daily (this partner)\n", ""), ("professional (this partner)\n", "")]'
+# shellcheck disable=SC2086
+play absent-again --limit web1 -e jp_state=absent $I "$WORK/sites.yml"
+check "absent-again: exit 0, changed=0" holds absent-again 's["web1"]["changed"] == 0 and s["web1"]["failures"] == 0'
+check "absent-again: 1 token call, a status per line, no cancel" holds absent-again \
+	'len(sent("token")) == 1 and len(sent("status")) == 4 and not sent("cancel") and len(api) == 5'
 
-# 5. Absent again: nothing to do.
-play absent-again -e jp_state=absent -i "$WORK/inventory.yml" -e @"$WORK/secrets.yml" "$WORK/sites.yml"
-check "absent-again: exit 0, changed=0 on every host" holds absent-again 'all(v["changed"] == 0 and v["failures"] == 0 for v in s.values())'
-check "absent-again: nothing cancelled" holds absent-again 'not sent("cancel") and not sent("provision")'
+# 6. The info module.
+# shellcheck disable=SC2086
+play info --limit web1 $I "$WORK/info.yml"
+check "info: exit 0, changed=0" holds info 's["web1"]["changed"] == 0 and s["web1"]["failures"] == 0'
+check "info: 1 token call, 4 status calls (a.test once), nothing else; one process" holds info \
+	'len(sent("token")) == 1 and sites("status") == ["a.test", "b.test::blog", "c.test", "e.test"] and len(api) == 5 and len(runs) == 1 and runs[0][:2] == ["status", "--batch=-"]'
+check "info: each site's products, kept as a fact" holds info \
+	'[(x["site"], [p["slug"] for p in x["products"]]) for x in t["web1"]["Keep it"]["ansible_facts"]["jetpack_status"]] == [("https://a.test", []), ("https://a.test", []), ("https://B.test/blog/", []), ("https://c.test", ["jetpack-anti-spam", "jetpack-backup-daily"]), ("https://e.test", ["premium"])]'
+# shellcheck disable=SC2086
+play info-check --check --limit web1 $I "$WORK/info.yml"
+check "info-check: check mode reads the same" holds info-check \
+	'len(sent("status")) == 4 and t["web1"]["Status"]["sites"][4]["products"][0]["slug"] == "premium" and not t["web1"]["Status"]["changed"]'
 
-# 6. The role: installs the binary, one module call per site.
+# 7. The role: installs the binary, one module call for the host's sites.
 cat >"$WORK/role-inventory.yml" <<EOF
 all:
   hosts:
@@ -307,23 +457,26 @@ all:
     jetpack_partner_api_host: http://127.0.0.1:$API
     jetpack_partner_ignore_failures: true
     jetpack_partner_sites:
-      - {url: "https://e.test", user: admin, plan: premium, wp-cli-path: "$WORK/no-wp-here", partner_tracking_id: t-1}
+      - {url: "https://h.test", user: admin, plan: premium, wp-cli-path: "$WORK/no-wp-here", partner_tracking_id: t-2}
       - {action: cancel, url: "https://c.test", plan: jetpack-backup-daily, wp-cli-path: "$WORK/no-wp-here"}
-      - {url: "https://f.test", user: admin, plan: jetpack-scan, wp_cli_path: "$WORK/no-wp-here"}
+      - {url: "https://i.test", user: admin, plan: jetpack-scan, wp_cli_path: "$WORK/no-wp-here"}
 EOF
 play role -vvv --diff -i "$WORK/role-inventory.yml" -e @"$WORK/secrets.yml" "$TOP/packaging/ansible/playbook.yml"
 check "role: exit 0 (failures ignored)" [ "$rc" -eq 0 ]
 check "role: the binary was installed" cmp -s "$WORK/logging-jetpack-partner" "$WORK/host/bin/jetpack-partner"
-check "role: e.test provisioned (tracking id sent), c.test's own product cancelled" holds role \
-	'products("e.test") == [["premium", "4321"]] and products("c.test") == [["jetpack-anti-spam", "999"]] and [c["query"] for c in sent("provision") if c["form"]["siteurl"] == "https://e.test"] == ["partner-tracking-id=t-1"]'
+check "role: h.test provisioned (tracking id sent), c.test's own product cancelled" holds role \
+	'products("h.test") == [["premium", "4321"]] and products("c.test") == [["jetpack-anti-spam", "999"]] and [c["query"] for c in sent("provision") if c["status"] == 200] == ["partner-tracking-id=t-2"]'
+check "role: two processes (apply, cancel), 2 token calls" holds role \
+	'sorted(x[0] for x in runs) == ["apply", "cancel"] and len(sent("token")) == 2'
 check "role: jetpack_partner_results has each site's result" holds role \
-	'[(x["site"], x["changed"], x.get("error_code")) for x in t["localhost"]["jetpack_partner : Keep the results"]["ansible_facts"]["jetpack_partner_results"]] == [("https://e.test", True, None), ("https://c.test", True, None), ("https://f.test", False, "invalid_plan")]'
+	'[(x["site"], x["changed"], x.get("error_code")) for x in t["localhost"]["jetpack.partner.jetpack_partner : Keep the results"]["ansible_facts"]["jetpack_partner_results"]] == [("https://h.test", True, None), ("https://c.test", True, None), ("https://i.test", False, "invalid_plan")]'
 check "role: the failure is reported and ignored" holds role 's["localhost"]["ignored"] == 1 and s["localhost"]["failures"] == 0'
-check "role: the output names f's error" contains "$WORK/role.log" "invalid_plan: jetpack-scan is not a valid plan"
+check "role: the output names i's error" contains "$WORK/role.log" "https://i.test: invalid_plan: jetpack-scan is not a valid plan"
 
 play role-again -i "$WORK/role-inventory.yml" -e @"$WORK/secrets.yml" "$TOP/packaging/ansible/playbook.yml"
-check "role-again: exit 0, changed=0 (binary not copied again, sites as wanted)" holds role-again 's["localhost"]["changed"] == 0 and t["localhost"]["jetpack_partner : Install jetpack-partner"]["changed"] is False'
-check "role-again: the only provision sent is f's, nothing cancelled" holds role-again \
-	'[c["form"]["siteurl"] for c in sent("provision")] == ["https://f.test"] and not sent("cancel")'
+check "role-again: the binary is not copied again, nothing else changed" holds role-again \
+	's["localhost"]["changed"] == 0 and t["localhost"]["jetpack.partner.jetpack_partner : Install jetpack-partner"]["changed"] is False'
+check "role-again: the only provision sent is i's, nothing cancelled" holds role-again \
+	'sent("provision") and all(c["status"] == 400 for c in sent("provision")) and len(sent("provision")) == 1 and not sent("cancel")'
 
 finish

@@ -6,7 +6,8 @@
 #   provision over HTTPS (bare JETPACK_START_API_HOST, CA from the system
 #   store path); provision to a name only DNS knows (fake DNS server);
 #   cancel; an unknown name gives network_error JSON.
-# Needs root (chroot) and python3 for the fake API and DNS.
+# Needs root (chroot), cargo for the fake API (examples/fake-api.rs, stateful:
+# partner 1) and python3 for the fake DNS.
 set -u
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname -- "$0")/lib.sh"
@@ -31,8 +32,8 @@ printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
 cp "$TOP/tests/certs/ca.pem" "$root/etc/ssl/certs/ca-certificates.crt"
 echo "# root: $(cd "$root" && find . -type f | sort | tr '\n' ' ')"
 
-start_api HTTP
-start_api HTTPS --tls
+start_api HTTP --partner 1:s3cret --state-file "$WORK/http-state.json"
+start_api HTTPS --partner 1:s3cret --tls
 dns_ok=
 if "$PYTHON" "$TESTS/fake_dns.py" 127.0.0.2 "$WORK/dns-ready" api.dns.test=127.0.0.1 --lifetime 300 2>"$WORK/dns.err" &
 then PIDS="$PIDS $!"; fi
@@ -50,7 +51,8 @@ jp() {
 	# shellcheck disable=SC2086 # ARGS: plain words, split on purpose
 	env -i PATH=/bin HOME=/ "$@" "$chroot" "$root" /bin/jetpack-partner $ARGS >"$WORK/$o" 2>"$WORK/$e"
 }
-OKBODY='{"success":true,"next_url":"https://x.test/next","auth_required":false}'
+# The fake's answer to the first provision of a site: its new blog id.
+OKBODY='{"success":true,"next_url":"https://jetpack.wordpress.com/jetpack.authorize/1/?response_type=code&client_id=200001","auth_required":true}'
 
 ARGS=--help
 jp help.out help.err
@@ -69,14 +71,17 @@ check "provision over HTTP to api.test (from /etc/hosts) exits 0" [ $rc -eq 0 ]
 check "stdout is the API's body" same "$WORK/http.out" "$OKBODY"
 check "stderr is empty" [ ! -s "$WORK/http.err" ]
 [ -s "$WORK/http.err" ] && sed 's/^/#   stderr: /' "$WORK/http.err"
-check "the fake API saw siteurl=https://site.test" contains "$HTTP_LOG" '"siteurl": "https://site.test"'
+check "the fake API has the site site.test (from siteurl https://site.test)" \
+	contains "$WORK/http-state.json" '"site": "site.test"'
+check "with premium on it" contains "$WORK/http-state.json" '"slug": "premium"'
+check "the fake API logged the provision" contains "$HTTP_LOG" '"path":"/rest/v1.3/jpphp/provision"'
 
 jp https.out https.err JETPACK_START_API_HOST="api.test:$HTTPS"
 rc=$?
 check "provision over HTTPS (bare host, CA from /etc/ssl/certs) exits 0" [ $rc -eq 0 ]
 check "stdout is the API's body" same "$WORK/https.out" "$OKBODY"
 [ -s "$WORK/https.err" ] && sed 's/^/#   stderr: /' "$WORK/https.err"
-check "HTTPS requests carried Host: public-api.wordpress.com" contains "$HTTPS_LOG" '"host": "public-api.wordpress.com"'
+check "HTTPS requests carried Host: public-api.wordpress.com" contains "$HTTPS_LOG" '"host":"public-api.wordpress.com"'
 
 if [ -n "$dns_ok" ]; then
 	jp dns.out dns.err JETPACK_START_API_HOST="http://api.dns.test:$HTTP"
@@ -88,12 +93,12 @@ else
 	echo "# SKIP DNS case: could not start the fake DNS server on 127.0.0.2:53: $(cat "$WORK/dns.err")"
 fi
 
-ARGS='cancel --partner_id=1 --partner_secret=s3cret --url=https://site.test/blog'
+ARGS='cancel --partner_id=1 --partner_secret=s3cret --url=https://site.test'
 jp cancel.out cancel.err JETPACK_START_API_HOST="http://api.test:$HTTP"
 rc=$?
 check "cancel exits 0" [ $rc -eq 0 ]
 check "cancel prints the API's body" same "$WORK/cancel.out" '{"success":true}'
-check "cancel went to the site suffix" contains "$HTTP_LOG" '"path": "/rest/v1.3/jpphp/site.test::blog/partner-cancel"'
+check "cancel went to the site suffix" contains "$HTTP_LOG" '"path":"/rest/v1.3/jpphp/site.test/partner-cancel"'
 
 ARGS='provision --partner_id=1 --partner_secret=s3cret --user=admin --url=https://site.test'
 jp nx.out nx.err JETPACK_START_API_HOST="http://nosuch.test:$HTTP"

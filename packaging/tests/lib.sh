@@ -3,7 +3,8 @@
 #   . "$(dirname "$0")/lib.sh"
 #
 # Sets: TESTS (this folder), TOP (the repo), PYTHON, WORK (a temp dir removed
-# on exit), and provides check/ok/not_ok, start_api, static_binary, finish.
+# on exit), and provides check/ok/not_ok, same/contains, fake_api_bin,
+# start_api, static_binary, finish.
 
 TESTS=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 TOP=$(CDPATH='' cd -- "$TESTS/../.." && pwd)
@@ -54,30 +55,49 @@ contains() {
 	}
 }
 
-# start_api VAR [--tls]: starts packaging/tests/fake_api.py, stores its port
-# in VAR and its request log path in VAR_LOG.
+# fake_api_bin: the project's fake partner API, examples/fake-api.rs
+# ($FAKE_API_BIN, or built now with `cargo build --example fake-api`; run-all.sh
+# builds it once). Prints its path.
+fake_api_bin() {
+	if [ -n "${FAKE_API_BIN:-}" ]; then
+		echo "$FAKE_API_BIN"
+		return
+	fi
+	(cd "$TOP" && ${CARGO:-cargo} build --quiet --locked --example fake-api >&2) || return 1
+	d=${CARGO_TARGET_DIR:-$TOP/target}
+	case $d in /*) ;; *) d=$TOP/$d ;; esac
+	echo "$d/debug/examples/fake-api"
+}
+
+# start_api VAR [FAKE-API FLAGS...]: starts examples/fake-api.rs on a free
+# port (with the flags, e.g. --tls, --partner ID:SECRET, --state-file F),
+# stores the port in VAR and its request log (one JSON line per request:
+# method, path, query, host, form field names, status) in VAR_LOG. The
+# server exits by itself after $API_LIFETIME (300) seconds.
 start_api() {
 	var=$1
 	shift
 	d=$WORK/api-$var
 	mkdir -p "$d"
-	if [ "${1:-}" = --tls ]; then
-		set -- --tls "$TOP/tests/certs/server.pem" "$TOP/tests/certs/server.key"
-	fi
-	"$PYTHON" "$TESTS/fake_api.py" "$d/port" "$d/log" --lifetime "${API_LIFETIME:-300}" "$@" &
+	fake=$(fake_api_bin) || {
+		echo "could not build the fake API (cargo build --example fake-api)" >&2
+		exit 1
+	}
+	"$fake" --port-file "$d/port" --log-file "$d/log" --exit-after "${API_LIFETIME:-300}" "$@" \
+		>"$d/stdout" 2>"$d/stderr" &
 	PIDS="$PIDS $!"
 	i=0
 	while [ ! -s "$d/port" ]; do
 		i=$((i + 1))
 		if [ $i -gt 100 ]; then
-			echo "fake API did not start" >&2
+			echo "fake API did not start:" >&2
+			cat "$d/stderr" >&2
 			exit 1
 		fi
 		sleep 0.1
 	done
 	eval "$var=\$(cat \"\$d/port\")"
 	eval "${var}_LOG=\$d/log"
-	: >"$d/log"
 }
 
 # static_binary: the static release binary ($JETPACK_PARTNER_BIN, or built

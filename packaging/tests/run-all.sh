@@ -3,10 +3,15 @@
 #   wrappers  bin/partner-provision.sh / partner-cancel.sh argument passing
 #   install   packaging/install.sh (Jetpack drop-in, idempotence, --prefix)
 #   chroot    the static binary in an empty root (needs root)
-#   ansible   packaging/ansible: the jetpack.partner collection's module on
-#             four local hosts and the role, against a stateful fake API
-#             (needs PyPI for ansible-core)
-#   release   packaging/release.sh end to end
+#   ansible   packaging/ansible: the jetpack.partner collection (modules,
+#             role) on local hosts against the project's fake API
+#             (examples/fake-api.rs), its fleet cost counted from the fake's
+#             request log; ansible-test sanity (needs PyPI for ansible-core)
+#   ansible-oldest  the same on the oldest ansible-core requires_ansible
+#             allows (2.16)
+#   release   packaging/release.sh end to end (archive, SHA256SUMS, signature)
+#   packages  packaging/package.sh: the .deb and .rpm installed into scratch
+#             roots and removed without leftovers (needs root, dpkg, rpm)
 #   lint      sh -n on every script, shellcheck when installed (the bash
 #             scripts too: .ci/run, bench/run.sh, bench/fleet.sh, tests/php/setup.sh), no
 #             early-exit reader (`| grep -q`, `| head`, ...) in a script
@@ -22,7 +27,7 @@
 set -u
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 top=$(CDPATH='' cd -- "$here/../.." && pwd)
-tests=${*:-wrappers install chroot ansible release lint}
+tests=${*:-wrappers install chroot ansible ansible-oldest release packages lint}
 logs=${LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/jetpack-partner-packaging-logs.XXXXXX")}
 mkdir -p "$logs"
 
@@ -37,6 +42,20 @@ grep '^build-static.sh: ' "$logs/build.log" | tail -n 2
 echo "PASS build ($(($(date +%s) - start)) s)"
 JETPACK_PARTNER_BIN=$bin
 export JETPACK_PARTNER_BIN
+
+# The fake partner API the chroot and Ansible tests serve (examples/fake-api.rs).
+echo "== building the fake API (cargo build --example fake-api)"
+start=$(date +%s)
+if ! (cd "$top" && ${CARGO:-cargo} build --locked --example fake-api) >"$logs/build-fake-api.log" 2>&1; then
+	tail -30 "$logs/build-fake-api.log"
+	echo "FAIL build-fake-api ($(($(date +%s) - start)) s)"
+	exit 1
+fi
+target_dir=${CARGO_TARGET_DIR:-$top/target}
+case $target_dir in /*) ;; *) target_dir=$top/$target_dir ;; esac
+FAKE_API_BIN=$target_dir/debug/examples/fake-api
+export FAKE_API_BIN
+echo "PASS build-fake-api ($(($(date +%s) - start)) s)"
 
 # The bash scripts (run-all.sh lints them too; they are not POSIX sh).
 bash_scripts='.ci/run bench/run.sh bench/fleet.sh tests/php/setup.sh'
@@ -76,7 +95,7 @@ lint() {
 		fi
 	done
 	for f in "$top"/packaging/tests/*.py "$top"/packaging/*.py \
-		"$top"/packaging/ansible/collections/ansible_collections/*/*/plugins/modules/*.py; do
+		"$top"/packaging/ansible/collections/ansible_collections/*/*/plugins/*/*.py; do
 		python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" || rc=1
 	done
 	[ $rc -eq 0 ] && echo "ok - scripts parse (and shellcheck is clean, no early-exit reader under pipefail)"
