@@ -80,7 +80,6 @@ fn a_second_run_on_the_same_skip_done_file_ends_at_once_with_locked() {
     wait_until(PROMPTLY, "the first run's provisions", || {
         provisions(&env) > 0
     });
-    let before = env.api.requests().len();
 
     let mut second = cron_run(&env, &batch, &done, &[]);
     second.stderr(Stdio::piped());
