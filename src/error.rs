@@ -455,6 +455,25 @@ impl Error {
         }
     }
 
+    /// The partner credentials themselves were refused (every later
+    /// request would be too): `invalid_client`, `invalid_token`,
+    /// `unauthorized`, or a bare HTTP 401.
+    pub fn is_credential_level(&self) -> bool {
+        match self {
+            Error::Api { code, .. } => {
+                matches!(
+                    code.as_str(),
+                    "invalid_client" | "invalid_token" | "unauthorized"
+                )
+            }
+            Error::HttpStatus { status } => *status == 401,
+            Error::Sent { failed, .. } | Error::Partial { failed, .. } => {
+                failed.is_credential_level()
+            }
+            _ => false,
+        }
+    }
+
     /// Fields of the API's own error body, kept so callers of either script
     /// generation (`error`/`message` or `error_code`/`error_message`) work.
     pub fn api_fields(&self) -> Option<&Map<String, Value>> {

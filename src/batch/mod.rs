@@ -14,6 +14,7 @@ mod network;
 mod result;
 mod resume;
 mod sink;
+mod streak;
 
 use crate::error::{Error, FileProblem, Result};
 use crate::exec::Done;
@@ -47,7 +48,11 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     let (meta, dry_run) = (batch.meta, exec.dry_run());
     let tally = Arc::new(Tally::default());
     let list = List::new(batch.format, meta.columns);
-    let sink = Arc::new(Mutex::new(Sink::new(list, std::io::stderr().is_terminal())));
+    let sink = Arc::new(Mutex::new(Sink::new(
+        list,
+        std::io::stderr().is_terminal(),
+        batch.limits.max_consecutive_failures,
+    )));
     {
         // From the start: a second signal during the token call or the
         // reading of --skip-done also ends with the summary.
@@ -218,15 +223,21 @@ impl Run<'_> {
     /// Write the entry's line: its outcome, or (None) its line's own
     /// failure. False when it could not be written.
     fn write(&self, entry: Entry, outcome: Option<Result<Done>>) -> bool {
-        let line = match (outcome, &entry.job) {
-            (Some(Ok(done)), _) => Ok(result::done(self.batch.meta, &entry.key, done)),
-            (Some(Err(e)), _) => Err(result::failed(&entry.key, &e)),
-            (None, Err(e)) => Err(result::failed(&entry.key, e)),
+        let (line, failure) = match (outcome, &entry.job) {
+            (Some(Ok(done)), _) => (Ok(result::done(self.batch.meta, &entry.key, done)), None),
+            (Some(Err(e)), _) => (Err(result::failed(&entry.key, &e)), Some(e)),
+            (None, Err(e)) => (Err(result::failed(&entry.key, e)), None),
             (None, Ok(_)) => return true,
         };
         let mut sink = lock(self.sink);
         sink.in_flight.remove(&entry.n);
         let written = sink.write(entry.n, line, self.tally);
+        // A bad line counts as a failure of its code too.
+        let failure = failure.as_ref().or(entry.job.as_ref().err());
+        if let Some(why) = sink.streak.note(failure) {
+            sink.stopped_because.get_or_insert(why);
+            self.stop.store(true, Ordering::SeqCst);
+        }
         if !written {
             self.stop.store(true, Ordering::SeqCst);
         }

@@ -2,6 +2,7 @@
 //! workers and by what a second signal writes.
 
 use super::entry::Key;
+use super::streak::Streak;
 use super::{result, Tally};
 use crate::error::Error;
 use crate::job::Meta;
@@ -24,6 +25,10 @@ pub struct Sink {
     write_error: Option<String>,
     /// Sites being worked on, by input line: key and worker thread.
     pub in_flight: BTreeMap<usize, (Key, std::thread::ThreadId)>,
+    /// Failures in a row with one error code.
+    pub streak: Streak,
+    /// Why the run started no new site, when it cannot succeed.
+    pub stopped_because: Option<String>,
 }
 
 pub fn lock(sink: &Mutex<Sink>) -> MutexGuard<'_, Sink> {
@@ -31,7 +36,7 @@ pub fn lock(sink: &Mutex<Sink>) -> MutexGuard<'_, Sink> {
 }
 
 impl Sink {
-    pub fn new(list: List, progress: bool) -> Sink {
+    pub fn new(list: List, progress: bool, max_failures: usize) -> Sink {
         Sink {
             list: Some(list),
             progress,
@@ -40,6 +45,8 @@ impl Sink {
             lost: 0,
             write_error: None,
             in_flight: BTreeMap::new(),
+            streak: Streak::new(max_failures),
+            stopped_because: None,
         }
     }
 
@@ -92,6 +99,8 @@ impl Sink {
             s.push_str(&format!(", {not_started} not started ({sig})"));
         } else if self.write_error.is_some() {
             s.push_str(&format!(", {not_started} not started (stdout failed)"));
+        } else if let Some(why) = &self.stopped_because {
+            s.push_str(&format!(", {not_started} not started (stopped: {why})"));
         }
         s.push('\n');
         s

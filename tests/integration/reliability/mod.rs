@@ -12,6 +12,7 @@
 //! - [`urls`]: site URLs normalised before use.
 //! - [`locks`] (§9a): two runs on the same `--skip-done`/`--desired` file.
 //! - [`rate_limits`] (§9a): 429/503 in a fleet, and in a single run.
+//! - [`stop_early`] (§9a): a fleet run that cannot succeed.
 //! - [`safe_mode`] (§9a): a copy of a site never acts on its original;
 //!   two sites sharing a blog id.
 //!
@@ -23,4 +24,5 @@ mod output_failures;
 mod rate_limits;
 mod safe_mode;
 mod signals;
+mod stop_early;
 mod urls;
