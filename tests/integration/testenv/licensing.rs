@@ -964,14 +964,17 @@ impl State {
     /// Site `i` connected: its pending activations start.
     pub(super) fn site_activated(&mut self, i: usize) {
         let now = self.lic.now();
-        let lic = &mut self.lic;
-        for (_, n) in lic.live.iter().filter(|((site, _), _)| *site == i) {
-            let a = &mut lic.ledger[*n].a;
-            if a.activated_on.is_none() {
-                a.activated_on = Some(now);
+        // Through the site's products: a connect costs its few products,
+        // not the whole ledger.
+        for p in &self.sites[i].products {
+            if let Some(&n) = self.lic.live.get(&(i, p.slug.clone())) {
+                let a = &mut self.lic.ledger[n].a;
+                if a.activated_on.is_none() {
+                    a.activated_on = Some(now);
+                }
             }
         }
-        lic.version += 1;
+        self.lic.version += 1;
     }
 
     pub(super) fn activation_pending(&mut self, i: usize, slug: &str, pending: bool) {
@@ -1296,22 +1299,21 @@ impl State {
             }
         };
         let search = p.string("search").unwrap_or_default().to_lowercase();
-        let mut list: Vec<(&License, Value)> = self
+        let matches = |l: &License| {
+            search.is_empty()
+                || l.key.to_lowercase().contains(&search)
+                || self
+                    .license_site(l)
+                    .is_some_and(|i| site_url(&self.sites[i]).to_lowercase().contains(&search))
+        };
+        let mut list: Vec<&License> = self
             .lic
             .licenses
             .iter()
-            .filter(|l| l.token == token && keep(l))
-            .map(|l| (l, self.license_json(l)))
-            .filter(|(l, json)| {
-                search.is_empty()
-                    || l.key.to_lowercase().contains(&search)
-                    || json["siteurl"]
-                        .as_str()
-                        .is_some_and(|u| u.to_lowercase().contains(&search))
-            })
+            .filter(|l| l.token == token && keep(l) && matches(l))
             .collect();
-        // Issued in id order: only the other fields need a sort.
-        list.sort_by_key(|(l, _)| (date(l), l.id));
+        // Issued in id order: a sort by issued_at finds one run.
+        list.sort_by_key(|l| (date(l), l.id));
         if desc {
             list.reverse();
         }
@@ -1322,11 +1324,12 @@ impl State {
             total_pages = page + 1;
             shown = page.min(total.div_ceil(per_page).max(1));
         }
+        // Only the page shown is written out.
         let items: Vec<Value> = list
             .into_iter()
             .skip(((shown - 1).saturating_mul(per_page)) as usize)
             .take(per_page as usize)
-            .map(|(_, json)| json)
+            .map(|l| self.license_json(l))
             .collect();
         (
             200,
