@@ -5,13 +5,15 @@
 //! instead, for benchmarks that repeat one call. See `--help`.
 //!
 //! Request logs and the `run` summary show method, path, query and form
-//! field *names*: the values hold the client secret, tokens and passwords.
+//! (or JSON, or multipart) field *names*: the values hold the client
+//! secret, tokens and passwords.
 
-// The example uses only part of the test harness.
+// The example uses only part of the test harness (partner.rs brings
+// licensing.rs along).
 #[allow(dead_code)]
 #[path = "../tests/integration/testenv/fake_api.rs"]
 mod fake_api;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/integration/testenv/partner.rs"]
 mod partner;
 
@@ -45,6 +47,14 @@ const DEMO_PARTNER: &str = "1:s3cr&t x";
         each partner provisions, which status, upgrade-paths and cancel then \
         see (--state-file shows them). --canned answers every call the same \
         way instead.\n\n\
+        The stateful mode also serves the Jetpack Licensing API \
+        (/wpcom/v2/jetpack-licensing/: license, licenses, product-families, \
+        site-connection), with the partner token or --licensing-token, and \
+        the partner reporting endpoint \
+        (/wpcom/v2/jetpack-partners/ID/key/KEY_ID/activations) with \
+        --reporting-token: every product a partner provisions or attaches \
+        is an activation there. The options below that name a partner mean \
+        the first --partner.\n\n\
         Without a command it serves until killed: it prints `export \
         JETPACK_START_API_HOST=...` (and with --tls `export SSL_CERT_FILE=...`) \
         on stdout, then one line per request on stderr.",
@@ -96,6 +106,30 @@ struct Opts {
     /// Exit by itself after this many seconds (so a failed script never leaves it behind)
     #[arg(long, value_name = "SECONDS")]
     exit_after: Option<u64>,
+
+    /// A licensing token of the partner (the Licensing API also takes the partner token)
+    #[arg(long, value_name = "TOKEN", conflicts_with = "canned")]
+    licensing_token: Option<String>,
+
+    /// A reporting token (WordPress.com user token) of the partner: the only token the activations report takes
+    #[arg(long, value_name = "TOKEN", conflicts_with = "canned")]
+    reporting_token: Option<String>,
+
+    /// The partner's key id, KEY_ID in the report's path [default: 1]
+    #[arg(long, value_name = "N", conflicts_with = "canned")]
+    partner_key_id: Option<u64>,
+
+    /// N activations of the partner on sites https://planted-K.example.net (for benchmarks of the report)
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "canned")]
+    plant_activations: u64,
+
+    /// A site whose owner disconnected it on purpose: site-connection answers previously_connected (repeatable)
+    #[arg(long, value_name = "URL", conflicts_with = "canned")]
+    previously_connected: Vec<String>,
+
+    /// /licenses and the activations report never end: every page says there is another
+    #[arg(long, conflicts_with = "canned")]
+    endless_pages: bool,
 
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -313,6 +347,25 @@ fn model(opts: &Opts) -> PartnerApi {
     if let Some(slug) = &opts.fail_plan {
         model.refuse_provision_with(None, slug, 400, "invalid_plan", "%s is not a valid plan");
     }
+    // Licensing and reporting options name the first partner.
+    let first = &partners[0].0;
+    if let Some(token) = &opts.licensing_token {
+        model.licensing_token_named(first, token);
+    }
+    if let Some(token) = &opts.reporting_token {
+        model.reporting_token_named(first, token);
+    }
+    if let Some(id) = opts.partner_key_id {
+        model.set_key_id(first, id);
+    }
+    if opts.plant_activations > 0 {
+        model.plant_activations(first, opts.plant_activations);
+    }
+    for url in &opts.previously_connected {
+        model.previously_connected(url);
+    }
+    model.endless_license_pages(opts.endless_pages);
+    model.endless_activation_pages(opts.endless_pages);
     model
 }
 
@@ -369,19 +422,48 @@ fn json_string(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
-/// `POST /path?query form: a, b`: form field names only, never values.
+/// `POST /path?query  form: a, b`: field names only, never values (JSON
+/// bodies: `json: a, b`, the top-level keys; multipart: `multipart: a, b`).
 fn describe(request: &Recorded) -> String {
     let mut line = format!("{} {}", request.method, request.path);
     if !request.query.is_empty() {
         line.push('?');
         line.push_str(&request.query);
     }
-    if !request.form.is_empty() {
-        let names: Vec<&str> = request.form.iter().map(|(k, _)| k.as_str()).collect();
-        line.push_str("  form: ");
-        line.push_str(&names.join(", "));
+    let content_type = request
+        .header("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (kind, names): (&str, Vec<String>) = if content_type.starts_with("application/json") {
+        let keys = match serde_json::from_slice::<serde_json::Value>(&request.body) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ if request.body.is_empty() => Vec::new(),
+            _ => vec!["(not a JSON object)".to_string()],
+        };
+        ("json", keys)
+    } else if content_type.starts_with("multipart/form-data") {
+        ("multipart", multipart_names(request))
+    } else {
+        let names = request.form.iter().map(|(k, _)| k.clone()).collect();
+        ("form", names)
+    };
+    if !names.is_empty() {
+        line.push_str(&format!("  {kind}: {}", names.join(", ")));
     }
     line
+}
+
+/// The `name="…"` of each part of a multipart body.
+fn multipart_names(request: &Recorded) -> Vec<String> {
+    String::from_utf8_lossy(&request.body)
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+        .filter_map(|l| {
+            l.split(';')
+                .find_map(|p| p.trim().strip_prefix("name="))
+                .map(|n| n.trim_matches('"').to_string())
+        })
+        .collect()
 }
 
 fn count(n: usize, what: &str) -> String {

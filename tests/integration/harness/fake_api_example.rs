@@ -46,6 +46,7 @@ fn example_bin() -> PathBuf {
         "examples/fake-api.rs",
         "tests/integration/testenv/fake_api.rs",
         "tests/integration/testenv/partner.rs",
+        "tests/integration/testenv/licensing.rs",
     ] {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
         if modified(&src).is_some_and(|changed| changed > built) {
@@ -357,6 +358,169 @@ fn canned_mode_answers_every_call_alike() {
         out.status.code(),
         Some(2),
         "--canned has no partners{}",
+        show(&out)
+    );
+}
+
+/// One request to `127.0.0.1:port` (`Connection: close`): status, head
+/// and body of the answer.
+fn raw(port: u16, request: &str) -> (u16, String, String) {
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(request.as_bytes()).expect("write request");
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).expect("read response");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad response {response:?}"));
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn serve_mode_serves_licensing_and_the_report() {
+    const LICENSING_TOKEN: &str = "lic-tok-3d9e";
+    const REPORTING_TOKEN: &str = "user-tok-77b1";
+    let mut child = Command::new(example_bin())
+        .args(["--port", "0", "--licensing-token", LICENSING_TOKEN])
+        .args([
+            "--reporting-token",
+            REPORTING_TOKEN,
+            "--partner-key-id",
+            "7",
+        ])
+        .args(["--plant-activations", "45", "--previously-connected"])
+        .arg("https://gone.test/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the example");
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let _child = KillOnDrop(child);
+    let mut export = String::new();
+    stdout.read_line(&mut export).expect("export line");
+    let port: u16 = export
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("export line: {export:?}"));
+
+    let json = r#"{"product":"jetpack-scan"}"#;
+    let (status, head, body) = raw(
+        port,
+        &format!(
+            "POST /wpcom/v2/jetpack-licensing/license HTTP/1.1\r\nHost: t\r\n\
+             Authorization: Bearer {LICENSING_TOKEN}\r\nContent-Type: application/json\r\n\
+             Connection: close\r\nContent-Length: {}\r\n\r\n{json}",
+            json.len()
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("\r\nX-Jetpack-Request-Id: "), "{head}");
+    let license: Value = serde_json::from_str(&body).expect("license JSON");
+    assert!(license["license_key"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("jetpack-scan_")));
+
+    // The demo partner (1) has key 7 and 45 planted activations.
+    let (status, _, body) = raw(
+        port,
+        &format!(
+            "GET /wpcom/v2/jetpack-partners/1/key/7/activations?page=3 HTTP/1.1\r\nHost: t\r\n\
+             Authorization: Bearer {REPORTING_TOKEN}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    let report: Value = serde_json::from_str(&body).expect("report JSON");
+    assert_eq!(report["total"], 45);
+    assert_eq!(report["activations"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        report["activations"][4]["site_url"],
+        "https://planted-45.example.net"
+    );
+    assert_eq!(report["activations"][4]["jetpack_partner_key_id"], 7);
+
+    let form = "--b\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://gone.test\r\n\
+                --b\r\nContent-Disposition: form-data; name=\"local_user\"\r\n\r\nadmin\r\n--b--\r\n";
+    let (status, _, body) = raw(
+        port,
+        &format!(
+            "POST /wpcom/v2/jetpack-licensing/site-connection HTTP/1.1\r\nHost: t\r\n\
+             Authorization: Bearer {LICENSING_TOKEN}\r\n\
+             Content-Type: multipart/form-data; boundary=b\r\n\
+             Connection: close\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("JSON")["code"],
+        "previously_connected"
+    );
+
+    let mut log = String::new();
+    while !log.contains("site-connection") {
+        let before = log.len();
+        stderr.read_line(&mut log).expect("log line");
+        assert!(log.len() > before, "log ended early: {log}");
+    }
+    for line in [
+        "fake-api: POST /wpcom/v2/jetpack-licensing/license  json: product -> 200\n",
+        "fake-api: GET /wpcom/v2/jetpack-partners/1/key/7/activations?page=3 -> 200\n",
+        "fake-api: POST /wpcom/v2/jetpack-licensing/site-connection  multipart: url, local_user -> 200\n",
+    ] {
+        assert!(log.contains(line), "no {line:?} in {log}");
+    }
+    for value in [
+        LICENSING_TOKEN,
+        REPORTING_TOKEN,
+        "jetpack-scan",
+        "gone.test",
+        "admin",
+    ] {
+        assert!(!log.contains(value), "{value} in the log: {log}");
+    }
+}
+
+#[test]
+fn help_names_the_licensing_options() {
+    let out = example()
+        .arg("--help")
+        .output()
+        .expect("running the example");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let help = text(&out.stdout);
+    for flag in [
+        "--licensing-token <TOKEN>",
+        "--reporting-token <TOKEN>",
+        "--partner-key-id <N>",
+        "--plant-activations <N>",
+        "--previously-connected <URL>",
+        "--endless-pages",
+        "/wpcom/v2/jetpack-licensing/",
+    ] {
+        assert!(help.contains(flag), "no {flag} in --help:\n{help}");
+    }
+    let out = example()
+        .args(["--canned", "--licensing-token", "x", "run", "true"])
+        .output()
+        .expect("running the example");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--canned has no licensing{}",
         show(&out)
     );
 }

@@ -5,8 +5,11 @@
 //!
 //! - [`selftest`]: the fake API (plain and TLS), the fake `wp`, `TestEnv`.
 //! - [`partner_model`]: the partner API model, driven over HTTP.
+//! - [`licensing_model`]: the model's Licensing API, site connection and
+//!   activations report, driven over HTTP.
 //! - [`fake_api_example`]: `examples/fake-api.rs` (the README's demo).
 
 mod fake_api_example;
+mod licensing_model;
 mod partner_model;
 mod selftest;

@@ -690,6 +690,9 @@ fn state_json_and_changes() {
                 "products": [{"slug": "premium", "partner": "A", "pending": false}],
             }],
             "magic_links": {},
+            "licenses": [],
+            // A partner's seeded product is billed like a provisioned one.
+            "activations": 1,
         })
     );
 }

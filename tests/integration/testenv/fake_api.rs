@@ -232,6 +232,10 @@ pub struct Recorded {
     pub form: Vec<(String, String)>,
     /// Index (from 0) of the TCP connection the request came on.
     pub connection: usize,
+    /// Index (from 0) of the request in arrival order: its place in
+    /// [`FakeApi::requests`], which a fallback can note to say what it
+    /// answered to which request.
+    pub seq: usize,
 }
 
 impl Recorded {
@@ -382,8 +386,9 @@ impl Shared {
     /// a route are handed out in the same order the requests are recorded.
     /// A fallback runs after the lock is released: it may be slow, and it
     /// may call back into the [`FakeApi`] (which would deadlock).
-    fn record_and_route(&self, request: Recorded) -> Reply {
+    fn record_and_route(&self, mut request: Recorded) -> Reply {
         let mut state = self.lock();
+        request.seq = state.requests.len();
         let key = (request.method.clone(), request.path.clone());
         let routed = state.routes.get_mut(&key).map(Route::next_reply);
         let fallback = match routed {
@@ -952,6 +957,7 @@ fn read_request<S: Read + Write>(
         headers,
         body,
         connection,
+        seq: 0,
     };
     Ok(Some((recorded, close)))
 }

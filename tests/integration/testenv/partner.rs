@@ -22,6 +22,11 @@
 //! `{"error":CODE,"message":TEXT}` as WordPress.com's REST API writes them
 //! (the token call: OAuth's `{"error":…,"error_description":…}`); the
 //! wording of messages is the model's own.
+//!
+//! The Licensing API, site connection and the partner reporting endpoint
+//! (billed activations) are in `licensing.rs`, a child module reading the
+//! same sites and partners; its knobs and accessors are methods of
+//! [`PartnerApi`] too.
 
 use std::collections::hash_map::RandomState;
 use std::collections::BTreeMap;
@@ -31,6 +36,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 
 use super::fake_api::{FakeApi, Recorded, Reply, NOT_FOUND_BODY};
+
+// Beside this file (a `#[path]` of a non-mod.rs file is relative to its
+// directory), so `examples/fake-api.rs` gets it through this file.
+#[path = "licensing.rs"]
+mod licensing;
+pub use licensing::{
+    format_date, parse_date, product_id, product_slug, Activation, Detachment, Exchange, Fault,
+    License, DAY, LICENSING_PRODUCTS, PRODUCT_IDS,
+};
 
 /// The partner [`PartnerApi::new`] knows.
 pub const DEFAULT_PARTNER_ID: &str = "1234";
@@ -46,6 +60,13 @@ pub const PRODUCTS: [&str; 4] = [
     "jetpack-backup-realtime",
     "jetpack-scan",
     "jetpack-anti-spam",
+];
+/// Bundles sold only through licenses (not `jpphp/provision`); they
+/// replace each other.
+pub const PACKS: [&str; 3] = [
+    "jetpack-security-daily",
+    "jetpack-security-realtime",
+    "jetpack-complete",
 ];
 
 /// Blog ids handed out from here on unless seeded otherwise.
@@ -83,6 +104,8 @@ struct Partner {
     client_id: String,
     secret: String,
     token: String,
+    /// Its partner key id (the reporting endpoint's `KEY_ID`).
+    key_id: u64,
     /// Most active products per slug (keys made by partner-keys/new).
     limits: BTreeMap<String, u64>,
 }
@@ -94,6 +117,11 @@ struct Site {
     aliases: Vec<String>,
     blog_id: u64,
     connected: bool,
+    /// The owner disconnected it on purpose: site-connection answers
+    /// `previously_connected` and leaves it alone.
+    previously_connected: bool,
+    /// The URL it was provisioned or connected with, if any.
+    url: Option<String>,
     ssh: bool,
     ftp: bool,
     products: Vec<Product>,
@@ -130,6 +158,8 @@ struct State {
     next_key_id: u64,
     next_download_id: u64,
     restores: BTreeMap<u64, Restore>,
+    /// Licenses, their tokens, the activations ledger, their knobs.
+    lic: licensing::Licensing,
     /// Bumped by every change of the state, see [`PartnerApi::changes`].
     changes: u64,
     /// Keys differ per model, so nothing can depend on their values.
@@ -143,6 +173,7 @@ enum Family {
     Backup,
     Scan,
     AntiSpam,
+    Pack,
 }
 
 fn family(slug: &str) -> Option<Family> {
@@ -151,8 +182,17 @@ fn family(slug: &str) -> Option<Family> {
         "jetpack-backup-daily" | "jetpack-backup-realtime" => Some(Family::Backup),
         "jetpack-scan" => Some(Family::Scan),
         "jetpack-anti-spam" => Some(Family::AntiSpam),
+        "jetpack-security-daily" | "jetpack-security-realtime" | "jetpack-complete" => {
+            Some(Family::Pack)
+        }
         _ => None,
     }
+}
+
+/// What `jpphp/provision` and `partner-cancel` accept (the packs only
+/// come with licenses).
+fn provisionable(slug: &str) -> bool {
+    family(slug).is_some_and(|f| f != Family::Pack)
 }
 
 fn plan_rank(slug: &str) -> Option<usize> {
@@ -195,6 +235,7 @@ impl PartnerApi {
                 next_key_id: 10,
                 next_download_id: 277_001,
                 restores: BTreeMap::new(),
+                lic: licensing::Licensing::new(),
                 changes: 0,
                 salt,
             })),
@@ -215,6 +256,9 @@ impl PartnerApi {
     /// The model's answer to one request (what [`install`](Self::install)
     /// serves), for a fallback that wraps it (logging, counting).
     pub fn handle(&self, request: &Recorded) -> Reply {
+        if let Some(reply) = self.lock().licensing_reply(request) {
+            return reply;
+        }
         let answer = self.lock().answer(request);
         let Some((status, body)) = answer else {
             return Reply::json(404, NOT_FOUND_BODY);
@@ -287,7 +331,10 @@ impl PartnerApi {
         let mut state = self.lock();
         let suffix = normalise(site);
         match state.find_suffix(&suffix) {
-            Some(i) => state.sites[i].blog_id = blog_id,
+            Some(i) => {
+                state.sites[i].blog_id = blog_id;
+                state.blog_id_changed(i);
+            }
             None => {
                 state.new_site(&suffix, Some(blog_id));
             }
@@ -298,8 +345,10 @@ impl PartnerApi {
     }
 
     /// Gives `site` these plans/products as if `partner` (a client id;
-    /// `None`: not a partner) had provisioned them, active (not pending).
-    /// Creates the site (connected) if needed; returns its blog id.
+    /// `None`: not a partner) had provisioned them, active (not pending);
+    /// each one of a partner is an activation in its report. Creates the
+    /// site (connected) if needed; returns its blog id. The packs
+    /// ([`PACKS`]) may be seeded too.
     pub fn seed(&self, site: &str, partner: Option<&str>, slugs: &[&str]) -> u64 {
         let mut state = self.lock();
         let i = state.site_for_seed(site);
@@ -324,11 +373,10 @@ impl PartnerApi {
     pub fn set_connected(&self, site: &str, connected: bool) -> &Self {
         let mut state = self.lock();
         let i = state.site_for_seed(site);
-        state.sites[i].connected = connected;
         if connected {
-            for p in &mut state.sites[i].products {
-                p.pending = false;
-            }
+            state.connect(i);
+        } else {
+            state.sites[i].connected = false;
         }
         state.changed();
         self
@@ -347,6 +395,7 @@ impl PartnerApi {
             .find(|p| p.slug == slug)
             .unwrap_or_else(|| panic!("set_pending: {site:?} has no {slug:?}"));
         product.pending = pending;
+        state.activation_pending(i, slug, pending);
         state.changed();
         self
     }
@@ -454,10 +503,12 @@ impl PartnerApi {
         self.lock().changes
     }
 
-    /// The state as JSON, without secrets or tokens:
+    /// The state as JSON, without secrets, tokens or license keys:
     /// `{"partners":[ids],"sites":[{"site","aliases","blog_id",
     /// "is_connected","has_backups_credentials","products":[{"slug",
-    /// "partner","pending"}]}],"magic_links":{email:count}}`.
+    /// "partner","pending"}]}],"magic_links":{email:count},
+    /// "licenses":[{"license_id","product","partner","blog_id",
+    /// "revoked"}],"activations":N}`.
     pub fn state_json(&self) -> Value {
         let state = self.lock();
         let sites: Vec<Value> = state
@@ -484,7 +535,13 @@ impl PartnerApi {
             .iter()
             .map(|p| p.client_id.as_str())
             .collect();
-        json!({"partners": partners, "sites": sites, "magic_links": state.magic_links})
+        json!({
+            "partners": partners,
+            "sites": sites,
+            "magic_links": state.magic_links,
+            "licenses": state.licenses_json(),
+            "activations": state.lic.activation_count(),
+        })
     }
 }
 
@@ -509,6 +566,16 @@ fn field<'a>(r: &'a Recorded, name: &str) -> Option<&'a str> {
 impl State {
     fn changed(&mut self) {
         self.changes += 1;
+    }
+
+    /// Connects site `i`: what was pending activates.
+    fn connect(&mut self, i: usize) {
+        let site = &mut self.sites[i];
+        site.connected = true;
+        for p in &mut site.products {
+            p.pending = false;
+        }
+        self.site_activated(i);
     }
 
     fn answer(&mut self, r: &Recorded) -> Answer {
@@ -549,6 +616,7 @@ impl State {
             Some(p) => self.partners[p].secret = secret.to_string(),
             None => {
                 let n = self.partners.len() as u64;
+                let key_id = self.fresh_key_id();
                 let token = format!(
                     "fake-partner-token-{client_id}-{:016x}",
                     RandomState::new().hash_one((self.salt, n))
@@ -557,11 +625,20 @@ impl State {
                     client_id: client_id.to_string(),
                     secret: secret.to_string(),
                     token,
+                    key_id,
                     limits: BTreeMap::new(),
                 });
             }
         }
         self.changed();
+    }
+
+    /// Key ids count from 1 for partners added by hand; `partner-keys/new`
+    /// hands out its own ids (10 …) and gives them to its partners.
+    fn fresh_key_id(&self) -> u64 {
+        (1..)
+            .find(|id| self.partners.iter().all(|p| p.key_id != *id))
+            .unwrap_or(1)
     }
 
     fn partner_by_id(&self, client_id: &str) -> Option<usize> {
@@ -645,6 +722,8 @@ impl State {
             aliases: Vec::new(),
             blog_id,
             connected: true,
+            previously_connected: false,
+            url: None,
             ssh: false,
             ftp: false,
             products: Vec::new(),
@@ -686,15 +765,35 @@ impl State {
     }
 
     /// Puts `slug` on site `i`, replacing what it replaces (same family).
+    /// What a partner puts there is an activation (in its report); what
+    /// it replaces ends one.
     fn put_product(&mut self, i: usize, slug: &str, partner: Option<&str>, pending: bool) {
         let fam = family(slug);
         let products = &mut self.sites[i].products;
+        let replaced: Vec<String> = products
+            .iter()
+            .filter(|p| family(&p.slug) == fam)
+            .map(|p| p.slug.clone())
+            .collect();
         products.retain(|p| family(&p.slug) != fam);
         products.push(Product {
             slug: slug.to_string(),
             partner: partner.map(str::to_string),
             pending,
         });
+        for old in replaced {
+            self.activation_ended(i, &old);
+        }
+        if let Some(partner) = partner {
+            self.activation_started(i, slug, partner, pending);
+        }
+    }
+
+    /// Removes product `k` of site `i` (cancel, revoke, detach).
+    fn remove_product(&mut self, i: usize, k: usize) -> Product {
+        let product = self.sites[i].products.remove(k);
+        self.activation_ended(i, &product.slug);
+        product
     }
 
     /// For a `{site}` of a path: unknown → 403 invalid_blog.
@@ -717,7 +816,7 @@ impl State {
         }
         let plan = r.form_value("plan").filter(|p| !p.is_empty());
         if let Some(plan) = plan {
-            if family(plan).is_none() {
+            if !provisionable(plan) {
                 return invalid_plan(plan);
             }
         }
@@ -747,6 +846,7 @@ impl State {
         }
 
         let i = existing.unwrap_or_else(|| self.new_site(&suffix, None));
+        self.sites[i].url = Some(siteurl.trim().to_string());
         if let Some(home) = field(r, "home_url") {
             let alias = site_suffix(home);
             let site = &mut self.sites[i];
@@ -893,6 +993,9 @@ impl State {
                 .drain(..)
                 .partition(|p| p.partner.as_deref() == Some(&caller));
             self.sites[i].products = rest;
+            for p in &mine {
+                self.activation_ended(i, &p.slug);
+            }
             let slugs = |pending: bool| -> Vec<&str> {
                 mine.iter()
                     .filter(|p| p.pending == pending)
@@ -911,7 +1014,7 @@ impl State {
         }
         let plan = r.form_value("plan").filter(|p| !p.is_empty());
         if let Some(plan) = plan {
-            if family(plan).is_none() {
+            if !provisionable(plan) {
                 return invalid_plan(plan);
             }
         }
@@ -940,7 +1043,7 @@ impl State {
                 )
             }
         }
-        self.sites[i].products.remove(k);
+        self.remove_product(i, k);
         self.changed();
         ok(json!({"success": true}))
     }
@@ -1128,6 +1231,10 @@ impl State {
                 None => counts.push((k.clone(), v.clone())),
             }
         }
+        // Skip ids that partners added by hand already hold.
+        while self.partners.iter().any(|p| p.key_id == self.next_key_id) {
+            self.next_key_id += 1;
+        }
         let id = self.next_key_id;
         self.next_key_id += 1;
         let client_id = (90_000 + id).to_string();
@@ -1138,6 +1245,7 @@ impl State {
         self.add_partner(&client_id, &secret);
         // Its plan counts become limits (a count of 0 leaves it unlimited).
         if let Some(p) = self.partner_by_id(&client_id) {
+            self.partners[p].key_id = id;
             for (k, v) in &counts {
                 let slug = k
                     .strip_prefix("allowed_")
