@@ -9,6 +9,7 @@
 mod entry;
 mod input;
 mod network;
+mod one;
 mod result;
 mod resume;
 mod sink;
@@ -19,6 +20,7 @@ use crate::job::{Batch, Source};
 use crate::output::{self, format::List};
 use crate::{pool, signals};
 use entry::Entry;
+pub use one::one;
 use sink::{lock, Sink};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, IsTerminal};
@@ -41,7 +43,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     signals::batch_mode();
     let (meta, dry_run) = (batch.meta, exec.dry_run());
     let tally = Arc::new(Tally::default());
-    let list = List::new(batch.format, meta.columns);
+    let list = List::new(&batch.format, meta.columns);
     let sink = Arc::new(Mutex::new(Sink::new(list, std::io::stderr().is_terminal())));
     {
         // From the start: a second signal during the token call or the

@@ -10,7 +10,7 @@ use crate::endpoints;
 use crate::error::{Error, Needed, Result};
 use crate::flags::common::{ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{format, jobs, site_url};
+use crate::flags::values::{jobs, lines_listing, site_url};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, Site};
@@ -72,6 +72,7 @@ const META: Meta = Meta {
     name: "apply",
     input: "--desired",
     columns: &[
+        ("line", "/line"),
         ("site", "/site"),
         ("success", "/success"),
         ("changed", "/changed"),
@@ -79,6 +80,7 @@ const META: Meta = Meta {
         ("error_code", "/error_code"),
         ("error_message", "/error_message"),
     ],
+    keys: &["actions", "status"],
     done: "applied",
     reads_in_dry_run: true,
     one_state_per_site: true,
@@ -109,7 +111,7 @@ impl Command for Apply {
                     source,
                     jobs: jobs(&self.list.jobs)?,
                     skip_done: None,
-                    format: format(&self.list.format)?,
+                    format: lines_listing(&self.list.format, &META)?,
                     line,
                 }),
             })
