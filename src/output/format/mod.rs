@@ -124,8 +124,7 @@ impl List {
             Format::Csv => {
                 if !self.started {
                     self.started = true;
-                    let head: Vec<&str> = self.columns.iter().map(|c| c.heading.as_str()).collect();
-                    super::raw_line(&csv::line(&head))?;
+                    super::raw_line(&csv::line(&self.headings()))?;
                 }
                 let cells = self.cells(row, order);
                 super::raw_line(&csv::line(&cells))
@@ -145,13 +144,22 @@ impl List {
             Format::Count => super::raw_line(&self.count.to_string()),
             Format::Table if !self.rows.is_empty() => {
                 self.rows.sort_by_key(|(order, _)| *order);
-                let heads: Vec<&str> = self.columns.iter().map(|c| c.heading.as_str()).collect();
+                let heads = self.headings();
+                let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
                 let rows: Vec<&[String]> = self.rows.iter().map(|(_, r)| r.as_slice()).collect();
                 let text = table::render(&heads, &rows, !self.picked);
                 super::raw_line(text.trim_end_matches('\n'))
             }
             _ => Ok(()),
         }
+    }
+
+    /// The headings of a table or CSV (`--fields` as typed, shown safely).
+    fn headings(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| visible::visible(&c.heading).into_owned())
+            .collect()
     }
 
     /// `--fields` of a JSON line: those keys, in that order; a key the

@@ -94,6 +94,11 @@ fn terminal_controls_from_the_api_are_shown_escaped_in_tables_and_csv() {
         )
     );
     assert!(raw_controls(&text(&out.stderr)).is_empty());
+
+    // Headings typed with --fields are shown alike.
+    let out = status(&env, &["--format=csv", "--fields=site,answer.\u{1b}[2J"]);
+    assert_exit(&out, 1);
+    assert_eq!(text(&out.stdout), "site,answer.\\u{1b}[2J\n5,\n6,\n");
 }
 
 /// JSON lines carry every such character as a `\u` escape: valid JSON, the
@@ -180,21 +185,21 @@ fn no_csv_cell_can_start_a_formula() {
         .cmd_without_wp()
         .args(["status", "-c=1", &format!("-s={SECRET}"), "--jobs=1"])
         .arg(format!("--batch={}", file.display()))
-        .args(["--format=csv", "--fields=site,error_message"])
+        .arg("--format=csv")
         .output()
         .expect("run");
     assert_exit(&out, 1);
     assert_eq!(
         text(&out.stdout),
         concat!(
-            "site,error_message\n",
-            "100,'=1+1\n",
-            "101,\"' =HYPERLINK(\"\"http://x\"\")\"\n",
-            "102,'\t=1+1\n",
-            "103,\"'\r=1+1\"\n",
-            "104,'  @SUM(A1)\n",
-            "105,'\t-2+3\n",
-            "106,-12.5\n",
+            "line,site,success,connected,products,error_code,error_message\n",
+            "1,100,false,,,x,'=1+1\n",
+            "2,101,false,,,x,\"' =HYPERLINK(\"\"http://x\"\")\"\n",
+            "3,102,false,,,x,'\t=1+1\n",
+            "4,103,false,,,x,\"'\r=1+1\"\n",
+            "5,104,false,,,x,'  @SUM(A1)\n",
+            "6,105,false,,,x,'\t-2+3\n",
+            "7,106,false,,,x,-12.5\n",
         )
     );
 }
