@@ -23,7 +23,7 @@ pub enum Expected {
     Method,
     /// `KEY=VALUE`.
     KeyValue,
-    /// json, table or csv.
+    /// json, table, csv or count.
     Format,
     /// A folder depth.
     Depth,
@@ -171,6 +171,13 @@ pub enum Error {
     BadApiPath {
         path: String,
         why: PathProblem,
+    },
+    /// `--fields` names a field the list does not have; `valid`: the ones
+    /// it has.
+    UnknownFields {
+        given: String,
+        unknown: Vec<String>,
+        valid: Vec<&'static str>,
     },
     /// `errors CODE`: the catalogue has no such code.
     UnknownErrorCode {
@@ -404,6 +411,7 @@ impl Error {
             | OptionLikeUser { .. }
             | BadToken { .. }
             | BadApiPath { .. }
+            | UnknownFields { .. }
             | NoBlogId(_) => "invalid_input",
             UnknownErrorCode { .. } => "unknown_error_code",
             Partial { failed, .. } | Sent { failed, .. } => failed.error_code(),
@@ -537,6 +545,7 @@ impl Error {
             | BadWpCliPath { .. }
             | NoBlogId(_)
             | BadApiPath { .. }
+            | UnknownFields { .. }
             | UnknownErrorCode { .. }
             | BadToken { .. }
             | OptionLikeUser { .. }
@@ -607,6 +616,21 @@ impl Error {
             BadApiPath { path, why } => write!(
                 f,
                 "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
+            ),
+            UnknownFields {
+                given,
+                unknown,
+                valid,
+            } => write!(
+                f,
+                "--fields={given:?}: this list has no {} {}; its fields are {} (a value inside one as FIELD.KEY)",
+                if unknown.len() == 1 { "field" } else { "fields" },
+                unknown
+                    .iter()
+                    .map(|u| format!("{u:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                valid.join(", "),
             ),
             UnknownErrorCode { code, known } => write!(
                 f,
@@ -827,7 +851,7 @@ impl Expected {
             Expected::Method => {
                 "a method this tool sends (GET, POST, PUT, PATCH, DELETE)".into()
             }
-            Expected::Format => "a list format; use json, table or csv".into(),
+            Expected::Format => "a list format; use json, table, csv or count".into(),
             Expected::Depth => "a folder depth (a whole number from 1 to 64)".into(),
             Expected::KeyValue => format!("KEY=VALUE, e.g. {flag}=number=20"),
             Expected::Count => "a whole number (0 or more)".into(),

@@ -4,7 +4,7 @@
 
 use crate::api::Base;
 use crate::error::Result;
-use crate::output::format::{Column, Format};
+use crate::output::format::{Column, Listing};
 use crate::scan::Scan;
 use crate::site::{Need, OnCopy, Site, SiteSpec};
 use crate::work::Work;
@@ -63,6 +63,14 @@ pub enum Run {
 #[allow(clippy::large_enum_variant)]
 pub enum Target {
     One(SiteJob),
+    /// One site, its result printed as a one-row list (`--format=table`,
+    /// `csv`, `count` or `--fields` without a batch): the row a batch
+    /// would print for it.
+    OneListed {
+        job: SiteJob,
+        meta: &'static Meta,
+        listing: Listing,
+    },
     Many(Batch),
 }
 
@@ -123,6 +131,9 @@ pub struct Meta {
     pub input: &'static str,
     /// `--format=table|csv` columns: heading and JSON pointer.
     pub columns: &'static [Column],
+    /// The keys its result lines may carry besides [`LINE_KEYS`] (what
+    /// `--fields` may name besides the columns).
+    pub keys: &'static [&'static str],
     /// What the summary calls a site done ("provisioned").
     pub done: &'static str,
     /// A result line says whether the site changed.
@@ -142,8 +153,10 @@ pub struct Meta {
     pub by_blog_id: bool,
 }
 
-/// The columns of `--format=table|csv` most commands show.
+/// The columns of `--format=table|csv` most commands show. `line` (the
+/// input line) first: CSV rows come as sites finish.
 pub const COLUMNS: &[Column] = &[
+    ("line", "/line"),
     ("command", "/command"),
     ("site", "/site"),
     ("plan", "/plan"),
@@ -153,12 +166,33 @@ pub const COLUMNS: &[Column] = &[
     ("error_message", "/error_message"),
 ];
 
+/// The keys every result line may carry (the run record of SPEC §10,
+/// ours, the answer or the error, a dry run's requests).
+pub const LINE_KEYS: &[&str] = &[
+    "line",
+    "run",
+    "ts",
+    "duration_ms",
+    "command",
+    "site",
+    "plan",
+    "success",
+    "changed",
+    "answer",
+    "error_code",
+    "error_message",
+    "maybe_sent",
+    "dry_run",
+    "requests",
+];
+
 impl Meta {
     /// A site command's defaults: lines from `--batch`.
     pub const SITE: Meta = Meta {
         name: "",
         input: "--batch",
         columns: COLUMNS,
+        keys: &[],
         done: "done",
         reports_changed: false,
         reads_in_dry_run: false,
@@ -192,7 +226,7 @@ pub struct Batch {
     /// `--skip-done`: a previous run's output.
     pub skip_done: Option<String>,
     pub limits: Limits,
-    pub format: Format,
+    pub format: Listing,
     pub line: LineParser,
 }
 

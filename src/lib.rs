@@ -63,6 +63,9 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
             let exec = Executor::new(settings, Some(auth));
             match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),
+                Target::OneListed { job, meta, listing } => {
+                    batch::one(&job, meta, &listing, &exec).map(printed)
+                }
                 Target::Many(batch) => {
                     let exec = exec.throttled(batch.jobs, batch.limits.max_wait);
                     batch::run(&batch, &exec).map(printed)

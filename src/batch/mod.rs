@@ -11,6 +11,7 @@ mod entry;
 mod input;
 mod lock;
 mod network;
+mod one;
 mod result;
 mod resume;
 mod sink;
@@ -25,6 +26,7 @@ use crate::pool::Feeder;
 use crate::site::Site;
 use crate::{pool, signals};
 use entry::Entry;
+pub use one::one;
 use sink::{lock, Sink};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, IsTerminal};
@@ -47,7 +49,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     signals::batch_mode();
     let (meta, dry_run) = (batch.meta, exec.dry_run());
     let tally = Arc::new(Tally::default());
-    let list = List::new(batch.format, meta.columns);
+    let list = List::new(&batch.format, meta.columns);
     let sink = Arc::new(Mutex::new(Sink::new(
         list,
         std::io::stderr().is_terminal(),

@@ -10,7 +10,7 @@ use crate::endpoints;
 use crate::error::{Error, Needed, Result};
 use crate::flags::common::{FleetArgs, ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{fleet, format, jobs, site_url};
+use crate::flags::values::{fleet, jobs, lines_listing, site_url};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, Site};
@@ -75,6 +75,7 @@ const META: Meta = Meta {
     name: "apply",
     input: "--desired",
     columns: &[
+        ("line", "/line"),
         ("site", "/site"),
         ("success", "/success"),
         ("changed", "/changed"),
@@ -82,6 +83,7 @@ const META: Meta = Meta {
         ("error_code", "/error_code"),
         ("error_message", "/error_message"),
     ],
+    keys: &["actions", "status"],
     done: "applied",
     reads_in_dry_run: true,
     one_state_per_site: true,
@@ -114,7 +116,7 @@ impl Command for Apply {
                     jobs: jobs(&self.list.jobs)?,
                     skip_done: None,
                     limits: fleet(&self.fleet)?,
-                    format: format(&self.list.format)?,
+                    format: lines_listing(&self.list.format, &META)?,
                     line,
                 }),
             })

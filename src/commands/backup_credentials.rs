@@ -54,6 +54,8 @@ pub struct BackupCredentials {
 
 const META: Meta = Meta {
     name: "backup-credentials",
+    // Both kinds at once: each call's answer or error under its own key.
+    keys: &["ssh", "ftp"],
     done: "set",
     ..Meta::SITE
 };

@@ -8,7 +8,7 @@ use crate::endpoints::Endpoint;
 use crate::error::Result;
 use crate::flags::common::{BatchArgs, SiteArgs, SiteCommon, WpArgs};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{blog_id, fleet, format, jobs, site_url, wp_settings};
+use crate::flags::values::{blog_id, fleet, jobs, lines_listing, site_url, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, OnCopy, Site, SiteSpec};
@@ -80,9 +80,18 @@ impl<C: SiteCommand> Command for C {
             } else {
                 // Checked where unused too, so a typo is not taken silently.
                 jobs(&b.jobs)?;
-                format(&b.format)?;
                 fleet(&b.fleet)?;
-                Target::One(self.job()?)
+                let listing = lines_listing(&b.format, C::META)?;
+                let job = self.job()?;
+                if listing.for_one_answer() {
+                    Target::OneListed {
+                        job,
+                        meta: C::META,
+                        listing,
+                    }
+                } else {
+                    Target::One(job)
+                }
             };
             Ok(Run::Site { auth, target })
         })
@@ -126,7 +135,7 @@ fn batch(
         jobs: jobs(&b.jobs)?,
         skip_done: given(&b.skip_done).map(str::to_string),
         limits: fleet(&b.fleet)?,
-        format: format(&b.format)?,
+        format: lines_listing(&b.format, meta)?,
         line,
     })
 }

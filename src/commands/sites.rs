@@ -4,10 +4,10 @@
 use super::Command;
 use crate::error::{Error, Expected};
 use crate::flags::common::ListCommon;
-use crate::flags::values::{format, jobs, wp_settings};
+use crate::flags::values::{jobs, listing, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
-use crate::scan::Scan;
+use crate::scan::{self, Scan};
 use clap::Parser;
 
 pub const HELP: &str = "\
@@ -93,7 +93,7 @@ impl Command for Sites {
                 max_depth,
                 facts: self.facts,
                 jobs: jobs(&self.list.jobs)?,
-                format: format(&self.list.format)?,
+                format: listing(&self.list.format, scan::columns(self.facts), scan::KEYS)?,
                 wp: wp_settings(&self.list.wp)?,
             }))
         })

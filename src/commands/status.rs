@@ -15,6 +15,7 @@ impl ReadKind for StatusOf {
     const META: &'static Meta = &Meta {
         name: "status",
         columns: &[
+            ("line", "/line"),
             ("site", "/site"),
             ("success", "/success"),
             ("connected", "/answer/blog/is_connected"),

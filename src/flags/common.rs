@@ -153,12 +153,16 @@ pub struct JobsArg {
     pub jobs: Option<String>,
 }
 
-/// How a list is printed.
+/// How a list is printed (the whole run's choice, never a batch line's).
 #[derive(Args, Debug, Clone, Default)]
 pub struct FormatArgs {
-    /// List output: json (one JSON object per line), table or csv [default: json]
+    /// json (one object per line), table (in input order; cut to fit only on a terminal), csv (rows as sites finish, each with its input line) or count. One site's answer is printed as received unless table, csv, count or --fields is asked for [default: json]
     #[arg(long = "format", value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<String>,
+
+    /// Only these fields, in this order: a table's or CSV's columns, JSON lines' keys; a value inside one with dots (answer.blog.is_connected)
+    #[arg(long = "fields", value_name = "A,B,...", help_heading = "Output")]
+    pub fields: Option<String>,
 }
 
 /// The tracking id provision, cancel and apply forward.
@@ -328,6 +332,7 @@ mod tests {
             "jobs",
             "skip_done",
             "format",
+            "fields",
             "timeout",
             "dry_run",
             "verbose",

@@ -7,8 +7,8 @@ use super::given;
 use crate::api::{Base, REQUEST_TIMEOUT};
 use crate::environment::Env;
 use crate::error::{Error, Expected, Result};
-use crate::job::Settings;
-use crate::output::format::Format;
+use crate::job::{Meta, Settings, LINE_KEYS};
+use crate::output::format::{check_fields, known_fields, parse_fields, Column, Format, Listing};
 use crate::wp::{self, WpSettings};
 use std::time::Duration;
 
@@ -79,16 +79,38 @@ pub fn blog_id(v: &str) -> Result<u64> {
     }
 }
 
-/// `--format`: json (the default), table or csv.
-pub fn format(f: &FormatArgs) -> Result<Format> {
-    match given(&f.format) {
-        None => Ok(Format::Json),
+/// `--format` (json, the default; table, csv or count) and `--fields`,
+/// checked against the names the list knows (its `columns`' headings and
+/// the `keys` its lines carry).
+pub fn listing(f: &FormatArgs, columns: &[Column], keys: &[&'static str]) -> Result<Listing> {
+    let format = match given(&f.format) {
+        None => Format::Json,
         Some(v) => Format::parse(v).ok_or_else(|| Error::BadValue {
             flag: "--format".into(),
             value: v.to_string(),
             expected: Expected::Format,
-        }),
+        })?,
+    };
+    let fields = given(&f.fields).map(parse_fields);
+    if let (Some(names), Some(v)) = (&fields, given(&f.fields)) {
+        let valid = known_fields(columns, keys);
+        let unknown = check_fields(names, &valid);
+        if !unknown.is_empty() {
+            return Err(Error::UnknownFields {
+                given: v.to_string(),
+                unknown,
+                valid,
+            });
+        }
     }
+    // `--fields=,` names nothing: as if not given.
+    let fields = fields.filter(|names| !names.is_empty());
+    Ok(Listing { format, fields })
+}
+
+/// [`listing`] for a command's result lines (batch, `apply`, one site).
+pub fn lines_listing(f: &FormatArgs, meta: &Meta) -> Result<Listing> {
+    listing(f, meta.columns, &[LINE_KEYS, meta.keys].concat())
 }
 
 /// `--jobs`: 1 to 64, 4 when not given.

@@ -5,10 +5,12 @@
 
 pub mod format;
 mod redact;
+pub mod visible;
 
 pub use redact::{
     allow_in_answers, redact, redact_answer, redact_json, redact_value, register_secret, REDACTED,
 };
+pub use visible::visible;
 
 use crate::error::Error;
 use serde_json::{Map, Value};
@@ -26,8 +28,15 @@ pub fn set_verbose(on: bool) {
 /// A progress note on stderr, only with `--verbose`.
 pub fn verbose(msg: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        stderr(&format!("jetpack-partner: {}\n", redact(msg)));
+        note(msg);
     }
+}
+
+/// A note on stderr, `jetpack-partner: MSG`: scrubbed of secrets, and what
+/// came from outside (a folder name, `wp`'s or the API's words) cannot act
+/// on the terminal (control and bidi characters shown as `\u{1b}`).
+pub fn note(msg: &str) {
+    stderr(&format!("jetpack-partner: {}\n", visible(&redact(msg))));
 }
 
 /// What a successful command prints on stdout.
@@ -85,13 +94,23 @@ pub fn body(body: &[u8]) -> io::Result<()> {
     stdout(&line)
 }
 
-/// A JSON document we built ourselves (dry run), scrubbed of secrets: the
-/// run's final output.
+/// The run's final output written by `write` (a single site's one-row
+/// list): a signal arriving now must not add a second ending.
+pub fn last(write: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+    let mut g = gate();
+    *g = true;
+    write()
+}
+
+/// A JSON document we built ourselves (dry run), scrubbed of secrets, the
+/// characters that could act on a terminal as `\u` escapes: the run's
+/// final output.
 pub fn json_line(value: &Value) -> io::Result<()> {
     let mut g = gate();
     *g = true;
     let text = value.to_string();
-    let mut text = redact_json(&text).unwrap_or(text);
+    let text = redact_json(&text).unwrap_or(text);
+    let mut text = visible::json(&text).into_owned();
     text.push('\n');
     stdout(text.as_bytes())
 }
@@ -132,7 +151,7 @@ pub fn stderr(text: &str) {
 /// API's own fields (when the error came from the API) that are not already
 /// there. Every string is scrubbed of secrets.
 pub fn error_json(err: &Error) -> String {
-    Value::Object(error_pairs(err)).to_string()
+    visible::json(&Value::Object(error_pairs(err)).to_string()).into_owned()
 }
 
 /// The fields of the error object, in order (see `error_json`; the map

@@ -15,8 +15,7 @@ mod walk;
 pub use walk::SKIPPED;
 
 use crate::error::{Error, FileProblem, Result};
-use crate::output::format::Format;
-use crate::output::{self, format::Column, format::List};
+use crate::output::{self, format::Column, format::List, format::Listing};
 use crate::wp::WpSettings;
 use crate::wp::{Want, Wp};
 use crate::{pool, signals};
@@ -37,7 +36,7 @@ pub struct Scan {
     /// `--facts`: ask each install through `wp` too.
     pub facts: bool,
     pub jobs: usize,
-    pub format: Format,
+    pub format: Listing,
     /// How to run `wp` for `--facts`.
     pub wp: WpSettings,
 }
@@ -62,6 +61,18 @@ const FACTS_COLUMNS: &[Column] = &[
     ("safe_mode", "/wordpress/safe_mode"),
     ("error_code", "/wordpress/error_code"),
 ];
+
+/// The columns of `--format=table|csv`, with `--facts` or without.
+pub fn columns(facts: bool) -> &'static [Column] {
+    if facts {
+        FACTS_COLUMNS
+    } else {
+        COLUMNS
+    }
+}
+
+/// The keys of a line (what `--fields` may name besides the columns).
+pub const KEYS: &[&str] = &["path", "wordpress"];
 
 /// An install as its files describe it.
 struct Found {
@@ -96,10 +107,7 @@ pub fn run(scan: &Scan) -> Result<bool> {
         // No `wp` at all: one error now, not one per install.
         Wp::locate(&wp_settings(&scan.wp, &root.to_string_lossy()), None)?;
     }
-    let mut out = Out::new(List::new(
-        scan.format,
-        if scan.facts { FACTS_COLUMNS } else { COLUMNS },
-    ));
+    let mut out = Out::new(List::new(&scan.format, columns(scan.facts)));
     let (found, failed) = if scan.facts {
         with_facts(scan, walk, &mut out, &progress)
     } else {
@@ -114,8 +122,8 @@ pub fn run(scan: &Scan) -> Result<bool> {
         found
     ));
     if failed > 0 {
-        output::stderr(&format!(
-            "jetpack-partner: {failed} of {found} installs could not be asked through wp (error_code in their lines)\n"
+        output::note(&format!(
+            "{failed} of {found} installs could not be asked through wp (error_code in their lines)"
         ));
     }
     if let Some(cause) = out.error {
@@ -302,8 +310,8 @@ fn line(f: &Found) -> Value {
 /// JSON line could not carry it faithfully, nor `--path` then find it).
 fn inspect(install: &Install) -> Option<Found> {
     let Some(path) = install.path.to_str() else {
-        output::stderr(&format!(
-            "jetpack-partner: {}: the path is not UTF-8; skipped\n",
+        output::note(&format!(
+            "{}: the path is not UTF-8; skipped",
             install.path.display()
         ));
         return None;
@@ -341,8 +349,8 @@ fn read_file(path: &Path, cap: u64) -> Option<(Vec<u8>, bool)> {
         Ok(r) => Some(r),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
-            output::stderr(&format!(
-                "jetpack-partner: cannot read {}: {}; what it says is left null\n",
+            output::note(&format!(
+                "cannot read {}: {}; what it says is left null",
                 path.display(),
                 walk::why(&e)
             ));

@@ -212,8 +212,8 @@ fn list(dir: &Path) -> io::Result<Vec<(OsString, bool)>> {
         }
     }
     if let Some(e) = broken {
-        output::stderr(&format!(
-            "jetpack-partner: cannot read all of {}: {}; the rest of it is skipped\n",
+        output::note(&format!(
+            "cannot read all of {}: {}; the rest of it is skipped",
             dir.display(),
             why(&e)
         ));
@@ -223,8 +223,8 @@ fn list(dir: &Path) -> io::Result<Vec<(OsString, bool)>> {
 
 /// `jetpack-partner: cannot read /x: Permission denied; skipped`.
 fn note(path: &Path, e: &io::Error) {
-    output::stderr(&format!(
-        "jetpack-partner: cannot read {}: {}; skipped\n",
+    output::note(&format!(
+        "cannot read {}: {}; skipped",
         path.display(),
         why(e)
     ));

@@ -48,23 +48,5 @@ fn push(out: &mut String, s: &str, marked: bool) {
     }
 }
 
-/// C0, DEL and C1 (U+009B is a terminal's CSI), plus the format characters
-/// that are invisible or reorder what follows: soft hyphen, Arabic letter
-/// mark, Mongolian vowel separator, zero-width and direction marks, line
-/// and paragraph separators, bidi embeddings/overrides (U+202A–U+202E) and
-/// isolates (U+2066–U+2069), word joiner and invisible operators, BOM, and
-/// interlinear annotation marks.
-pub fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{61c}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
-}
+/// What is shown as `\u{…}`: the same characters a terminal gets escaped.
+pub use crate::output::visible::hidden;

@@ -139,7 +139,7 @@ fn batch_flag_values_are_checked_on_a_single_site_run_too() {
     for (flag, msg) in [
         (
             "--format=xml",
-            "--format=\"xml\" is not a list format; use json, table or csv",
+            "--format=\"xml\" is not a list format; use json, table, csv or count",
         ),
         (
             "--jobs=abc",

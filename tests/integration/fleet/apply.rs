@@ -265,9 +265,9 @@ fn table_format_shows_the_actions() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         concat!(
-            "site               success  changed  actions\n",
-            "https://a.example  true     true     provision premium, provision jetpack-scan\n",
-            "https://b.example  true     true     provision jetpack-backup-daily\n",
+            "line  site               success  changed  actions\n",
+            "1     https://a.example  true     true     provision premium, provision jetpack-scan\n",
+            "2     https://b.example  true     true     provision jetpack-backup-daily\n",
         )
     );
 }

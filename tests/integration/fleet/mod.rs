@@ -12,6 +12,8 @@
 //! - [`all_sites`]: `--all-sites`, a multisite network in one bootstrap.
 //! - [`apply`]: `apply --desired`, desired state against the partner model.
 //! - [`sites`]: `sites --scan`, finding installs on disk.
+//! - [`lists`]: how every list is printed (`--format`, `--fields`, tables,
+//!   CSV), one site asked for a list format included.
 //!
 //! A signal during a batch is `reliability::signals`; a secret in a batch
 //! line is `security`.
@@ -26,6 +28,7 @@ mod all_sites;
 mod apply;
 mod batch;
 mod lines;
+mod lists;
 mod resume;
 mod sites;
 

@@ -815,3 +815,159 @@ fn a_path_that_is_not_utf8_is_skipped_with_a_note() {
         )
     );
 }
+
+/// A folder a customer named with terminal controls (OSC title, BEL, a C1
+/// CSI, a right-to-left override): the table, CSV and notes show them as
+/// `\u{1b}`, JSON lines carry them as `\u001b` (the same path), and none
+/// reaches the terminal raw (SPEC §10, issue 17 defect 3).
+#[test]
+fn folder_names_with_terminal_controls_are_shown_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::new();
+    let www = env.root().join("www");
+    let name = "evil\u{1b}]0;owned\u{7}\u{9b}2J\u{202e}x";
+    let evil = www.join(name);
+    install(&evil, "6.1.9", "");
+    // Not UTF-8 and hostile: skipped, with a note that shows it.
+    let odd = www.join(std::ffi::OsStr::from_bytes(b"odd\xff\x1b[2J"));
+    install(&odd, "6.4.3", "");
+    let shown = format!(
+        "{}/evil\\u{{1b}}]0;owned\\u{{7}}\\u{{9b}}2J\\u{{202e}}x",
+        s(&www)
+    );
+    let note = format!(
+        "jetpack-partner: {}/odd\u{fffd}\\u{{1b}}[2J: the path is not UTF-8; skipped\n",
+        s(&www)
+    );
+    let scan = format!("--scan={}", s(&www));
+
+    let out = sites(&env, &[&scan, "--format=table"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "path{}  version  multisite  jetpack\n{shown}  6.1.9    false      false\n",
+            " ".repeat(shown.len() - 4)
+        )
+    );
+    assert_eq!(stderr(&out), note);
+
+    let out = sites(&env, &[&scan, "--format=csv"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!("path,version,multisite,jetpack\n{shown},6.1.9,false,false\n")
+    );
+    assert_eq!(stderr(&out), note);
+
+    let out = sites(&env, &[&scan]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{{\"path\":\"{}/evil\\u001b]0;owned\\u0007\\u009b2J\\u202ex\",\"wordpress\":{{\"version\":\"6.1.9\",\"multisite\":false,\"jetpack\":false}}}}\n",
+            s(&www)
+        )
+    );
+    assert_eq!(lines(&out)[0]["path"], json!(s(&evil)));
+    assert_eq!(stderr(&out), note);
+}
+
+/// The note about a folder that cannot be read shows its name escaped too.
+#[test]
+fn an_unreadable_folder_with_terminal_controls_in_its_name_is_noted_escaped() {
+    let env = TestEnv::new();
+    let www = env.root().join("www");
+    install(&www.join("a"), "6.1.9", "");
+    for dir in [env.root().to_path_buf(), www.clone()] {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let locked = www.join("locked\u{1b}[2J\u{202e}");
+    mkdir(&locked);
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
+    let Some(out) = as_nobody(&env, &[format!("--scan={}", s(&www))]) else {
+        return;
+    };
+    assert_exit(&out, 0);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "jetpack-partner: cannot read {}/locked\\u{{1b}}[2J\\u{{202e}}: Permission denied; skipped\n",
+            s(&www)
+        )
+    );
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod back");
+}
+
+/// A newline in a folder's name: CSV quotes it and keeps it (RFC 4180), so
+/// the cell still names the folder; a table shows it escaped; JSON keeps
+/// it as `\n` (issue 17 defect 14).
+#[test]
+fn a_line_break_in_a_path_is_kept_in_csv_and_shown_in_a_table() {
+    let env = TestEnv::new();
+    let www = env.root().join("www");
+    let odd = www.join("two\nlines, \"quoted\"");
+    install(&odd, "6.1.9", "");
+    let scan = format!("--scan={}", s(&www));
+    let out = sites(&env, &[&scan, "--format=csv"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "path,version,multisite,jetpack\n\"{}/two\nlines, \"\"quoted\"\"\",6.1.9,false,false\n",
+            s(&www)
+        )
+    );
+    let out = sites(&env, &[&scan, "--format=table"]);
+    assert_exit(&out, 0);
+    let shown = format!("{}/two\\u{{a}}lines, \"quoted\"", s(&www));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "path{}  version  multisite  jetpack\n{shown}  6.1.9    false      false\n",
+            " ".repeat(shown.len() - 4)
+        )
+    );
+    let out = sites(&env, &[&scan]);
+    assert_eq!(lines(&out)[0]["path"], json!(s(&odd)));
+}
+
+#[test]
+fn fields_and_count_of_a_scan() {
+    let env = TestEnv::new();
+    let (www, [a, b, c]) = three(&env);
+    let scan = format!("--scan={}", s(&www));
+    let out = sites(&env, &[&scan, "--format=count"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out), "3\n");
+    assert_eq!(stderr(&out), "");
+    let out = sites(
+        &env,
+        &[
+            &scan,
+            "--format=csv",
+            "--fields=multisite,wordpress.version,path",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "multisite,wordpress.version,path\nfalse,6.1.9,{}\ntrue,6.4.3,{}\nfalse,6.2.6,{}\n",
+            s(&a),
+            s(&b),
+            s(&c)
+        )
+    );
+    let out = sites(&env, &[&scan, "--fields=path,jetpack"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{}\n{}\n{}\n",
+            json!({"path": s(&a), "jetpack": true}),
+            json!({"path": s(&b), "jetpack": false}),
+            json!({"path": s(&c), "jetpack": false})
+        )
+    );
+}

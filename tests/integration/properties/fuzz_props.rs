@@ -488,8 +488,10 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
             if !reserved.contains(&k.as_str()) {
                 expected += 1;
                 // Compared as text: serde_json's default float parsing may
-                // not round-trip the last digit of a float.
+                // not round-trip the last digit of a float. Characters that
+                // could act on a terminal are `\u` escapes in our objects.
                 let pair = format!("{}:{}", Value::String(k.clone()), output::redact_value(val));
+                let pair = output::visible::json(&pair).into_owned();
                 prop_assert!(
                     o.contains_key(k) && text.contains(&pair),
                     "field {:?} in {}",

@@ -10,8 +10,11 @@
 //! - [`child_env`]: SPEC §9 "Child processes get no credentials".
 //! - [`hostile_input`]: values reach the API and `wp` byte for byte, never
 //!   through a shell or PHP source.
+//! - [`shown`]: text from the API shown on a terminal or in a spreadsheet
+//!   as data: no control or bidi character raw, no CSV formula.
 
 mod child_env;
 mod hostile_input;
 mod leaks;
 mod redaction;
+mod shown;
