@@ -103,6 +103,30 @@ pub enum PathProblem {
     OtherHost,
     BadCharacters,
     LeavesTheHost,
+    /// A `.` or `..` segment, in any spelling (`%2e`, `.%2E`, `..;`): the
+    /// server would resolve it and leave the API's base path.
+    DotSegment,
+}
+
+/// Why `JETPACK_START_API_HOST` is refused (nothing is sent with it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostProblem {
+    /// Not a host or URL the `url` crate can read (its words).
+    NotAUrl(String),
+    /// Spaces or control characters inside it.
+    BadCharacters,
+    /// A scheme other than https or http.
+    Scheme(String),
+    /// `user:pw@`: it would be printed in messages (and is no credential
+    /// the partner API takes).
+    UserInfo,
+    /// `?…`: every request's path would land in the query.
+    Query,
+    /// `#…`: every request's path would be cut off.
+    Fragment,
+    /// Plain HTTP to a host that is not this machine, without
+    /// JETPACK_PARTNER_INSECURE_HTTP=1.
+    PlainHttp { host: String },
 }
 
 /// How `wp` went missing.
@@ -167,6 +191,8 @@ pub enum Error {
     },
     /// backup-credentials without a blog id (it takes no site suffix).
     NoBlogId(NoBlogIdWhy),
+    /// JETPACK_START_API_HOST cannot be used.
+    BadApiHost(HostProblem),
     /// `api PATH` that is not a path on the API host.
     BadApiPath {
         path: String,
@@ -285,6 +311,14 @@ pub enum Error {
         status: u16,
         preview: String,
         json: bool,
+    },
+    /// A 2xx body that is JSON serde_json cannot read into a value
+    /// (nested past 128 levels, a number past f64, a lone surrogate), where
+    /// the endpoint answers with an object we must read.
+    UnreadableJson {
+        what: String,
+        status: u16,
+        cause: String,
     },
     /// An answer past the size cap.
     TooLarge {
@@ -410,6 +444,7 @@ impl Error {
             | BadWpCliPath { .. }
             | OptionLikeUser { .. }
             | BadToken { .. }
+            | BadApiHost(_)
             | BadApiPath { .. }
             | UnknownFields { .. }
             | NoBlogId(_) => "invalid_input",
@@ -431,7 +466,10 @@ impl Error {
             MissingAccessToken { .. } => "missing_access_token",
             EmptyAnswer => "unknown_error",
             HttpStatus { .. } => "server_error",
-            NotJson { .. } | TooLarge { .. } | UnusableAccessToken { .. } => "invalid_response",
+            NotJson { .. }
+            | UnreadableJson { .. }
+            | TooLarge { .. }
+            | UnusableAccessToken { .. } => "invalid_response",
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
             PlanNotAvailable { .. } => "plan_not_available",
@@ -480,6 +518,19 @@ impl Error {
             }
             _ => false,
         }
+    }
+
+    /// A 2xx answer that says nothing we can read (empty, not JSON, too
+    /// large): to a request that changes something, it may have been
+    /// carried out.
+    pub fn unread_answer(&self) -> bool {
+        matches!(
+            self,
+            Error::EmptyAnswer
+                | Error::NotJson { .. }
+                | Error::UnreadableJson { .. }
+                | Error::TooLarge { .. }
+        )
     }
 
     /// Fields of the API's own error body, kept so callers of either script
@@ -544,6 +595,7 @@ impl Error {
             | Missing(_)
             | BadWpCliPath { .. }
             | NoBlogId(_)
+            | BadApiHost(_)
             | BadApiPath { .. }
             | UnknownFields { .. }
             | UnknownErrorCode { .. }
@@ -568,6 +620,7 @@ impl Error {
             | EmptyAnswer
             | HttpStatus { .. }
             | NotJson { .. }
+            | UnreadableJson { .. }
             | TooLarge { .. }
             | Network { .. }
             | Timeout { .. }
@@ -613,6 +666,7 @@ impl Error {
                 f,
                 "no WordPress.com blog id: {why}; pass --blog_id (backup credentials are set by blog id only)"
             ),
+            BadApiHost(why) => write!(f, "JETPACK_START_API_HOST {why}"),
             BadApiPath { path, why } => write!(
                 f,
                 "api {path:?}: {why}; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups"
@@ -747,6 +801,10 @@ impl Error {
                 let not = if *json { "a JSON object" } else { "JSON" };
                 write!(f, "{what}: HTTP {status} but the answer is not {not}: {preview}")
             }
+            UnreadableJson { what, status, cause } => write!(
+                f,
+                "{what}: HTTP {status} but the answer is JSON that cannot be read ({cause}), which no partner API answer is"
+            ),
             TooLarge { what, limit } => write!(
                 f,
                 "{what}: the answer is larger than {} KiB, which no partner API answer is; check JETPACK_START_API_HOST",
@@ -785,7 +843,15 @@ impl Error {
     fn run(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
         match self {
-            Sent { failed, .. } => write!(f, "{failed}"),
+            Sent { failed, .. } => {
+                write!(f, "{failed}")?;
+                // An answer came back, but not one we can read: whatever
+                // it says, the request may have been carried out.
+                if failed.unread_answer() {
+                    f.write_str(MAYBE_SENT)?;
+                }
+                Ok(())
+            }
             Partial { which, failed, .. } => write!(
                 f,
                 "{which}: {failed} (each call's answer or error is under its own key)"
@@ -1022,7 +1088,25 @@ impl fmt::Display for PathProblem {
             Self::OtherHost => "// would name another host",
             Self::BadCharacters => "spaces, control characters, \\ and # are not allowed",
             Self::LeavesTheHost => "the URL it makes would not be the API host's",
+            Self::DotSegment => {
+                "a . or .. segment (in any spelling, %2e too) would leave the API's base path"
+            }
         })
+    }
+}
+
+impl fmt::Display for HostProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const GIVE: &str = "give host[:port] (e.g. 10.0.0.5:8443) or a URL (e.g. https://api.example:8443/sandbox)";
+        match self {
+            Self::NotAUrl(cause) => write!(f, "is not a host or URL ({cause}); {GIVE}"),
+            Self::BadCharacters => write!(f, "holds spaces or control characters; {GIVE}"),
+            Self::Scheme(s) => write!(f, "names the scheme {s:?}; use https:// (or http:// for a test server)"),
+            Self::UserInfo => f.write_str("holds a user name or password (user:pw@), which would be shown in messages and is no partner credential; remove it (credentials go by --partner_id/--partner_secret or a token)"),
+            Self::Query => write!(f, "holds a query (?...), where every request's path would land; remove it (a base path such as /sandbox is fine)"),
+            Self::Fragment => write!(f, "holds a fragment (#...), which would cut every request's path off; remove it"),
+            Self::PlainHttp { host } => write!(f, "is plain http:// to {host}, which is not this machine: the client secret and partner token would cross the network unencrypted; use https://, or set JETPACK_PARTNER_INSECURE_HTTP=1 to allow it (e.g. a test server on a private network)"),
+        }
     }
 }
 

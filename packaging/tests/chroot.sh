@@ -2,7 +2,8 @@
 # The static binary in an empty root: nothing but the binary, /etc/hosts,
 # /etc/resolv.conf, /etc/nsswitch.conf and a CA file. Proves it needs no
 # shared library, no NSS module and no CA bundle beyond what any host has:
-#   --help / --version; provision over HTTP to a name from /etc/hosts;
+#   --help / --version; provision over HTTP to a name from /etc/hosts
+#   (refused without JETPACK_PARTNER_INSECURE_HTTP=1);
 #   provision over HTTPS (bare JETPACK_START_API_HOST, CA from the system
 #   store path); provision to a name only DNS knows (fake DNS server);
 #   cancel; an unknown name gives network_error JSON.
@@ -65,11 +66,18 @@ check "--version exits 0" [ $? -eq 0 ]
 check "--version prints the version" contains "$WORK/version.out" "jetpack-partner "
 
 ARGS='provision --partner_id=1 --partner_secret=s3cret --user=admin --plan=premium --url=https://site.test'
-jp http.out http.err JETPACK_START_API_HOST="http://api.test:$HTTP"
+# Plain http:// to a name that is not localhost needs
+# JETPACK_PARTNER_INSECURE_HTTP=1, and then says so once on stderr.
+jp refused.out refused.err JETPACK_START_API_HOST="http://api.test:$HTTP"
+rc=$?
+check "plain HTTP to api.test without JETPACK_PARTNER_INSECURE_HTTP exits 1" [ $rc -eq 1 ]
+check "and says invalid_input" contains "$WORK/refused.err" '"error_code":"invalid_input"'
+INSECURE=JETPACK_PARTNER_INSECURE_HTTP=1
+jp http.out http.err JETPACK_START_API_HOST="http://api.test:$HTTP" "$INSECURE"
 rc=$?
 check "provision over HTTP to api.test (from /etc/hosts) exits 0" [ $rc -eq 0 ]
 check "stdout is the API's body" same "$WORK/http.out" "$OKBODY"
-check "stderr is empty" [ ! -s "$WORK/http.err" ]
+check "stderr is the one plain-HTTP note" same "$WORK/http.err" "jetpack-partner: JETPACK_PARTNER_INSECURE_HTTP=1: the client secret and partner token go unencrypted (plain http://) to api.test:$HTTP"
 [ -s "$WORK/http.err" ] && sed 's/^/#   stderr: /' "$WORK/http.err"
 check "the fake API has the site site.test (from siteurl https://site.test)" \
 	contains "$WORK/http-state.json" '"site": "site.test"'
@@ -84,7 +92,7 @@ check "stdout is the API's body" same "$WORK/https.out" "$OKBODY"
 check "HTTPS requests carried Host: public-api.wordpress.com" contains "$HTTPS_LOG" '"host":"public-api.wordpress.com"'
 
 if [ -n "$dns_ok" ]; then
-	jp dns.out dns.err JETPACK_START_API_HOST="http://api.dns.test:$HTTP"
+	jp dns.out dns.err JETPACK_START_API_HOST="http://api.dns.test:$HTTP" "$INSECURE"
 	rc=$?
 	check "provision to api.dns.test (resolved by DNS, not /etc/hosts) exits 0" [ $rc -eq 0 ]
 	check "stdout is the API's body" same "$WORK/dns.out" "$OKBODY"
@@ -94,14 +102,14 @@ else
 fi
 
 ARGS='cancel --partner_id=1 --partner_secret=s3cret --url=https://site.test'
-jp cancel.out cancel.err JETPACK_START_API_HOST="http://api.test:$HTTP"
+jp cancel.out cancel.err JETPACK_START_API_HOST="http://api.test:$HTTP" "$INSECURE"
 rc=$?
 check "cancel exits 0" [ $rc -eq 0 ]
 check "cancel prints the API's body" same "$WORK/cancel.out" '{"success":true}'
 check "cancel went to the site suffix" contains "$HTTP_LOG" '"path":"/rest/v1.3/jpphp/site.test/partner-cancel"'
 
 ARGS='provision --partner_id=1 --partner_secret=s3cret --user=admin --url=https://site.test'
-jp nx.out nx.err JETPACK_START_API_HOST="http://nosuch.test:$HTTP"
+jp nx.out nx.err JETPACK_START_API_HOST="http://nosuch.test:$HTTP" "$INSECURE"
 rc=$?
 check "an unknown host name exits 1" [ $rc -eq 1 ]
 check "and says network_error on stderr" contains "$WORK/nx.err" '"error_code":"network_error"'

@@ -1,6 +1,7 @@
 //! Judging an answer (SPEC §5): what counts as success, and the error that
 //! says why not.
 
+use super::json;
 use crate::error::{Error, Result};
 use crate::output;
 use serde_json::{Map, Value};
@@ -34,7 +35,9 @@ pub fn token_from(answer: &Answer) -> Result<String> {
 /// Empty → unknown_error; an `error` member that is there and not
 /// null/false/empty (whatever its type), or `success:false` → the API's
 /// error; non-2xx → server_error; 2xx not JSON, or not an object where the
-/// endpoint answers with one (`object`) → invalid_response.
+/// endpoint answers with one (`object`) → invalid_response. JSON too deep
+/// for serde_json to build is `Value::Null` where any JSON will do
+/// (`api`: the body is printed as it came).
 pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
     let status = answer.status;
     let ok = (200..300).contains(&status);
@@ -47,6 +50,20 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
     }
     let json: Value = match serde_json::from_slice(&answer.body) {
         Ok(v) => v,
+        Err(e) if ok && std::str::from_utf8(&answer.body).is_ok_and(json::is_json) => {
+            // JSON, but more than serde_json builds (nested past 128
+            // levels, ...): `api` prints it as received (its members are
+            // not judged; WordPress sends its errors with a 4xx/5xx
+            // status); an endpoint whose object we must read fails.
+            if !object {
+                return Ok(Value::Null);
+            }
+            return Err(Error::UnreadableJson {
+                what: what.to_string(),
+                status,
+                cause: e.to_string(),
+            });
+        }
         Err(_) if ok => {
             return Err(Error::NotJson {
                 what: what.to_string(),
@@ -245,6 +262,24 @@ mod tests {
             );
             assert!(judge("x", &ans(200, body), false).is_ok(), "{body}");
         }
+    }
+
+    #[test]
+    fn json_too_deep_to_build_is_printed_or_refused() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(judge("x", &ans(200, &deep), false).ok(), Some(Value::Null));
+        assert_eq!(
+            code(judge_obj(&ans(200, &format!("{{\"a\":{deep}}}")))).as_deref(),
+            Some("invalid_response")
+        );
+        assert_eq!(
+            code(judge("x", &ans(500, &deep), false)).as_deref(),
+            Some("server_error")
+        );
+        assert_eq!(
+            code(judge("x", &ans(200, &deep[1..]), false)).as_deref(),
+            Some("invalid_response")
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The WordPress.com partner API client: one ureq Agent (so the token call
 //! and the call after it share one keep-alive connection), requests as
 //! plain data (`request`), one try (`transport`), the retry policy
-//! (`retry`), proxy choice (`proxy`) and the rules that judge an answer
-//! (`answer`).
+//! (`retry`), proxy choice (`proxy`), the rules that judge an answer
+//! (`answer`, with `json` for JSON deeper than serde_json builds), and the
+//! base every request goes to (`Base`: JETPACK_START_API_HOST, checked).
 
 pub mod answer;
 pub mod encode;
+pub mod json;
 pub mod proxy;
 pub mod request;
 pub mod retry;
@@ -15,7 +17,7 @@ pub use answer::{judge, token_from, Answer};
 pub use request::{Method, Request};
 pub use retry::Retry;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, HostProblem, Result};
 use crate::{output, signals};
 use std::time::Duration;
 use transport::Transport;
@@ -44,28 +46,79 @@ const OUTPUT_BUFFER: usize = 16 * 1024;
 /// public-api.wordpress.com`, so a sandbox address can stand in for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Base {
+    /// `scheme://host[:port][/base/path]`, as the `url` crate writes it
+    /// (no trailing `/`, no user info, query or fragment).
     pub url: String,
     pub host_header: Option<&'static str>,
+    /// Plain HTTP to a host that is not this machine, allowed by
+    /// JETPACK_PARTNER_INSECURE_HTTP=1 (and said on stderr once).
+    pub insecure: bool,
 }
 
+/// Set to 1, allows plain http:// to a host other than this machine.
+pub const INSECURE_HTTP_VAR: &str = "JETPACK_PARTNER_INSECURE_HTTP";
+
 impl Base {
-    pub fn from_env_value(v: Option<&str>) -> Base {
+    /// JETPACK_START_API_HOST read with the `url` crate (never by hand:
+    /// that is where the suffix bugs came from) and refused, before
+    /// anything is sent, when what it makes would send the credentials
+    /// somewhere else than meant: user info (it would be printed), a query
+    /// or fragment (every path would land in it), a scheme we do not
+    /// speak, plain HTTP off this machine without `insecure_ok`. A base
+    /// path (`https://h/sandbox`) is kept.
+    pub fn from_env_value(v: Option<&str>, insecure_ok: bool) -> Result<Base> {
+        let bad = |why| Err(Error::BadApiHost(why));
         let v = v
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .unwrap_or(DEFAULT_HOST);
-        let v = v.trim_end_matches('/');
-        if let Some((scheme, rest)) = split_scheme(v) {
-            Base {
-                url: format!("{scheme}://{rest}"),
-                host_header: None,
-            }
-        } else {
-            Base {
-                url: format!("https://{v}"),
-                host_header: Some(DEFAULT_HOST),
-            }
+        if v.contains(|c: char| c.is_whitespace() || c.is_control()) {
+            return bad(HostProblem::BadCharacters);
         }
+        let (text, host_header) = match split_scheme(v) {
+            Some(_) => (v.to_string(), None),
+            None => (format!("https://{v}"), Some(DEFAULT_HOST)),
+        };
+        let u = match url::Url::parse(&text) {
+            Ok(u) => u,
+            Err(e) => return bad(HostProblem::NotAUrl(e.to_string())),
+        };
+        if !matches!(u.scheme(), "https" | "http") {
+            return bad(HostProblem::Scheme(u.scheme().to_string()));
+        }
+        if !u.username().is_empty() || u.password().is_some() {
+            return bad(HostProblem::UserInfo);
+        }
+        if u.query().is_some() {
+            return bad(HostProblem::Query);
+        }
+        if u.fragment().is_some() {
+            return bad(HostProblem::Fragment);
+        }
+        let loopback = match u.host() {
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => {
+                a.is_loopback() || a.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
+            }
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => return bad(HostProblem::NotAUrl("no host".into())),
+        };
+        let insecure = u.scheme() == "http" && !loopback;
+        if insecure && !insecure_ok {
+            let host = u[url::Position::BeforeHost..url::Position::AfterPort].to_string();
+            return bad(HostProblem::PlainHttp { host });
+        }
+        let url = u[..url::Position::AfterPath].trim_end_matches('/');
+        // What the `url` crate takes and the HTTP client cannot (`"` in a
+        // host) would only fail later, as a network error.
+        if let Err(e) = url.parse::<ureq::http::Uri>() {
+            return bad(HostProblem::NotAUrl(e.to_string()));
+        }
+        Ok(Base {
+            url: url.to_string(),
+            host_header,
+            insecure,
+        })
     }
 
     /// `host[:port]` for messages.
@@ -80,6 +133,26 @@ impl Base {
     pub fn is_https(&self) -> bool {
         self.url.starts_with("https://")
     }
+
+    /// The base path (`/sandbox`), empty for none.
+    pub fn path(&self) -> &str {
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        rest.find('/').map_or("", |i| &rest[i..])
+    }
+}
+
+impl Default for Base {
+    /// public-api.wordpress.com over https.
+    fn default() -> Base {
+        Base {
+            url: format!("https://{DEFAULT_HOST}"),
+            host_header: Some(DEFAULT_HOST),
+            insecure: false,
+        }
+    }
 }
 
 /// `HTTPS://host/x` → (`https`, `host/x`): the scheme, lower-cased (schemes
@@ -91,6 +164,18 @@ pub fn split_scheme(url: &str) -> Option<(String, &str)> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then(|| (scheme.to_ascii_lowercase(), rest))
+}
+
+/// JETPACK_PARTNER_INSECURE_HTTP=1 let a plain http:// host off this
+/// machine through: said once, when the first request is about to go.
+fn insecure_note(base: &Base) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        output::stderr(&format!(
+            "jetpack-partner: {INSECURE_HTTP_VAR}=1: the client secret and partner token go unencrypted (plain http://) to {}\n",
+            base.host()
+        ))
+    });
 }
 
 /// The HTTP client. Built only when a request is really about to be sent.
@@ -125,6 +210,9 @@ impl Api {
             .max_idle_connections_per_host(IDLE_CONNECTIONS)
             .input_buffer_size(INPUT_BUFFER)
             .output_buffer_size(OUTPUT_BUFFER);
+        if base.insecure {
+            insecure_note(&base);
+        }
         if base.is_https() {
             let (roots, from) = crate::tls::roots();
             output::verbose(&format!("TLS: trusting {from}"));
@@ -220,32 +308,136 @@ impl Api {
 mod tests {
     use super::*;
 
+    fn base(v: &str) -> Result<Base> {
+        Base::from_env_value(Some(v), false)
+    }
+
+    fn refused(v: &str, insecure_ok: bool) -> Option<HostProblem> {
+        match Base::from_env_value(Some(v), insecure_ok) {
+            Err(Error::BadApiHost(why)) => Some(why),
+            _ => None,
+        }
+    }
+
     #[test]
     fn base_with_and_without_scheme() {
         assert_eq!(
-            Base::from_env_value(None),
-            Base {
-                url: "https://public-api.wordpress.com".into(),
-                host_header: Some(DEFAULT_HOST)
-            }
+            Base::from_env_value(None, false).ok(),
+            Some(Base::default())
         );
+        assert_eq!(base("").ok(), Some(Base::default()));
         assert_eq!(
-            Base::from_env_value(Some("10.0.0.5:8443/")),
-            Base {
+            base("10.0.0.5:8443/").ok(),
+            Some(Base {
                 url: "https://10.0.0.5:8443".into(),
-                host_header: Some(DEFAULT_HOST)
-            }
+                host_header: Some(DEFAULT_HOST),
+                insecure: false,
+            })
         );
-        let b = Base::from_env_value(Some("http://127.0.0.1:8080"));
-        assert_eq!(b.url, "http://127.0.0.1:8080");
-        assert_eq!(b.host_header, None);
-        assert_eq!(b.host(), "127.0.0.1:8080");
+        let b = base("http://127.0.0.1:8080").ok();
         assert_eq!(
-            Base::from_env_value(Some("")).url,
-            "https://public-api.wordpress.com"
+            b.as_ref().map(|b| b.url.as_str()),
+            Some("http://127.0.0.1:8080")
         );
-        let upper = Base::from_env_value(Some("HTTPS://api.example:8443"));
-        assert_eq!(upper.url, "https://api.example:8443");
-        assert!(upper.is_https());
+        assert_eq!(b.as_ref().map(|b| b.host()), Some("127.0.0.1:8080"));
+        assert_eq!(b.and_then(|b| b.host_header), None);
+        let upper = base("HTTPS://Api.Example:8443/").ok();
+        assert_eq!(
+            upper.as_ref().map(|b| b.url.as_str()),
+            Some("https://api.example:8443")
+        );
+        assert!(upper.is_some_and(|b| b.is_https()));
+    }
+
+    #[test]
+    fn a_base_path_is_kept() {
+        for (v, url, path) in [
+            (
+                "http://127.0.0.1:9/sandbox/",
+                "http://127.0.0.1:9/sandbox",
+                "/sandbox",
+            ),
+            ("https://h.example/a/b", "https://h.example/a/b", "/a/b"),
+            ("h.example/x/../y//", "https://h.example/y", "/y"),
+            ("https://h.example:443", "https://h.example", ""),
+        ] {
+            let b = base(v).ok();
+            assert_eq!(b.as_ref().map(|b| b.url.as_str()), Some(url), "{v}");
+            assert_eq!(b.as_ref().map(|b| b.path()), Some(path), "{v}");
+        }
+    }
+
+    #[test]
+    fn loopback_may_be_plain_http_and_nothing_else_may() {
+        for v in [
+            "http://127.0.0.1:8080",
+            "HTTP://LOCALHOST:9",
+            "http://127.1",
+            "http://127.200.0.1/",
+            "http://[::1]:9",
+            "http://[0:0:0:0:0:0:0:1]",
+            "http://[::ffff:127.0.0.1]:9",
+            "  http://localhost  ",
+        ] {
+            let b = base(v);
+            assert!(b.as_ref().is_ok_and(|b| !b.insecure), "{v}: {b:?}");
+        }
+        for v in [
+            "http://10.0.0.5",
+            "http://api.example:80/sandbox",
+            "http://[::ffff:10.0.0.1]",
+            "http://[::2]",
+            "http://0.0.0.0",
+            "http://localhost.example",
+        ] {
+            assert!(
+                matches!(refused(v, false), Some(HostProblem::PlainHttp { .. })),
+                "{v}"
+            );
+            assert!(base(v).is_err());
+            let allowed = Base::from_env_value(Some(v), true);
+            assert!(allowed.is_ok_and(|b| b.insecure), "{v}");
+        }
+        assert_eq!(
+            refused("http://User@API.example:81/x", false),
+            Some(HostProblem::UserInfo)
+        );
+        assert_eq!(
+            refused("http://api.example:81", false),
+            Some(HostProblem::PlainHttp {
+                host: "api.example:81".into()
+            })
+        );
+    }
+
+    #[test]
+    fn what_would_send_the_credentials_elsewhere_is_refused() {
+        use HostProblem::*;
+        for (v, why) in [
+            ("http://127.0.0.1:9?x=1", Query),
+            ("http://127.0.0.1:9/?", Query),
+            ("h.example?x=1", Query),
+            ("http://127.0.0.1:9#frag", Fragment),
+            ("https://h.example/a#", Fragment),
+            ("https://user:pw@h.example", UserInfo),
+            ("user:pw@h.example", UserInfo),
+            ("https://:pw@h.example", UserInfo),
+            ("http://u@127.0.0.1:9", UserInfo),
+            ("ftp://h.example", Scheme("ftp".into())),
+            ("https://h.example/a b", BadCharacters),
+            ("https://h.exa\nmple", BadCharacters),
+        ] {
+            assert_eq!(refused(v, true), Some(why), "{v}");
+        }
+        for v in [
+            "https://",
+            "http://h:p",
+            "h:p",
+            "https://[::1",
+            "\"",
+            "https://a{b",
+        ] {
+            assert!(matches!(refused(v, true), Some(NotAUrl(_))), "{v}");
+        }
     }
 }

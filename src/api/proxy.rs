@@ -69,8 +69,12 @@ mod tests {
 
     #[test]
     fn proxies_are_chosen_like_curl() {
-        let https = Base::from_env_value(Some("api.example.com:8443"));
-        let http = Base::from_env_value(Some("http://127.0.0.1:8080"));
+        let (Ok(https), Ok(http)) = (
+            Base::from_env_value(Some("api.example.com:8443"), false),
+            Base::from_env_value(Some("http://127.0.0.1:8080"), false),
+        ) else {
+            panic!("bases")
+        };
         let env = |vars: &'static [(&'static str, &'static str)]| {
             move |k: &str| {
                 vars.iter()

@@ -4,7 +4,7 @@
 
 use super::Command;
 use crate::api::request::Body;
-use crate::api::{split_scheme, Base, Method, Request, Retry};
+use crate::api::{json, split_scheme, Base, Method, Request, Retry};
 use crate::credentials::{self, CredArgs};
 use crate::error::{Error, Expected, FileProblem, PathProblem, Result};
 use crate::flags::common::RunArgs;
@@ -12,7 +12,6 @@ use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
 use crate::work::Work;
 use clap::Parser;
-use serde_json::Value;
 use std::io::Read;
 
 pub const HELP: &str = "\
@@ -26,8 +25,10 @@ Examples:
   jetpack-partner api -X POST /wpcom/v1.1/activity-log/12345/rewind/to/1700000000 --input=restore.json
 
 PATH is always relative to the API host (JETPACK_START_API_HOST): a full URL
-is refused, so the token never goes anywhere else. GET may be retried; any
-other method is never sent twice.";
+is refused, and so is a . or .. segment in any spelling (%2e too), which
+would leave a base path (JETPACK_START_API_HOST=https://h/sandbox): the
+token never goes anywhere else. GET may be retried; any other method is
+never sent twice.";
 
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
@@ -159,16 +160,37 @@ pub fn api_path(path: &str, base: &Base) -> Result<(String, Option<String>)> {
         Some((p, q)) => (p.to_string(), Some(q.to_string())),
         None => (path.to_string(), None),
     };
+    if has_dot_segment(&p) {
+        return Err(bad(PathProblem::DotSegment));
+    }
     let full = format!("{}{}", base.url, path);
     let same_host = |u: &url::Url| {
         url::Url::parse(&base.url).is_ok_and(|b| {
             b.host_str() == u.host_str() && b.port_or_known_default() == u.port_or_known_default()
         })
     };
+    // And read back (dot segments resolved as a server would), the path
+    // is still under the base path.
+    let under_base = |u: &url::Url| {
+        let rest = u.path().strip_prefix(base.path());
+        rest.is_some_and(|r| r.is_empty() || r.starts_with('/'))
+    };
     match url::Url::parse(&full) {
-        Ok(u) if same_host(&u) && split_scheme(&full).is_some() => Ok((p, q)),
+        Ok(u) if same_host(&u) && under_base(&u) && split_scheme(&full).is_some() => Ok((p, q)),
         _ => Err(bad(PathProblem::LeavesTheHost)),
     }
+}
+
+/// A `.` or `..` segment in any spelling a server may read as one: escaped
+/// (`%2e`, `%2E`, `.%2e`, `%2e%2E`, even `%2f..%2f`, `%5c..` for the
+/// separators), with `;params` (`..;`, which Java servers resolve) or cut
+/// by a NUL (`..%00`).
+fn has_dot_segment(path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    decoded
+        .split(['/', '\\'])
+        .map(|seg| seg.split([';', '\0']).next().unwrap_or(seg))
+        .any(|seg| seg == "." || seg == "..")
 }
 
 /// `--input=FILE` (`-` for stdin): JSON, checked before anything is sent.
@@ -195,7 +217,12 @@ fn read_json(file: &str) -> Result<Vec<u8>> {
     if bytes.len() as u64 > INPUT_LIMIT {
         return Err(bad(FileProblem::TooLarge(INPUT_LIMIT)));
     }
-    serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| bad(FileProblem::NotJson(e.to_string())))?;
+    // Any JSON, however deep (see `api::json`); serde's words when not.
+    if !std::str::from_utf8(&bytes).is_ok_and(json::is_json) {
+        let why = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .err()
+            .map_or_else(String::new, |e| e.to_string());
+        return Err(bad(FileProblem::NotJson(why)));
+    }
     Ok(bytes)
 }

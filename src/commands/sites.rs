@@ -74,7 +74,7 @@ impl Command for Sites {
         let Some(root) = given(&self.scan).map(std::path::PathBuf::from) else {
             return Err(ctx.missing("--scan=<DIR>"));
         };
-        ctx.invocation(&self.list.run, |_| {
+        ctx.local_invocation(&self.list.run, |_| {
             let max_depth = match given(&self.max_depth) {
                 None => 6,
                 Some(v) => match v.trim().parse::<usize>() {

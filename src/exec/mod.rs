@@ -273,12 +273,10 @@ impl Executor {
         // unreadable, it was carried out (a resume must leave it alone).
         let changes = request.retry != api::Retry::Idempotent;
         let carried = |e: Error| match e {
-            Error::EmptyAnswer | Error::NotJson { .. } | Error::TooLarge { .. } if changes => {
-                Error::Sent {
-                    failed: Box::new(e),
-                    answer: None,
-                }
-            }
+            e if changes && e.unread_answer() => Error::Sent {
+                failed: Box::new(e),
+                answer: None,
+            },
             e => e,
         };
         let answer = self.answer(api, request, bearer).map_err(carried)?;

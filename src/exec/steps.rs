@@ -52,7 +52,10 @@ impl Executor {
                 }
                 Err(e) => {
                     action.extend(output::error_pairs(&e).into_iter().filter(|(k, _)| {
-                        matches!(k.as_str(), "success" | "error_code" | "error_message")
+                        matches!(
+                            k.as_str(),
+                            "success" | "error_code" | "error_message" | "maybe_sent"
+                        )
                     }));
                     if let Some(fields) = e.api_fields() {
                         action.insert(

@@ -15,7 +15,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "JETPACK_START_API_HOST",
-        "the API host (default public-api.wordpress.com, over https); a value with a scheme, e.g. http://127.0.0.1:8080, is used as is",
+        "the API host (default public-api.wordpress.com, over https); a value with a scheme, e.g. http://127.0.0.1:8080, is used as is (a base path too); user info, a query or a fragment are refused",
+    ),
+    (
+        "JETPACK_PARTNER_INSECURE_HTTP",
+        "1 allows a plain http:// API host other than this machine (the secret and token then go unencrypted)",
     ),
     (
         "HTTPS_PROXY, ALL_PROXY, NO_PROXY",

@@ -74,12 +74,24 @@ impl Context<'_> {
         run: &RunArgs,
         build: impl FnOnce(&Settings) -> Result<Run>,
     ) -> Parsed {
-        let done = || -> Result<Invocation> {
-            let settings = values::settings(run, self.env)?;
-            let run = build(&settings)?;
-            Ok(Invocation { settings, run })
-        };
-        done().map_err(Failure::Invalid)
+        let settings = values::settings(run, self.env).map_err(Failure::Invalid)?;
+        Self::finish(settings, build)
+    }
+
+    /// The same for a command that never talks to the API (`sites`): the
+    /// API host is not read.
+    pub fn local_invocation(
+        &self,
+        run: &RunArgs,
+        build: impl FnOnce(&Settings) -> Result<Run>,
+    ) -> Parsed {
+        let settings = values::local_settings(run).map_err(Failure::Invalid)?;
+        Self::finish(settings, build)
+    }
+
+    fn finish(settings: Settings, build: impl FnOnce(&Settings) -> Result<Run>) -> Parsed {
+        let run = build(&settings).map_err(Failure::Invalid)?;
+        Ok(Invocation { settings, run })
     }
 }
 

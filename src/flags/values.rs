@@ -4,7 +4,7 @@
 
 use super::common::{FormatArgs, JobsArg, RunArgs, WpArgs};
 use super::given;
-use crate::api::{Base, REQUEST_TIMEOUT};
+use crate::api::{Base, INSECURE_HTTP_VAR, REQUEST_TIMEOUT};
 use crate::environment::Env;
 use crate::error::{Error, Expected, Result};
 use crate::job::{Meta, Settings, LINE_KEYS};
@@ -18,9 +18,24 @@ const MAX_JOBS: usize = 64;
 // Each worker keeps its connection between sites.
 const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
 
+/// The run's settings, JETPACK_START_API_HOST among them (refused here,
+/// before anything is sent, when it cannot be used: see
+/// [`Base::from_env_value`]).
 pub fn settings(run: &RunArgs, env: Env) -> Result<Settings> {
+    let insecure_ok = env(INSECURE_HTTP_VAR).is_some_and(|v| v.trim() == "1");
+    let base = Base::from_env_value(env("JETPACK_START_API_HOST").as_deref(), insecure_ok)?;
+    with_base(run, base)
+}
+
+/// Settings of a command that never talks to the API (`sites`): the API
+/// host is not read, so a value meant for other commands does not stop it.
+pub fn local_settings(run: &RunArgs) -> Result<Settings> {
+    with_base(run, Base::default())
+}
+
+fn with_base(run: &RunArgs, base: Base) -> Result<Settings> {
     Ok(Settings {
-        base: Base::from_env_value(env("JETPACK_START_API_HOST").as_deref()),
+        base,
         timeout: seconds("--timeout", given(&run.timeout), REQUEST_TIMEOUT)?,
         dry_run: run.dry_run,
         verbose: run.verbose,

@@ -147,7 +147,8 @@ pub fn stderr(text: &str) {
     let _ = err.write_all(text.as_bytes());
 }
 
-/// The error object: `success`, `error_code`, `error_message` first, then the
+/// The error object: `success`, `error_code`, `error_message` first (and
+/// `"maybe_sent":true` when the request may have been carried out), then the
 /// API's own fields (when the error came from the API) that are not already
 /// there. Every string is scrubbed of secrets.
 pub fn error_json(err: &Error) -> String {
@@ -166,6 +167,11 @@ pub fn error_pairs(err: &Error) -> Map<String, Value> {
         "error_message".into(),
         Value::String(redact(&err.message())),
     );
+    if err.maybe_sent() {
+        // As on a batch line: a request that changes something may have
+        // been carried out; a hook must not simply send it again.
+        pairs.insert("maybe_sent".into(), Value::Bool(true));
+    }
     if let Some(fields) = err.api_fields() {
         for (k, v) in fields {
             if !pairs.contains_key(k) {

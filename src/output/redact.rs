@@ -3,6 +3,7 @@
 //! included (an answer that carries none is printed byte for byte).
 
 use crate::api::encode::{escape, UNRESERVED};
+use crate::api::json;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 use std::sync::Mutex;
@@ -29,9 +30,13 @@ static SECRETS: Mutex<Registry> = Mutex::new(Registry::new());
 /// travels in: raw, form- and percent-encoded the ways PHP, JavaScript and
 /// we write them (either case of hex), JSON-escaped (with or without
 /// escaped slashes and non-ASCII, as serde, PHP and Python write it) and
-/// HTML-escaped (named and numeric entities).
+/// HTML-escaped (named and numeric entities) — both as given and trimmed:
+/// a token read with a trailing newline or tab (an Ansible `|` block, an
+/// editor) is sent without it, and what is sent is what an answer echoes.
 pub fn register_secret(secret: &str) {
-    registry().add(secret);
+    let mut r = registry();
+    r.add(secret);
+    r.add(secret.trim());
 }
 
 /// A secret that is itself the answer a command exists to print: the
@@ -190,6 +195,18 @@ impl Registry {
             Ok(v) => {
                 let scrubbed = self.value(&v);
                 (scrubbed != v).then(|| scrubbed.to_string())
+            }
+            // JSON serde cannot build (nested past 128 levels, ...): each
+            // string read the same way, and replaced where it stands.
+            Err(_) if json::is_json(text) => {
+                let scrubbed = json::map_strings(text, |s, key| {
+                    if key {
+                        self.replace(s, false)
+                    } else {
+                        self.text(s)
+                    }
+                });
+                (scrubbed != text).then_some(scrubbed)
             }
             Err(_) => {
                 let scrubbed = self.text(text);

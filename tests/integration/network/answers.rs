@@ -100,10 +100,12 @@ fn a_token_that_cannot_be_a_header_never_says_the_provision_may_have_been_sent()
 #[test]
 fn empty_body_html_502_and_success_false() {
     let cases: Vec<(Reply, &str, Option<&str>)> = vec![
+        // A provision answered, however unreadably, may have been carried
+        // out: the message says so (the scripts' words first).
         (
             Reply::empty(200),
             "unknown_error",
-            Some("Empty response from server"),
+            Some("Empty response from server; the request may have reached WordPress.com and been carried out, so check the site (e.g. upgrade-paths) before running it again"),
         ),
         (
             Reply::text(
@@ -143,6 +145,89 @@ fn empty_body_html_502_and_success_false() {
             assert_eq!(err["error_message"], json!(m));
         }
     }
+}
+
+/// A request that changes something answered with HTTP 200 and an HTML
+/// page (a maintenance page, a captive proxy) may have been carried out:
+/// the error says so and carries `"maybe_sent":true`, as a batch line
+/// does, so a hook that retries on exit 1 can tell; it is sent once. A GET
+/// answered the same says nothing of the kind.
+#[test]
+fn an_html_page_with_200_to_a_request_that_changes_something_says_it_may_have_been_carried_out() {
+    const PAGE: &str = "<html>\n<body>Maintenance</body>\n</html>\n";
+    const NOTE: &str = "; the request may have reached WordPress.com and been carried out, so check the site (e.g. upgrade-paths) before running it again";
+    let cancel = "/rest/v1.3/jpphp/12345/partner-cancel";
+    let enqueue = "/wpcom/v2/sites/1/scan/enqueue";
+    let creds = ["-c=1".to_string(), format!("-s={SECRET}")];
+    let cases: [(&str, &str, Vec<String>, bool); 5] = [
+        ("POST", PROVISION_PATH, provision_args_without_wp(&[]), true),
+        (
+            "POST",
+            cancel,
+            vec!["cancel".into(), "--blog_id=12345".into()],
+            true,
+        ),
+        (
+            "POST",
+            cancel,
+            vec![
+                "cancel".into(),
+                "--blog_id=12345".into(),
+                "--plan=jetpack-scan".into(),
+            ],
+            true,
+        ),
+        (
+            "POST",
+            enqueue,
+            vec!["api".into(), "-X".into(), "POST".into(), enqueue.into()],
+            true,
+        ),
+        ("GET", enqueue, vec!["api".into(), enqueue.into()], false),
+    ];
+    for (method, path, args, changes) in cases {
+        let env = TestEnv::new();
+        token_ok(&env);
+        env.api
+            .reply(method, path, Reply::text(200, "text/html", PAGE));
+        // provision_args_without_wp has its credentials already.
+        let creds = if args[0] == "provision" {
+            &[][..]
+        } else {
+            &creds[..]
+        };
+        let out = run(env.cmd_without_wp().args(&args).args(creds));
+        testenv::assert_exit(&out, 1);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        let message = format!(
+            "{method} {path}: HTTP 200 but the answer is not JSON: <html> <body>Maintenance</body> </html>{}",
+            if changes { NOTE } else { "" }
+        );
+        let mut want =
+            json!({"success": false, "error_code": "invalid_response", "error_message": message});
+        if changes {
+            want["maybe_sent"] = json!(true);
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("{want}\n"),
+            "{args:?}"
+        );
+        assert_eq!(count(&env.api, path), 1, "{args:?}: sent once");
+        assert_eq!(count(&env.api, TOKEN_PATH), 1, "{args:?}");
+    }
+
+    // JSON nested past what can be read (a provision's answer must be):
+    // the same, with its own words.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let out = provision_answered(&deep);
+    testenv::assert_exit(&out, 1);
+    assert_eq!(
+        stderr_json(&out),
+        json!({"success": false, "error_code": "invalid_response",
+            "error_message": format!("POST {PROVISION_PATH}: HTTP 200 but the answer is JSON that cannot be read (recursion limit exceeded at line 1 column 128), which no partner API answer is{NOTE}"),
+            "maybe_sent": true})
+    );
 }
 
 #[test]
@@ -292,10 +377,11 @@ fn a_2xx_provision_answer_with_an_error_or_not_an_object_fails_and_nothing_else_
             let m = err["error_message"].as_str().unwrap_or_default();
             assert!(
                 m.ends_with(&format!(
-                    "HTTP 200 but the answer is not a JSON object: {body}"
+                    "HTTP 200 but the answer is not a JSON object: {body}; the request may have reached WordPress.com and been carried out, so check the site (e.g. upgrade-paths) before running it again"
                 )),
                 "{body}: {m}"
             );
+            assert_eq!(err["maybe_sent"], json!(true), "{body}");
         } else if body.contains("error") {
             // The API's own fields stay in the error object.
             let sent: serde_json::Value = serde_json::from_str(body).unwrap_or_default();

@@ -58,7 +58,7 @@ fn dns_failure_names_the_host_and_is_retried() {
     let env = TestEnv::new();
     let out = env
         .cmd_without_wp()
-        .env("JETPACK_START_API_HOST", "http://no-such-host.invalid:1")
+        .env("JETPACK_START_API_HOST", "https://no-such-host.invalid:1")
         .args(["verify", "-c=1", &format!("-s={SECRET}")])
         .output()
         .expect("run");
@@ -74,7 +74,7 @@ fn dns_failure(env: &TestEnv) -> String {
     // RFC 6761: names under .invalid never resolve.
     let out = run(env
         .cmd_without_wp()
-        .env("JETPACK_START_API_HOST", "http://no-such-host.invalid:1")
+        .env("JETPACK_START_API_HOST", "https://no-such-host.invalid:1")
         .args(provision_args())
         .arg("--timeout=5"));
     let msg = assert_failure(&out, "network_error");

@@ -13,6 +13,10 @@
 //! - [`answers`]: answers that are broken, empty, HTML, oversized or
 //!   redirects, or that say failure (SPEC §9 "Answers are judged
 //!   strictly").
+//! - [`api_host`]: `JETPACK_START_API_HOST` values that would send the
+//!   credentials somewhere else than meant (a query, a fragment, user
+//!   info, plain HTTP off this machine), refused before anything is sent;
+//!   a base path kept.
 //!
 //! Every case asserts the exit code, the exact `error_code` (or the exact
 //! answer on success) and how many requests the fake API received: the
@@ -32,6 +36,7 @@ use std::process::Output;
 use std::time::Duration;
 
 mod answers;
+mod api_host;
 mod connect;
 mod proxies;
 mod retries;

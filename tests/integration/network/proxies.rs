@@ -11,6 +11,12 @@ use std::thread;
 
 /// A minimal HTTP CONNECT proxy on loopback that records its targets.
 fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    connect_proxy_to(None)
+}
+
+/// The same, connecting every tunnel to `upstream` when given, whatever
+/// its target (a host name that resolves nowhere reaches the fake API).
+pub(super) fn connect_proxy_to(upstream: Option<String>) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
     let port = listener.local_addr().expect("addr").port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -18,6 +24,7 @@ fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
     thread::spawn(move || {
         for client in listener.incoming().flatten() {
             let log = Arc::clone(&log);
+            let upstream = upstream.clone();
             thread::spawn(move || {
                 let mut reader = BufReader::new(match client.try_clone() {
                     Ok(c) => c,
@@ -39,7 +46,8 @@ fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
                 if let Ok(mut l) = log.lock() {
                     l.push(target.clone());
                 }
-                let Ok(upstream) = TcpStream::connect(&target) else {
+                let Ok(upstream) = TcpStream::connect(upstream.as_deref().unwrap_or(&target))
+                else {
                     let mut c = client;
                     let _ = c.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
                     return;

@@ -247,7 +247,7 @@ fn odd_relative_paths_stay_on_the_api_host() {
     for path in [
         "/@evil.test/x",
         "/%2F%2Fevil.test/x",
-        "/.//evil.test",
+        "/x//evil.test",
         "/:443@evil.test",
     ] {
         let env = TestEnv::new();
@@ -399,4 +399,127 @@ fn bad_method_field_or_missing_path() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Usage:") && err.contains("<PATH>"), "{err}");
     assert!(env.api.requests().is_empty());
+}
+
+/// With a base path (`JETPACK_START_API_HOST=http://h/sandbox`), a `.` or
+/// `..` segment took the bearer token out of it (`/../oauth2/token`, and
+/// `%2e%2e` which servers decode first): refused in every spelling, before
+/// anything is sent. Names that only contain dots stay paths under the
+/// base.
+#[test]
+fn dot_segments_in_any_spelling_are_refused_under_a_base_path() {
+    let env = TestEnv::new();
+    let base = format!("{}/sandbox", env.api.base_url());
+    let under = |args: &[&str]| {
+        let mut v = with_creds(&["api"]);
+        v.extend(args.iter().map(|s| s.to_string()));
+        run(
+            env.cmd_without_wp()
+                .env("JETPACK_START_API_HOST", &base)
+                .args(v),
+            &[],
+        )
+    };
+    for path in [
+        "/../oauth2/token",
+        "/%2e%2e/x",
+        "/a/%2E%2E/%2e%2e/x",
+        "/.%2e/x",
+        "/%2E./x",
+        "/%2e%2E/x",
+        "/./x",
+        "/%2e/x",
+        "/a/..",
+        "/a/.",
+        "/a/..;/x",
+        "/a/..%00/x",
+        "/a%2f..%2fx",
+        "/a%2F%2e%2E%2Fx",
+        "/a%5c..%5cx",
+        "/x/..?y=1",
+    ] {
+        let out = under(&["-X", "POST", "--", path]);
+        assert_exit(&out, 1);
+        assert_eq!(stdout(&out), "", "{path}");
+        let want = json!({"success": false, "error_code": "invalid_input",
+            "error_message": format!("api {path:?}: a . or .. segment (in any spelling, %2e too) would leave the API's base path; give a path on the API host, e.g. /wpcom/v2/sites/12345/rewind/backups")});
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("{want}\n"),
+            "{path}"
+        );
+    }
+    assert!(env.api.requests().is_empty());
+    assert_eq!(env.api.connections(), 0);
+
+    let token = json!({ "access_token": PARTNER_TOKEN }).to_string();
+    env.api
+        .reply("POST", "/sandbox/oauth2/token", Reply::json(200, &token));
+    env.api.set_fallback(|_| Reply::json(200, "[]"));
+    let paths = [
+        "/.well-known/x",
+        "/a..b/...",
+        "/x?y=/../z",
+        "/wpcom/v2/x%2e",
+    ];
+    for path in paths {
+        assert_success(&under(&[path]), "[]");
+    }
+    let seen: Vec<String> = env
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.header("authorization").is_some())
+        .map(|r| format!("{}?{}", r.path, r.query))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "/sandbox/.well-known/x?",
+            "/sandbox/a..b/...?",
+            "/sandbox/x?y=/../z",
+            "/sandbox/wpcom/v2/x%2e?"
+        ]
+    );
+}
+
+/// Any JSON the API sends is printed as received, also what serde_json
+/// cannot build: nested 200 deep (401 bytes; its limit is 128), a number
+/// past f64, a lone surrogate. A GET or a POST alike; a deep error answer
+/// is the status's error.
+#[test]
+fn a_json_answer_nested_deeper_than_serde_reads_is_printed_verbatim() {
+    let deep = format!("{}{}\n", "[".repeat(200), "]".repeat(200));
+    assert_eq!(deep.len(), 401);
+    let deep_object = format!("{}7{}", "{\"a\":".repeat(3000), "}".repeat(3000));
+    for body in [
+        deep.as_str(),
+        deep_object.as_str(),
+        "[1e400]",
+        "{\"x\":\"\\ud800\"}",
+    ] {
+        for method in ["GET", "POST"] {
+            let env = TestEnv::new();
+            env.api.token_ok(PARTNER_TOKEN);
+            env.api.reply(method, FIX, Reply::json(200, body));
+            let out = api(&env, &["-X", method, FIX]);
+            assert_success(&out, body.trim_end());
+            assert_eq!(env.api.requests_to(FIX).len(), 1, "{method}");
+        }
+    }
+    let env = TestEnv::new();
+    env.api.token_ok(PARTNER_TOKEN);
+    env.api.reply("GET", FIX, Reply::json(404, &deep));
+    let out = api(&env, &[FIX]);
+    let err = assert_failure(&out, "server_error");
+    assert_eq!(err["error_message"], json!("Request failed with code 404"));
+
+    // And sent as given: an --input that deep is JSON too.
+    let env = TestEnv::new();
+    env.api.token_ok(PARTNER_TOKEN);
+    env.api.reply("POST", FIX, Reply::json(200, "{}"));
+    let input = write_file(&env, "deep.json", &deep);
+    let out = api(&env, &["-X", "POST", FIX, &format!("--input={input}")]);
+    assert_success(&out, "{}");
+    assert_eq!(env.api.requests_to(FIX)[0].body, deep.as_bytes());
 }

@@ -1,12 +1,16 @@
-//! Property: `api PATH` never sends the partner token to another host.
+//! Property: `api PATH` never sends the partner token to another host,
+//! nor out of the API's base path.
 //!
 //! For any PATH string (and `-f` fields, and method) under any API base
-//! (`JETPACK_START_API_HOST` in each form it takes), either
-//! [`cli::parse`] refuses it with `invalid_input`, or the URL the request
-//! goes to has exactly the base's host and port — read both by the `url`
-//! crate (WHATWG, what the check in `cli` uses) and by `http::Uri` (what
-//! ureq sends with), so a disagreement between the two parsers cannot
-//! smuggle the token elsewhere.
+//! (`JETPACK_START_API_HOST` in each form it takes, a base path among
+//! them), either [`cli::parse`] refuses it with `invalid_input`, or the URL
+//! the request goes to has exactly the base's host and port — read both by
+//! the `url` crate (WHATWG, what the check in `cli` uses) and by
+//! `http::Uri` (what ureq sends with), so a disagreement between the two
+//! parsers cannot smuggle the token elsewhere — and its path stays under
+//! the base path, however a server reads it: with dot segments resolved
+//! (the `url` crate's way, `%2e` included), and percent-decoded first
+//! (`%2f..%2f`), `;params` cut (`..;`) and `\` taken for `/`.
 //!
 //! Failures are shrunk and their seeds kept in
 //! `tests/regressions/api_path_props.txt` (replayed first on every run, as
@@ -59,6 +63,9 @@ fn base() -> impl Strategy<Value = Option<String>> {
         "  https://api.example  ",
         "http://api.example:80",
         "https://api.example:443/base/",
+        "http://127.0.0.1:8080/sandbox",
+        "https://api.example/a/b/",
+        "HTTP://LOCALHOST:9/x/",
         "",
     ])
     .prop_map(|s| Some(s.to_string()));
@@ -89,7 +96,8 @@ fn piece() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec![
             "/", "//", "///", "\\", "@", ":", "?", "#", "%", "%2F", "%2f", "%5C", "%40", "%3A",
-            "..", ".", "%2e%2e", "evil.test", "evil.test:443", "@evil.test", "http:", "https:",
+            "..", ".", "%2e%2e", "%2E", "%2e", ".%2e", "%2E.", "%2e%2E", "..;", ".;x", "%5c", "%00",
+            "%2F..", "%252e%252e", "/../", "/./", "evil.test", "evil.test:443", "@evil.test", "http:", "https:",
             "https://evil.test", "//evil.test", "\\\\evil.test", " ", "\t", "\n", "\r", "\u{0}",
             "[::1]", ":8080", "%00", "\u{ff0f}", "\u{2215}", "\u{3002}", "\u{ff20}", "&", "=",
             "wpcom", "v2", "sites", "12345", "rewind", "backups", "\u{7f}", "\u{85}", "\u{a0}",
@@ -100,11 +108,24 @@ fn piece() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A path segment, often a `.` or `..` in one of its spellings.
+fn segment() -> impl Strategy<Value = String> {
+    let dots = prop::collection::vec(prop::sample::select(vec![".", "%2e", "%2E"]), 1..=2)
+        .prop_map(|v| v.concat());
+    prop_oneof![
+        2 => dots.clone(),
+        1 => dots.prop_map(|d| format!("{d};x")),
+        2 => piece(),
+    ]
+}
+
 /// Mostly PATH-like strings (leading `/` or not), sometimes anything.
 fn path() -> impl Strategy<Value = String> {
     let pieces = || prop::collection::vec(piece(), 0..10).prop_map(|v| v.concat());
+    let segments = prop::collection::vec(segment(), 1..6).prop_map(|v| format!("/{}", v.join("/")));
     prop_oneof![
         3 => pieces().prop_map(|p| format!("/{p}")),
+        2 => segments,
         2 => pieces(),
         1 => any::<String>(),
     ]
@@ -160,6 +181,8 @@ fn outcome(
     let env = move |k: &str| match k {
         "JETPACK_START_API_HOST" => base.clone(),
         "JETPACK_PARTNER_ACCESS_TOKEN" => Some(TOKEN.to_string()),
+        // Plain http:// bases off this machine are checked too.
+        "JETPACK_PARTNER_INSECURE_HTTP" => Some("1".to_string()),
         _ => None,
     };
     match cli::parse(argv(method, fields, path), &env) {
@@ -178,6 +201,39 @@ fn outcome(
         Err(Failure::Invalid(e)) => Err(format!("{}: {e}", e.error_code())),
         Err(Failure::Usage(u)) => Err(format!("usage: {}", u.text().0)),
     }
+}
+
+/// The base URL's path, `""` for none.
+fn base_path(base: &str) -> String {
+    url::Url::parse(base)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+/// `path` is `base` or below it.
+fn under(path: &str, base: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// The path of `url` as a lenient server resolves it: the path as sent
+/// (`http::Uri`, what ureq sends), percent-decoded once, `\` as `/`,
+/// `;params` (and anything after a NUL) cut, then `.` and `..` segments
+/// resolved.
+fn server_path(url: &str) -> Option<String> {
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let decoded = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    let mut out: Vec<&str> = Vec::new();
+    for seg in decoded.split(['/', '\\']).skip(1) {
+        match seg.split([';', '\0']).next().unwrap_or(seg) {
+            "." => {}
+            ".." => {
+                out.pop();
+            }
+            _ => out.push(seg),
+        }
+    }
+    Some(format!("/{}", out.join("/")))
 }
 
 /// What `cli` promises about an accepted call.
@@ -210,6 +266,12 @@ proptest! {
                 prop_assert_eq!(url_authority(&url), want, "url crate: {} under {:?}", url, base.url);
                 if let Some(got) = uri_authority(&url) {
                     prop_assert_eq!(Some(got), uri_authority(&base.url), "http::Uri: {} under {:?}", url, base.url);
+                }
+                let want = base_path(&base.url);
+                let resolved = url::Url::parse(&url).map(|u| u.path().to_string()).unwrap_or_default();
+                prop_assert!(under(&resolved, &want), "url crate: {} leaves {:?}", url, want);
+                if let Some(got) = server_path(&url) {
+                    prop_assert!(under(&got, &want), "a server: {} ({}) leaves {:?}", url, got, want);
                 }
             }
             Err(why) if path.is_empty() => prop_assert!(why.starts_with("usage:"), "{}", why),
@@ -250,6 +312,27 @@ fn known_paths() {
         let got = outcome(base, "GET", &[], path).map(|(u, _, _)| u);
         assert_eq!(got.as_deref(), Ok(url), "{path:?}");
     }
+    // Under a base path, a dot segment in any spelling is refused, and
+    // anything else stays below it.
+    let sandbox = Some("http://127.0.0.1:8080/sandbox/");
+    for path in [
+        "/../oauth2/token",
+        "/%2e%2e/x",
+        "/a/%2E%2E/%2e%2e/x",
+        "/.%2e/x",
+        "/a/..;/x",
+        "/a%2f..%2fx",
+        "/./x",
+    ] {
+        let got = outcome(sandbox, "POST", &[], path);
+        assert!(
+            got.as_ref()
+                .is_err_and(|w| w.starts_with("invalid_input: ")),
+            "{path:?}: {got:?}"
+        );
+    }
+    let got = outcome(sandbox, "GET", &[], "/a..b/.x").map(|(u, _, _)| u);
+    assert_eq!(got.as_deref(), Ok("http://127.0.0.1:8080/sandbox/a..b/.x"));
     // A bare host: https, the host's own port.
     let got = outcome(Some("10.0.0.5:8443/"), "POST", &[], "/x").map(|(u, _, _)| u);
     assert_eq!(got.as_deref(), Ok("https://10.0.0.5:8443/x"));

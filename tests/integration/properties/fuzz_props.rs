@@ -481,8 +481,12 @@ fn check_error_json(err: &Error) -> Result<(), TestCaseError> {
         o.get("error_message"),
         Some(&Value::String(output::redact(&err.message())))
     );
-    let reserved = ["success", "error_code", "error_message"];
-    let mut expected = 3;
+    let mut reserved = vec!["success", "error_code", "error_message"];
+    if err.maybe_sent() {
+        prop_assert_eq!(o.get("maybe_sent"), Some(&Value::Bool(true)));
+        reserved.push("maybe_sent");
+    }
+    let mut expected = reserved.len();
     if let Some(fields) = err.api_fields() {
         for (k, val) in fields {
             if !reserved.contains(&k.as_str()) {
@@ -818,9 +822,29 @@ proptest! {
         if let Ok(t) = jetpack_partner::flags::values::seconds("--timeout", Some(&v), d) {
             prop_assert!(t > std::time::Duration::ZERO && t <= std::time::Duration::from_secs(86_400));
         }
-        let base = api::Base::from_env_value(Some(&v));
-        let _ = base.host();
-        prop_assert!(base.url.contains("://"));
+        for insecure_ok in [false, true] {
+            if let Ok(base) = api::Base::from_env_value(Some(&v), insecure_ok) {
+                let _ = (base.host(), base.path());
+                prop_assert!(base.url.contains("://"));
+                // Nothing but scheme, host, port and path: no user info,
+                // query or fragment, read back by either parser.
+                let u = url::Url::parse(&base.url);
+                prop_assert!(
+                    u.as_ref().is_ok_and(|u| u.username().is_empty()
+                        && u.password().is_none()
+                        && u.query().is_none()
+                        && u.fragment().is_none()),
+                    "{}",
+                    base.url
+                );
+                let uri: Result<ureq::http::Uri, _> = base.url.parse();
+                prop_assert!(
+                    uri.as_ref().is_ok_and(|u| u.authority().is_some_and(|a| !a.as_str().contains('@'))),
+                    "{}",
+                    base.url
+                );
+            }
+        }
     }
 }
 

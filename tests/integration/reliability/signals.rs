@@ -22,11 +22,16 @@ const NOTHING_SENT: &str = "before any request that changes something was sent: 
 
 /// The one JSON error of an interrupted single run.
 fn interrupted(signal: &str, tail: &str) -> Value {
-    json!({
+    let mut v = json!({
         "success": false,
         "error_code": "interrupted",
         "error_message": format!("interrupted by {signal} {tail}"),
-    })
+    });
+    // Sent: as on a batch line, `maybe_sent` says so to a machine.
+    if tail != NOTHING_SENT {
+        v["maybe_sent"] = json!(true);
+    }
+    v
 }
 
 /// The fake API answers requests whose path ends with `held` only once

@@ -380,3 +380,97 @@ fn secrets_from_the_environment_and_key_bodies_are_hidden() {
         json!("key <redacted> is not valid")
     );
 }
+
+/// A token with trailing whitespace — `JETPACK_PARTNER_ACCESS_TOKEN=$'tok\n'`
+/// (an Ansible `|` block scalar gives exactly that), a token file whose
+/// first line ends in a tab — is sent trimmed; what was sent is what an
+/// answer echoes, and it is hidden in an error, a 2xx answer and
+/// `--verbose` alike.
+#[test]
+fn a_token_with_trailing_whitespace_is_hidden_as_it_was_sent() {
+    const TOKEN: &str = "LEAKtok-with-ws-4e1c";
+    const STATUS: &str = "/rest/v1.4/jpphp/5/status";
+    let env = TestEnv::new();
+    let rejected =
+        json!({"error": "invalid_token", "message": format!("token {TOKEN} is not valid")});
+    env.api
+        .reply("GET", STATUS, Reply::json(403, &rejected.to_string()));
+    let echoed = json!({"seen": format!("Bearer {TOKEN}")});
+    env.api
+        .reply("GET", STATUS, Reply::json(200, &echoed.to_string()));
+    let file = env.root().join("token");
+    std::fs::write(&file, format!("{TOKEN}\t\nsecond line\n")).expect("token file");
+    let status = |token_env: Option<&str>, extra: &[&str]| {
+        let mut cmd = env.std_cmd_without_wp();
+        cmd.args(["status", "--blog_id=5"]).args(extra);
+        match token_env {
+            Some(t) => cmd.env("JETPACK_PARTNER_ACCESS_TOKEN", t),
+            None => cmd.arg(format!("--access-token-file={}", file.display())),
+        };
+        cmd.output().expect("run")
+    };
+
+    let out = status(Some(&format!("{TOKEN}\n")), &[]);
+    assert_exit(&out, 1);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "{\"success\":false,\"error_code\":\"invalid_token\",\"error_message\":\"token <redacted> is not valid\",\"error\":\"invalid_token\",\"message\":\"token <redacted> is not valid\"}\n"
+    );
+    assert_hidden(&out, TOKEN);
+
+    for (token_env, extra) in [
+        (None, &[][..]),
+        (Some(format!("{TOKEN} \r\n")), &["--verbose"][..]),
+    ] {
+        let out = status(token_env.as_deref(), extra);
+        assert_exit(&out, 0);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "{\"seen\":\"Bearer <redacted>\"}\n"
+        );
+        if extra.is_empty() {
+            assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+        }
+        assert_hidden(&out, TOKEN);
+    }
+    let sent: Vec<Option<String>> = env
+        .api
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_string))
+        .collect();
+    assert_eq!(sent, vec![Some(format!("Bearer {TOKEN}")); 3]);
+}
+
+/// An answer nested deeper than serde_json builds (past 128 levels) that
+/// echoes the partner token or the client secret, in any JSON escaping:
+/// printed with each such string replaced where it stands, every other
+/// byte as received.
+#[test]
+fn a_secret_in_an_answer_nested_too_deep_to_parse_is_hidden_in_place() {
+    const TOKEN: &str = "LEAKdeep-partner-tok-9a";
+    const PATH: &str = "/wpcom/v2/sites/1/deep";
+    let env = TestEnv::new();
+    env.api.token_ok(TOKEN);
+    let secret_json = serde_json::to_string(SECRET).unwrap_or_default();
+    let inner = format!(
+        "{{\"t\" : \"Bearer {TOKEN}\", \"s\": {secret_json}, \"u\": \"Bearer \\u004cEAKdeep-partner-tok-9a\", \"n\": [1.50, \"x\"]}}"
+    );
+    let body = format!("{}{inner}{}", "[".repeat(150), "]".repeat(150));
+    env.api.reply("GET", PATH, Reply::json(200, &body));
+    let out = env
+        .std_cmd_without_wp()
+        .args(["api", "-c=1", &format!("-s={SECRET}"), PATH])
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    let scrubbed = "{\"t\" : \"Bearer <redacted>\", \"s\": \"<redacted>\", \"u\": \"Bearer <redacted>\", \"n\": [1.50, \"x\"]}";
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}{scrubbed}{}\n", "[".repeat(150), "]".repeat(150))
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_hidden(&out, TOKEN);
+    assert_hidden(&out, SECRET);
+}
