@@ -217,6 +217,7 @@ mod tests {
         let Run::Site {
             auth: Auth::Client(creds),
             target: Target::One(job),
+            ..
         } = inv.run
         else {
             panic!("not a single site")

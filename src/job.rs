@@ -19,6 +19,22 @@ pub struct Invocation {
     pub run: Run,
 }
 
+impl Invocation {
+    /// Does the run only read? Its output may then stop quietly when the
+    /// reader goes away (`| head -1`), as ripgrep does (SPEC §9a).
+    pub fn read_only(&self) -> bool {
+        self.settings.dry_run
+            || match &self.run {
+                Run::Site { meta, .. } => meta.read_only,
+                Run::Plain { work, .. } => {
+                    work.requests().all(|r| r.method == crate::api::Method::Get)
+                }
+                Run::Token { .. } => false,
+                Run::Scan(_) => true,
+            }
+    }
+}
+
 /// How every command behaves.
 pub struct Settings {
     pub base: Base,
@@ -49,8 +65,12 @@ pub enum Auth {
 // Built once per run; boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Run {
-    /// Work on one site or many.
-    Site { auth: Auth, target: Target },
+    /// Work on one site or many (`meta`: the command's).
+    Site {
+        auth: Auth,
+        meta: &'static Meta,
+        target: Target,
+    },
     /// Requests that name no site (`errors`, `api`, `partner-key new`, ...);
     /// `auth` None: they take no token.
     Plain { auth: Option<Auth>, work: Work },
@@ -147,6 +167,9 @@ pub struct Meta {
     /// Its input file is locked for the whole run, like `--skip-done`
     /// (`apply --desired`: a desired state applied twice at once).
     pub locks_input: bool,
+    /// It only reads (`status`, `upgrade-paths`): a reader that goes away
+    /// ends it quietly.
+    pub read_only: bool,
     /// It sends requests by the site's blog id: a run finds every site
     /// first, and refuses two that carry the same blog id (one is a copy of
     /// the other) before sending anything by it.
@@ -198,6 +221,7 @@ impl Meta {
         reads_in_dry_run: false,
         one_state_per_site: false,
         locks_input: false,
+        read_only: false,
         by_blog_id: true,
     };
 }

@@ -59,7 +59,7 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
     output::set_verbose(settings.verbose);
     let printed = |failed| Outcome::Printed { failed };
     match run {
-        Run::Site { auth, target } => {
+        Run::Site { auth, target, .. } => {
             let exec = Executor::new(settings, Some(auth));
             match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),

@@ -13,7 +13,10 @@ fn main() -> ExitCode {
     signals::install();
     let env = |k: &str| std::env::var(k).ok();
     let result = match cli::parse(std::env::args_os().collect(), &env) {
-        Ok(invocation) => jetpack_partner::run(invocation).and_then(|o| o.print()),
+        Ok(invocation) => {
+            output::set_read_only(invocation.read_only());
+            jetpack_partner::run(invocation).and_then(|o| o.print())
+        }
         // `--help`/`--version` on stdout with exit 0; every other usage
         // problem on stderr with exit 1 (the scripts' contract), before
         // anything is run or sent.
@@ -23,6 +26,9 @@ fn main() -> ExitCode {
         }
         Err(Failure::Invalid(e)) => Err(e),
     };
+    if output::quiet_end() && signals::interrupted().is_none() {
+        return ExitCode::SUCCESS;
+    }
     let mut interrupted = false;
     let failed = result.unwrap_or_else(|e| {
         interrupted = matches!(e, Error::Interrupted { .. });

@@ -119,7 +119,9 @@ impl Sink {
         }
         let read = tally.read.load(Ordering::SeqCst);
         let skipped = tally.skipped.load(Ordering::SeqCst);
-        output::stderr(&self.summary(meta, dry_run, read, skipped));
+        if !output::quiet_end() {
+            output::stderr(&self.summary(meta, dry_run, read, skipped));
+        }
         self.write_error.clone()
     }
 }

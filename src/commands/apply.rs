@@ -110,6 +110,7 @@ impl Command for Apply {
             });
             Ok(Run::Site {
                 auth: credentials::read_auth(auth)?,
+                meta: &META,
                 target: Target::Many(Batch {
                     meta: &META,
                     source,

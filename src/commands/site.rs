@@ -93,7 +93,11 @@ impl<C: SiteCommand> Command for C {
                     Target::One(job)
                 }
             };
-            Ok(Run::Site { auth, target })
+            Ok(Run::Site {
+                auth,
+                meta: C::META,
+                target,
+            })
         })
     }
 }

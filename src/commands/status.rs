@@ -23,6 +23,7 @@ impl ReadKind for StatusOf {
             ("error_code", "/error_code"),
             ("error_message", "/error_message"),
         ],
+        read_only: true,
         ..Meta::SITE
     };
     const ABOUT: &'static str =

@@ -14,6 +14,7 @@ pub struct PathsOf;
 impl ReadKind for PathsOf {
     const META: &'static Meta = &Meta {
         name: "upgrade-paths",
+        read_only: true,
         ..Meta::SITE
     };
     const ABOUT: &'static str = "Show which plans and products can be provisioned for a site";

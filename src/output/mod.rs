@@ -135,7 +135,30 @@ fn stdout(bytes: &[u8]) -> io::Result<()> {
     // fail with EBADF, which is reported); ManuallyDrop keeps us from
     // closing it.
     let mut out = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(1) });
-    out.write_all(bytes)
+    let written = out.write_all(bytes);
+    if written
+        .as_ref()
+        .is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    {
+        READER_GONE.store(true, Ordering::SeqCst);
+    }
+    written
+}
+
+/// The run only reads (see `job::Invocation::read_only`).
+static READ_ONLY: AtomicBool = AtomicBool::new(false);
+/// A write to stdout found no reader (a closed pipe).
+static READER_GONE: AtomicBool = AtomicBool::new(false);
+
+pub fn set_read_only(on: bool) {
+    READ_ONLY.store(on, Ordering::SeqCst);
+}
+
+/// A run that only reads lost its reader (`| head -1`): it stops quietly,
+/// exit 0, with no error and no summary (SPEC §9a; ripgrep does the same).
+/// A run that changes something still reports `output_failed`.
+pub fn quiet_end() -> bool {
+    READ_ONLY.load(Ordering::SeqCst) && READER_GONE.load(Ordering::SeqCst)
 }
 
 /// Text on stderr, in one write; a stderr that cannot be written is

@@ -121,7 +121,7 @@ pub fn run(scan: &Scan) -> Result<bool> {
         root.display(),
         found
     ));
-    if failed > 0 {
+    if failed > 0 && !output::quiet_end() {
         output::note(&format!(
             "{failed} of {found} installs could not be asked through wp (error_code in their lines)"
         ));

@@ -540,7 +540,7 @@ proptest! {
                 check_error_json(&e)?;
             }
             Ok(inv) => match &inv.run {
-                Run::Site { auth, target } => {
+                Run::Site { auth, target, .. } => {
                     check_credentials(auth)?;
                     if let Target::One(job) = target {
                         check_job(job)?;

@@ -208,3 +208,119 @@ fn help_and_version_that_cannot_be_written_exit_1() {
         assert_exit(&out, 1);
     }
 }
+
+// SPEC §9a "Read-only output to a closed pipe": `sites`, `status`,
+// `errors`, `upgrade-paths` and any `--dry-run` stop quietly with exit 0
+// when the reader goes away (`| head -1`); commands that change something
+// keep `output_failed` (above).
+
+/// Run `cmd`, read its first line of stdout, then close the pipe as `head
+/// -1` does; the whole output of the run.
+fn head_1(mut cmd: std::process::Command) -> (String, std::process::Output) {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufReader::new(out)
+            .read_line(&mut first)
+            .expect("first line");
+    }
+    (first, child.wait_with_output().expect("wait"))
+}
+
+#[test]
+fn a_read_only_batch_into_a_closed_pipe_stops_quietly_with_exit_0() {
+    let env = TestEnv::new();
+    env.api.token_ok(testenv::PARTNER_TOKEN);
+    env.api.set_fallback(|_| {
+        Reply::json(200, r#"{"blog":{"is_connected":true},"products":[]}"#)
+            .delay(std::time::Duration::from_millis(20))
+    });
+    let sites = 40;
+    let file = env.root().join("sites.jsonl");
+    let text: String = (0..sites)
+        .map(|i| format!("{{\"blog_id\":{}}}\n", 1000 + i))
+        .collect();
+    std::fs::write(&file, text).expect("batch file");
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(["status", "-c=1", &format!("-s={SECRET}"), "--jobs=1"])
+        .arg(format!("--batch={}", file.display()));
+    let (first, out) = head_1(cmd);
+    assert!(first.contains("\"success\":true"), "{first}");
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "no error, no summary"
+    );
+    // It stopped: no new site after the reader went away.
+    let asked = env.api.requests().len();
+    assert!(asked < sites, "{asked} requests");
+}
+
+#[test]
+fn a_scan_into_a_closed_pipe_stops_quietly_with_exit_0() {
+    let env = TestEnv::new();
+    let www = env.root().join("www");
+    for n in 0..300 {
+        let site = www.join(format!("site{n:03}"));
+        std::fs::create_dir_all(site.join("wp-includes")).expect("mkdir");
+        std::fs::write(site.join("wp-config.php"), "<?php\n").expect("config");
+        std::fs::write(site.join("wp-load.php"), "<?php\n").expect("load");
+    }
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args(["sites", &format!("--scan={}", www.display())]);
+    let (first, out) = head_1(cmd);
+    assert!(first.contains("site000"), "{first}");
+    assert_exit(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn errors_and_a_dry_run_into_a_closed_pipe_end_quietly_and_cancel_does_not() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "GET",
+        "/rest/v1.3/jpphp/errors",
+        Reply::json(200, r#"{"errors":{"invalid_plan":"x"}}"#)
+            .delay(std::time::Duration::from_millis(200)),
+    );
+    env.provision_replies(Reply::json(200, PROVISION_OK));
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/e.test/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let closed = |args: Vec<String>| {
+        let mut child = env
+            .std_cmd_without_wp()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        child.wait_with_output().expect("wait")
+    };
+    let out = closed(vec!["errors".into()]);
+    assert_exit(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = closed(provision_args_without_wp(&["--dry-run"]));
+    assert_exit(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // cancel changes something: the reader going away is output_failed.
+    let out = closed(vec![
+        "cancel".into(),
+        "-c=1".into(),
+        format!("-s={SECRET}"),
+        "--url=https://e.test".into(),
+    ]);
+    assert_exit(&out, 1);
+    assert_eq!(stderr_json(&out)["error_code"], json!("output_failed"));
+}
