@@ -46,8 +46,15 @@ pub fn changes(status: &Value, desired: &[String], prune: bool) -> Vec<Change> {
         let wants_plan = desired.iter().any(|d| PLANS.contains(&d.as_str()));
         for h in held {
             let replaced = wants_plan && PLANS.contains(&h.slug.as_str());
-            if h.ours && !desired.contains(&h.slug) && !replaced && !h.slug.is_empty() {
-                out.push(Change::Cancel(h.slug));
+            let change = Change::Cancel(h.slug.clone());
+            // A product listed twice (active and pending) is cancelled once.
+            if h.ours
+                && !desired.contains(&h.slug)
+                && !replaced
+                && !h.slug.is_empty()
+                && !out.contains(&change)
+            {
+                out.push(change);
             }
         }
     }
@@ -93,6 +100,31 @@ pub enum Needless {
 
 /// The plans (as opposed to standalone products).
 pub const PLANS: &[&str] = &["free", "personal", "premium", "professional"];
+
+/// The standalone products and bundles the partner documentation names.
+pub const PRODUCTS: &[&str] = &[
+    "jetpack-backup-daily",
+    "jetpack-backup-realtime",
+    "jetpack-scan",
+    "jetpack-anti-spam",
+    "jetpack-security-daily",
+    "jetpack-security-realtime",
+    "jetpack-complete",
+];
+
+/// The first desired slug that is neither a plan or product we know nor on
+/// the site already (so the API knows it): likely a typo.
+pub fn unknown(status: &Value, desired: &[String]) -> Option<String> {
+    let held = held(status);
+    desired
+        .iter()
+        .find(|d| {
+            !PLANS.contains(&d.as_str())
+                && !PRODUCTS.contains(&d.as_str())
+                && !held.iter().any(|h| &h.slug == *d)
+        })
+        .cloned()
+}
 
 impl Needless {
     pub fn holds(&self, status: &Value) -> bool {

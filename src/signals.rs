@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::output;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 
@@ -69,10 +69,12 @@ fn on_signal(sig: i32) {
         // finish; `wp` still gathering facts is ended, nothing was sent for
         // those sites.
         end_all(false);
-        output::stderr(&format!(
-            "jetpack-partner: {}: starting no new site; finishing the requests in flight (signal again to stop at once)\n",
-            name(sig)
-        ));
+        let note = if IN_FLIGHT.load(Ordering::SeqCst) == 0 {
+            "stopping (nothing was in flight)"
+        } else {
+            "starting no new site; finishing the requests in flight (signal again to stop at once)"
+        };
+        output::stderr(&format!("jetpack-partner: {}: {note}\n", name(sig)));
         return;
     }
     end_all(true);
@@ -182,6 +184,19 @@ pub fn interrupted() -> Option<&'static str> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => None,
         sig => Some(name(sig)),
+    }
+}
+
+/// What a batch has in flight: sites being worked on, the token call.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// A batch starts (`true`) or ends (`false`) a piece of work a first
+/// signal lets finish.
+pub fn in_flight(starts: bool) {
+    if starts {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+    } else {
+        let _ = IN_FLIGHT.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
 }
 

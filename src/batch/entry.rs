@@ -26,6 +26,37 @@ pub struct Key {
     pub plan: Option<String>,
 }
 
+impl Key {
+    /// The key with its site in one spelling: a resume that names the site
+    /// `https://shop.example` finds it done as `https://Shop.Example/` (or
+    /// with `:443`).
+    pub fn spelled_once(&self) -> Key {
+        Key {
+            site: one_spelling(&self.site),
+            ..self.clone()
+        }
+    }
+}
+
+/// A line's site label in one spelling: a URL by its site suffix (case,
+/// default port, trailing slash and user info do not count), a folder
+/// without a trailing `/`, a blog id as it is.
+pub fn one_spelling(label: &str) -> String {
+    let label = label.trim();
+    if label.starts_with('/') {
+        let path = label.trim_end_matches('/');
+        return if path.is_empty() {
+            "/".into()
+        } else {
+            path.into()
+        };
+    }
+    if label.bytes().all(|b| b.is_ascii_digit()) || !crate::site::names_a_host(label) {
+        return label.to_string();
+    }
+    format!("site {}", crate::site::site_suffix(label))
+}
+
 /// One site to work on: its key (label included) and its job, or why its
 /// input line cannot be used.
 pub struct Entry {

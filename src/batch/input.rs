@@ -4,7 +4,8 @@
 
 use crate::error::{Error, FileProblem, Result};
 use crate::signals;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::os::unix::fs::FileTypeExt;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -19,18 +20,45 @@ pub const LINE_LIMIT: usize = 1 << 20;
 /// its bytes without the newline.
 pub type Line = std::io::Result<(bool, Vec<u8>)>;
 
-/// A file of lines, opened; a folder is no such file.
-pub fn open(flag: &str, path: &str) -> Result<std::fs::File> {
+/// A file of lines, ready to read; a folder is no such file. A FIFO is
+/// opened when it is first read (on the reading thread): opening one waits
+/// for a writer, and a run must still give way to a signal meanwhile.
+pub fn open(flag: &str, path: &str) -> Result<Box<dyn Read + Send>> {
     let bad = |problem| Error::BadFile {
         flag: flag.into(),
         path: PathBuf::from(path),
         problem,
     };
-    let f = std::fs::File::open(path).map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
-    if f.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = std::fs::metadata(path).map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
+    if meta.is_dir() {
         return Err(bad(FileProblem::Folder));
     }
-    Ok(f)
+    if meta.file_type().is_fifo() {
+        return Ok(Box::new(Later {
+            path: PathBuf::from(path),
+            file: None,
+        }));
+    }
+    let f = std::fs::File::open(path).map_err(|e| bad(FileProblem::Unreadable(e.to_string())))?;
+    Ok(Box::new(f))
+}
+
+/// A file opened by its first read.
+struct Later {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Read for Later {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.file.is_none() {
+            self.file = Some(std::fs::File::open(&self.path)?);
+        }
+        match self.file.as_mut() {
+            Some(f) => f.read(buf),
+            None => Ok(0),
+        }
+    }
 }
 
 /// Input lines, read on a thread of their own. Nothing waits for that

@@ -12,8 +12,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// A lock held until dropped (the process ending releases it too).
-pub struct Held(#[allow(dead_code)] File);
+/// A lock held until dropped (the process ending releases it too); None
+/// for what is no regular file (a FIFO, `/dev/stdin`: no other run can read
+/// it again, and opening a FIFO would wait for its writer).
+pub struct Held(#[allow(dead_code)] Option<File>);
 
 /// How often a run waiting for a lock tries again.
 const RETRY: Duration = Duration::from_millis(100);
@@ -27,6 +29,9 @@ pub fn lock(flag: &str, path: &str, create: bool, wait: Option<Duration>) -> Res
         path: PathBuf::from(path),
         problem,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Ok(Held(None));
+    }
     let file = OpenOptions::new()
         .read(true)
         .append(create)
@@ -39,7 +44,7 @@ pub fn lock(flag: &str, path: &str, create: bool, wait: Option<Duration>) -> Res
         // SAFETY: flock(2) on a descriptor we own; it touches no memory.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc == 0 {
-            return Ok(Held(file));
+            return Ok(Held(Some(file)));
         }
         let e = std::io::Error::last_os_error();
         if e.raw_os_error() != Some(libc::EWOULDBLOCK) {

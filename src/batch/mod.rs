@@ -166,7 +166,10 @@ fn open(
         _ => Ok(None),
     };
     let network = if !exec.dry_run() || batch.meta.reads_in_dry_run {
-        exec.token_while(gather)?
+        signals::in_flight(true);
+        let network = exec.token_while(gather);
+        signals::in_flight(false);
+        network?
     } else {
         gather()?
     };
@@ -200,6 +203,7 @@ impl Run<'_> {
         self.in_flight(&entry);
         let site = entry.job.as_ref().ok().map(|job| self.exec.resolve(job));
         lock(self.sink).in_flight.remove(&entry.n);
+        signals::in_flight(false);
         (entry, site)
     }
 
@@ -216,6 +220,7 @@ impl Run<'_> {
     }
 
     fn in_flight(&self, entry: &Entry) {
+        signals::in_flight(true);
         let me = std::thread::current().id();
         lock(self.sink)
             .in_flight
@@ -229,10 +234,14 @@ impl Run<'_> {
             (Some(Ok(done)), _) => (Ok(result::done(self.batch.meta, &entry.key, done)), None),
             (Some(Err(e)), _) => (Err(result::failed(&entry.key, &e)), Some(e)),
             (None, Err(e)) => (Err(result::failed(&entry.key, e)), None),
-            (None, Ok(_)) => return true,
+            (None, Ok(_)) => {
+                signals::in_flight(false);
+                return true;
+            }
         };
         let mut sink = lock(self.sink);
         sink.in_flight.remove(&entry.n);
+        signals::in_flight(false);
         let written = sink.write(entry.n, line, self.tally);
         // A bad line counts as a failure of its code too.
         let failure = failure.as_ref().or(entry.job.as_ref().err());

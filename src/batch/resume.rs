@@ -24,7 +24,8 @@ pub struct DoneBefore {
 
 impl DoneBefore {
     pub fn contains(&self, key: &Key) -> bool {
-        self.keys.contains(key) || self.sites.contains(&key.site)
+        let key = key.spelled_once();
+        self.keys.contains(&key) || self.sites.contains(&key.site)
     }
 
     /// Count one line of a previous run's output.
@@ -42,16 +43,17 @@ impl DoneBefore {
         let Some(site) = text("site") else { return };
         match text("command") {
             Some(c) if c == command => {
-                self.keys.insert(Key {
+                let key = Key {
                     command: c,
                     site,
                     plan: text("plan"),
-                });
+                };
+                self.keys.insert(key.spelled_once());
             }
             Some(_) => {}
             // A line of an older version (provision only, keyed by site).
             None if command == "provision" => {
-                self.sites.insert(site);
+                self.sites.insert(super::entry::one_spelling(&site));
             }
             None => {}
         }

@@ -17,6 +17,7 @@ use crate::site::{Need, Site};
 use crate::work::{Reconcile, Step, Work};
 use clap::Parser;
 use serde_json::{Map, Value};
+use std::hash::{Hash, Hasher};
 
 pub const HELP: &str = "\
 Required: --partner_id and --partner_secret (or their variables, or a token),
@@ -155,13 +156,25 @@ impl Apply {
 /// These products on the site; `prune`: cancel ours not listed.
 /// Provisions are for `user` (empty: none can be made), with `site_url`
 /// and `tracking` as provision would send them.
-#[derive(Debug, Hash)]
+#[derive(Debug)]
 struct Desired {
     products: Vec<String>,
     prune: bool,
     user: String,
     site_url: Option<String>,
     tracking: Option<String>,
+}
+
+/// The same desired state in another order is the same line: products are
+/// a set.
+impl Hash for Desired {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let mut products: Vec<&String> = self.products.iter().collect();
+        products.sort();
+        products.dedup();
+        products.hash(state);
+        (self.prune, &self.user, &self.site_url, &self.tracking).hash(state);
+    }
 }
 
 impl SiteAction for Desired {

@@ -14,65 +14,62 @@ use serde_json::Value;
 impl Executor {
     /// `apply` on one site: its status, the changes, and (unless this is a
     /// dry run) each change sent; `{"changed","actions","status"}`, or the
-    /// first failure with that beside it. Every change is tried.
+    /// first failure with that beside it. Every provision is tried; a
+    /// cancel only while nothing the file wants is missing or unknown
+    /// (`--prune` never undoes a plan because of a typo or a failure).
     pub(super) fn reconcile(&self, api: &Api, r: Reconcile, token: &str) -> Result<Done> {
         let status = self.status(api, &r.status, token)?;
         let changes = holdings::changes(&status, &r.desired, r.prune);
+        let unknown = holdings::unknown(&status, &r.desired);
         let mut actions = Vec::new();
-        let mut failed = None;
-        let mut changed = false;
+        let mut failed: Option<Error> = None;
+        // The last change carried out (a signal after it must say so).
+        let mut done: Option<String> = None;
         for change in &changes {
             let mut action = serde_json::Map::new();
             action.insert("action".into(), Value::String(change.name().into()));
             action.insert("plan".into(), Value::String(change.slug().into()));
-            let plan = vec![("plan".to_string(), change.slug().to_string())];
-            let request = match change {
-                Change::Provision(_) => r.provision.clone().map(|mut p| {
-                    if let crate::api::request::Body::Form(form) = &mut p.body {
-                        form.extend(plan);
-                    }
-                    p
-                }),
-                Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
+            let hold = match (change, &unknown, &failed) {
+                (Change::Cancel(_), Some(slug), _) => Some(Held::Unknown(slug.clone())),
+                (Change::Cancel(_), None, Some(_)) => Some(Held::Failed),
+                _ => None,
             };
-            let result = match request {
+            if let Some(why) = hold {
+                action.insert("sent".into(), Value::Bool(false));
+                action.insert("why".into(), Value::String(why.to_string()));
+                actions.push(Value::Object(action));
+                continue;
+            }
+            if self.dry_run() {
                 // A dry run fails where the real run would, sends nothing.
-                Some(_) if self.dry_run() => {
-                    actions.push(Value::Object(action));
-                    continue;
-                }
-                Some(request) => self.send(api, &request, token).map(|(_, json)| json),
-                None => Err(Error::Missing(Needed::UserToProvision)),
-            };
-            match result {
-                Ok(answer) => {
-                    changed = true;
-                    action.insert("success".into(), Value::Bool(true));
-                    action.insert("answer".into(), answer);
-                }
-                Err(e) => {
-                    action.extend(output::error_pairs(&e).into_iter().filter(|(k, _)| {
-                        matches!(
-                            k.as_str(),
-                            "success" | "error_code" | "error_message" | "maybe_sent"
-                        )
-                    }));
-                    if let Some(fields) = e.api_fields() {
-                        action.insert(
-                            "answer".into(),
-                            output::redact_value(&Value::Object(fields.clone())),
-                        );
-                    }
+                if let (Change::Provision(_), None) = (change, &r.provision) {
+                    let e = Error::Missing(Needed::UserToProvision);
+                    failed_action(&mut action, &e);
                     failed.get_or_insert(e);
+                }
+            } else {
+                match self.change(api, &r, change, token) {
+                    Ok((label, answer)) => {
+                        action.insert("success".into(), Value::Bool(true));
+                        action.insert("answer".into(), answer);
+                        done = Some(label);
+                    }
+                    Err(e) => {
+                        let e = after(e, &done);
+                        failed_action(&mut action, &e);
+                        failed.get_or_insert(e);
+                    }
                 }
             }
             actions.push(Value::Object(action));
         }
         let mut result = serde_json::Map::new();
-        if self.dry_run() {
+        let changed = if self.dry_run() {
             result.insert("dry_run".into(), Value::Bool(true));
-            changed = !changes.is_empty();
-        }
+            !changes.is_empty()
+        } else {
+            done.is_some()
+        };
         result.insert("changed".into(), Value::Bool(changed));
         result.insert("actions".into(), Value::Array(actions));
         result.insert("status".into(), status);
@@ -84,6 +81,29 @@ impl Executor {
                 results: result,
             }),
         }
+    }
+
+    /// Send one change: the request's label and the answer.
+    fn change(
+        &self,
+        api: &Api,
+        r: &Reconcile,
+        change: &Change,
+        token: &str,
+    ) -> Result<(String, Value)> {
+        let plan = vec![("plan".to_string(), change.slug().to_string())];
+        let request = match change {
+            Change::Provision(_) => r.provision.clone().map(|mut p| {
+                if let crate::api::request::Body::Form(form) = &mut p.body {
+                    form.extend(plan);
+                }
+                p
+            }),
+            Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
+        };
+        let request = request.ok_or(Error::Missing(Needed::UserToProvision))?;
+        let (_, answer) = self.send(api, &request, token)?;
+        Ok((request.label(), answer))
     }
 
     /// Independent calls, each tried: `{name: answer, ...}`, or the first
@@ -134,5 +154,55 @@ pub(super) fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, 
             code: code.to_string(),
             known: errors.and_then(Value::as_object).map_or(0, |o| o.len()),
         }),
+    }
+}
+
+/// Why `apply --prune` sent no cancel.
+enum Held {
+    /// A desired slug neither the API's status nor our list knows.
+    Unknown(String),
+    /// A desired provision failed.
+    Failed,
+}
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Held::Unknown(slug) => write!(
+                f,
+                "not sent: the desired {slug:?} is no plan or product known here (a typo?), so nothing of this site is cancelled"
+            ),
+            Held::Failed => f.write_str(
+                "not sent: a desired provision failed, so nothing of this site is cancelled until it has what the file lists",
+            ),
+        }
+    }
+}
+
+/// A failed change as its action says it: ours and the API's fields.
+fn failed_action(action: &mut serde_json::Map<String, Value>, e: &Error) {
+    action.extend(output::error_pairs(e).into_iter().filter(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "success" | "error_code" | "error_message" | "maybe_sent"
+        )
+    }));
+    if let Some(fields) = e.api_fields() {
+        action.insert(
+            "answer".into(),
+            output::redact_value(&Value::Object(fields.clone())),
+        );
+    }
+}
+
+/// A signal that stopped a later change of a site whose earlier change was
+/// carried out: the interruption says so (a resume must look first).
+fn after(e: Error, done: &Option<String>) -> Error {
+    match (e, done) {
+        (Error::Interrupted { signal, sent: None }, Some(label)) => Error::Interrupted {
+            signal,
+            sent: Some(label.clone()),
+        },
+        (e, _) => e,
     }
 }

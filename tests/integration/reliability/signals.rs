@@ -200,6 +200,8 @@ fn provisioned(env: &TestEnv) -> Vec<String> {
 }
 
 const STOPPING: &str = "jetpack-partner: SIGTERM: starting no new site; finishing the requests in flight (signal again to stop at once)\n";
+/// The same when nothing is in flight: one signal ends the run.
+const STOPPING_IDLE: &str = "jetpack-partner: SIGTERM: stopping (nothing was in flight)\n";
 
 #[test]
 fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once() {
@@ -491,7 +493,8 @@ fn a_batch_from_an_open_stdin_ends_on_a_signal_without_waiting_for_input() {
     assert_exit(&out, 143);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("{STOPPING}jetpack-partner: 2 sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+        // Both sites were done: the note promises nothing to finish.
+        format!("{STOPPING_IDLE}jetpack-partner: 2 sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
     assert_eq!(provisioned(&env).len(), 2);
 }
@@ -516,7 +519,7 @@ fn a_skip_done_file_that_never_ends_gives_way_to_a_signal() {
     let error = format!("{}\n", interrupted("SIGTERM", NOTHING_SENT));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr == format!("{STOPPING}{error}") || stderr == error,
+        stderr == format!("{STOPPING_IDLE}{error}") || stderr == error,
         "{stderr}"
     );
     assert!(env.api.requests().is_empty());
@@ -556,9 +559,10 @@ fn a_skip_done_fifo_that_stays_open_gives_way_to_a_signal() {
     drop(writer);
     assert_exit(&out, 143);
     let error = format!("{}\n", interrupted("SIGTERM", NOTHING_SENT));
+    // Nothing was in flight: the note does not promise to finish anything.
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("{STOPPING}{error}")
+        format!("{STOPPING_IDLE}{error}")
     );
     assert!(env.api.requests().is_empty());
 }
@@ -611,4 +615,45 @@ fn the_first_signal_names_and_ends_the_batch() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.ends_with("not started (SIGHUP)\n"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("interrupted by SIGHUP"));
+}
+
+/// `--batch`, `--desired` or `--skip-done` naming a FIFO nobody writes to
+/// (issue 17, defect 2): one signal ends the run at once — nothing is in
+/// flight, so nothing is waited for, and the note says so.
+#[test]
+fn a_fifo_without_a_writer_gives_way_to_one_signal() {
+    for (command, flag) in [
+        ("provision", "--batch"),
+        ("apply", "--desired"),
+        ("provision", "--skip-done"),
+    ] {
+        let env = TestEnv::new();
+        env.api.token_ok(testenv::PARTNER_TOKEN);
+        let fifo = env.root().join("lines.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let mut cmd = env.std_cmd_without_wp();
+        cmd.args([command, "-c=1", &format!("-s={SECRET}"), "--user=admin"]);
+        cmd.arg(format!("{flag}={}", fifo.display()));
+        if flag == "--skip-done" {
+            let input = env.root().join("b.jsonl");
+            std::fs::write(&input, "{\"url\":\"https://a.test\"}\n").expect("write");
+            cmd.arg(format!("--batch={}", input.display()));
+        }
+        let run = Running::spawn(cmd);
+        std::thread::sleep(Duration::from_millis(300));
+        run.signal("TERM");
+        let out = run.wait(PROMPTLY);
+        assert_exit(&out, 143);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(STOPPING_IDLE), "{command} {flag}: {err}");
+        assert!(!err.contains("finishing"), "{command} {flag}: {err}");
+        assert!(
+            env.api.requests_to(PROVISION_PATH).is_empty(),
+            "{command} {flag}"
+        );
+    }
 }
