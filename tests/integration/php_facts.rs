@@ -21,14 +21,33 @@
 //! - connected: http://site.test, `jetpack_options` id 12345;
 //! - split: home http://split.test, siteurl http://split.test/wp, and a
 //!   must-use plugin that prints noise (and a decoy marker) while loading;
-//! - multi: subdirectory multisite http://multi.test with /shop/;
+//! - multi: subdirectory multisite http://multi.test with /shop/, the stub
+//!   plugin with the stand-in Jetpack autoloader (below), and
+//!   `JETPACK_SHOULD_HANDLE_IDC` (Jetpack's check runs on a network only
+//!   with it);
 //! - net: subdirectory network http://net.test with 110 subsites (more than
 //!   one page of `get_sites`), users on some of them only, archived,
 //!   deleted and spam subsites, Jetpack blog ids on some, the stub plugin
 //!   activated per site, and a must-use plugin printing noise (also at
 //!   every blog switch) — the layout is [`net_sites`];
 //! - sub: subdomain network http://sub.test, Jetpack network-active
-//!   ([`sub_sites`]).
+//!   ([`sub_sites`]);
+//! - staging: http://staging.test with `connected`'s blog id 12345 (a copy
+//!   of it once a test sets Jetpack's IDC option), the stub plugin with a
+//!   stand-in Jetpack autoloader (`vendor/autoload_packages.php`) defining
+//!   `Automattic\Jetpack\Identity_Crisis`;
+//! - legacy: http://legacy.test, blog id 67890, the old API (a `Jetpack`
+//!   class with `validate_sync_error_idc_option()`) from a must-use plugin,
+//!   no autoloader.
+//!
+//! Jetpack's safe-mode check (`JETPACK_WP_SAFE_MODE=1`): the stand-ins
+//! (`tests/php/fixtures/idc-standin.php`) decide from the
+//! `jetpack_sync_error_idc` option as Jetpack does, fail when a test sets
+//! `jp_test_idc_throw`, and record every call in the `jp_test_idc_calls`
+//! option of the site it ran on; the safe-mode tests check that record, so
+//! they fail if the programs stop asking Jetpack (and compute the answer
+//! themselves) or ask it on the wrong site. `plain` and `connected` have no
+//! Jetpack code (`safe_mode` null).
 //!
 //! Most tests hand the constant (`FACTS_PHP`, or `NETWORK_FACTS_PHP` for
 //! `--all-sites`) to the runner and check the JSON exactly; the `crate_*`
@@ -36,9 +55,10 @@
 //! runner as the `wp` command (`--wp-cli-path='php runner.php'`), and the
 //! `binary_*` ones run the jetpack-partner binary against the fake partner
 //! API. Tests that change or read `active_plugins` take one lock and put
-//! the lists back when they end.
+//! the lists back when they end; tests that set the IDC options take
+//! another and clear them when they end.
 
-use crate::testenv::{assert_exit, Reply, TestEnv, SECRET};
+use crate::testenv::{assert_exit, assert_failure, stderr_json, Reply, TestEnv, SECRET};
 use jetpack_partner::error::Error;
 use jetpack_partner::wp::parse::parse_marked;
 use jetpack_partner::wp::WpSettings;
@@ -82,6 +102,8 @@ struct Tier {
     multi: String,
     net: String,
     sub: String,
+    staging: String,
+    legacy: String,
 }
 
 /// The tier; panics, saying how to set it up, when it is not.
@@ -113,6 +135,8 @@ fn tier() -> Tier {
         multi: get("SITE_MULTI"),
         net: get("SITE_NET"),
         sub: get("SITE_SUB"),
+        staging: get("SITE_STAGING"),
+        legacy: get("SITE_LEGACY"),
     }
 }
 
@@ -150,6 +174,7 @@ fn run_php(t: &Tier, site: &str, url: Option<&str>, code: &str, env: &[(&str, &s
     for k in [
         "JETPACK_WP_USER",
         "JETPACK_WP_ACTIVATE",
+        "JETPACK_WP_SAFE_MODE",
         "JETPACK_RUNNER_BARE",
         "JETPACK_TEST_SHUTDOWN_NOISE",
     ] {
@@ -192,7 +217,8 @@ fn run_php(t: &Tier, site: &str, url: Option<&str>, code: &str, env: &[(&str, &s
 }
 
 /// FACTS_PHP with the environment the crate sets (`JETPACK_WP_ACTIVATE`
-/// always, `JETPACK_WP_USER` when a user is asked for).
+/// and `JETPACK_WP_SAFE_MODE` always, `JETPACK_WP_USER` when a user is
+/// asked for; safe mode off unless `extra` turns it on).
 fn facts_run(
     t: &Tier,
     site: &str,
@@ -215,7 +241,11 @@ fn program_run(
     activate: bool,
     extra: &[(&str, &str)],
 ) -> (Value, Run) {
-    let mut env = vec![("JETPACK_WP_ACTIVATE", if activate { "1" } else { "0" })];
+    // `extra` comes last: a later value of a variable wins.
+    let mut env = vec![
+        ("JETPACK_WP_ACTIVATE", if activate { "1" } else { "0" }),
+        ("JETPACK_WP_SAFE_MODE", "0"),
+    ];
     if let Some(u) = user {
         env.push(("JETPACK_WP_USER", u));
     }
@@ -652,6 +682,7 @@ php_tier! {
         let t = tier();
         let env = [
             ("JETPACK_WP_ACTIVATE", "0"),
+            ("JETPACK_WP_SAFE_MODE", "0"),
             ("JETPACK_WP_USER", "admin"),
             ("JETPACK_TEST_SHUTDOWN_NOISE", "1"),
         ];
@@ -1629,5 +1660,610 @@ php_tier! {
             network_state(&t, &t.net).plugins(),
             plugins_after(&net, Asked::User(2), true, false)
         );
+    }
+}
+
+// ========================================== Jetpack's safe-mode check (IDC)
+//
+// With JETPACK_WP_SAFE_MODE=1 the facts programs run Jetpack's own
+// identity-crisis check (SPEC §9a). The tier's stand-ins (setup.sh,
+// tests/php/fixtures/idc-standin.php): `staging` has
+// Automattic\Jetpack\Identity_Crisis from a stand-in Jetpack autoloader,
+// `legacy` the old Jetpack class from a must-use plugin, the `multi`
+// network the autoloader (and JETPACK_SHOULD_HANDLE_IDC); `plain` and
+// `connected` have no Jetpack code. The stand-ins decide from the
+// `jetpack_sync_error_idc` option as Jetpack does and record every call in
+// the `jp_test_idc_calls` option of the site it ran on. Every test below
+// checks that record: none passes if the program stopped asking Jetpack
+// (say, read the option itself), or asked it on the wrong site.
+
+const STAGING: &str = "http://staging.test";
+const LEGACY: &str = "http://legacy.test";
+const MULTI: &str = "http://multi.test";
+
+/// A site's safe-mode state, read by WordPress in a separate run: the
+/// stand-in's call record, Jetpack's IDC option, and the option Jetpack
+/// sets when WordPress.com already has the site's URLs (a moved site).
+const IDC_STATE_PHP: &str = r#"echo "\nJP_IDC_STATE " . json_encode(array(
+  'calls' => get_option('jp_test_idc_calls', array()),
+  'sync_error' => get_option('jetpack_sync_error_idc', null),
+  'migrate' => get_option('jetpack_migrate_for_idc', null))) . "\n";"#;
+
+/// Sets (or deletes, for null) Jetpack's IDC option and the stand-in's
+/// `jp_test_idc_throw` from JP_IDC (`{"sync_error":…,"throw":…}`), and
+/// clears the call record and `jetpack_migrate_for_idc`.
+const SET_IDC_PHP: &str = r#"$want = json_decode(getenv('JP_IDC'), true);
+delete_option('jp_test_idc_calls');
+delete_option('jetpack_migrate_for_idc');
+foreach (array('sync_error' => 'jetpack_sync_error_idc', 'throw' => 'jp_test_idc_throw') as $k => $name) {
+  if ($want[$k] === null) { delete_option($name); } else { update_option($name, $want[$k]); }
+}
+echo "\nJP_SET_OK\n";"#;
+
+/// `jetpack_sync_error_idc` as Jetpack (connection 2.9 and later) stores it
+/// when WordPress.com turned the site away: the site's own URLs then
+/// (`local`, normalised: no scheme, a trailing slash) and WordPress.com's
+/// for that blog id (`wpcom`), the latter reversed so a search-and-replace
+/// over a copied database leaves them alone.
+fn idc_option(local: &str, wpcom: &str) -> Value {
+    let rev: String = wpcom.chars().rev().collect();
+    json!({
+        "error_code": "jetpack_url_mismatch",
+        "home": local,
+        "siteurl": local,
+        "wpcom_home": rev,
+        "wpcom_siteurl": rev,
+        "reversed_url": true,
+    })
+}
+
+/// The same as older Jetpack stored it: WordPress.com's URLs as they are.
+fn old_idc_option(local: &str, wpcom: &str) -> Value {
+    json!({
+        "error_code": "jetpack_url_mismatch",
+        "home": local,
+        "siteurl": local,
+        "wpcom_home": wpcom,
+        "wpcom_siteurl": wpcom,
+    })
+}
+
+#[derive(Debug)]
+struct IdcState {
+    calls: Vec<Value>,
+    sync_error: Value,
+    migrate: Value,
+}
+
+fn idc_state(t: &Tier, site: &str, url: Option<&str>) -> IdcState {
+    let r = run_php(t, site, url, IDC_STATE_PHP, &[]);
+    r.assert_clean();
+    let line = r
+        .stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("JP_IDC_STATE "))
+        .unwrap_or_else(|| panic!("no IDC state in {r:#?}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    IdcState {
+        calls: serde_json::from_value(v["calls"].clone()).unwrap(),
+        sync_error: v["sync_error"].clone(),
+        migrate: v["migrate"].clone(),
+    }
+}
+
+fn try_set_idc(
+    t: &Tier,
+    site: &str,
+    url: Option<&str>,
+    sync_error: &Value,
+    throw: Option<&str>,
+) -> Result<(), Run> {
+    let want = json!({"sync_error": sync_error, "throw": throw}).to_string();
+    let r = run_php(t, site, url, SET_IDC_PHP, &[("JP_IDC", &want)]);
+    if r.code == Some(0) && r.stdout.contains("\nJP_SET_OK\n") {
+        Ok(())
+    } else {
+        Err(r)
+    }
+}
+
+/// Jetpack's IDC option on a site (None: no option), the stand-in failing
+/// or not; the call record starts empty.
+fn set_idc(
+    t: &Tier,
+    site: &str,
+    url: Option<&str>,
+    sync_error: Option<Value>,
+    throw: Option<&str>,
+) {
+    let sync_error = sync_error.unwrap_or(Value::Null);
+    if let Err(r) = try_set_idc(t, site, url, &sync_error, throw) {
+        panic!("could not set the IDC options: {r:#?}");
+    }
+    let state = idc_state(t, site, url);
+    assert_eq!(state.sync_error, sync_error);
+    assert_eq!(state.calls, Vec::<Value>::new());
+}
+
+/// Serialises the tests that set the IDC options.
+static IDC: Mutex<()> = Mutex::new(());
+
+fn idc_lock() -> MutexGuard<'static, ()> {
+    IDC.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// No IDC option, no failing stand-in and an empty call record on the
+/// sites, now and when dropped (pass or fail). Hold [`idc_lock`].
+struct IdcReset<'a> {
+    tier: &'a Tier,
+    sites: Vec<(String, Option<&'static str>)>,
+}
+
+impl<'a> IdcReset<'a> {
+    fn new(tier: &'a Tier, sites: &[(&str, Option<&'static str>)]) -> Self {
+        let sites: Vec<_> = sites.iter().map(|(s, u)| (s.to_string(), *u)).collect();
+        for (site, url) in &sites {
+            set_idc(tier, site, *url, None, None);
+        }
+        IdcReset { tier, sites }
+    }
+}
+
+impl Drop for IdcReset<'_> {
+    fn drop(&mut self) {
+        for (site, url) in &self.sites {
+            if let Err(r) = try_set_idc(self.tier, site, *url, &Value::Null, None) {
+                eprintln!("could not reset the IDC options of {site} {url:?}: {r:#?}");
+            }
+        }
+    }
+}
+
+/// One call of `Identity_Crisis::validate_sync_error_idc_option()` as the
+/// stand-in records it: on blog `blog` (home `home`), the autoloader loaded
+/// once in that bootstrap, and the filter that reads WordPress.com's
+/// reversed URLs the right way round registered, as Jetpack registers it.
+fn ic_call(blog: u64, home: &str) -> Value {
+    json!({
+        "api": "Identity_Crisis",
+        "blog": blog,
+        "home": home,
+        "autoloader_loads": 1,
+        "unreverse_filter": true,
+    })
+}
+
+/// One call of the old `Jetpack::validate_sync_error_idc_option()` (no
+/// autoloader, no filter: the old API has neither).
+fn old_call(home: &str) -> Value {
+    json!({
+        "api": "Jetpack",
+        "blog": 1,
+        "home": home,
+        "autoloader_loads": 0,
+        "unreverse_filter": false,
+    })
+}
+
+/// FACTS_PHP as `cancel` asks it (no user, no activation) with
+/// JETPACK_WP_SAFE_MODE=`mode`.
+fn safe_facts(t: &Tier, site: &str, url: Option<&str>, mode: &str) -> Value {
+    let extra = [("JETPACK_WP_SAFE_MODE", mode)];
+    program_run(t, site, url, FACTS_PHP, None, false, &extra).0
+}
+
+/// FACTS_PHP's answer for a site with `home` = `siteurl`, with `safe_mode`.
+fn safe_json(home: &str, blog_id: u64, safe_mode: Value) -> Value {
+    let mut v = site_json(None, home, home, blog_id);
+    v["safe_mode"] = safe_mode;
+    v
+}
+
+php_tier! {
+    fn safe_mode_asks_identity_crisis_on_a_site_that_is_no_copy() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None)]);
+        let got = safe_facts(&t, &t.staging, None, "1");
+        assert_eq!(got, safe_json(STAGING, 12345, json!(false)));
+        let state = idc_state(&t, &t.staging, None);
+        assert_eq!(state.calls, [ic_call(1, STAGING)]);
+        assert_eq!(state.sync_error, Value::Null);
+    }
+}
+
+php_tier! {
+    fn safe_mode_of_a_copy_is_true() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None)]);
+        // staging.test carries blog id 12345, which WordPress.com knows as
+        // site.test (the `connected` site): a copy of it.
+        let copy = idc_option("staging.test/", "site.test/");
+        set_idc(&t, &t.staging, None, Some(copy.clone()), None);
+        let got = safe_facts(&t, &t.staging, None, "1");
+        assert_eq!(got, safe_json(STAGING, 12345, json!(true)));
+        let state = idc_state(&t, &t.staging, None);
+        assert_eq!(state.calls, [ic_call(1, STAGING)]);
+        // An option that holds stays (Jetpack deletes only one that does not).
+        assert_eq!(state.sync_error, copy);
+        assert_eq!(state.migrate, Value::Null);
+
+        // With a user and activation asked for too: the rest of the answer
+        // is as before, the check ran once.
+        set_idc(&t, &t.staging, None, Some(copy), None);
+        let extra = [("JETPACK_WP_SAFE_MODE", "1")];
+        let (got, _) = facts_run(&t, &t.staging, None, Some("editor2"), false, &extra);
+        let mut want = safe_json(STAGING, 12345, json!(true));
+        want["user_id"] = json!(2);
+        assert_eq!(got, want);
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+    }
+}
+
+php_tier! {
+    /// Jetpack decides, not the option's presence: an option naming
+    /// WordPress.com's own URLs for the site (it moved; stored reversed, so
+    /// only the filter the program registers as Jetpack does reads them the
+    /// right way round), or URLs the site no longer has, is no copy — and
+    /// Jetpack tidies it away.
+    fn safe_mode_is_jetpacks_decision_not_the_options_presence() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None)]);
+
+        let moved = idc_option("staging.test/", "staging.test/");
+        set_idc(&t, &t.staging, None, Some(moved), None);
+        let got = safe_facts(&t, &t.staging, None, "1");
+        assert_eq!(got, safe_json(STAGING, 12345, json!(false)));
+        let state = idc_state(&t, &t.staging, None);
+        assert_eq!(state.calls, [ic_call(1, STAGING)]);
+        assert_eq!(state.sync_error, Value::Null, "Jetpack deletes it");
+        assert_eq!(state.migrate, json!("1"), "Jetpack marks the move");
+
+        let stale = idc_option("old-staging.test/", "site.test/");
+        set_idc(&t, &t.staging, None, Some(stale), None);
+        let got = safe_facts(&t, &t.staging, None, "1");
+        assert_eq!(got, safe_json(STAGING, 12345, json!(false)));
+        let state = idc_state(&t, &t.staging, None);
+        assert_eq!(state.calls, [ic_call(1, STAGING)]);
+        assert_eq!(state.sync_error, Value::Null, "Jetpack deletes it");
+        assert_eq!(state.migrate, Value::Null);
+    }
+}
+
+php_tier! {
+    fn safe_mode_falls_back_to_the_old_jetpack_class() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.legacy, None)]);
+        let got = safe_facts(&t, &t.legacy, None, "1");
+        assert_eq!(got, safe_json(LEGACY, 67890, json!(false)));
+        assert_eq!(idc_state(&t, &t.legacy, None).calls, [old_call(LEGACY)]);
+
+        let copy = old_idc_option("legacy.test/", "shop.example/");
+        set_idc(&t, &t.legacy, None, Some(copy.clone()), None);
+        let got = safe_facts(&t, &t.legacy, None, "1");
+        assert_eq!(got, safe_json(LEGACY, 67890, json!(true)));
+        let state = idc_state(&t, &t.legacy, None);
+        assert_eq!(state.calls, [old_call(LEGACY)]);
+        assert_eq!(state.sync_error, copy);
+    }
+}
+
+php_tier! {
+    /// No Jetpack code to ask (`connected` has no jetpack folder, `plain`
+    /// only the plugin's main file): null, neither side claimed.
+    fn safe_mode_without_jetpack_is_null() {
+        let t = tier();
+        let got = safe_facts(&t, &t.connected, None, "1");
+        assert_eq!(got, safe_json("http://site.test", 12345, Value::Null));
+        let got = safe_facts(&t, &t.plain, None, "1");
+        assert_eq!(got, safe_json("http://site.test", 0, Value::Null));
+    }
+}
+
+php_tier! {
+    fn safe_mode_check_that_fails_is_reported_as_unknown() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None)]);
+        let copy = idc_option("staging.test/", "site.test/");
+        for (throw, said) in [
+            (
+                "exception",
+                "RuntimeException: jetpack-partner test tier: the stand-in check failed",
+            ),
+            (
+                "error",
+                "Error: jetpack-partner test tier: the stand-in check failed (Error)",
+            ),
+        ] {
+            set_idc(&t, &t.staging, None, Some(copy.clone()), Some(throw));
+            // A user asked for: the program goes on after the failed check.
+            let extra = [("JETPACK_WP_SAFE_MODE", "1")];
+            let (got, _) = facts_run(&t, &t.staging, None, Some("admin"), false, &extra);
+            let mut want = safe_json(STAGING, 12345, Value::Null);
+            want["user_id"] = json!(1);
+            want["safe_mode_error"] = json!(said);
+            assert_eq!(got, want, "{throw}");
+            assert_eq!(
+                idc_state(&t, &t.staging, None).calls,
+                [ic_call(1, STAGING)],
+                "{throw}"
+            );
+        }
+    }
+}
+
+php_tier! {
+    /// Safe mode not asked for (JETPACK_WP_SAFE_MODE anything but "1", or
+    /// unset): the check does not run, not even on a copy, and the answer
+    /// has no `safe_mode`.
+    fn safe_mode_off_calls_nothing() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None), (&t.legacy, None)]);
+        let copy = idc_option("staging.test/", "site.test/");
+        set_idc(&t, &t.staging, None, Some(copy.clone()), None);
+        let old_copy = old_idc_option("legacy.test/", "shop.example/");
+        set_idc(&t, &t.legacy, None, Some(old_copy.clone()), None);
+        for mode in ["0", "", "true", "yes", " 1", "1 "] {
+            let got = safe_facts(&t, &t.staging, None, mode);
+            assert_eq!(got, site_json(None, STAGING, STAGING, 12345), "{mode:?}");
+            let got = safe_facts(&t, &t.legacy, None, mode);
+            assert_eq!(got, site_json(None, LEGACY, LEGACY, 67890), "{mode:?}");
+        }
+        let unset = run_php(&t, &t.staging, None, FACTS_PHP, &[]);
+        unset.assert_clean();
+        assert_eq!(
+            parse_marked(&unset.stdout),
+            Some(site_json(None, STAGING, STAGING, 12345))
+        );
+        for (site, option) in [(&t.staging, &copy), (&t.legacy, &old_copy)] {
+            let state = idc_state(&t, site, None);
+            assert_eq!(state.calls, Vec::<Value>::new(), "{site}");
+            assert_eq!(&state.sync_error, option, "{site}");
+        }
+        // The control: with "1" the same sites are asked, and it shows.
+        let got = safe_facts(&t, &t.staging, None, "1");
+        assert_eq!(got, safe_json(STAGING, 12345, json!(true)));
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+        let got = safe_facts(&t, &t.legacy, None, "1");
+        assert_eq!(got, safe_json(LEGACY, 67890, json!(true)));
+        assert_eq!(idc_state(&t, &t.legacy, None).calls, [old_call(LEGACY)]);
+    }
+}
+
+/// NETWORK_FACTS_PHP's answer for `multi` (main site, /shop/).
+fn multi_json(main: Option<bool>, shop: Option<bool>) -> Value {
+    let site = |url: &str, home: &str, safe: Option<bool>| {
+        let mut v = json!({"url": url, "siteurl": home, "home": home, "blog_id": 0});
+        if let Some(s) = safe {
+            v["safe_mode"] = json!(s);
+        }
+        v
+    };
+    json!({"marker": 1, "multisite": true, "sites": [
+        site("http://multi.test/", MULTI, main),
+        site("http://multi.test/shop/", SHOP, shop),
+    ]})
+}
+
+php_tier! {
+    /// On a network the check runs once per site, after switching to it:
+    /// each answer is that site's, the call is recorded on that site, and
+    /// Jetpack's autoloader was loaded once for the whole bootstrap.
+    fn network_safe_mode_per_site() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.multi, None), (&t.multi, Some(SHOP))]);
+        let network = |mode: &str| {
+            let extra = [("JETPACK_WP_SAFE_MODE", mode)];
+            program_run(&t, &t.multi, None, NETWORK_FACTS_PHP, None, false, &extra).0
+        };
+        let calls = |url| idc_state(&t, &t.multi, url).calls;
+
+        // The main site a copy, the subsite not.
+        let main_copy = idc_option("multi.test/", "multi.example/");
+        set_idc(&t, &t.multi, None, Some(main_copy), None);
+        assert_eq!(network("1"), multi_json(Some(true), Some(false)));
+        assert_eq!(calls(None), [ic_call(1, MULTI)]);
+        assert_eq!(calls(Some(SHOP)), [ic_call(2, SHOP)]);
+
+        // The other way round.
+        set_idc(&t, &t.multi, None, None, None);
+        let shop_copy = idc_option("multi.test/shop/", "shop.example/");
+        set_idc(&t, &t.multi, Some(SHOP), Some(shop_copy), None);
+        assert_eq!(network("1"), multi_json(Some(false), Some(true)));
+        assert_eq!(calls(None), [ic_call(1, MULTI)]);
+        assert_eq!(calls(Some(SHOP)), [ic_call(2, SHOP)]);
+
+        // Off: no check anywhere.
+        set_idc(&t, &t.multi, None, None, None);
+        set_idc(&t, &t.multi, Some(SHOP), None, None);
+        assert_eq!(network("0"), multi_json(None, None));
+        assert_eq!(calls(None), Vec::<Value>::new());
+        assert_eq!(calls(Some(SHOP)), Vec::<Value>::new());
+    }
+}
+
+fn want_safe_mode() -> Want<'static> {
+    // As cancel asks it.
+    Want {
+        safe_mode: true,
+        blog_id: true,
+        ..Want::default()
+    }
+}
+
+php_tier! {
+    fn crate_facts_safe_mode() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None), (&t.legacy, None)]);
+        let facts_of = |site: &str| crate_wp(&t, site, None).facts(&want_safe_mode());
+        // The program reads siteurl and home whatever is asked.
+        let blog = |home: &str, id, safe| Facts {
+            siteurl: Some(home.into()),
+            home: Some(home.into()),
+            blog_id: Some(id),
+            safe_mode: safe,
+        };
+
+        let copy = idc_option("staging.test/", "site.test/");
+        set_idc(&t, &t.staging, None, Some(copy.clone()), None);
+        let got = facts_of(&t.staging).expect("facts of the copy");
+        assert_eq!(got, blog(STAGING, 12345, Some(true)));
+        assert_eq!(got.safe_mode, Some(true));
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+
+        set_idc(&t, &t.staging, None, None, None);
+        let got = facts_of(&t.staging).expect("facts of staging");
+        assert_eq!(got, blog(STAGING, 12345, Some(false)));
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+
+        let old_copy = old_idc_option("legacy.test/", "shop.example/");
+        set_idc(&t, &t.legacy, None, Some(old_copy), None);
+        let got = facts_of(&t.legacy).expect("facts of legacy");
+        assert_eq!(got, blog(LEGACY, 67890, Some(true)));
+        assert_eq!(idc_state(&t, &t.legacy, None).calls, [old_call(LEGACY)]);
+
+        // No Jetpack code: nothing to ask, no answer either way.
+        let got = facts_of(&t.connected).expect("facts of connected");
+        assert_eq!(got, blog("http://site.test", 12345, None));
+
+        // Jetpack's check failed: neither side is known, the site fails.
+        set_idc(&t, &t.staging, None, Some(copy), Some("exception"));
+        let err = facts_of(&t.staging).expect_err("a failed check");
+        assert_eq!(err.error_code(), "wp_failed", "{}", err.message());
+        assert_eq!(
+            err.message(),
+            "Jetpack's safe-mode check (wp eval) failed (exit code 0): RuntimeException: jetpack-partner test tier: the stand-in check failed"
+        );
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+    }
+}
+
+php_tier! {
+    fn crate_network_facts_safe_mode() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.multi, None), (&t.multi, Some(SHOP))]);
+        let shop_copy = idc_option("multi.test/shop/", "shop.example/");
+        set_idc(&t, &t.multi, Some(SHOP), Some(shop_copy), None);
+        let got = crate_wp(&t, &t.multi, None)
+            .network_facts(&Want {
+                safe_mode: true,
+                ..Want::default()
+            })
+            .expect("network facts of multi")
+            .expect("network facts of multi, no fallback");
+        let site = |url: &str, home: &str, safe| NetworkSite {
+            url: url.into(),
+            facts: Facts {
+                siteurl: Some(home.into()),
+                home: Some(home.into()),
+                blog_id: None,
+                safe_mode: Some(safe),
+            },
+            user_ok: None,
+        };
+        assert_eq!(
+            got,
+            [
+                site("http://multi.test/", MULTI, false),
+                site("http://multi.test/shop/", SHOP, true),
+            ]
+        );
+        assert_eq!(idc_state(&t, &t.multi, None).calls, [ic_call(1, MULTI)]);
+        assert_eq!(idc_state(&t, &t.multi, Some(SHOP)).calls, [ic_call(2, SHOP)]);
+    }
+}
+
+php_tier! {
+    /// The jetpack-partner binary on a staging copy of the `connected`
+    /// site: `cancel` sends nothing (the cancel by blog id 12345 would end
+    /// the original's plan), `status` says safe_mode; once Jetpack says the
+    /// site is no copy, the cancel goes out.
+    fn binary_cancel_of_a_copy_sends_nothing() {
+        let t = tier();
+        let _lock = idc_lock();
+        let _reset = IdcReset::new(&t, &[(&t.staging, None)]);
+        let copy = idc_option("staging.test/", "site.test/");
+        set_idc(&t, &t.staging, None, Some(copy.clone()), None);
+        let env = TestEnv::new();
+        env.api.reply(
+            "POST",
+            "/oauth2/token",
+            Reply::json(200, r#"{"access_token":"tok-php-copy"}"#),
+        );
+        env.api.reply(
+            "POST",
+            "/rest/v1.3/jpphp/12345/partner-cancel",
+            Reply::json(200, r#"{"success":true}"#),
+        );
+        let status = r#"{"blog":{"is_connected":true,"has_backups_credentials":false},"products":[]}"#;
+        env.api.reply(
+            "GET",
+            "/rest/v1.4/jpphp/12345/status",
+            Reply::json(200, status),
+        );
+        let (wp_cli_path, log) = counted_wp(&env, &t);
+        let path = format!("--path={}", t.staging);
+        let secret = format!("-s={SECRET}");
+        let run = |cmd: &str| {
+            env.cmd()
+                .args([cmd, "-c=1", &secret, "--allow-root", &path, &wp_cli_path])
+                .output()
+                .expect("run")
+        };
+
+        let out = run("cancel");
+        assert_failure(&out, "site_in_safe_mode");
+        assert_eq!(
+            stderr_json(&out),
+            json!({
+                "success": false,
+                "error_code": "site_in_safe_mode",
+                "error_message": "WordPress says this site is a copy of another, in Jetpack's safe mode (identity crisis): blog id 12345 is the original site's, so nothing was sent for it (a request by blog id would act on the original); fix the copy's connection first (https://jetpack.com/support/safe-mode/), or run this on the original site",
+            })
+        );
+        for r in env.api.requests() {
+            assert_eq!(r.path, "/oauth2/token", "sent {} {}", r.method, r.path);
+        }
+        assert_eq!(bootstraps(&log), 1);
+        let state = idc_state(&t, &t.staging, None);
+        assert_eq!(state.calls, [ic_call(1, STAGING)]);
+        assert_eq!(state.sync_error, copy);
+
+        // status still asks, and marks the answer.
+        set_idc(&t, &t.staging, None, Some(copy), None);
+        let out = run("status");
+        assert_exit(&out, 0);
+        let printed: Value = serde_json::from_slice(&out.stdout).expect("status prints JSON");
+        let mut want: Value = serde_json::from_str(status).unwrap();
+        want["safe_mode"] = json!(true);
+        assert_eq!(printed, want);
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+        assert!(env
+            .api
+            .requests_to("/rest/v1.3/jpphp/12345/partner-cancel")
+            .is_empty());
+
+        // No longer a copy: the cancel is sent by blog id.
+        set_idc(&t, &t.staging, None, None, None);
+        let out = run("cancel");
+        assert_exit(&out, 0);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"success\":true}\n");
+        assert_eq!(
+            env.api
+                .requests_to("/rest/v1.3/jpphp/12345/partner-cancel")
+                .len(),
+            1
+        );
+        assert_eq!(idc_state(&t, &t.staging, None).calls, [ic_call(1, STAGING)]);
+        assert_eq!(bootstraps(&log), 3);
     }
 }

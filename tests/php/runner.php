@@ -5,6 +5,7 @@
  * not packaged in Debian, so the tier cannot install it).
  *
  *   JETPACK_FACTS_PHP='<php>' [JETPACK_WP_USER=...] [JETPACK_WP_ACTIVATE=1] \
+ *     [JETPACK_WP_SAFE_MODE=1] \
  *     php runner.php <wordpress root> [url]
  *
  * The code comes from the environment, so the test can pass the crate's own

@@ -28,7 +28,9 @@
 #              siteurl http://split.test/wp (the root is .../split/wp);
 #              a must-use plugin prints noise (fixtures/noise-mu-plugin.php)
 #   multi      subdirectory multisite http://multi.test, subsite /shop/;
-#              the stub jetpack plugin too (inactive everywhere)
+#              the stub jetpack plugin too (inactive everywhere), with the
+#              stand-in Identity_Crisis (below) and JETPACK_SHOULD_HANDLE_IDC
+#              (Jetpack handles IDC on a network only with it)
 #   net        subdirectory network http://net.test with 110 subsites
 #              /s001/../s110/ (blog ids 2..111) built in one PHP process;
 #              users on some subsites only, archived/deleted/spam ones,
@@ -38,6 +40,20 @@
 #              The full layout: jp_populate_net in install.php.
 #   sub        subdomain network http://sub.test (a., b., c.sub.test, c
 #              archived) with jetpack network-active (jp_populate_sub)
+#   staging    http://staging.test, jetpack_options id 12345 (connected's:
+#              a copy of it when the tests set Jetpack's IDC option); the
+#              stub jetpack plugin (inactive) with a stand-in Jetpack
+#              autoloader, vendor/autoload_packages.php, defining
+#              Automattic\Jetpack\Identity_Crisis (fixtures/
+#              jetpack-autoload_packages.php, idc-standin.php)
+#   legacy     http://legacy.test, jetpack_options id 67890; the old API,
+#              a Jetpack class with validate_sync_error_idc_option(), from a
+#              must-use plugin (fixtures/jetpack-old-mu-plugin.php); no
+#              autoloader
+# The stand-ins decide safe mode from the jetpack_sync_error_idc option as
+# Jetpack does, record every call in the option jp_test_idc_calls, and fail
+# when jp_test_idc_throw is set (fixtures/idc-standin.php). No site has
+# the IDC option after setup; plain and connected have no Jetpack code.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -220,12 +236,24 @@ new_site() {
 
 install_php() { php "$HERE/install.php" "$@"; }
 
+# $1 = WordPress root: the stub jetpack plugin with the stand-in Jetpack
+# autoloader (Identity_Crisis) in its vendor/ folder.
+install_identity_crisis() {
+  local dir=$1/wp-content/plugins/jetpack
+  mkdir -p "$dir/vendor"
+  cp "$HERE/fixtures/jetpack.php" "$dir/jetpack.php"
+  cp "$HERE/fixtures/jetpack-autoload_packages.php" "$dir/vendor/autoload_packages.php"
+  cp "$HERE/fixtures/idc-standin.php" "$dir/vendor/jetpack-partner-idc-standin.php"
+}
+
 PLAIN=$BASE/sites/plain
 CONNECTED=$BASE/sites/connected
 SPLIT=$BASE/sites/split/wp
 MULTI=$BASE/sites/multi
 NET=$BASE/sites/net
 SUB=$BASE/sites/sub
+STAGING=$BASE/sites/staging
+LEGACY=$BASE/sites/legacy
 
 say "site plain: $PLAIN (http://site.test, jetpack stub plugin, not connected)"
 new_site plain "$PLAIN"
@@ -249,11 +277,12 @@ printf '%s\n' "<?php" "define('WP_USE_THEMES', true);" \
 mkdir -p "$SPLIT/wp-content/mu-plugins"
 cp "$HERE/fixtures/noise-mu-plugin.php" "$SPLIT/wp-content/mu-plugins/noise.php"
 
-# $1 = name, $2 = domain, $3 = subdirectory|subdomain: a network at
-# http://DOMAIN in $BASE/sites/NAME (single install, then converted as
-# wp-admin's Network Setup does), with the stub jetpack plugin (inactive).
+# $1 = name, $2 = domain, $3 = subdirectory|subdomain, $4 = more
+# wp-config.php lines (optional): a network at http://DOMAIN in
+# $BASE/sites/NAME (single install, then converted as wp-admin's Network
+# Setup does), with the stub jetpack plugin (inactive).
 new_network() {
-  local name=$1 domain=$2 kind=$3 root=$BASE/sites/$1 subdomains=false
+  local name=$1 domain=$2 kind=$3 extra=${4:-} root=$BASE/sites/$1 subdomains=false
   if [ "$kind" = subdomain ]; then
     subdomains=true
   fi
@@ -267,14 +296,16 @@ define('SUBDOMAIN_INSTALL', $subdomains);
 define('DOMAIN_CURRENT_SITE', '$domain');
 define('PATH_CURRENT_SITE', '/');
 define('SITE_ID_CURRENT_SITE', 1);
-define('BLOG_ID_CURRENT_SITE', 1);"
+define('BLOG_ID_CURRENT_SITE', 1);
+$extra"
   mkdir -p "$root/wp-content/plugins/jetpack"
   cp "$HERE/fixtures/jetpack.php" "$root/wp-content/plugins/jetpack/jetpack.php"
 }
 
 say "site multi: $MULTI (subdirectory multisite http://multi.test, subsite /shop/)"
-new_network multi multi.test subdirectory
+new_network multi multi.test subdirectory "define('JETPACK_SHOULD_HANDLE_IDC', true);"
 install_php subsite "$MULTI" multi.test /shop/ Shop
+install_identity_crisis "$MULTI"
 
 say "site net: $NET (subdirectory network http://net.test, 110 subsites, jetpack activated per site)"
 new_network net net.test subdirectory
@@ -285,6 +316,20 @@ cp "$HERE/fixtures/network-noise-mu-plugin.php" "$NET/wp-content/mu-plugins/nois
 say "site sub: $SUB (subdomain network http://sub.test, jetpack network-active)"
 new_network sub sub.test subdomain
 install_php populate "$SUB" sub
+
+say "site staging: $STAGING (http://staging.test, jetpack_options id 12345, stand-in Identity_Crisis)"
+new_site staging "$STAGING"
+write_config "$STAGING/wp-config.php" jp_staging ""
+install_php single "$STAGING" http://staging.test http://staging.test 12345
+install_identity_crisis "$STAGING"
+
+say "site legacy: $LEGACY (http://legacy.test, jetpack_options id 67890, old Jetpack class from a must-use plugin)"
+new_site legacy "$LEGACY"
+write_config "$LEGACY/wp-config.php" jp_legacy ""
+install_php single "$LEGACY" http://legacy.test http://legacy.test 67890
+mkdir -p "$LEGACY/wp-content/mu-plugins/jetpack-partner-idc"
+cp "$HERE/fixtures/jetpack-old-mu-plugin.php" "$LEGACY/wp-content/mu-plugins/jetpack-old.php"
+cp "$HERE/fixtures/idc-standin.php" "$LEGACY/wp-content/mu-plugins/jetpack-partner-idc/idc-standin.php"
 
 cat >"$ENVFILE" <<EOF
 # Written by tests/php/setup.sh; read by tests/integration/php_facts.rs
@@ -297,6 +342,8 @@ SITE_SPLIT=$SPLIT
 SITE_MULTI=$MULTI
 SITE_NET=$NET
 SITE_SUB=$SUB
+SITE_STAGING=$STAGING
+SITE_LEGACY=$LEGACY
 MYSQL_SOCKET=$SOCK
 EOF
 say "wrote $ENVFILE"
