@@ -278,6 +278,14 @@ fn from_facts(spec: &SiteSpec, need: Need, f: &Facts) -> Result<Site> {
 /// A copy of another site (Jetpack's own safe-mode check says so) is
 /// refused, or reported, as the command says.
 fn judge_copy(facts: &Facts, copy: OnCopy, mut site: Site) -> Result<Site> {
+    if let (Some(e), false) = (&facts.safe_mode_error, copy == OnCopy::Ignore) {
+        // Jetpack's own check failed: neither side of it is known.
+        return Err(Error::WpFailed {
+            what: "Jetpack's safe-mode check (wp eval)".into(),
+            exit: "exit code 0".into(),
+            said: crate::wp::parse::snippet(e),
+        });
+    }
     match (facts.safe_mode, copy) {
         (Some(true), OnCopy::Refuse) => Err(Error::SiteInSafeMode {
             blog_id: facts.blog_id,

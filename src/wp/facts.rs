@@ -44,6 +44,9 @@ pub struct Facts {
     /// (its blog id is the original's); None when not asked or there is no
     /// Jetpack to ask.
     pub safe_mode: Option<bool>,
+    /// Jetpack's safe-mode check failed (its words): neither answer is
+    /// known, so a command that acts by blog id must not go on.
+    pub safe_mode_error: Option<String>,
 }
 
 /// A non-empty string member.
@@ -61,6 +64,7 @@ fn facts_of(v: &Value) -> Facts {
         home: text(v, "home"),
         blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
         safe_mode: v.get("safe_mode").and_then(Value::as_bool),
+        safe_mode_error: text(v, "safe_mode_error"),
     }
 }
 
@@ -156,14 +160,7 @@ impl Wp {
         let Some(v) = self.eval_facts(FACTS_PHP, want)? else {
             return Ok(None);
         };
-        if let Some(e) = v.get("safe_mode_error").and_then(Value::as_str) {
-            // Jetpack's own check failed: neither side of it is known.
-            return Err(Error::WpFailed {
-                what: "Jetpack's safe-mode check (wp eval)".into(),
-                exit: "exit code 0".into(),
-                said: super::parse::snippet(e),
-            });
-        }
+
         if let Some(u) = want.user {
             if v.get("user_id").and_then(Value::as_u64).unwrap_or(0) == 0 {
                 return Err(self.no_such_user(u));

@@ -55,7 +55,10 @@ macro_rules! php_safe_mode {
   if (class_exists('Jetpack') && method_exists('Jetpack', 'validate_sync_error_idc_option')) {
     return (bool) call_user_func(array('Jetpack', 'validate_sync_error_idc_option'));
   }
-  return null;
+  // Jetpack's check cannot be reached (an old Jetpack, not loaded with
+  // plugins skipped): while its identity-crisis option is set the site is
+  // taken for a copy, the safe side; without it, nothing is known.
+  return get_option('jetpack_sync_error_idc') ? true : null;
 }
 function jetpack_partner_check_safe_mode(&$into) {
   try {

@@ -374,3 +374,55 @@ fn a_copy_in_a_network_fails_alone() {
         .count();
     assert_eq!(cancels, 1);
 }
+
+#[test]
+fn a_network_site_whose_safe_mode_check_failed_fails_alone() {
+    let env = TestEnv::new();
+    env.api.token_ok(TOKEN);
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/111/partner-cancel",
+        Reply::json(200, r#"{"success":true}"#),
+    );
+    let path = format!("--path={}", env.wp_path());
+    let argv = [
+        "--allow-root",
+        &path,
+        "--skip-themes",
+        "--skip-plugins",
+        "eval",
+        jetpack_partner::wp::NETWORK_FACTS_PHP,
+    ];
+    let facts = json!({"multisite": true, "sites": [
+        {"url": "http://multi.test/", "siteurl": "http://multi.test", "home": "http://multi.test", "blog_id": 111, "safe_mode": false},
+        {"url": "http://multi.test/shop/", "siteurl": "http://multi.test/shop", "home": "http://multi.test/shop", "blog_id": 0,
+         "safe_mode": null, "safe_mode_error": "RuntimeException: no"},
+    ]});
+    env.wp.answer_with(&argv, &facts_stdout("", facts), "", 0);
+    let out = run_clean(
+        env.cmd()
+            .args(["cancel", "--all-sites", "--allow-root", &path])
+            .args(creds()),
+        &[TOKEN],
+    );
+    assert_exit(&out, 1);
+    let by_site: std::collections::HashMap<String, Value> = lines(&out)
+        .into_iter()
+        .map(|v| (v["site"].as_str().unwrap_or("").to_string(), v))
+        .collect();
+    assert_eq!(by_site["http://multi.test/"]["success"], json!(true));
+    let shop = &by_site["http://multi.test/shop/"];
+    assert_eq!(shop["error_code"], json!("wp_failed"), "{shop}");
+    assert_eq!(
+        shop["error_message"],
+        json!("Jetpack's safe-mode check (wp eval) failed (exit code 0): RuntimeException: no")
+    );
+    let cancels: Vec<String> = env
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/partner-cancel"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(cancels, vec!["/rest/v1.3/jpphp/111/partner-cancel"]);
+}
