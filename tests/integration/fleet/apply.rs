@@ -370,3 +370,130 @@ fn a_site_spelled_twice_with_different_products_fails_on_its_second_line() {
         vec!["/rest/v1.3/jpphp/provision premium https://a.example".to_string()]
     );
 }
+
+/// Issue 17: `--prune` never cancels anything for a site where a desired
+/// slug is unknown (a typo `premuim` must not cancel `premium`) or a
+/// desired provision failed.
+#[test]
+fn prune_cancels_nothing_when_a_desired_slug_is_a_typo_or_a_provision_failed() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    partner.seed("a.example", Some(DEFAULT_PARTNER_ID), &["premium"]);
+    let file = desired(
+        &env,
+        "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"premuim\"]}\n",
+    );
+    // The dry run already says it would not cancel.
+    let out = apply(&env, &[&file, "--prune", "--dry-run"]);
+    let line = &by_site(&out)["https://a.example"];
+    let cancel = line["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["action"] == json!("cancel")))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cancel["sent"], json!(false), "{line}");
+    assert_eq!(
+        cancel["why"],
+        json!("not sent: the desired \"premuim\" is no plan or product known here (a typo?), so nothing of this site is cancelled")
+    );
+    // The real run: the provision of the typo fails, premium stays.
+    let out = apply(&env, &[&file, "--prune"]);
+    assert_exit(&out, 1);
+    let line = &by_site(&out)["https://a.example"];
+    assert_eq!(line["success"], json!(false), "{line}");
+    assert!(
+        !changes(&env).iter().any(|c| c.contains("partner-cancel")),
+        "{:?}",
+        changes(&env)
+    );
+    assert_eq!(partner.slugs("a.example"), vec!["premium"]);
+
+    // A known slug whose provision fails: nothing is cancelled either.
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    partner.seed("b.example", Some(DEFAULT_PARTNER_ID), &["jetpack-scan"]);
+    partner.refuse_provision_with(
+        None,
+        "jetpack-backup-daily",
+        400,
+        "invalid_plan",
+        "%s is not a valid plan",
+    );
+    let file = desired(
+        &env,
+        "{\"url\":\"https://b.example\",\"user\":\"admin\",\"products\":[\"jetpack-backup-daily\"]}\n",
+    );
+    let out = apply(&env, &[&file, "--prune"]);
+    assert_exit(&out, 1);
+    let line = &by_site(&out)["https://b.example"];
+    let actions = line["actions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(actions.len(), 2, "{line}");
+    assert_eq!(actions[1]["action"], json!("cancel"));
+    assert_eq!(actions[1]["sent"], json!(false));
+    assert_eq!(
+        actions[1]["why"],
+        json!("not sent: a desired provision failed, so nothing of this site is cancelled until it has what the file lists")
+    );
+    assert_eq!(partner.slugs("b.example"), vec!["jetpack-scan"]);
+}
+
+/// Issue 17 defect 6: a product `status` lists twice (an active and a
+/// pending entry) is cancelled once.
+#[test]
+fn prune_cancels_a_product_listed_twice_once() {
+    let env = TestEnv::new();
+    env.api.reply(
+        "POST",
+        "/oauth2/token",
+        crate::testenv::Reply::json(200, r#"{"access_token":"tok-apply-6"}"#),
+    );
+    let mine = |pending: bool| {
+        json!({"slug": "jetpack-scan", "is_provisioned_by_partner": true,
+               "is_provisioned_by_calling_partner": true, "is_pending": pending})
+    };
+    let status = json!({"blog": {"is_connected": true}, "products": [mine(false), mine(true)]});
+    env.api.reply(
+        "GET",
+        "/rest/v1.4/jpphp/a.example/status",
+        crate::testenv::Reply::json(200, &status.to_string()),
+    );
+    env.api.reply(
+        "POST",
+        "/rest/v1.3/jpphp/a.example/partner-cancel",
+        crate::testenv::Reply::json(200, r#"{"success":true}"#),
+    );
+    let file_any = desired(
+        &env,
+        "{\"url\":\"https://a.example\",\"products\":[\"jetpack-anti-spam\"]}\n",
+    );
+    let out = apply(&env, &[&file_any, "--prune", "--dry-run"]);
+    let line = &by_site(&out)["https://a.example"];
+    let cancels = line["actions"]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["action"] == json!("cancel")).count());
+    assert_eq!(cancels, Some(1), "{line}");
+}
+
+/// Issue 17 defect 7: the same desired state twice, its products in
+/// another order, is done once (not "other products" on line 2).
+#[test]
+fn the_same_desired_state_in_another_order_is_done_once() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    let file = desired(
+        &env,
+        concat!(
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"premium\",\"jetpack-scan\"]}\n",
+            "{\"url\":\"https://a.example\",\"user\":\"admin\",\"products\":[\"jetpack-scan\",\"premium\"]}\n",
+        ),
+    );
+    let out = apply(&env, &[&file, "--jobs=1"]);
+    assert_exit(&out, 0);
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 skipped"));
+    assert_eq!(partner.slugs("a.example").len(), 2);
+}

@@ -416,3 +416,47 @@ fn the_same_site_spelled_differently_is_done_once() {
         "jetpack-partner: 6 sites: 2 cancelled, 0 failed, 4 skipped (done or listed twice)\n"
     );
 }
+
+/// Issue 17 defect 5: a resume that spells a site another way than the
+/// run before (case, trailing slash, the default port, user info) finds it
+/// done: the site is not provisioned again.
+#[test]
+fn skip_done_finds_a_site_spelled_another_way_done() {
+    let env = TestEnv::new();
+    api_for_batch(&env);
+    let done = env.root().join("done.jsonl");
+    std::fs::write(
+        &done,
+        concat!(
+            "{\"command\":\"provision\",\"site\":\"https://Shop.Example/\",\"plan\":\"premium\",\"success\":true}\n",
+            "{\"command\":\"provision\",\"site\":\"/var/www/b/\",\"plan\":\"premium\",\"success\":true}\n",
+        ),
+    )
+    .expect("done file");
+    let input = concat!(
+        "{\"url\":\"https://shop.example\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://shop.example:443\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+        "{\"url\":\"https://shop.example/other\",\"user\":\"admin\",\"plan\":\"premium\"}\n",
+    );
+    let out = env
+        .cmd_without_wp()
+        .args(["provision", "-c=1", &format!("-s={SECRET}"), "--batch=-"])
+        .arg(format!("--skip-done={}", done.display()))
+        .write_stdin(input)
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    // Only the other site (a different path is a different site).
+    let sent: Vec<String> = env
+        .api
+        .requests_to("/rest/v1.3/jpphp/provision")
+        .iter()
+        .map(|r| r.form_value("siteurl").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(sent, vec!["https://shop.example/other"]);
+    assert!(
+        stderr(&out).contains("3 sites: 1 provisioned, 0 failed, 2 skipped"),
+        "{}",
+        stderr(&out)
+    );
+}

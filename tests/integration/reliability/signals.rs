@@ -657,3 +657,67 @@ fn a_fifo_without_a_writer_gives_way_to_one_signal() {
         );
     }
 }
+
+/// Issue 17 defect 10: SIGTERM during `apply` while the first of two
+/// provisions is in flight: the first finishes, the second is not sent,
+/// and the line says a request was carried out (`maybe_sent`), not
+/// "nothing was carried out" beside its own actions showing the provision.
+#[test]
+fn a_signal_between_two_apply_changes_says_the_first_was_carried_out() {
+    let env = TestEnv::new();
+    let gate = Gate::new();
+    let held = gate.clone();
+    env.api.set_fallback(move |r| match r.path.as_str() {
+        TOKEN_PATH => Reply::json(200, &format!(r#"{{"access_token":"{PARTNER_TOKEN}"}}"#)),
+        PROVISION_PATH => {
+            held.pass();
+            Reply::json(200, r#"{"success":true}"#)
+        }
+        _ => Reply::json(200, r#"{"blog":{"is_connected":true},"products":[]}"#),
+    });
+    let desired = env.root().join("desired.jsonl");
+    std::fs::write(
+        &desired,
+        "{\"url\":\"https://a.test\",\"user\":\"admin\",\"products\":[\"premium\",\"jetpack-scan\"]}\n",
+    )
+    .expect("write");
+    let mut cmd = env.std_cmd_without_wp();
+    cmd.args([
+        "apply",
+        "-c=1",
+        &format!("-s={SECRET}"),
+        &format!("--desired={}", desired.display()),
+    ]);
+    let run = Running::spawn(cmd);
+    wait_until(PROMPTLY, "the first provision", || {
+        env.api.requests_to(PROVISION_PATH).len() == 1
+    });
+    run.signal("TERM");
+    run.wait_for_stderr("starting no new site");
+    gate.open();
+    let out = run.wait(PROMPTLY);
+    assert_exit(&out, 143);
+    assert_eq!(
+        provisioned(&env).len(),
+        1,
+        "the second provision is not sent"
+    );
+    let line: Value = serde_json::from_str(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or(""),
+    )
+    .expect("one line");
+    assert_eq!(line["success"], json!(false), "{line}");
+    assert_eq!(line["error_code"], json!("interrupted"));
+    assert_eq!(line["maybe_sent"], json!(true), "{line}");
+    assert_eq!(line["changed"], json!(true), "{line}");
+    let message = line["error_message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("after POST /rest/v1.3/jpphp/provision was sent"),
+        "{message}"
+    );
+    assert!(!message.contains("nothing was carried out"), "{message}");
+    assert_eq!(line["actions"][0]["success"], json!(true));
+}
