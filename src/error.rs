@@ -31,6 +31,8 @@ pub enum Expected {
     SiteUrl,
     /// A whole number, 0 or more.
     Count,
+    /// text or json.
+    Summary,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -38,6 +40,8 @@ pub enum Expected {
 pub enum FileProblem {
     /// The OS would not open or read it (its words).
     Unreadable(String),
+    /// It cannot be written where it should go (the OS's words).
+    Unwritable(String),
     /// A folder where a file is due.
     Folder,
     /// Text that is not UTF-8.
@@ -921,6 +925,7 @@ impl Expected {
             Expected::Depth => "a folder depth (a whole number from 1 to 64)".into(),
             Expected::KeyValue => format!("KEY=VALUE, e.g. {flag}=number=20"),
             Expected::Count => "a whole number (0 or more)".into(),
+            Expected::Summary => "a summary format; use text or json".into(),
             Expected::SiteUrl => {
                 return write!(
                     f,
@@ -945,7 +950,11 @@ fn bad_file(
                 f,
                 "{flag}={path}: cannot read it ({cause}); check the path and its permissions"
             ),
-            FileProblem::Folder => write!(
+            FileProblem::Unwritable(cause) => write!(
+            f,
+            "{flag}={path}: cannot write there ({cause}); check that the folder exists and this user may write to it"
+        ),
+        FileProblem::Folder => write!(
                 f,
                 "{flag}={path}: cannot read it (it is a folder); check the path and its permissions"
             ),

@@ -42,6 +42,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub dry_run: bool,
     pub verbose: bool,
+    /// `--quiet`.
+    pub quiet: bool,
 }
 
 /// The partner's OAuth client credentials (the secret already read).
@@ -154,10 +156,6 @@ pub struct Meta {
     /// The keys its result lines may carry besides [`LINE_KEYS`] (what
     /// `--fields` may name besides the columns).
     pub keys: &'static [&'static str],
-    /// What the summary calls a site done ("provisioned").
-    pub done: &'static str,
-    /// A result line says whether the site changed.
-    pub reports_changed: bool,
     /// It reads each site's status even in a dry run (so the token is
     /// needed then too).
     pub reads_in_dry_run: bool,
@@ -216,14 +214,21 @@ impl Meta {
         input: "--batch",
         columns: COLUMNS,
         keys: &[],
-        done: "done",
-        reports_changed: false,
         reads_in_dry_run: false,
         one_state_per_site: false,
         locks_input: false,
         read_only: false,
         by_blog_id: true,
     };
+}
+
+/// How a fleet run reports its end (SPEC §10).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// `--summary=json`: the summary as one JSON object.
+    pub json: bool,
+    /// `--metrics-file`: the figures in Prometheus text format.
+    pub metrics: Option<std::path::PathBuf>,
 }
 
 /// How a fleet run copes with others.
@@ -250,6 +255,7 @@ pub struct Batch {
     /// `--skip-done`: a previous run's output.
     pub skip_done: Option<String>,
     pub limits: Limits,
+    pub report: Report,
     pub format: Listing,
     pub line: LineParser,
 }

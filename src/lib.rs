@@ -57,6 +57,7 @@ impl From<Done> for Outcome {
 pub fn run(invocation: Invocation) -> error::Result<Outcome> {
     let Invocation { settings, run } = invocation;
     output::set_verbose(settings.verbose);
+    output::set_quiet(settings.quiet);
     let printed = |failed| Outcome::Printed { failed };
     match run {
         Run::Site { auth, target, .. } => {

@@ -66,6 +66,8 @@ pub struct Entry {
     pub job: Result<SiteJob>,
     /// What the line asks for (see [`LineIds`]); None when it cannot be used.
     id: Option<LineId>,
+    /// When work on it began.
+    pub started: Option<std::time::Instant>,
 }
 
 /// A line's content: 128 bits, so two different lines never pass for one.
@@ -193,6 +195,7 @@ fn failed(batch: &Batch, n: usize, problem: LineProblem) -> Entry {
             problem,
         }),
         id: None,
+        started: None,
     }
 }
 
@@ -227,6 +230,7 @@ fn entry(batch: &Batch, n: usize, raw: &[u8], ids: &LineIds) -> Option<Entry> {
         },
         job,
         id,
+        started: None,
     })
 }
 

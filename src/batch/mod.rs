@@ -15,24 +15,29 @@ mod one;
 mod result;
 mod resume;
 mod sink;
+mod summary;
+
+pub use summary::check_metrics;
 mod streak;
 
 use crate::error::{Error, FileProblem, Result};
 use crate::exec::Done;
 use crate::exec::Executor;
 use crate::job::{Batch, Source};
-use crate::output::{self, format::List};
+use crate::output::{self, format::List, progress::Progress};
 use crate::pool::Feeder;
 use crate::site::Site;
 use crate::{pool, signals};
 use entry::Entry;
 pub use one::one;
+use result::Record;
 use sink::{lock, Sink};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// Counts for the summary.
 #[derive(Default)]
@@ -49,18 +54,20 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
     signals::batch_mode();
     let (meta, dry_run) = (batch.meta, exec.dry_run());
     let tally = Arc::new(Tally::default());
-    let list = List::new(&batch.format, meta.columns);
-    let sink = Arc::new(Mutex::new(Sink::new(
-        list,
-        std::io::stderr().is_terminal(),
-        batch.limits.max_consecutive_failures,
-    )));
+    let sink = Arc::new(Mutex::new(Sink::new(sink::Setup {
+        list: List::new(&batch.format, meta.columns),
+        progress: Progress::new("sites", None),
+        max_failures: batch.limits.max_consecutive_failures,
+        report: batch.report.clone(),
+        command: meta.name,
+        dry_run,
+    })));
     {
         // From the start: a second signal during the token call or the
         // reading of --skip-done also ends with the summary.
         let (sink, tally) = (Arc::clone(&sink), Arc::clone(&tally));
         signals::on_second_signal(Box::new(move |signal| {
-            sink::last_words(&sink, &tally, meta, dry_run, signal)
+            sink::last_words(&sink, &tally, signal)
         }));
     }
     // Held until the run ends (the process ending releases them too).
@@ -70,12 +77,17 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         None => resume::DoneBefore::default(),
     };
     if done.maybe > 0 {
-        output::stderr(&format!(
-            "jetpack-partner: --skip-done: {} earlier line(s) say the request may have been carried out (\"maybe_sent\"); those sites are skipped: check them with jetpack-partner status\n",
+        output::note(&format!(
+            "--skip-done: {} earlier line(s) say the request may have been carried out (\"maybe_sent\"); those sites are skipped: check them with jetpack-partner status",
             done.maybe
         ));
     }
     let (input, known) = open(batch, exec)?;
+    let total = lock(&sink)
+        .progress_on()
+        .then(|| total(batch, &known))
+        .flatten();
+    lock(&sink).set_total(total);
     // Set when a result line cannot be written: start no new site.
     let stop = AtomicBool::new(false);
     let keep_going = || signals::interrupted().is_none() && !stop.load(Ordering::SeqCst);
@@ -83,16 +95,28 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         batch,
         exec,
         sink: &sink,
-        tally: &tally,
         stop: &stop,
     };
     let feed =
         |todo: &Feeder<Entry>| entry::feed(batch, input, &done, &known, &tally, &keep_going, todo);
-    if batch.meta.by_blog_id {
+    drive(&run, feed, &keep_going);
+    finish(batch, &sink, &tally, dry_run)
+}
+
+/// The sites, on the worker pool: every site found first where the
+/// command sends by blog id (two that carry one are both refused before
+/// anything is sent by it; lines are then done in input order), else each
+/// site found and done in one go.
+fn drive(
+    run: &Run,
+    feed: impl FnOnce(&Feeder<Entry>) + Send,
+    keep_going: &(dyn Fn() -> bool + Sync),
+) {
+    if run.batch.meta.by_blog_id {
         // Every site first: two that carry one blog id are both refused
         // before anything is sent by it. Lines are then done in input order.
         let found = Mutex::new(Vec::new());
-        pool::run(batch.jobs, feed, |entry| {
+        pool::run(run.batch.jobs, feed, |entry| {
             if keep_going() {
                 let one = run.resolve(entry);
                 lock_vec(&found).push(one);
@@ -101,7 +125,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         found.sort_by_key(|(entry, _)| entry.n);
         pool::run(
-            batch.jobs,
+            run.batch.jobs,
             |todo| {
                 for one in copies::refuse(found) {
                     if !keep_going() || !todo.give(one) {
@@ -116,7 +140,7 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             },
         );
     } else {
-        pool::run(batch.jobs, feed, |entry| {
+        pool::run(run.batch.jobs, feed, |entry| {
             if keep_going() {
                 let (entry, site) = run.resolve(entry);
                 run.send(entry, site);
@@ -124,7 +148,6 @@ pub fn run(batch: &Batch, exec: &Executor) -> Result<bool> {
             // else: read before the stop; not started, picked up on resume.
         });
     }
-    finish(batch, &sink, &tally, dry_run)
 }
 
 /// The run's files locked: `--skip-done` (created when it does not exist
@@ -143,6 +166,24 @@ fn locks(batch: &Batch) -> Result<Vec<lock::Held>> {
         )?);
     }
     Ok(held)
+}
+
+/// How many sites the run has, when that is known up front (a regular
+/// `--batch` file: its lines that are no blanks or comments; a network's
+/// sites), for the progress line.
+fn total(batch: &Batch, known: &HashMap<String, crate::site::Known>) -> Option<usize> {
+    match &batch.source {
+        Source::AllSites { .. } => Some(known.len()).filter(|n| *n > 0),
+        Source::File(f) if std::fs::metadata(f).is_ok_and(|m| m.is_file()) => {
+            let text = std::fs::read(f).ok()?;
+            let lines = text.split(|b| *b == b'\n').filter(|l| {
+                let t = l.trim_ascii();
+                !t.is_empty() && !t.starts_with(b"#")
+            });
+            Some(lines.count())
+        }
+        _ => None,
+    }
 }
 
 /// The input: the file (an unreadable one fails before the token call),
@@ -192,14 +233,14 @@ struct Run<'a> {
     batch: &'a Batch,
     exec: &'a Executor,
     sink: &'a Mutex<Sink>,
-    tally: &'a Tally,
     /// Set when a result line cannot be written: start no new site.
     stop: &'a AtomicBool,
 }
 
 impl Run<'_> {
     /// Find an entry's site (None: the line itself cannot be used).
-    fn resolve(&self, entry: Entry) -> (Entry, Option<Result<Site>>) {
+    fn resolve(&self, mut entry: Entry) -> (Entry, Option<Result<Site>>) {
+        entry.started.get_or_insert_with(Instant::now);
         self.in_flight(&entry);
         let site = entry.job.as_ref().ok().map(|job| self.exec.resolve(job));
         lock(self.sink).in_flight.remove(&entry.n);
@@ -209,7 +250,8 @@ impl Run<'_> {
 
     /// Send an entry's steps on its site, and write its line before the
     /// worker takes the next (so a failed write stops it from starting one).
-    fn send(&self, entry: Entry, site: Option<Result<Site>>) {
+    fn send(&self, mut entry: Entry, site: Option<Result<Site>>) {
+        entry.started.get_or_insert_with(Instant::now);
         self.in_flight(&entry);
         let done = match (entry.job.as_ref(), site) {
             (Ok(job), Some(Ok(site))) => Some(self.exec.on_site(job, &site)),
@@ -222,27 +264,37 @@ impl Run<'_> {
     fn in_flight(&self, entry: &Entry) {
         signals::in_flight(true);
         let me = std::thread::current().id();
+        let started = entry.started.unwrap_or_else(Instant::now);
         lock(self.sink)
             .in_flight
-            .insert(entry.n, (entry.key.clone(), me));
+            .insert(entry.n, (entry.key.clone(), me, started));
     }
 
     /// Write the entry's line: its outcome, or (None) its line's own
     /// failure. False when it could not be written.
     fn write(&self, entry: Entry, outcome: Option<Result<Done>>) -> bool {
+        let mut sink = lock(self.sink);
+        let record = Record {
+            run: &sink.run.clone(),
+            line: entry.n,
+            started: entry.started.unwrap_or_else(Instant::now),
+        };
+        let key = &entry.key;
         let (line, failure) = match (outcome, &entry.job) {
-            (Some(Ok(done)), _) => (Ok(result::done(self.batch.meta, &entry.key, done)), None),
-            (Some(Err(e)), _) => (Err(result::failed(&entry.key, &e)), Some(e)),
-            (None, Err(e)) => (Err(result::failed(&entry.key, e)), None),
+            (Some(Ok(done)), _) => (
+                Ok(result::done(self.batch.meta, key, done, Some(&record))),
+                None,
+            ),
+            (Some(Err(e)), _) => (Err(result::failed(key, &e, Some(&record))), Some(e)),
+            (None, Err(e)) => (Err(result::failed(key, e, Some(&record))), None),
             (None, Ok(_)) => {
                 signals::in_flight(false);
                 return true;
             }
         };
-        let mut sink = lock(self.sink);
         sink.in_flight.remove(&entry.n);
         signals::in_flight(false);
-        let written = sink.write(entry.n, line, self.tally);
+        let written = sink.write(entry.n, line);
         // A bad line counts as a failure of its code too.
         let failure = failure.as_ref().or(entry.job.as_ref().err());
         if let Some(why) = sink.streak.note(failure) {
@@ -263,7 +315,7 @@ impl Run<'_> {
 /// not be read to its end, or whether any site failed.
 fn finish(batch: &Batch, sink: &Mutex<Sink>, tally: &Tally, dry_run: bool) -> Result<bool> {
     let mut sink = lock(sink);
-    if let Some(cause) = sink.close(tally, batch.meta, dry_run) {
+    if let Some(cause) = sink.close(tally) {
         return Err(Error::OutputFailed {
             cause,
             carried_out: !dry_run,

@@ -19,7 +19,7 @@ pub fn one(job: &SiteJob, meta: &Meta, listing: &Listing, exec: &Executor) -> Re
         site: label(&job.site),
         plan: job.action.slug().map(str::to_string),
     };
-    let row = result::done(meta, &key, done);
+    let row = result::done(meta, &key, done, None);
     let mut list = List::new(listing, meta.columns);
     output::last(|| {
         list.row(&row, &row.to_string(), 1)?;

@@ -1,14 +1,41 @@
-//! One result line per site: ours first (command, site, plan, success),
-//! then either the API's answer unchanged under `answer`, or the error.
+//! One result line per site: ours first (command, site, plan, success,
+//! changed), then either the API's answer unchanged under `answer`, or the
+//! error; last the run record (SPEC §10): `line`, `run`, `ts`,
+//! `duration_ms`.
 
 use super::entry::Key;
 use crate::error::Error;
 use crate::exec::Done;
 use crate::job::Meta;
-use crate::output;
+use crate::output::{self, clock};
 use serde_json::{Map, Value};
+use std::time::{Instant, SystemTime};
 
-/// Our fields first: command, site, plan.
+/// Where a line stands in its run (SPEC §10 "Run records").
+pub struct Record<'a> {
+    pub run: &'a str,
+    /// The input line, or the site's place in the network.
+    pub line: usize,
+    /// When work on the site began.
+    pub started: Instant,
+}
+
+impl Record<'_> {
+    /// `line`, `run`, `ts` (when the site finished) and `duration_ms`.
+    fn add_to(&self, o: &mut Map<String, Value>) {
+        o.insert("line".into(), Value::from(self.line));
+        o.insert("run".into(), Value::String(self.run.to_string()));
+        o.insert(
+            "ts".into(),
+            Value::String(clock::rfc3339(SystemTime::now())),
+        );
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        o.insert("duration_ms".into(), Value::from(ms));
+    }
+}
+
+/// Our fields first: command, site, plan, success, changed (settled by the
+/// caller).
 fn head(key: &Key, success: bool) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("command".into(), Value::String(key.command.clone()));
@@ -17,18 +44,17 @@ fn head(key: &Key, success: bool) -> Map<String, Value> {
         o.insert("plan".into(), Value::String(p.clone()));
     }
     o.insert("success".into(), Value::Bool(success));
+    o.insert("changed".into(), Value::Bool(false));
     o
 }
 
-/// `{"command":…,"site":…,"plan":…,"success":true,"changed":…,"answer":{…}}`
-/// (`changed` for the commands that change something); a dry run's
-/// requests in place of the answer.
-pub fn done(meta: &Meta, key: &Key, done: Done) -> Value {
+/// `{"command":…,"site":…,"plan":…,"success":true,"changed":…,"answer":{…}}`;
+/// a dry run's requests in place of the answer. A read changes nothing;
+/// `apply` says itself.
+pub fn done(meta: &Meta, key: &Key, done: Done, record: Option<&Record>) -> Value {
     let mut o = head(key, true);
-    if meta.reports_changed {
-        let changed = !matches!(done, Done::Unchanged(_) | Done::DryRun(_));
-        o.insert("changed".into(), Value::Bool(changed));
-    }
+    let changed = !meta.read_only && matches!(done, Done::Body(_));
+    o.insert("changed".into(), Value::Bool(changed));
     match done {
         Done::DryRun(Value::Object(doc)) => o.extend(doc),
         Done::DryRun(other) => {
@@ -45,13 +71,27 @@ pub fn done(meta: &Meta, key: &Key, done: Done) -> Value {
             o.insert("answer".into(), answer);
         }
     }
+    if let Some(r) = record {
+        r.add_to(&mut o);
+    }
     Value::Object(o)
 }
 
-/// `{"command":…,"site":…,"plan":…,"success":false,"error_code":…,
-/// "error_message":…,"answer":{the API's error body}}`, scrubbed of secrets.
-pub fn failed(key: &Key, e: &Error) -> Value {
+/// `{"command":…,"site":…,"plan":…,"success":false,"changed":…,
+/// "error_code":…,"error_message":…,"answer":{the API's error body}}`,
+/// scrubbed of secrets. Changed: a request that changes something was
+/// carried out before the failure (a provision whose authorize step
+/// failed); `apply` says itself.
+pub fn failed(key: &Key, e: &Error, record: Option<&Record>) -> Value {
     let mut o = head(key, false);
+    let carried_out = matches!(
+        e,
+        Error::Sent {
+            answer: Some(_),
+            ..
+        }
+    );
+    o.insert("changed".into(), Value::Bool(carried_out));
     o.insert(
         "error_code".into(),
         Value::String(e.error_code().to_string()),
@@ -88,6 +128,9 @@ pub fn failed(key: &Key, e: &Error) -> Value {
                 );
             }
         }
+    }
+    if let Some(r) = record {
+        r.add_to(&mut o);
     }
     Value::Object(o)
 }

@@ -10,7 +10,7 @@ use crate::endpoints;
 use crate::error::{Error, Needed, Result};
 use crate::flags::common::{FleetArgs, ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{fleet, jobs, lines_listing, site_url};
+use crate::flags::values::{fleet, jobs, lines_listing, report, site_url};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, Site};
@@ -85,7 +85,6 @@ const META: Meta = Meta {
         ("error_message", "/error_message"),
     ],
     keys: &["actions", "status"],
-    done: "applied",
     reads_in_dry_run: true,
     one_state_per_site: true,
     locks_input: true,
@@ -118,6 +117,7 @@ impl Command for Apply {
                     jobs: jobs(&self.list.jobs)?,
                     skip_done: None,
                     limits: fleet(&self.fleet)?,
+                    report: report(&self.fleet)?,
                     format: lines_listing(&self.list.format, &META)?,
                     line,
                 }),

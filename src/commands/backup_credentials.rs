@@ -56,7 +56,6 @@ const META: Meta = Meta {
     name: "backup-credentials",
     // Both kinds at once: each call's answer or error under its own key.
     keys: &["ssh", "ftp"],
-    done: "set",
     ..Meta::SITE
 };
 

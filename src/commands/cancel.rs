@@ -68,8 +68,6 @@ pub struct Cancel {
 
 const META: Meta = Meta {
     name: "cancel",
-    done: "cancelled",
-    reports_changed: true,
     ..Meta::SITE
 };
 

@@ -77,8 +77,6 @@ pub struct Provision {
 
 const META: Meta = Meta {
     name: "provision",
-    done: "provisioned",
-    reports_changed: true,
     // By URL: a copy provisions for itself, as the script did.
     by_blog_id: false,
     ..Meta::SITE

@@ -8,7 +8,7 @@ use crate::endpoints::Endpoint;
 use crate::error::Result;
 use crate::flags::common::{BatchArgs, SiteArgs, SiteCommon, WpArgs};
 use crate::flags::lines::line_parser;
-use crate::flags::values::{blog_id, fleet, jobs, lines_listing, site_url, wp_settings};
+use crate::flags::values::{blog_id, fleet, jobs, lines_listing, report, site_url, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, OnCopy, Site, SiteSpec};
@@ -139,6 +139,7 @@ fn batch(
         jobs: jobs(&b.jobs)?,
         skip_done: given(&b.skip_done).map(str::to_string),
         limits: fleet(&b.fleet)?,
+        report: report(&b.fleet)?,
         format: lines_listing(&b.format, meta)?,
         line,
     })

@@ -119,8 +119,8 @@ impl Throttle {
         let until = Instant::now() + pause;
         if s.paused_until.is_none_or(|p| p < until) {
             s.paused_until = Some(until);
-            output::stderr(&format!(
-                "jetpack-partner: the API is busy (rate limited): pausing every site for {:.1} s, {} at a time now\n",
+            output::note(&format!(
+                "the API is busy (rate limited): pausing every site for {:.1} s, {} at a time now",
                 pause.as_secs_f64(),
                 s.limit.floor()
             ));

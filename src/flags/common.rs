@@ -69,6 +69,10 @@ pub struct RunArgs {
     #[arg(short = 'v', long = "verbose", help_heading = "Behaviour")]
     pub verbose: bool,
 
+    /// No progress, no notes, and a fleet run's summary only when a site failed or changed (cron mails only what needs a look)
+    #[arg(short = 'q', long = "quiet", help_heading = "Behaviour")]
+    pub quiet: bool,
+
     /// Print this help
     #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, help_heading = "Behaviour")]
     pub help: Option<bool>,
@@ -134,6 +138,19 @@ pub struct FleetArgs {
         help_heading = "Batch"
     )]
     pub max_wait: Option<String>,
+
+    /// The summary on stderr: text, or json (one object: run, sites, changed, unchanged, failed, skipped, not_started, elapsed_ms, stopped_because)
+    #[arg(long = "summary", value_name = "FORMAT", help_heading = "Batch")]
+    pub summary: Option<String>,
+
+    /// Also write the run's figures to PATH in Prometheus text format (node_exporter's textfile collector), replaced whole at the end
+    #[arg(
+        long = "metrics-file",
+        visible_alias = "metrics_file",
+        value_name = "PATH",
+        help_heading = "Batch"
+    )]
+    pub metrics_file: Option<String>,
 
     /// Start no new site after N failures in a row with the same error code (0: never) [default: 25; 3 for a credential error]
     #[arg(

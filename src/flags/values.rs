@@ -39,6 +39,7 @@ fn with_base(run: &RunArgs, base: Base) -> Result<Settings> {
         timeout: seconds("--timeout", given(&run.timeout), REQUEST_TIMEOUT)?,
         dry_run: run.dry_run,
         verbose: run.verbose,
+        quiet: run.quiet,
     })
 }
 
@@ -163,6 +164,28 @@ pub fn fleet(v: &super::common::FleetArgs) -> Result<crate::job::Limits> {
         max_wait,
         max_consecutive_failures: failures,
     })
+}
+
+/// How a fleet run reports its end: `--summary=text|json` and
+/// `--metrics-file` (which must be writable before anything is sent).
+pub fn report(v: &super::common::FleetArgs) -> Result<crate::job::Report> {
+    let json = match given(&v.summary).map(|s| s.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(s) if s == "text" => false,
+        Some(s) if s == "json" => true,
+        Some(_) => {
+            return Err(Error::BadValue {
+                flag: "--summary".into(),
+                value: given(&v.summary).unwrap_or_default().to_string(),
+                expected: Expected::Summary,
+            })
+        }
+    };
+    let metrics = given(&v.metrics_file).map(std::path::PathBuf::from);
+    if let Some(path) = &metrics {
+        crate::batch::check_metrics(path)?;
+    }
+    Ok(crate::job::Report { json, metrics })
 }
 
 /// How long a fleet run's site may wait out rate limits by default.

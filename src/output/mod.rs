@@ -3,7 +3,9 @@
 //! object on stderr, `--verbose` notes, and the panic hook that turns a bug
 //! into that same error object.
 
+pub mod clock;
 pub mod format;
+pub mod progress;
 mod redact;
 pub mod visible;
 
@@ -20,6 +22,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no progress, no notes, a summary only when a site failed or
+/// changed (cron mails only what needs a look).
+pub fn set_quiet(on: bool) {
+    QUIET.store(on, Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 pub fn set_verbose(on: bool) {
     VERBOSE.store(on, Ordering::Relaxed);
@@ -36,6 +49,9 @@ pub fn verbose(msg: &str) {
 /// came from outside (a folder name, `wp`'s or the API's words) cannot act
 /// on the terminal (control and bidi characters shown as `\u{1b}`).
 pub fn note(msg: &str) {
+    if quiet() {
+        return;
+    }
     stderr(&format!("jetpack-partner: {}\n", visible(&redact(msg))));
 }
 

@@ -21,11 +21,9 @@ use crate::wp::{Want, Wp};
 use crate::{pool, signals};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use walk::{Install, Walk};
 
 /// `sites --scan=DIR`.
@@ -92,7 +90,7 @@ pub fn run(scan: &Scan) -> Result<bool> {
         .unwrap_or_else(|_| scan.root.clone())
         .components()
         .collect();
-    let progress = Progress::new(std::io::stderr().is_terminal());
+    let progress = Progress::new();
     let walk = Walk::new(&root, scan.max_depth)
         .map_err(|e| Error::BadFile {
             flag: "--scan".into(),
@@ -406,65 +404,53 @@ impl Out {
     }
 }
 
-/// A progress line on stderr, only when it is a terminal.
+/// The counts behind the progress line (the one line every fleet run
+/// draws, `output::progress`): installs found, and with `--facts` asked.
 struct Progress {
-    on: bool,
     folders: AtomicUsize,
     installs: AtomicUsize,
     asked: AtomicUsize,
     failed: AtomicUsize,
-    last: Mutex<Option<Instant>>,
+    line: Mutex<output::progress::Progress>,
 }
 
 impl Progress {
-    fn new(on: bool) -> Progress {
+    fn new() -> Progress {
         Progress {
-            on,
             folders: AtomicUsize::new(0),
             installs: AtomicUsize::new(0),
             asked: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
-            last: Mutex::new(None),
+            line: Mutex::new(output::progress::Progress::new("installs", None)),
         }
     }
 
-    /// Redraw, at most ten times a second.
+    /// Redraw (at most ten times a second; a worker that finds another
+    /// drawing does not wait).
     fn tick(&self) {
-        if !self.on {
-            return;
+        if let Ok(mut line) = self.line.try_lock() {
+            let (done, failed, detail) = self.state();
+            line.show(done, failed, &detail, false);
         }
-        let Ok(mut last) = self.last.try_lock() else {
-            return;
-        };
-        if last.is_some_and(|t| t.elapsed() < Duration::from_millis(100)) {
-            return;
-        }
-        *last = Some(Instant::now());
-        self.draw();
     }
 
-    fn draw(&self) {
+    /// Installs found (or, with `--facts`, asked), failed, and the rest.
+    fn state(&self) -> (usize, usize, String) {
         let n = |a: &AtomicUsize| a.load(Ordering::SeqCst);
-        let mut s = format!(
-            "\rjetpack-partner: {} folders, {} installs",
-            n(&self.folders),
+        let mut detail = format!("{} folders", n(&self.folders));
+        let done = if n(&self.asked) > 0 {
+            detail.push_str(&format!(", {} found", n(&self.installs)));
+            n(&self.asked)
+        } else {
             n(&self.installs)
-        );
-        if n(&self.asked) > 0 {
-            s.push_str(&format!(
-                ", {} asked through wp, {} failed",
-                n(&self.asked),
-                n(&self.failed)
-            ));
-        }
-        s.push(' ');
-        output::stderr(&s);
+        };
+        (done, n(&self.failed), detail)
     }
 
     fn end(&self) {
-        if self.on {
-            self.draw();
-            output::stderr("\n");
+        let (done, failed, detail) = self.state();
+        if let Ok(mut line) = self.line.lock() {
+            line.end(done, failed, &detail);
         }
     }
 }

@@ -96,7 +96,10 @@ fn provisions_what_is_missing_and_a_second_run_changes_nothing() {
     assert_eq!(partner.slugs("b.example"), vec!["jetpack-backup-daily"]);
     assert_eq!(changes(&env).len(), 3);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("2 sites: 2 applied, 0 failed"), "{stderr}");
+    assert!(
+        stderr.contains("2 sites: 2 changed, 0 unchanged, 0 failed"),
+        "{stderr}"
+    );
 
     // The second run: status only, nothing changed.
     let before = env.api.requests().len();
@@ -296,9 +299,11 @@ fn a_site_with_two_different_desired_states_fails_on_its_second_line() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["success"], json!(true));
     assert_eq!(
-        lines[1],
-        json!({"command": "apply", "site": "https://a.example", "success": false, "error_code": "invalid_input",
-               "error_message": "--desired line 2: the site is on line 1 already, with other products; list each site once, with all its products"})
+        crate::fleet::without_record(&lines[1]),
+        json!({"command": "apply", "site": "https://a.example", "success": false, "changed": false,
+               "error_code": "invalid_input",
+               "error_message": "--desired line 2: the site is on line 1 already, with other products; list each site once, with all its products",
+               "line": 2})
     );
     assert_eq!(
         changes(&env),
@@ -306,7 +311,7 @@ fn a_site_with_two_different_desired_states_fails_on_its_second_line() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "jetpack-partner: 3 sites: 1 applied, 1 failed, 1 skipped (done or listed twice)\n"
+        "jetpack-partner: 3 sites: 1 changed, 0 unchanged, 1 failed, 1 skipped (done or listed twice)\n"
     );
 }
 

@@ -72,7 +72,7 @@ fn two_hundred_sites_some_failing_within_jobs_and_never_twice() {
     assert!(max >= 2, "sites ran one at a time ({max})");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("200 sites: 188 provisioned, 12 failed, 0 skipped"),
+        stderr.contains("200 sites: 188 changed, 0 unchanged, 12 failed, 0 skipped"),
         "{stderr}"
     );
     assert!(!stderr.contains(SECRET) && !String::from_utf8_lossy(&out.stdout).contains(SECRET));
@@ -177,5 +177,11 @@ fn progress_only_when_stderr_is_a_terminal() {
         .expect("script");
     assert_exit(&out, 0);
     let all = String::from_utf8_lossy(&out.stdout);
-    assert!(all.contains("2 of 2 sites: 2 ok, 0 failed"), "{all}");
+    // The one progress line: done/total (the file's lines, counted up
+    // front), failures, rate and time left; then the summary.
+    assert!(
+        all.contains("\rjetpack-partner: 2/2 sites, 0 failed, "),
+        "{all}"
+    );
+    assert!(all.contains("/s, ETA "), "{all}");
 }

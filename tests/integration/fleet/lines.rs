@@ -6,7 +6,8 @@
 //! be read; our fields next to the API's answer under `answer`.
 
 use super::{
-    answer_all, api, api_for_batch, by_site, calls, lines, provisions, run, run_command, stderr, OK,
+    answer_all, api, api_for_batch, by_site, calls, lines, provisions, run, run_command, stderr,
+    without_record, OK,
 };
 use crate::testenv::{self, assert_exit, TestEnv, PROVISION_PATH, SECRET};
 use serde_json::{json, Value};
@@ -189,10 +190,11 @@ fn a_line_that_is_not_utf8_fails_alone() {
     let lines = by_site(&out);
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(
-        lines["line 2"],
-        json!({"command": "provision", "site": "line 2", "success": false,
+        without_record(&lines["line 2"]),
+        json!({"command": "provision", "site": "line 2", "success": false, "changed": false,
                "error_code": "invalid_input",
-               "error_message": "--batch line 2: not UTF-8 text; save the file as UTF-8"})
+               "error_message": "--batch line 2: not UTF-8 text; save the file as UTF-8",
+               "line": 2})
     );
     for site in ["https://a.test", "https://c.test"] {
         assert_eq!(lines[site]["success"], json!(true), "{site}");
@@ -206,7 +208,7 @@ fn a_line_that_is_not_utf8_fails_alone() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 3 sites: 2 provisioned, 1 failed, 0 skipped (done or listed twice)\n"
+        "jetpack-partner: 3 sites: 2 changed, 0 unchanged, 1 failed, 0 skipped (done or listed twice)\n"
     );
 }
 
@@ -326,7 +328,7 @@ fn input_that_cannot_be_read_to_its_end_fails_the_run_with_one_error() {
     let (summary, error) = stderr.split_once('\n').unwrap_or_default();
     assert_eq!(
         summary,
-        "jetpack-partner: 0 sites: 0 planned, 0 failed, 0 skipped (done or listed twice)"
+        "jetpack-partner: 0 sites: 0 would change, 0 unchanged, 0 failed, 0 skipped (done or listed twice)"
     );
     let err: Value = serde_json::from_str(error).unwrap_or_else(|e| panic!("{e}: {error}"));
     assert_eq!(
@@ -348,10 +350,17 @@ fn an_api_answer_cannot_override_our_fields() {
         &[],
     );
     assert_exit(&out, 0);
+    // Ours first, the answer whole under `answer`, the run record last.
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "{{\"command\":\"provision\",\"site\":\"https://a.test\",\"plan\":\"premium\",\"success\":true,\"changed\":true,\"answer\":{answer},\"line\":1,\"run\":\""
+        )),
+        "{text}"
+    );
+    let line: Value = serde_json::from_str(&text).unwrap_or_default();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!(
-            "{{\"command\":\"provision\",\"site\":\"https://a.test\",\"plan\":\"premium\",\"success\":true,\"changed\":true,\"answer\":{answer}}}\n"
-        )
+        without_record(&line)["answer"],
+        serde_json::from_str::<Value>(answer).unwrap_or_default()
     );
 }

@@ -25,7 +25,7 @@ fn two(env: &TestEnv, extra: &[&str]) -> Output {
 }
 
 const SUMMARY: &str =
-    "jetpack-partner: 2 sites: 1 provisioned, 1 failed, 0 skipped (done or listed twice)\n";
+    "jetpack-partner: 2 sites: 1 changed, 0 unchanged, 1 failed, 0 skipped (done or listed twice)\n";
 
 #[test]
 fn fields_pick_columns_and_keys_in_their_order() {

@@ -14,6 +14,8 @@
 //! - [`sites`]: `sites --scan`, finding installs on disk.
 //! - [`lists`]: how every list is printed (`--format`, `--fields`, tables,
 //!   CSV), one site asked for a list format included.
+//! - [`records`] (SPEC §10): run records on every line, the summary
+//!   (text, `--summary=json`), `--quiet`, `--metrics-file`.
 //!
 //! A signal during a batch is `reliability::signals`; a secret in a batch
 //! line is `security`.
@@ -29,6 +31,7 @@ mod apply;
 mod batch;
 mod lines;
 mod lists;
+mod records;
 mod resume;
 mod sites;
 
@@ -161,4 +164,37 @@ pub fn run_command(env: &TestEnv, command: &str, input: &str, extra: &[&str]) ->
         .args(extra)
         .output()
         .expect("run")
+}
+
+/// A result line without its run record's moving parts (`run`, `ts`,
+/// `duration_ms`), once they are checked to be there and well formed
+/// (SPEC §10): what stays can be compared exactly. `line` and `changed`
+/// stay.
+pub fn without_record(line: &Value) -> Value {
+    let mut v = line.clone();
+    let Some(o) = v.as_object_mut() else {
+        panic!("not an object: {line}")
+    };
+    let run = o.remove("run").unwrap_or_default();
+    assert!(
+        run.as_str()
+            .is_some_and(|r| r.len() == 13 && r.as_bytes()[8] == b'-'),
+        "run: {line}"
+    );
+    let ts = o.remove("ts").unwrap_or_default();
+    let ts = ts.as_str().unwrap_or_default();
+    assert!(
+        ts.len() == 24 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+        "ts: {line}"
+    );
+    assert!(
+        o.remove("duration_ms").is_some_and(|d| d.is_u64()),
+        "duration_ms: {line}"
+    );
+    assert!(o.get("line").is_some_and(Value::is_u64), "line: {line}");
+    assert!(
+        o.get("changed").is_some_and(Value::is_boolean),
+        "changed: {line}"
+    );
+    v
 }

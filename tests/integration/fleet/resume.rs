@@ -67,7 +67,7 @@ fn resumes_with_skip_done_and_reads_stdin() {
     assert!(sent.contains(&("https://c.test".into(), "editor".into())));
     assert!(sent.contains(&("https://c.test".into(), "x".into())));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("4 sites: 3 provisioned, 0 failed, 1 skipped"));
+        .contains("4 sites: 3 changed, 0 unchanged, 0 failed, 1 skipped"));
 }
 
 /// A previous run's output, damaged: bytes that are not UTF-8, garbage,
@@ -114,7 +114,7 @@ fn a_damaged_skip_done_file_is_read_as_far_as_it_goes() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 4 sites: 2 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+        "jetpack-partner: 4 sites: 2 changed, 0 unchanged, 0 failed, 2 skipped (done or listed twice)\n"
     );
 }
 
@@ -188,7 +188,7 @@ fn resume_is_keyed_by_command_site_and_plan() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 5 sites: 4 provisioned, 0 failed, 1 skipped (done or listed twice)\n"
+        "jetpack-partner: 5 sites: 4 changed, 0 unchanged, 0 failed, 1 skipped (done or listed twice)\n"
     );
 }
 
@@ -282,14 +282,16 @@ fn a_corrected_line_after_a_bad_one_for_the_same_site_runs() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     lines.sort_by_key(|v| v["success"].as_bool());
+    let lines: Vec<Value> = lines.iter().map(crate::fleet::without_record).collect();
     assert_eq!(
         lines,
         vec![
             json!({"command": "provision", "site": "https://a.test", "plan": "premium",
-                   "success": false, "error_code": "invalid_input",
-                   "error_message": "--batch line 1: field \"user\" must be a string, number or boolean"}),
+                   "success": false, "changed": false, "error_code": "invalid_input",
+                   "error_message": "--batch line 1: field \"user\" must be a string, number or boolean",
+                   "line": 1}),
             json!({"command": "provision", "site": "https://a.test", "plan": "premium",
-                   "success": true, "changed": true, "answer": {"success": true}}),
+                   "success": true, "changed": true, "answer": {"success": true}, "line": 2}),
         ]
     );
     assert_eq!(
@@ -299,7 +301,7 @@ fn a_corrected_line_after_a_bad_one_for_the_same_site_runs() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 3 sites: 1 provisioned, 1 failed, 1 skipped (done or listed twice)\n"
+        "jetpack-partner: 3 sites: 1 changed, 0 unchanged, 1 failed, 1 skipped (done or listed twice)\n"
     );
 }
 
@@ -335,7 +337,7 @@ fn the_same_site_with_a_plan_and_a_product_is_two_provisions() {
     assert_eq!(plans, ["jetpack-backup-daily", "premium"]);
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 3 sites: 2 provisioned, 0 failed, 1 skipped (done or listed twice)\n"
+        "jetpack-partner: 3 sites: 2 changed, 0 unchanged, 0 failed, 1 skipped (done or listed twice)\n"
     );
 }
 
@@ -362,7 +364,7 @@ fn different_work_for_one_site_is_all_done() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 3 sites: 2 cancelled, 0 failed, 1 skipped (done or listed twice)\n"
+        "jetpack-partner: 3 sites: 2 changed, 0 unchanged, 0 failed, 1 skipped (done or listed twice)\n"
     );
 
     let env = TestEnv::new();
@@ -413,7 +415,7 @@ fn the_same_site_spelled_differently_is_done_once() {
     );
     assert_eq!(
         stderr(&out),
-        "jetpack-partner: 6 sites: 2 cancelled, 0 failed, 4 skipped (done or listed twice)\n"
+        "jetpack-partner: 6 sites: 2 changed, 0 unchanged, 0 failed, 4 skipped (done or listed twice)\n"
     );
 }
 
@@ -455,7 +457,7 @@ fn skip_done_finds_a_site_spelled_another_way_done() {
         .collect();
     assert_eq!(sent, vec!["https://shop.example/other"]);
     assert!(
-        stderr(&out).contains("3 sites: 1 provisioned, 0 failed, 2 skipped"),
+        stderr(&out).contains("3 sites: 1 changed, 0 unchanged, 0 failed, 2 skipped"),
         "{}",
         stderr(&out)
     );

@@ -349,8 +349,8 @@ fn work_lines(file: &[u8]) -> usize {
         .count()
 }
 
-/// `jetpack-partner: N sites: A planned, B failed, S skipped (...)`: the
-/// four numbers.
+/// `jetpack-partner: N sites: A would change, U unchanged, B failed, S
+/// skipped (...)`: N, A + U (the sites done), B and S.
 fn summary_counts(stderr: &str) -> Option<[usize; 4]> {
     let last = stderr.lines().last()?;
     let rest = last.strip_prefix("jetpack-partner: ")?;
@@ -360,7 +360,7 @@ fn summary_counts(stderr: &str) -> Option<[usize; 4]> {
         .filter_map(|w| w.parse().ok())
         .collect();
     match numbers[..] {
-        [n, a, b, s] => Some([n, a, b, s]),
+        [n, a, u, b, s] => Some([n, a + u, b, s]),
         _ => None,
     }
 }

@@ -134,7 +134,7 @@ fn with_wait_lock_the_second_run_waits_then_finds_every_site_done() {
     assert_eq!(provisions(&env), SITES);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&format!(
-            "{SITES} sites: 0 provisioned, 0 failed, {SITES} skipped"
+            "{SITES} sites: 0 changed, 0 unchanged, 0 failed, {SITES} skipped"
         )),
         "{}",
         String::from_utf8_lossy(&out.stderr)

@@ -188,7 +188,7 @@ fn a_batch_that_cannot_write_its_lines_stops_starting_sites() {
     assert_eq!(
         summary,
         format!(
-            "jetpack-partner: {read} sites: 1 provisioned, 0 failed, 0 skipped (done or listed twice), {} not started (stdout failed)",
+            "jetpack-partner: {read} sites: 1 changed, 0 unchanged, 0 failed, 0 skipped (done or listed twice), {} not started (stdout failed)",
             read - 1
         )
     );

@@ -106,7 +106,10 @@ fn a_429_in_a_fleet_pauses_every_site_and_sends_again_and_no_site_fails() {
         err.contains("the API is busy (rate limited): pausing every site for 1.0 s"),
         "{err}"
     );
-    assert!(err.contains("6 sites: 6 provisioned, 0 failed"), "{err}");
+    assert!(
+        err.contains("6 sites: 6 changed, 0 unchanged, 0 failed"),
+        "{err}"
+    );
 }
 
 #[test]

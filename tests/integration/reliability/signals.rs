@@ -221,6 +221,8 @@ fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once
         .map(|l| {
             let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
             let site = v["site"].as_str().unwrap_or_default().to_string();
+            let mut v = crate::fleet::without_record(&v);
+            v.as_object_mut().map(|o| o.remove("line"));
             assert_eq!(
                 v,
                 json!({"command": "provision", "site": site, "plan": "premium", "success": true,
@@ -240,7 +242,7 @@ fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once
     let read = (2..=SITES)
         .find(|n| {
             stderr
-                == format!("{STOPPING}jetpack-partner: {n} sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)
+                == format!("{STOPPING}jetpack-partner: {n} sites: 2 changed, 0 unchanged, 0 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)
         })
         .unwrap_or_else(|| panic!("stderr: {stderr}"));
     eprintln!("{read} lines read before the signal");
@@ -250,7 +252,7 @@ fn batch_finishes_the_requests_in_flight_and_a_resume_provisions_every_site_once
     assert_exit(&out, 0);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "jetpack-partner: 6 sites: 4 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+        "jetpack-partner: 6 sites: 4 changed, 0 unchanged, 0 failed, 2 skipped (done or listed twice)\n"
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 4);
     // Across both runs: every site provisioned, none twice.
@@ -298,16 +300,24 @@ fn a_second_signal_ends_a_batch_at_once_and_the_resume_sends_nothing_twice() {
         .iter()
         .map(|site| {
             json!({"command": "provision", "site": site, "plan": "premium", "success": false,
-                   "error_code": "interrupted",
+                   "changed": false, "error_code": "interrupted",
                    "error_message": "interrupted by SIGTERM after POST /rest/v1.3/jpphp/provision was sent: it may have reached WordPress.com and been carried out; check the site (jetpack-partner status) before running it again",
                    "maybe_sent": true})
+        })
+        .collect();
+    let written: Vec<Value> = written
+        .iter()
+        .map(|v| {
+            let mut v = crate::fleet::without_record(v);
+            v.as_object_mut().map(|o| o.remove("line"));
+            v
         })
         .collect();
     assert_eq!(written, want);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         (2..=SITES).any(|n| stderr
-            == format!("{STOPPING}jetpack-partner: {n} sites: 0 provisioned, 2 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)),
+            == format!("{STOPPING}jetpack-partner: {n} sites: 0 changed, 0 unchanged, 2 failed, 0 skipped (done or listed twice), {} not started (SIGTERM)\n", n - 2)),
         "stderr: {stderr}"
     );
 
@@ -317,7 +327,7 @@ fn a_second_signal_ends_a_batch_at_once_and_the_resume_sends_nothing_twice() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "jetpack-partner: --skip-done: 2 earlier line(s) say the request may have been carried out (\"maybe_sent\"); those sites are skipped: check them with jetpack-partner status\n\
-         jetpack-partner: 6 sites: 4 provisioned, 0 failed, 2 skipped (done or listed twice)\n"
+         jetpack-partner: 6 sites: 4 changed, 0 unchanged, 0 failed, 2 skipped (done or listed twice)\n"
     );
     let mut times: HashMap<String, usize> = HashMap::new();
     for site in provisioned(&env) {
@@ -378,15 +388,19 @@ fn after_a_batch_signal_a_site_not_yet_sending_its_provision_sends_none() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     lines.sort_by_key(|v| v["site"].to_string());
-    let line = |site: &str| {
+    let line = |site: &str, n: usize| {
         json!({"command": "provision", "site": site, "plan": "premium", "success": false,
-               "error_code": "interrupted",
-               "error_message": format!("interrupted by SIGTERM {NOTHING_SENT}")})
+               "changed": false, "error_code": "interrupted",
+               "error_message": format!("interrupted by SIGTERM {NOTHING_SENT}"), "line": n})
     };
-    assert_eq!(lines, [line("https://a.test"), line("https://b.test")]);
+    let lines: Vec<Value> = lines.iter().map(crate::fleet::without_record).collect();
+    assert_eq!(
+        lines,
+        [line("https://a.test", 1), line("https://b.test", 2)]
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("{STOPPING}jetpack-partner: 2 sites: 0 provisioned, 2 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+        format!("{STOPPING}jetpack-partner: 2 sites: 0 changed, 0 unchanged, 2 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
 
     // A resume does them.
@@ -445,16 +459,18 @@ fn the_authorize_step_of_a_provision_in_flight_survives_a_batch_signal() {
     gate.open();
     let out = run.wait(PROMPTLY);
     assert_exit(&out, 143);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("{{\"command\":\"provision\",\"site\":\"http://a.test\",\"success\":true,\"changed\":true,\"answer\":{answer}}}\n")
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(&format!("{{\"command\":\"provision\",\"site\":\"http://a.test\",\"success\":true,\"changed\":true,\"answer\":{answer},\"line\":1,")),
+        "{stdout}"
     );
+    assert_eq!(stdout.lines().count(), 1);
     let calls = env.wp.calls();
     assert_eq!(calls.len(), 2, "the facts, then authorize_user: {calls:?}");
     assert_eq!(calls[1], authorize);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("{STOPPING}jetpack-partner: 1 site: 1 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+        format!("{STOPPING}jetpack-partner: 1 site: 1 changed, 0 unchanged, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
 }
 
@@ -494,7 +510,7 @@ fn a_batch_from_an_open_stdin_ends_on_a_signal_without_waiting_for_input() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         // Both sites were done: the note promises nothing to finish.
-        format!("{STOPPING_IDLE}jetpack-partner: 2 sites: 2 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+        format!("{STOPPING_IDLE}jetpack-partner: 2 sites: 2 changed, 0 unchanged, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
     assert_eq!(provisioned(&env).len(), 2);
 }
@@ -589,7 +605,7 @@ fn a_second_signal_during_the_token_call_still_ends_with_the_summary() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        format!("{STOPPING}jetpack-partner: 0 sites: 0 provisioned, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
+        format!("{STOPPING}jetpack-partner: 0 sites: 0 changed, 0 unchanged, 0 failed, 0 skipped (done or listed twice), 0 not started (SIGTERM)\n")
     );
     assert!(env.api.requests_to(PROVISION_PATH).is_empty());
 }

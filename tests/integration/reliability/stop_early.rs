@@ -60,7 +60,9 @@ fn a_refused_token_stops_the_run_after_three_sites() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("jetpack-partner: "), "{err}");
     assert!(
-        err.contains(" sites: 0 provisioned, 3 failed, 0 skipped (done or listed twice), "),
+        err.contains(
+            " sites: 0 changed, 0 unchanged, 3 failed, 0 skipped (done or listed twice), "
+        ),
         "{err}"
     );
     assert!(

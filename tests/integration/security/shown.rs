@@ -110,12 +110,21 @@ fn json_lines_and_error_objects_carry_them_as_json_escapes() {
     let out = status(&env, &[]);
     assert_exit(&out, 1);
     let escaped = "prem\\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u202eevil";
-    assert_eq!(
-        text(&out.stdout),
-        format!(
-            "{{\"command\":\"status\",\"site\":\"5\",\"success\":true,\"answer\":{{\"blog\":{{\"is_connected\":true}},\"products\":[{{\"slug\":\"{escaped}\"}}]}}}}\n\
-             {{\"command\":\"status\",\"site\":\"6\",\"success\":false,\"error_code\":\"e{escaped}\",\"error_message\":\"no {escaped}\",\"answer\":{{\"error\":\"e{escaped}\",\"message\":\"no {escaped}\"}}}}\n"
-        )
+    let out_text = text(&out.stdout);
+    let got: Vec<&str> = out_text.lines().collect();
+    assert_eq!(got.len(), 2, "{out_text}");
+    // Each line as written, up to its run record.
+    assert!(
+        got[0].starts_with(&format!(
+            "{{\"command\":\"status\",\"site\":\"5\",\"success\":true,\"changed\":false,\"answer\":{{\"blog\":{{\"is_connected\":true}},\"products\":[{{\"slug\":\"{escaped}\"}}]}},\"line\":1,"
+        )),
+        "{out_text}"
+    );
+    assert!(
+        got[1].starts_with(&format!(
+            "{{\"command\":\"status\",\"site\":\"6\",\"success\":false,\"changed\":false,\"error_code\":\"e{escaped}\",\"error_message\":\"no {escaped}\",\"answer\":{{\"error\":\"e{escaped}\",\"message\":\"no {escaped}\"}},\"line\":2,"
+        )),
+        "{out_text}"
     );
     let lines: Vec<Value> = text(&out.stdout)
         .lines()
