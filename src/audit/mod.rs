@@ -1,1 +1,2 @@
 pub mod html;
+pub mod findings;
