@@ -58,7 +58,7 @@ export FAKE_API_BIN
 echo "PASS build-fake-api ($(($(date +%s) - start)) s)"
 
 # The bash scripts (run-all.sh lints them too; they are not POSIX sh).
-bash_scripts='.ci/run bench/run.sh bench/fleet.sh tests/php/setup.sh'
+bash_scripts='.ci/run bench/run.sh bench/fleet.sh tests/php/setup.sh tests/browser/run.sh tests/browser/check-report.sh'
 
 lint() {
 	rc=0
