@@ -126,6 +126,17 @@ pub const PARTNER_KEY_VERIFY: Endpoint = Endpoint {
     object: true,
 };
 
+/// The partner's billed activations (partner reporting), a page at a time;
+/// `{site}` is `PARTNER_ID/key/KEY_ID`.
+pub const ACTIVATIONS: Endpoint = Endpoint {
+    method: Get,
+    path: "/wpcom/v2/jetpack-partners/{site}/activations",
+    bearer: true,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: true,
+};
+
 impl Endpoint {
     /// The request for `site` (ignored when the path has no `{site}`).
     pub fn at(&self, site: &str) -> Request {

@@ -324,6 +324,11 @@ pub enum Error {
         status: u16,
         cause: String,
     },
+    /// A paged read whose pages never end or repeat (`pages` read).
+    EndlessPages {
+        what: String,
+        pages: u64,
+    },
     /// An answer past the size cap.
     TooLarge {
         what: String,
@@ -473,6 +478,7 @@ impl Error {
             NotJson { .. }
             | UnreadableJson { .. }
             | TooLarge { .. }
+            | EndlessPages { .. }
             | UnusableAccessToken { .. } => "invalid_response",
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
@@ -626,6 +632,7 @@ impl Error {
             | NotJson { .. }
             | UnreadableJson { .. }
             | TooLarge { .. }
+            | EndlessPages { .. }
             | Network { .. }
             | Timeout { .. }
             | BadProxy { .. }
@@ -839,6 +846,10 @@ impl Error {
                 )
             }
             Api { message, .. } => f.write_str(message),
+            EndlessPages { what, pages } => write!(
+                f,
+                "{what}: the pages did not end after {pages} of them (each says there is another, or repeats the last); stopped so the run cannot loop: try again later, and report it to WordPress.com if it persists"
+            ),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }

@@ -112,6 +112,39 @@ pub const PRODUCTS: &[&str] = &[
     "jetpack-complete",
 ];
 
+/// WordPress.com store ids of the plans and products, as the partner
+/// reporting endpoint names them (`product_id`), with their licensing
+/// slugs: an inference from WordPress.com's own product list (the partner
+/// documentation gives no table); the monthly ids map to the same slug.
+const PRODUCT_IDS: &[(u64, &str)] = &[
+    (2000, "premium"),
+    (2001, "professional"),
+    (2002, "free"),
+    (2003, "premium"),
+    (2004, "professional"),
+    (2005, "personal"),
+    (2006, "personal"),
+    (2010, "jetpack-security-daily"),
+    (2011, "jetpack-security-daily"),
+    (2012, "jetpack-security-realtime"),
+    (2013, "jetpack-security-realtime"),
+    (2014, "jetpack-complete"),
+    (2015, "jetpack-complete"),
+    (2100, "jetpack-backup-daily"),
+    (2101, "jetpack-backup-daily"),
+    (2102, "jetpack-backup-realtime"),
+    (2103, "jetpack-backup-realtime"),
+    (2106, "jetpack-scan"),
+    (2107, "jetpack-scan"),
+    (2110, "jetpack-anti-spam"),
+    (2111, "jetpack-anti-spam"),
+];
+
+/// The slug of a reporting `product_id`, where known.
+pub fn product_slug(id: u64) -> Option<&'static str> {
+    PRODUCT_IDS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s)
+}
+
 /// The first desired slug that is neither a plan or product we know nor on
 /// the site already (so the API knows it): likely a typo.
 pub fn unknown(status: &Value, desired: &[String]) -> Option<String> {

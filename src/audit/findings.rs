@@ -82,7 +82,11 @@ pub fn local(sites: &[LocalSite]) -> Vec<Value> {
                 json!({"safe_mode": true, "blog_id": s.blog_id, "home": s.home}),
             ));
         }
-        if let Some(others) = s.blog_id.and_then(|id| by_id.get(&id)).filter(|v| v.len() > 1) {
+        if let Some(others) = s
+            .blog_id
+            .and_then(|id| by_id.get(&id))
+            .filter(|v| v.len() > 1)
+        {
             let with: Vec<&str> = others
                 .iter()
                 .filter(|o| o.label != s.label)
@@ -256,9 +260,16 @@ pub fn parse_date(s: &str) -> Option<u64> {
     let (date, time) = s.split_once([' ', 'T']).unwrap_or((s, "00:00:00"));
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let clock: String = time.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+    let clock: String = time
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ':')
+        .collect();
     let mut t = clock.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, mi, sec) = (t.next()?.unwrap_or(0), t.next().flatten().unwrap_or(0), t.next().flatten().unwrap_or(0));
+    let (h, mi, sec) = (
+        t.next()?.unwrap_or(0),
+        t.next().flatten().unwrap_or(0),
+        t.next().flatten().unwrap_or(0),
+    );
     let offset = offset_secs(&time[clock.len()..]);
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
         return None;
@@ -320,9 +331,17 @@ mod tests {
 
     #[test]
     fn local_findings() {
-        let mut a = site("a.example", Some(7), json!({"blog":{"is_connected":false},"products":[]}));
+        let mut a = site(
+            "a.example",
+            Some(7),
+            json!({"blog":{"is_connected":false},"products":[]}),
+        );
         a.safe_mode = Some(true);
-        let b = site("b.example", Some(7), json!({"blog":{"is_connected":true},"products":[]}));
+        let b = site(
+            "b.example",
+            Some(7),
+            json!({"blog":{"is_connected":true},"products":[]}),
+        );
         let kinds: Vec<String> = local(&[a, b])
             .iter()
             .map(|f| format!("{} {}", f["kind"], f["site"]))
@@ -341,7 +360,11 @@ mod tests {
     #[test]
     fn billing_findings() {
         let ours = json!({"slug":"jetpack-scan","is_provisioned_by_calling_partner":true,"is_pending":false});
-        let sites = [site("a.example", Some(7), json!({"blog":{"is_connected":true},"products":[ours]}))];
+        let sites = [site(
+            "a.example",
+            Some(7),
+            json!({"blog":{"is_connected":true},"products":[ours]}),
+        )];
         let now = 100 * 86_400;
         let mut billing = Billing::new(&sites, now);
         let act = |blog: u64, product: &str, created: u64, activated: Option<u64>| Activation {
@@ -353,7 +376,9 @@ mod tests {
             cancelled_on: None,
             raw: Map::new(),
         };
-        assert!(billing.activation(&act(7, "premium", now - 86_400, Some(now))).is_empty());
+        assert!(billing
+            .activation(&act(7, "premium", now - 86_400, Some(now)))
+            .is_empty());
         let gone = billing.activation(&act(9, "premium", now - 86_400, Some(now)));
         assert_eq!(gone[0]["kind"], json!("billed_without_local_site"));
         let stale = billing.activation(&act(7, "jetpack-backup-daily", now - 20 * 86_400, None));

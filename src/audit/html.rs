@@ -6,7 +6,7 @@
 
 mod chart;
 mod escape;
-mod kinds;
+pub mod kinds;
 #[cfg(test)]
 mod tests;
 

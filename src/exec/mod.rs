@@ -250,6 +250,18 @@ impl Executor {
         Ok(Done::Body(answer.map(|(body, _)| body).unwrap_or_default()))
     }
 
+    /// One read, its answer as JSON (`audit`: a site's status, a page of
+    /// activations); a status of a site WordPress.com does not know is
+    /// one with nothing.
+    pub fn read(&self, request: &Request) -> Result<Value> {
+        let token = if request.bearer {
+            self.token()?
+        } else {
+            String::new()
+        };
+        self.status(self.api()?, request, &token)
+    }
+
     /// A site's status; a site WordPress.com does not know has nothing.
     pub(super) fn status(&self, api: &Api, request: &Request, token: &str) -> Result<Value> {
         match self.send(api, request, token) {

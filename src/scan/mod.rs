@@ -81,6 +81,19 @@ struct Found {
     jetpack: bool,
 }
 
+/// The WordPress installs under `root` (their `--path`, UTF-8 ones only),
+/// in path order: what `audit --scan` starts from.
+pub fn installs(root: &Path, max_depth: usize) -> Result<Vec<String>> {
+    let walk = Walk::new(root, max_depth).map_err(|e| Error::BadFile {
+        flag: "--scan".into(),
+        path: root.to_path_buf(),
+        problem: FileProblem::Unreadable(walk::why(&e)),
+    })?;
+    Ok(walk
+        .filter_map(|i| i.path.to_str().map(str::to_string))
+        .collect())
+}
+
 /// Print one line per install; true when any could not be asked (`--facts`).
 pub fn run(scan: &Scan) -> Result<bool> {
     // The first signal stops the walk and starts no new `wp`; what is
