@@ -33,6 +33,10 @@ pub enum Expected {
     Count,
     /// text or json.
     Summary,
+    /// json or html (`audit`).
+    AuditFormat,
+    /// A partner key's id.
+    KeyId,
 }
 
 /// Why a file named by a flag cannot be used.
@@ -937,6 +941,8 @@ impl Expected {
             Expected::KeyValue => format!("KEY=VALUE, e.g. {flag}=number=20"),
             Expected::Count => "a whole number (0 or more)".into(),
             Expected::Summary => "a summary format; use text or json".into(),
+            Expected::AuditFormat => "an audit format; use json (one line per finding) or html (one page)".into(),
+            Expected::KeyId => "a partner key id (a positive number, as partner-key list shows)".into(),
             Expected::SiteUrl => {
                 return write!(
                     f,

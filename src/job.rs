@@ -3,6 +3,7 @@
 //! clap; nothing here does any work.
 
 use crate::api::Base;
+use crate::audit::Audit;
 use crate::error::Result;
 use crate::output::format::{Column, Listing};
 use crate::scan::Scan;
@@ -30,7 +31,7 @@ impl Invocation {
                     work.requests().all(|r| r.method == crate::api::Method::Get)
                 }
                 Run::Token { .. } => false,
-                Run::Scan(_) => true,
+                Run::Scan(_) | Run::Audit { .. } => true,
             }
     }
 }
@@ -80,6 +81,8 @@ pub enum Run {
     Token { creds: Credentials },
     /// `sites --scan`: no API at all.
     Scan(Scan),
+    /// `audit`: reads only, WordPress and the API.
+    Audit { auth: Auth, audit: Audit },
 }
 
 #[allow(clippy::large_enum_variant)]

@@ -78,5 +78,9 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
             .token_answer()
             .map(Outcome::from),
         Run::Scan(scan) => scan::run(&scan).map(printed),
+        Run::Audit { auth, audit } => {
+            let exec = Executor::new(settings, Some(auth));
+            audit::run(&audit, &exec).map(printed)
+        }
     }
 }

@@ -27,11 +27,7 @@ pub fn read(exec: &Executor, key: &Key, mut each: impl FnMut(Activation)) -> Res
     let mut read = 0;
     let mut last_first: Option<Value> = None;
     for page in 1..=MOST_PAGES {
-        let request = endpoints::ACTIVATIONS
-            .at(&format!("{}/key/{}", key.partner_id, key.key_id))
-            .query_opt("page", Some(&page.to_string()))
-            .query_opt("per_page", Some(&PER_PAGE.to_string()));
-        let answer = exec.read(&request)?;
+        let answer = exec.read(&self::page(key, page))?;
         let total = answer.get("total").and_then(Value::as_u64);
         let items = answer
             .get("activations")
@@ -61,6 +57,17 @@ pub fn read(exec: &Executor, key: &Key, mut each: impl FnMut(Activation)) -> Res
         }
     }
     Err(endless(MOST_PAGES))
+}
+
+/// The request for one page of a key's activations.
+pub fn page(key: &Key, page: u64) -> crate::api::Request {
+    // The partner id is the user's text: one path segment, whatever it holds.
+    let id =
+        percent_encoding::utf8_percent_encode(&key.partner_id, percent_encoding::NON_ALPHANUMERIC);
+    endpoints::ACTIVATIONS
+        .at(&format!("{id}/key/{}", key.key_id))
+        .query_opt("page", Some(&page.to_string()))
+        .query_opt("per_page", Some(&PER_PAGE.to_string()))
 }
 
 fn endless(pages: u64) -> Error {

@@ -27,6 +27,8 @@ pub struct LocalSite {
     pub status: Option<Value>,
     /// `--desired`: the products it should have.
     pub desired: Option<Vec<String>>,
+    /// WordPress could not be asked about it (a note said why).
+    pub unread: bool,
 }
 
 /// One billed activation of the reporting endpoint.
@@ -130,13 +132,16 @@ fn from_status(s: &LocalSite, status: &Value) -> Vec<Value> {
         ));
     }
     if let Some(desired) = &s.desired {
-        for change in holdings::changes(status, desired, false) {
+        // With --prune: what apply would cancel (ours, no longer listed) too.
+        for change in holdings::changes(status, desired, true) {
+            let prune_only = matches!(change, holdings::Change::Cancel(_));
             out.push(finding(
                 "drift",
                 site,
                 s.blog_id,
                 Some(change.slug()),
-                json!({"apply_would": change.name(), "desired": desired, "products": slugs(status)}),
+                json!({"apply_would": change.name(), "only_with_prune": prune_only,
+                       "desired": desired, "products": slugs(status)}),
             ));
         }
     }

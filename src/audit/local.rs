@@ -91,10 +91,13 @@ fn ask(wp: &WpSettings, site: Named) -> LocalSite {
     let facts = Wp::locate(&settings, site.url.as_deref()).and_then(|wp| wp.facts(&want()));
     match facts {
         Ok(f) => fill(&mut local, &f),
-        Err(e) => output::note(&format!(
-            "{}: WordPress could not be asked ({e})",
-            site.label
-        )),
+        Err(e) => {
+            local.unread = true;
+            output::note(&format!(
+                "{}: WordPress could not be asked ({e})",
+                site.label
+            ))
+        }
     }
     local
 }

@@ -16,6 +16,7 @@ use crate::exec::Executor;
 use crate::output::{self, clock};
 use crate::pool;
 use crate::site::site_suffix;
+use crate::work::{Step, Work};
 use crate::wp::WpSettings;
 use findings::{Billing, LocalSite};
 use local::Local;
@@ -52,7 +53,10 @@ pub fn run(audit: &Audit, exec: &Executor) -> Result<bool> {
             s.desired = desired_of(desired, s).cloned();
         }
     }
-    let unread = statuses(&mut sites, exec, audit.jobs);
+    if exec.dry_run() {
+        return dry_run(&sites, audit, exec);
+    }
+    let unread = statuses(&mut sites, exec, audit.jobs) + sites.iter().filter(|s| s.unread).count();
     let mut report = Report::new(audit.html, &run_id);
     report.all(findings::local(&sites))?;
     let mut activations = None;
@@ -76,6 +80,22 @@ pub fn run(audit: &Audit, exec: &Executor) -> Result<bool> {
         activations,
     };
     report.finish(&page, unread, started, audit.json_summary)?;
+    Ok(unread > 0)
+}
+
+/// `--dry-run`: the sites found, and the reads that would be sent.
+fn dry_run(sites: &[LocalSite], audit: &Audit, exec: &Executor) -> Result<bool> {
+    let mut steps: Vec<Step> = sites
+        .iter()
+        .filter_map(name)
+        .map(|id| Step::Send(endpoints::STATUS.at(&id)))
+        .collect();
+    if let Some(key) = &audit.billing {
+        steps.push(Step::Send(billing::page(key, 1)));
+    }
+    let mut answer = exec.describe(&Work { steps });
+    answer["sites"] = sites.iter().map(|s| s.label.as_str()).collect();
+    output::raw_line(&answer.to_string()).map_err(|e| report::failed(&e))?;
     Ok(false)
 }
 

@@ -121,7 +121,7 @@ impl Report {
     }
 }
 
-fn failed(e: &std::io::Error) -> Error {
+pub(super) fn failed(e: &std::io::Error) -> Error {
     Error::OutputFailed {
         cause: e.to_string(),
         carried_out: false,

@@ -10,6 +10,7 @@
 
 mod api;
 mod apply;
+mod audit;
 mod backup_credentials;
 mod cancel;
 mod errors;
@@ -88,6 +89,7 @@ commands! {
     #[command(subcommand, name = "partner-key")]
     PartnerKey(partner_key::PartnerKey),
     Verify(verify::Verify),
+    Audit(audit::AuditArgs),
 }
 
 pub use cancel::Cancel;

@@ -2,9 +2,8 @@
 //! running them (the scan itself is `crate::scan`).
 
 use super::Command;
-use crate::error::{Error, Expected};
 use crate::flags::common::ListCommon;
-use crate::flags::values::{jobs, listing, wp_settings};
+use crate::flags::values::{depth, jobs, listing, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
 use crate::scan::{self, Scan};
@@ -75,19 +74,7 @@ impl Command for Sites {
             return Err(ctx.missing("--scan=<DIR>"));
         };
         ctx.local_invocation(&self.list.run, |_| {
-            let max_depth = match given(&self.max_depth) {
-                None => 6,
-                Some(v) => match v.trim().parse::<usize>() {
-                    Ok(n) if (1..=64).contains(&n) => n,
-                    _ => {
-                        return Err(Error::BadValue {
-                            flag: "--max-depth".into(),
-                            value: v.to_string(),
-                            expected: Expected::Depth,
-                        })
-                    }
-                },
-            };
+            let max_depth = depth(&self.max_depth)?;
             Ok(Run::Scan(Scan {
                 root,
                 max_depth,

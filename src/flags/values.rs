@@ -169,23 +169,41 @@ pub fn fleet(v: &super::common::FleetArgs) -> Result<crate::job::Limits> {
 /// How a fleet run reports its end: `--summary=text|json` and
 /// `--metrics-file` (which must be writable before anything is sent).
 pub fn report(v: &super::common::FleetArgs) -> Result<crate::job::Report> {
-    let json = match given(&v.summary).map(|s| s.trim().to_ascii_lowercase()) {
-        None => false,
-        Some(s) if s == "text" => false,
-        Some(s) if s == "json" => true,
-        Some(_) => {
-            return Err(Error::BadValue {
-                flag: "--summary".into(),
-                value: given(&v.summary).unwrap_or_default().to_string(),
-                expected: Expected::Summary,
-            })
-        }
-    };
+    let json = summary_json(&v.summary)?;
     let metrics = given(&v.metrics_file).map(std::path::PathBuf::from);
     if let Some(path) = &metrics {
         crate::batch::check_metrics(path)?;
     }
     Ok(crate::job::Report { json, metrics })
+}
+
+/// `--max-depth` (default 6): how many folders deep a scan looks.
+pub fn depth(v: &Option<String>) -> Result<usize> {
+    match given(v) {
+        None => Ok(6),
+        Some(d) => match d.trim().parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => Ok(n),
+            _ => Err(Error::BadValue {
+                flag: "--max-depth".into(),
+                value: d.to_string(),
+                expected: Expected::Depth,
+            }),
+        },
+    }
+}
+
+/// `--summary`: text (false) or json (true).
+pub fn summary_json(v: &Option<String>) -> Result<bool> {
+    match given(v).map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(s) if s == "text" => Ok(false),
+        Some(s) if s == "json" => Ok(true),
+        Some(_) => Err(Error::BadValue {
+            flag: "--summary".into(),
+            value: given(v).unwrap_or_default().to_string(),
+            expected: Expected::Summary,
+        }),
+    }
 }
 
 /// How long a fleet run's site may wait out rate limits by default.

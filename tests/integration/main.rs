@@ -7,6 +7,7 @@
 //!
 //! | module | a test of … |
 //! |---|---|
+//! | [`audit`] | `audit` (SPEC §11): the findings planted, nothing but reads sent |
 //! | [`drop_in`] | `provision` and `cancel` as the old scripts ran them (SPEC §1–§5); flags, help, usage errors, the old script names |
 //! | [`partner_api`] | each command beyond the scripts, one module per command (SPEC §6, §7, `--if-needed`), and the questions every one of them answers alike (`matrix`) |
 //! | [`fleet`] | many sites (SPEC §8): `--batch`, `--all-sites`, resuming, `apply`, `sites` |
@@ -24,6 +25,7 @@
 
 mod testenv;
 
+mod audit;
 mod drop_in;
 mod fleet;
 mod harness;

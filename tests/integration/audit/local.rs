@@ -1,0 +1,231 @@
+//! What the local sites alone show (no reporting token): copies in safe
+//! mode, installs sharing a blog id, sites not connected, drift from a
+//! desired-state file; the summary; the sites that could not be read; and
+//! the flags refused before anything runs.
+
+use super::{audit, batch_of, findings, only_reads, site_dir};
+use crate::testenv::partner::DEFAULT_PARTNER_ID;
+use crate::testenv::{assert_exit, stderr_json, TestEnv};
+use serde_json::{json, Value};
+
+fn t(kind: &str, site: &str, product: &str) -> (String, String, String) {
+    (kind.into(), site.into(), product.into())
+}
+
+/// Four sites: shop, its staging copy (same blog id, Jetpack's safe mode),
+/// one whose connection is gone, and one that is fine.
+struct Fleet {
+    shop: String,
+    staging: String,
+    gone: String,
+    fine: String,
+}
+
+fn fleet(env: &TestEnv) -> Fleet {
+    let partner = env.partner_api();
+    let me = Some(DEFAULT_PARTNER_ID);
+    let shop_id = partner.seed("https://shop.example", me, &["jetpack-scan"]);
+    let gone_id = partner.seed("https://gone.example", me, &["jetpack-backup-daily"]);
+    partner.set_connected("https://gone.example", false);
+    let fine_id = partner.seed(
+        "https://fine.example",
+        me,
+        &["premium", "jetpack-anti-spam"],
+    );
+    let facts = |home: &str, id: u64, safe: bool| json!({"siteurl": home, "home": home, "blog_id": id, "safe_mode": safe});
+    Fleet {
+        shop: site_dir(env, "shop", facts("https://shop.example", shop_id, false)),
+        staging: site_dir(
+            env,
+            "staging",
+            facts("https://staging.shop.example", shop_id, true),
+        ),
+        gone: site_dir(env, "gone", facts("https://gone.example", gone_id, false)),
+        fine: site_dir(env, "fine", facts("https://fine.example", fine_id, false)),
+    }
+}
+
+#[test]
+fn finds_copies_shared_blog_ids_lost_connections_and_drift_and_changes_nothing() {
+    let env = TestEnv::new();
+    let f = fleet(&env);
+    let desired = env.root().join("desired.jsonl");
+    std::fs::write(
+        &desired,
+        format!(
+            "{}\n",
+            json!({"path": f.fine, "products": ["premium", "jetpack-scan"]})
+        ),
+    )
+    .expect("write");
+    let batch = batch_of(&env, &[&f.shop, &f.staging, &f.gone, &f.fine]);
+    let out = audit(&env, &[&batch, &format!("--desired={}", desired.display())]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        findings(&out),
+        vec![
+            t("drift", &f.fine, "jetpack-anti-spam"),
+            t("drift", &f.fine, "jetpack-scan"),
+            t("duplicate_blog_id", &f.shop, ""),
+            t("duplicate_blog_id", &f.staging, ""),
+            t("not_connected", &f.gone, ""),
+            t("safe_mode", &f.staging, ""),
+        ]
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let drift: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "drift").collect();
+    let scan = drift.iter().find(|l| l["product"] == "jetpack-scan");
+    assert_eq!(
+        scan.map(|l| (
+            &l["evidence"]["apply_would"],
+            &l["evidence"]["only_with_prune"]
+        )),
+        Some((&json!("provision"), &json!(false)))
+    );
+    let spam = drift.iter().find(|l| l["product"] == "jetpack-anti-spam");
+    assert_eq!(
+        spam.map(|l| &l["evidence"]["only_with_prune"]),
+        Some(&json!(true))
+    );
+    let copy = lines
+        .iter()
+        .find(|l| l["kind"] == "duplicate_blog_id" && l["site"] == f.shop.as_str());
+    assert_eq!(
+        copy.map(|l| &l["evidence"]["also_on"]),
+        Some(&json!([f.staging]))
+    );
+    // Every finding says what to do, and which run found it.
+    for l in &lines {
+        assert!(l["advice"].as_str().is_some_and(|a| !a.is_empty()), "{l}");
+        assert!(l["run"].as_str().is_some_and(|r| !r.is_empty()), "{l}");
+    }
+    only_reads(&env);
+    let statuses = env
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/status"))
+        .count();
+    assert_eq!(statuses, 4);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("audit of 4 sites and no billing (no --reporting-token-file): 6 findings"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_summary_as_json_counts_per_kind_and_product() {
+    let env = TestEnv::new();
+    let f = fleet(&env);
+    let batch = batch_of(&env, &[&f.shop, &f.staging, &f.gone, &f.fine]);
+    let out = audit(&env, &[&batch, "--summary=json"]);
+    assert_exit(&out, 0);
+    let s = stderr_json(&out);
+    assert_eq!(s["sites"], json!(4));
+    assert_eq!(s["findings"], json!(4));
+    assert_eq!(s["activations"], Value::Null);
+    assert_eq!(
+        s["by_kind"],
+        json!({
+            "duplicate_blog_id": {"(no product)": 2},
+            "not_connected": {"(no product)": 1},
+            "safe_mode": {"(no product)": 1},
+        })
+    );
+}
+
+#[test]
+fn a_site_wordpress_cannot_answer_for_is_named_and_the_run_exits_1() {
+    let env = TestEnv::new();
+    let f = fleet(&env);
+    let broken = env.root().join("sites/broken");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    let broken = broken.display().to_string();
+    let path = format!("--path={broken}");
+    let argv = crate::testenv::eval_argv(&["--allow-root", &path]);
+    env.wp.answer_with(
+        &argv,
+        "",
+        "Error: Error establishing a database connection.\n",
+        1,
+    );
+    let batch = batch_of(&env, &[&f.fine, &broken]);
+    let out = audit(&env, &[&batch]);
+    assert_exit(&out, 1);
+    assert_eq!(findings(&out), vec![]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{broken}: WordPress could not be asked")),
+        "{err}"
+    );
+    assert!(err.contains("audit of 2 sites"), "{err}");
+}
+
+#[test]
+fn html_is_one_page_with_every_finding() {
+    let env = TestEnv::new();
+    let f = fleet(&env);
+    let batch = batch_of(&env, &[&f.shop, &f.staging, &f.gone, &f.fine]);
+    let out = audit(&env, &[&batch, "--format=html", "--quiet"]);
+    assert_exit(&out, 0);
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert_eq!(page.matches("</html>").count(), 1);
+    for site in [&f.shop, &f.staging, &f.gone] {
+        assert!(page.contains(site.as_str()), "{site} missing");
+    }
+    assert!(
+        !page.contains(&f.fine),
+        "a site without findings is not listed"
+    );
+    assert!(!page.contains("<script src"), "nothing from elsewhere");
+}
+
+#[test]
+fn dry_run_sends_nothing_and_shows_the_reads() {
+    let env = TestEnv::new();
+    let f = fleet(&env);
+    let batch = batch_of(&env, &[&f.shop, &f.fine]);
+    let out = audit(&env, &[&batch, "--dry-run"]);
+    assert_exit(&out, 0);
+    assert!(env.api.requests().is_empty());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["dry_run"], json!(true));
+    assert_eq!(v["sites"], json!([f.shop, f.fine]));
+    let paths: Vec<&str> = v["requests"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["url"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(paths.len(), 3, "{v}");
+    assert!(paths[0].ends_with("/oauth2/token"), "{v}");
+    assert!(paths[1..].iter().all(|p| p.ends_with("/status")), "{v}");
+}
+
+#[test]
+fn refused_before_anything_runs() {
+    let env = TestEnv::new();
+    // No sites named: a usage error.
+    let out = audit(&env, &[]);
+    assert_exit(&out, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--scan=<DIR>, --batch=<FILE> or --all-sites"),
+        "{err}"
+    );
+    for (flag, code) in [
+        ("--format=pdf", "invalid_input"),
+        ("--summary=xml", "invalid_input"),
+        ("--partner-key-id=abc", "invalid_input"),
+        ("--max-depth=0", "invalid_input"),
+    ] {
+        let out = audit(&env, &["--scan=/nonexistent", flag]);
+        assert_eq!(stderr_json(&out)["error_code"], json!(code), "{flag}");
+        assert_exit(&out, 1);
+    }
+    assert!(env.api.requests().is_empty());
+    assert!(env.wp.calls().is_empty());
+}
