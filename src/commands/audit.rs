@@ -7,7 +7,7 @@ use crate::audit::{billing, local::Local, Audit};
 use crate::credentials::{self, CredArgs};
 use crate::environment::ID_VAR;
 use crate::error::{Error, Expected, FileProblem, Result};
-use crate::flags::common::{JobsArg, RunArgs, WpArgs};
+use crate::flags::common::{JobsArg, RunArgs, ScanArgs, WpArgs};
 use crate::flags::values::{depth, jobs, summary_json, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
@@ -49,18 +49,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub creds: CredArgs,
 
-    /// The sites: the WordPress installs under this folder
-    #[arg(long = "scan", value_name = "DIR", help_heading = "Sites")]
-    pub scan: Option<String>,
-
-    /// How many folders deep --scan looks [default: 6]
-    #[arg(
-        long = "max-depth",
-        visible_alias = "max_depth",
-        value_name = "N",
-        help_heading = "Sites"
-    )]
-    pub max_depth: Option<String>,
+    #[command(flatten)]
+    pub installs: ScanArgs,
 
     /// The sites: one JSON object per line naming each by path, url or blog_id (sites --scan output; - for stdin)
     #[arg(
@@ -114,7 +104,7 @@ pub struct AuditArgs {
 impl Command for AuditArgs {
     fn plan(self, ctx: &Context) -> Parsed {
         let auth = ctx.credentials(&self.creds, true)?;
-        let local = match (given(&self.scan), given(&self.batch), self.all_sites) {
+        let local = match (given(&self.installs.scan), given(&self.batch), self.all_sites) {
             (Some(dir), _, _) => Local::Scan {
                 root: PathBuf::from(dir),
                 max_depth: 0,
@@ -136,7 +126,7 @@ impl Command for AuditArgs {
             let local = match local {
                 Local::Scan { root, .. } => Local::Scan {
                     root,
-                    max_depth: depth(&self.max_depth)?,
+                    max_depth: depth(&self.installs.max_depth)?,
                 },
                 other => other,
             };

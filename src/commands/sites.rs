@@ -2,7 +2,7 @@
 //! running them (the scan itself is `crate::scan`).
 
 use super::Command;
-use crate::flags::common::ListCommon;
+use crate::flags::common::{ListCommon, ScanArgs};
 use crate::flags::values::{depth, jobs, listing, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
@@ -47,18 +47,8 @@ is skipped with a note on stderr.";
     mut_arg("dry_run", |a| a.hide(true))
 )]
 pub struct Sites {
-    /// Look under this folder
-    #[arg(long = "scan", value_name = "DIR", help_heading = "Sites")]
-    pub scan: Option<String>,
-
-    /// How many folders deep to look [default: 6]
-    #[arg(
-        long = "max-depth",
-        visible_alias = "max_depth",
-        value_name = "N",
-        help_heading = "Sites"
-    )]
-    pub max_depth: Option<String>,
+    #[command(flatten)]
+    pub installs: ScanArgs,
 
     /// Also ask each install through wp: siteurl, home, blog id
     #[arg(long = "facts", help_heading = "Sites")]
@@ -70,11 +60,11 @@ pub struct Sites {
 
 impl Command for Sites {
     fn plan(self, ctx: &Context) -> Parsed {
-        let Some(root) = given(&self.scan).map(std::path::PathBuf::from) else {
+        let Some(root) = given(&self.installs.scan).map(std::path::PathBuf::from) else {
             return Err(ctx.missing("--scan=<DIR>"));
         };
         ctx.local_invocation(&self.list.run, |_| {
-            let max_depth = depth(&self.max_depth)?;
+            let max_depth = depth(&self.installs.max_depth)?;
             Ok(Run::Scan(Scan {
                 root,
                 max_depth,

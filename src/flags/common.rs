@@ -162,6 +162,23 @@ pub struct FleetArgs {
     pub max_consecutive_failures: Option<String>,
 }
 
+/// The WordPress installs under a folder (`sites`, `audit`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScanArgs {
+    /// Look for WordPress installs under this folder
+    #[arg(long = "scan", value_name = "DIR", help_heading = "Sites")]
+    pub scan: Option<String>,
+
+    /// How many folders deep --scan looks [default: 6]
+    #[arg(
+        long = "max-depth",
+        visible_alias = "max_depth",
+        value_name = "N",
+        help_heading = "Sites"
+    )]
+    pub max_depth: Option<String>,
+}
+
 /// How many sites at once.
 #[derive(Args, Debug, Clone, Default)]
 pub struct JobsArg {
