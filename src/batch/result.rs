@@ -44,6 +44,8 @@ pub fn done(meta: &Meta, key: &Key, done: Done) -> Value {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
             o.insert("answer".into(), answer);
         }
+        // Lines of its own (license issue, list): no site command's.
+        Done::Printed => {}
     }
     Value::Object(o)
 }
@@ -63,6 +65,9 @@ pub fn failed(key: &Key, e: &Error) -> Value {
     if e.maybe_sent() {
         // A resume with --skip-done leaves this site alone: check it first.
         o.insert("maybe_sent".into(), Value::Bool(true));
+    }
+    if let Some(id) = e.request_id() {
+        o.insert("request_id".into(), Value::String(id.to_string()));
     }
     match e {
         // What the API answered to the request that went through (a

@@ -12,7 +12,9 @@ mod api;
 mod apply;
 mod backup_credentials;
 mod cancel;
+mod connect;
 mod errors;
+mod license;
 mod magic_link;
 mod partner_key;
 mod provision;
@@ -88,6 +90,10 @@ commands! {
     #[command(subcommand, name = "partner-key")]
     PartnerKey(partner_key::PartnerKey),
     Verify(verify::Verify),
+    /// Jetpack licenses: issue, show, revoke, list; attach to a site; set on a site
+    #[command(subcommand, name = "license")]
+    License(license::License),
+    Connect(connect::Connect),
 }
 
 pub use cancel::Cancel;

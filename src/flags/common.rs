@@ -315,6 +315,8 @@ pub fn run_wide() -> Vec<String> {
         ids::<BatchArgs>(),
         ids::<WpProgramArg>(),
         ids::<EarlyTokenArg>(),
+        ids::<crate::tokens::LicensingTokenArg>(),
+        ids::<crate::tokens::ReportingTokenArg>(),
     ]
     .concat()
 }

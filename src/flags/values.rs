@@ -39,6 +39,7 @@ fn with_base(run: &RunArgs, base: Base) -> Result<Settings> {
         timeout: seconds("--timeout", given(&run.timeout), REQUEST_TIMEOUT)?,
         dry_run: run.dry_run,
         verbose: run.verbose,
+        tokens: crate::tokens::Tokens::default(),
     })
 }
 
