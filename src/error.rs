@@ -827,30 +827,21 @@ impl Error {
                 line,
                 problem,
             } => write!(f, "{flag} line {line}: {problem}"),
-            BadLicenseKey { n, problem } => {
-                write!(f, "license key {n} (of those given) is not a license key: ")?;
-                match problem {
-                    KeyProblem::Empty => f.write_str("it is empty"),
-                    KeyProblem::TooLong(max) => write!(f, "it is longer than {max} characters"),
-                    KeyProblem::Characters => f.write_str("license keys hold only letters, digits, - and _ (no spaces); check for a stray quote or a line break"),
-                }
-            }
-            UnknownProduct { slug, known, from_api } => write!(
+            BadLicenseKey { n, problem } => write!(
                 f,
-                "--product={slug:?} is no product the Licensing API issues; {} {}",
-                if *from_api {
-                    "its products (license products) are"
-                } else {
-                    "the documented ones are (the API's own list could not be read)"
-                },
-                known.join(", ")
+                "license key {n} (of those given) is not a license key: {problem}"
             ),
-            NoToken { wanted } => match wanted {
-                crate::api::Bearer::Reporting => f.write_str(
-                    "the partner reports need the reporting token (a WordPress.com user token of the user tied to the partner key): give --reporting-token-file=PATH or JETPACK_REPORTING_TOKEN",
-                ),
-                other => write!(f, "no token for {other:?} requests was given"),
-            },
+            UnknownProduct {
+                slug,
+                known,
+                from_api,
+            } => unknown_product(f, slug, known, *from_api),
+            NoToken { wanted } => write!(
+                f,
+                "no {} was given: give {}",
+                token_name(*wanted),
+                token_flags(*wanted)
+            ),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -988,22 +979,8 @@ impl Error {
                 wanted,
                 source,
                 failed,
-            } => {
-                match wanted {
-                    crate::api::Bearer::Reporting => write!(f, "the partner reports refused the token from {source} as the wrong kind: they take the reporting token, a WordPress.com user token (--reporting-token-file or JETPACK_REPORTING_TOKEN); the partner and licensing tokens do not read them")?,
-                    _ => write!(f, "the Licensing API refused the token from {source} as the wrong kind: it takes the licensing token Jetpack gave you (--licensing-token-file or JETPACK_LICENSING_TOKEN) or the partner token; a reporting token (a WordPress.com user token) does not work there")?,
-                }
-                write!(f, ". The API said: {failed}")
-            }
-            BadPage { what, page, why } => {
-                write!(f, "{what}: page {page}: ")?;
-                match why {
-                    PageProblem::NoItems(member) => write!(f, "the answer has no {member:?} list, which every page has"),
-                    PageProblem::Repeats(earlier) => write!(f, "the API sent the same items as page {earlier} again, so its pages would never end; stopped here (the items before were printed)"),
-                    PageProblem::TooMany(max) => write!(f, "more than {max} pages, which no list has; stopped here (the items before were printed)"),
-                    PageProblem::TooLong(limit) => write!(f, "paging took longer than {} s; stopped here (the items before were printed)", limit.as_secs()),
-                }
-            }
+            } => wrong_token(f, *wanted, source, failed),
+            BadPage { what, page, why } => write!(f, "{what}: page {page}: {why}"),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -1114,6 +1091,84 @@ impl Expected {
             }
         };
         write!(f, "{flag}={value:?} is not {what}")
+    }
+}
+
+/// `license issue --product` names no product.
+fn unknown_product(
+    f: &mut fmt::Formatter<'_>,
+    slug: &str,
+    known: &[String],
+    from_api: bool,
+) -> fmt::Result {
+    let whose = if from_api {
+        "its products (license products) are"
+    } else {
+        "the documented ones are (the API's own list could not be read)"
+    };
+    write!(
+        f,
+        "--product={slug:?} is no product the Licensing API issues; {whose} {}",
+        known.join(", ")
+    )
+}
+
+/// What a kind of token is called in messages.
+fn token_name(kind: crate::api::Bearer) -> &'static str {
+    use crate::api::Bearer;
+    match kind {
+        Bearer::Reporting => {
+            "reporting token (a WordPress.com user token of the user tied to the partner key)"
+        }
+        Bearer::Licensing => "licensing token (the one Jetpack gave you) or partner token",
+        Bearer::Partner | Bearer::None => "partner token",
+    }
+}
+
+/// Where a kind of token is given.
+fn token_flags(kind: crate::api::Bearer) -> &'static str {
+    use crate::api::Bearer;
+    match kind {
+        Bearer::Reporting => "--reporting-token-file=PATH or JETPACK_REPORTING_TOKEN",
+        Bearer::Licensing => "--licensing-token-file=PATH or JETPACK_LICENSING_TOKEN",
+        Bearer::Partner | Bearer::None => "--partner_id/--partner_secret or a token",
+    }
+}
+
+/// The API refused a token as the wrong kind (`invalid_scope`): which
+/// token the endpoint takes, and the API's words.
+fn wrong_token(
+    f: &mut fmt::Formatter<'_>,
+    wanted: crate::api::Bearer,
+    source: &str,
+    failed: &Error,
+) -> fmt::Result {
+    match wanted {
+        crate::api::Bearer::Reporting => write!(f, "the partner reports refused the token from {source} as the wrong kind: they take the reporting token, a WordPress.com user token (--reporting-token-file or JETPACK_REPORTING_TOKEN); the partner and licensing tokens do not read them")?,
+        _ => write!(f, "the Licensing API refused the token from {source} as the wrong kind: it takes the licensing token Jetpack gave you (--licensing-token-file or JETPACK_LICENSING_TOKEN) or the partner token; a reporting token (a WordPress.com user token) does not work there")?,
+    }
+    write!(f, ". The API said: {failed}")
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("it is empty"),
+            Self::TooLong(max) => write!(f, "it is longer than {max} characters"),
+            Self::Characters => f.write_str("license keys hold only letters, digits, - and _ (no spaces); check for a stray quote or a line break"),
+        }
+    }
+}
+
+impl fmt::Display for PageProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const STOPPED: &str = "stopped here (the items before were printed)";
+        match self {
+            Self::NoItems(member) => write!(f, "the answer has no {member:?} list, which every page has"),
+            Self::Repeats(earlier) => write!(f, "the API sent the same items as page {earlier} again, so its pages would never end; {STOPPED}"),
+            Self::TooMany(max) => write!(f, "more than {max} pages, which no list has; {STOPPED}"),
+            Self::TooLong(limit) => write!(f, "paging took longer than {} s; {STOPPED}", limit.as_secs()),
+        }
     }
 }
 

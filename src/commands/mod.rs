@@ -91,7 +91,7 @@ commands! {
     PartnerKey(partner_key::PartnerKey),
     Verify(verify::Verify),
     /// Jetpack licenses: issue, show, revoke, list; attach to a site; set on a site
-    #[command(subcommand, name = "license")]
+    #[command(subcommand, name = "license", after_help = license::HELP)]
     License(license::License),
     Connect(connect::Connect),
 }

@@ -296,6 +296,60 @@ mod tests {
         assert!(product_slugs(&json!({"x": 1})).is_empty());
     }
 
+    fn executor(tokens: crate::tokens::Tokens) -> Executor {
+        let settings = crate::job::Settings {
+            base: crate::api::Base::default(),
+            timeout: std::time::Duration::from_secs(1),
+            dry_run: false,
+            verbose: false,
+            tokens,
+        };
+        Executor::new(settings, None)
+    }
+
+    #[test]
+    fn each_kind_of_request_gets_its_own_token() {
+        use crate::api::Bearer;
+        use crate::tokens::{Given, Tokens};
+        let given = |token: &str, source| {
+            Some(Given {
+                token: token.into(),
+                source,
+            })
+        };
+        let exec = executor(Tokens {
+            licensing: given("lic-1", "--licensing-token-file"),
+            reporting: given("rep-1", "JETPACK_REPORTING_TOKEN"),
+        });
+        assert_eq!(exec.bearer(Bearer::None).ok(), Some(None));
+        assert_eq!(
+            exec.bearer(Bearer::Licensing).ok(),
+            Some(Some("lic-1".into()))
+        );
+        assert_eq!(
+            exec.bearer(Bearer::Reporting).ok(),
+            Some(Some("rep-1".into()))
+        );
+        assert!(!exec.takes_partner_token(Bearer::Licensing));
+        assert_eq!(
+            exec.token_source(Bearer::Licensing),
+            "--licensing-token-file"
+        );
+        // No reporting token: said before anything is sent.
+        let none = executor(Tokens::default());
+        let e = none.bearer(Bearer::Reporting).err();
+        assert_eq!(e.as_ref().map(Error::error_code), Some("invalid_input"));
+        assert_eq!(
+            e.map(|e| e.message()).as_deref(),
+            Some("no reporting token (a WordPress.com user token of the user tied to the partner key) was given: give --reporting-token-file=PATH or JETPACK_REPORTING_TOKEN")
+        );
+        assert!(none.takes_partner_token(Bearer::Licensing));
+        assert_eq!(
+            none.token_source(Bearer::Licensing),
+            "the partner token (client credentials)"
+        );
+    }
+
     #[test]
     fn previously_connected_fails_with_the_request_id() {
         let ok = json!({"code": "already_connected", "blog_id": 5});

@@ -50,6 +50,18 @@ impl Command for License {
     }
 }
 
+/// `license --help`: examples first.
+pub const HELP: &str = "\
+Examples:
+  jetpack-partner license issue --licensing-token-file=/etc/jetpack/licensing-token --product=jetpack-scan
+  jetpack-partner license set --path=/var/www/site jetpack-scan_xZjtE12WIVwBus4n2wbIrYcIM
+  jetpack-partner license attach --blog_id=12345 jetpack-scan_xZjtE12WIVwBus4n2wbIrYcIM
+  jetpack-partner license list | jq -r .license_key
+  jetpack-partner license issue --help
+
+The licensing token: --licensing-token-file or JETPACK_LICENSING_TOKEN, else
+the partner token. Every failure names the answer's X-Jetpack-Request-Id.";
+
 /// The credentials every licensing command's help names.
 const CREDENTIALS: &str = "\
 Credentials: the licensing token Jetpack gave you (--licensing-token-file or
