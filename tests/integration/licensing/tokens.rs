@@ -167,3 +167,17 @@ fn verbose_shows_no_token_and_no_key() {
     // The answer itself carries the key: printing the license is the point.
     assert_eq!(lines(&out)[0]["license_key"], json!(key));
 }
+
+/// A usage error never echoes the licensing token, even one that strays
+/// into argv.
+#[test]
+fn a_usage_error_hides_the_licensing_token() {
+    let lic = Lic::new();
+    let mut cmd = lic.env.cmd_without_wp();
+    cmd.args(["license", "products", &lic.token])
+        .env("JETPACK_LICENSING_TOKEN", &lic.token);
+    let out = lic.clean(&mut cmd, &[]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("<redacted>"), "{}", stderr(&out));
+    assert!(lic.env.api.requests().is_empty());
+}
