@@ -6,7 +6,7 @@
 //! anything runs or is sent.
 
 use crate::commands::{self, Cancel, Cmd, Command, Provision};
-use crate::environment::{Env, SECRET_VAR, TOKEN_VAR};
+use crate::environment::{Env, LICENSING_TOKEN_VAR, REPORTING_TOKEN_VAR, SECRET_VAR, TOKEN_VAR};
 use crate::flags::help;
 use crate::flags::usage::secret_values;
 use crate::flags::{Context, Parsed};
@@ -37,10 +37,15 @@ pub fn parse(argv: Vec<OsString>, env: Env) -> Result<Invocation, Failure> {
             // word): scrubbed all the same.
             u.secrets = secret_values(&argv);
             u.secrets.extend(
-                [SECRET_VAR, TOKEN_VAR]
-                    .iter()
-                    .filter_map(|k| env(k))
-                    .filter(|v| !v.trim().is_empty()),
+                [
+                    SECRET_VAR,
+                    TOKEN_VAR,
+                    LICENSING_TOKEN_VAR,
+                    REPORTING_TOKEN_VAR,
+                ]
+                .iter()
+                .filter_map(|k| env(k))
+                .filter(|v| !v.trim().is_empty()),
             );
             Failure::Usage(u)
         }
@@ -215,7 +220,7 @@ mod tests {
             "-p=premium",
         ]);
         let Run::Site {
-            auth: Auth::Client(creds),
+            auth: Some(Auth::Client(creds)),
             target: Target::One(job),
             ..
         } = inv.run
@@ -266,7 +271,7 @@ mod tests {
         let Ok(Invocation {
             run:
                 Run::Site {
-                    auth: Auth::Client(creds),
+                    auth: Some(Auth::Client(creds)),
                     ..
                 },
             ..

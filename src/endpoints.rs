@@ -1,10 +1,10 @@
 //! The endpoint table: every request this tool sends to the partner API —
-//! method, path, whether it carries the partner token, how it may be
+//! method, path, which token it carries, how it may be
 //! retried, which form fields are secrets — in one place. Adding an
 //! endpoint is adding a row here; commands fill in the blanks.
 
 use crate::api::request::Body;
-use crate::api::{Method, Request, Retry};
+use crate::api::{Bearer, Method, Request, Retry};
 
 /// One row: a request's fixed parts. `{site}` in the path is the site
 /// (blog id or site suffix) the command works on.
@@ -12,21 +12,21 @@ use crate::api::{Method, Request, Retry};
 pub struct Endpoint {
     pub method: Method,
     pub path: &'static str,
-    pub bearer: bool,
+    pub bearer: Bearer,
     pub retry: Retry,
     pub secret_fields: &'static [&'static str],
     /// Answers with a JSON object (every partner endpoint does).
     pub object: bool,
 }
 
-use Method::{Get, Post};
+use Method::{Delete, Get, Post};
 use Retry::{BeforeSendOnly, Idempotent};
 
 /// `POST /oauth2/token`: the partner token from the client credentials.
 pub const TOKEN: Endpoint = Endpoint {
     method: Post,
     path: "/oauth2/token",
-    bearer: false,
+    bearer: Bearer::None,
     retry: Idempotent,
     secret_fields: &["client_secret"],
     object: true,
@@ -35,7 +35,7 @@ pub const TOKEN: Endpoint = Endpoint {
 pub const PROVISION: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/provision",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &["ssh_pass", "ftp_pass", "ssh_private_key"],
     object: true,
@@ -44,7 +44,7 @@ pub const PROVISION: Endpoint = Endpoint {
 pub const CANCEL: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/{site}/partner-cancel",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &[],
     object: true,
@@ -53,7 +53,7 @@ pub const CANCEL: Endpoint = Endpoint {
 pub const UPGRADE_PATHS: Endpoint = Endpoint {
     method: Get,
     path: "/rest/v1.3/jpphp/{site}/upgrade-paths",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: Idempotent,
     secret_fields: &[],
     object: true,
@@ -62,7 +62,7 @@ pub const UPGRADE_PATHS: Endpoint = Endpoint {
 pub const STATUS: Endpoint = Endpoint {
     method: Get,
     path: "/rest/v1.4/jpphp/{site}/status",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: Idempotent,
     secret_fields: &[],
     object: true,
@@ -72,7 +72,7 @@ pub const STATUS: Endpoint = Endpoint {
 pub const SSH_CREDENTIALS: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/{site}/ssh-credentials",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &["ssh_pass", "ssh_private_key"],
     object: true,
@@ -81,7 +81,7 @@ pub const SSH_CREDENTIALS: Endpoint = Endpoint {
 pub const FTP_CREDENTIALS: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/{site}/ftp-credentials",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &["ftp_pass"],
     object: true,
@@ -91,7 +91,7 @@ pub const FTP_CREDENTIALS: Endpoint = Endpoint {
 pub const ERRORS: Endpoint = Endpoint {
     method: Get,
     path: "/rest/v1.3/jpphp/errors",
-    bearer: false,
+    bearer: Bearer::None,
     retry: Idempotent,
     secret_fields: &[],
     object: true,
@@ -102,7 +102,7 @@ pub const ERRORS: Endpoint = Endpoint {
 pub const MAGIC_LINK: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/mobile-magic-link",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &[],
     object: true,
@@ -111,7 +111,7 @@ pub const MAGIC_LINK: Endpoint = Endpoint {
 pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/partner-keys/new",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &[],
     object: true,
@@ -120,18 +120,103 @@ pub const PARTNER_KEY_NEW: Endpoint = Endpoint {
 pub const PARTNER_KEY_VERIFY: Endpoint = Endpoint {
     method: Post,
     path: "/rest/v1.3/jpphp/partner-keys/verify",
-    bearer: true,
+    bearer: Bearer::Partner,
     retry: BeforeSendOnly,
     secret_fields: &[],
     object: true,
 };
 
-/// The partner's billed activations (partner reporting), a page at a time;
-/// `{site}` is `PARTNER_ID/key/KEY_ID`.
+// The Jetpack Licensing API (SPEC §11): the licensing token, else the
+// partner token. `{site}` in its paths is the license key (attach, detach).
+
+/// Billed: one POST per license, never sent again once it may have
+/// reached the API.
+pub const LICENSE_ISSUE: Endpoint = Endpoint {
+    method: Post,
+    path: "/wpcom/v2/jetpack-licensing/license",
+    bearer: Bearer::Licensing,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
+/// `?license_key=`.
+pub const LICENSE_SHOW: Endpoint = Endpoint {
+    method: Get,
+    path: "/wpcom/v2/jetpack-licensing/license",
+    bearer: Bearer::Licensing,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: true,
+};
+
+/// `?license_key=`; permanent.
+pub const LICENSE_REVOKE: Endpoint = Endpoint {
+    method: Delete,
+    path: "/wpcom/v2/jetpack-licensing/license",
+    bearer: Bearer::Licensing,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
+pub const LICENSE_ATTACH: Endpoint = Endpoint {
+    method: Post,
+    path: "/wpcom/v2/jetpack-licensing/license/{site}/site",
+    bearer: Bearer::Licensing,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
+/// `?cancellation_email=0` keeps the customer's email from going out.
+pub const LICENSE_DETACH: Endpoint = Endpoint {
+    method: Delete,
+    path: "/wpcom/v2/jetpack-licensing/license/{site}/site",
+    bearer: Bearer::Licensing,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
+/// One page: `{"items":[…],"total_pages":N,…}`.
+pub const LICENSES: Endpoint = Endpoint {
+    method: Get,
+    path: "/wpcom/v2/jetpack-licensing/licenses",
+    bearer: Bearer::Licensing,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: true,
+};
+
+/// Public (no token); a JSON array.
+pub const PRODUCT_FAMILIES: Endpoint = Endpoint {
+    method: Get,
+    path: "/wpcom/v2/jetpack-licensing/product-families",
+    bearer: Bearer::None,
+    retry: Idempotent,
+    secret_fields: &[],
+    object: false,
+};
+
+/// Connects a site without a WordPress.com user; `previously_connected`
+/// (the owner disconnected it on purpose) is never retried.
+pub const SITE_CONNECTION: Endpoint = Endpoint {
+    method: Post,
+    path: "/wpcom/v2/jetpack-licensing/site-connection",
+    bearer: Bearer::Licensing,
+    retry: BeforeSendOnly,
+    secret_fields: &[],
+    object: true,
+};
+
+/// The partner report of billed activations (`{site}`:
+/// `PARTNER_ID/key/KEY_ID`): the reporting token only. One page:
+/// `{"total":N,"activations":[…]}`.
 pub const ACTIVATIONS: Endpoint = Endpoint {
     method: Get,
     path: "/wpcom/v2/jetpack-partners/{site}/activations",
-    bearer: true,
+    bearer: Bearer::Reporting,
     retry: Idempotent,
     secret_fields: &[],
     object: true,
@@ -171,6 +256,12 @@ impl Request {
     /// Sends these form fields.
     pub fn form(mut self, fields: Vec<(String, String)>) -> Request {
         self.body = Body::Form(fields);
+        self
+    }
+
+    /// Sends this JSON body (as the Licensing API's spec has it).
+    pub fn json(mut self, body: &serde_json::Value) -> Request {
+        self.body = Body::Json(body.to_string().into_bytes());
         self
     }
 }

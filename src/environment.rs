@@ -5,9 +5,19 @@
 pub const ID_VAR: &str = "JETPACK_PARTNER_ID";
 pub const SECRET_VAR: &str = "JETPACK_PARTNER_SECRET";
 pub const TOKEN_VAR: &str = "JETPACK_PARTNER_ACCESS_TOKEN";
+/// The Licensing API's token (SPEC §11).
+pub const LICENSING_TOKEN_VAR: &str = "JETPACK_LICENSING_TOKEN";
+/// The partner reports' token (a WordPress.com user token).
+pub const REPORTING_TOKEN_VAR: &str = "JETPACK_REPORTING_TOKEN";
 
 /// Every variable that carries a partner credential.
-pub const CREDENTIAL_VARS: &[&str] = &[ID_VAR, SECRET_VAR, TOKEN_VAR];
+pub const CREDENTIAL_VARS: &[&str] = &[
+    ID_VAR,
+    SECRET_VAR,
+    TOKEN_VAR,
+    LICENSING_TOKEN_VAR,
+    REPORTING_TOKEN_VAR,
+];
 
 /// Keep our environment (and memory) from other processes of the same
 /// user: `wp` and the plugins it runs are such processes, and could read

@@ -37,6 +37,35 @@ pub enum Expected {
     AuditFormat,
     /// A partner key's id.
     KeyId,
+    /// How many licenses to issue at once.
+    LicenseCount { max: u32 },
+}
+
+/// Why a value given as a license key is not one (for
+/// [`Error::BadLicenseKey`]); the value itself is never repeated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KeyProblem {
+    Empty,
+    /// Longer than any license key (the limit).
+    TooLong(usize),
+    /// A space, control character or anything but letters, digits, `-`
+    /// and `_`.
+    Characters,
+}
+
+/// Why the pages of a list cannot be read to their end (for
+/// [`Error::BadPage`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageProblem {
+    /// The page has no list under this member.
+    NoItems(&'static str),
+    /// The page holds the same items as this earlier page: the paging
+    /// does not move on.
+    Repeats(u64),
+    /// More pages than any list has (the limit).
+    TooMany(u64),
+    /// Paging took longer than this.
+    TooLong(Duration),
 }
 
 /// Why a file named by a flag cannot be used.
@@ -82,6 +111,8 @@ pub enum Needed {
     Products,
     /// `apply`: `products` holding something that is no slug.
     ProductSlugs,
+    /// The licensing commands' KEY.
+    LicenseKey,
 }
 
 /// Why there is no WordPress.com blog id to send a request by.
@@ -150,6 +181,9 @@ pub enum WpMissing {
     Vanished(String),
     /// No `wp` on PATH, and `--all-sites` needs it to list the network.
     NeededForNetwork,
+    /// No `wp` on PATH, and the command works through it alone (`license
+    /// set`: no URL can stand in).
+    NeededForOptions,
 }
 
 /// Why a network request failed, before or after it was sent.
@@ -243,6 +277,22 @@ pub enum Error {
     OptionLikeUser {
         user: String,
     },
+    /// The `n`th license key given (1 first) is not one.
+    BadLicenseKey {
+        n: usize,
+        problem: KeyProblem,
+    },
+    /// `license issue --product`: no product of that slug; `known`: the
+    /// API's own (`from_api`), else the documented ones.
+    UnknownProduct {
+        slug: String,
+        known: Vec<String>,
+        from_api: bool,
+    },
+    /// A request takes a token nobody gave (the reports' token).
+    NoToken {
+        wanted: crate::api::Bearer,
+    },
     /// One line of a `--batch` (or `--desired`) file cannot be used.
     BatchLine {
         flag: &'static str,
@@ -328,11 +378,6 @@ pub enum Error {
         status: u16,
         cause: String,
     },
-    /// A paged read whose pages never end or repeat (`pages` read).
-    EndlessPages {
-        what: String,
-        pages: u64,
-    },
     /// An answer past the size cap.
     TooLarge {
         what: String,
@@ -383,6 +428,28 @@ pub enum Error {
         blog_id: u64,
         with: String,
     },
+    /// `license set`: the keys are in `jetpack_licenses`, and Jetpack could
+    /// not attach (some of) them: `why` in words, `fields` for the error
+    /// object (which keys, by position; WordPress.com's codes).
+    NotAttached {
+        why: String,
+        fields: Map<String, Value>,
+    },
+    /// The API refused the token as the wrong kind (`invalid_scope`):
+    /// `wanted` is the kind the endpoint takes, `source` where the token
+    /// sent came from.
+    WrongToken {
+        wanted: crate::api::Bearer,
+        source: String,
+        failed: Box<Error>,
+    },
+    /// The pages of a list cannot be read to their end (the items before
+    /// were printed).
+    BadPage {
+        what: String,
+        page: u64,
+        why: PageProblem,
+    },
     /// `--check-upgrade`: the plan is not among the site's upgrade paths.
     PlanNotAvailable {
         plan: String,
@@ -405,6 +472,21 @@ pub enum Error {
     Interrupted {
         signal: &'static str,
         sent: Option<String>,
+    },
+    /// An answer carried `X-Jetpack-Request-Id` (the Licensing API's):
+    /// the failure names it, since support asks for it.
+    RequestId {
+        failed: Box<Error>,
+        id: String,
+    },
+    /// `license issue --count`: `issued` of `count` licenses were issued
+    /// (and printed) before this failure; `fields`: the failure's API
+    /// fields, `issued`, and a license that could not be printed.
+    Issued {
+        issued: u32,
+        count: u32,
+        failed: Box<Error>,
+        fields: Map<String, Value>,
     },
     /// The answer could not be written to stdout.
     OutputFailed {
@@ -460,9 +542,18 @@ impl Error {
             | BadApiHost(_)
             | BadApiPath { .. }
             | UnknownFields { .. }
+            | BadLicenseKey { .. }
+            | UnknownProduct { .. }
+            | NoToken { .. }
             | NoBlogId(_) => "invalid_input",
             UnknownErrorCode { .. } => "unknown_error_code",
-            Partial { failed, .. } | Sent { failed, .. } => failed.error_code(),
+            Partial { failed, .. }
+            | Sent { failed, .. }
+            | RequestId { failed, .. }
+            | WrongToken { failed, .. }
+            | Issued { failed, .. } => failed.error_code(),
+            NotAttached { .. } => "license_error",
+            BadPage { .. } => "invalid_response",
             BatchLine { problem, .. } => match problem {
                 LineProblem::Invalid(e) => e.error_code(),
                 _ => "invalid_input",
@@ -482,7 +573,6 @@ impl Error {
             NotJson { .. }
             | UnreadableJson { .. }
             | TooLarge { .. }
-            | EndlessPages { .. }
             | UnusableAccessToken { .. } => "invalid_response",
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
@@ -509,7 +599,10 @@ impl Error {
         match self {
             Error::Network { maybe_sent, .. } | Error::Timeout { maybe_sent, .. } => *maybe_sent,
             Error::Interrupted { sent, .. } => sent.is_some(),
-            Error::Partial { failed, .. } => failed.maybe_sent(),
+            Error::Partial { failed, .. }
+            | Error::RequestId { failed, .. }
+            | Error::WrongToken { failed, .. }
+            | Error::Issued { failed, .. } => failed.maybe_sent(),
             Error::Sent { .. } => true,
             _ => false,
         }
@@ -527,9 +620,11 @@ impl Error {
                 )
             }
             Error::HttpStatus { status } => *status == 401,
-            Error::Sent { failed, .. } | Error::Partial { failed, .. } => {
-                failed.is_credential_level()
-            }
+            // A token of the wrong kind fails every site alike.
+            Error::WrongToken { .. } => true,
+            Error::Sent { failed, .. }
+            | Error::Partial { failed, .. }
+            | Error::RequestId { failed, .. } => failed.is_credential_level(),
             _ => false,
         }
     }
@@ -553,7 +648,22 @@ impl Error {
         match self {
             Error::Api { fields, .. } => Some(fields),
             Error::Partial { results, .. } => Some(results),
-            Error::Sent { failed, .. } => failed.api_fields(),
+            Error::Issued { fields, .. } | Error::NotAttached { fields, .. } => Some(fields),
+            Error::Sent { failed, .. }
+            | Error::RequestId { failed, .. }
+            | Error::WrongToken { failed, .. } => failed.api_fields(),
+            _ => None,
+        }
+    }
+
+    /// The `X-Jetpack-Request-Id` of the answer that failed, if it had one
+    /// (the error object carries it as `request_id`).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::RequestId { id, .. } => Some(id),
+            Error::Sent { failed, .. }
+            | Error::WrongToken { failed, .. }
+            | Error::Issued { failed, .. } => failed.request_id(),
             _ => None,
         }
     }
@@ -615,6 +725,9 @@ impl Error {
             | UnknownErrorCode { .. }
             | BadToken { .. }
             | OptionLikeUser { .. }
+            | BadLicenseKey { .. }
+            | UnknownProduct { .. }
+            | NoToken { .. }
             | BatchLine { .. } => Group::Input,
             WpNotFound(_)
             | WpNotWordpress { .. }
@@ -628,6 +741,7 @@ impl Error {
             | InvalidUser { .. }
             | AuthorizationFailure { .. }
             | SiteInSafeMode { .. }
+            | NotAttached { .. }
             | DuplicateBlogId { .. } => Group::WordPress,
             MissingAccessToken { .. }
             | UnusableAccessToken { .. }
@@ -636,17 +750,20 @@ impl Error {
             | NotJson { .. }
             | UnreadableJson { .. }
             | TooLarge { .. }
-            | EndlessPages { .. }
             | Network { .. }
             | Timeout { .. }
             | BadProxy { .. }
             | PlanNotAvailable { .. }
+            | WrongToken { .. }
+            | BadPage { .. }
             | Api { .. } => Group::Api,
             Sent { .. }
             | Partial { .. }
             | Interrupted { .. }
             | OutputFailed { .. }
             | Internal { .. }
+            | RequestId { .. }
+            | Issued { .. }
             | Locked { .. } => Group::Run,
         }
     }
@@ -718,6 +835,21 @@ impl Error {
                 line,
                 problem,
             } => write!(f, "{flag} line {line}: {problem}"),
+            BadLicenseKey { n, problem } => write!(
+                f,
+                "license key {n} (of those given) is not a license key: {problem}"
+            ),
+            UnknownProduct {
+                slug,
+                known,
+                from_api,
+            } => unknown_product(f, slug, known, *from_api),
+            NoToken { wanted } => write!(
+                f,
+                "no {} was given: give {}",
+                token_name(*wanted),
+                token_flags(*wanted)
+            ),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -785,6 +917,7 @@ impl Error {
                 }
                 f.write_str(", so nothing was sent for it (a request by blog id would act on the original); fix the copy's connection first (https://jetpack.com/support/safe-mode/), or run this on the original site")
             }
+            NotAttached { why, .. } => f.write_str(why),
             DuplicateBlogId { blog_id, with } => write!(
                 f,
                 "this site and {with} both carry Jetpack blog id {blog_id}: one is a copy of the other, and neither can tell which is the original, so nothing was sent by that blog id for either; fix the copy's connection (https://jetpack.com/support/safe-mode/), or give the original's --blog_id on its own line"
@@ -850,10 +983,12 @@ impl Error {
                 )
             }
             Api { message, .. } => f.write_str(message),
-            EndlessPages { what, pages } => write!(
-                f,
-                "{what}: the pages did not end after {pages} of them (each says there is another, or repeats the last); stopped so the run cannot loop: try again later, and report it to WordPress.com if it persists"
-            ),
+            WrongToken {
+                wanted,
+                source,
+                failed,
+            } => wrong_token(f, *wanted, source, failed),
+            BadPage { what, page, why } => write!(f, "{what}: page {page}: {why}"),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -874,6 +1009,19 @@ impl Error {
             Partial { which, failed, .. } => write!(
                 f,
                 "{which}: {failed} (each call's answer or error is under its own key)"
+            ),
+            RequestId { failed, id } => write!(
+                f,
+                "{failed} (X-Jetpack-Request-Id: {id}; Jetpack support asks for it)"
+            ),
+            Issued {
+                issued,
+                count,
+                failed,
+                ..
+            } => write!(
+                f,
+                "{issued} of {count} licenses were issued before this (each printed on stdout as it came, or under \"license\" here), so issue only the rest: {failed}"
             ),
             Interrupted { signal, sent } => match sent {
                 Some(what) => write!(
@@ -943,6 +1091,9 @@ impl Expected {
             Expected::Summary => "a summary format; use text or json".into(),
             Expected::AuditFormat => "an audit format; use json (one line per finding) or html (one page)".into(),
             Expected::KeyId => "a partner key id (a positive number, as partner-key list shows)".into(),
+            Expected::LicenseCount { max } => {
+                format!("a number of licenses from 1 to {max} (each is billed)")
+            }
             Expected::SiteUrl => {
                 return write!(
                     f,
@@ -951,6 +1102,84 @@ impl Expected {
             }
         };
         write!(f, "{flag}={value:?} is not {what}")
+    }
+}
+
+/// `license issue --product` names no product.
+fn unknown_product(
+    f: &mut fmt::Formatter<'_>,
+    slug: &str,
+    known: &[String],
+    from_api: bool,
+) -> fmt::Result {
+    let whose = if from_api {
+        "its products (license products) are"
+    } else {
+        "the documented ones are (the API's own list could not be read)"
+    };
+    write!(
+        f,
+        "--product={slug:?} is no product the Licensing API issues; {whose} {}",
+        known.join(", ")
+    )
+}
+
+/// What a kind of token is called in messages.
+fn token_name(kind: crate::api::Bearer) -> &'static str {
+    use crate::api::Bearer;
+    match kind {
+        Bearer::Reporting => {
+            "reporting token (a WordPress.com user token of the user tied to the partner key)"
+        }
+        Bearer::Licensing => "licensing token (the one Jetpack gave you) or partner token",
+        Bearer::Partner | Bearer::None => "partner token",
+    }
+}
+
+/// Where a kind of token is given.
+fn token_flags(kind: crate::api::Bearer) -> &'static str {
+    use crate::api::Bearer;
+    match kind {
+        Bearer::Reporting => "--reporting-token-file=PATH or JETPACK_REPORTING_TOKEN",
+        Bearer::Licensing => "--licensing-token-file=PATH or JETPACK_LICENSING_TOKEN",
+        Bearer::Partner | Bearer::None => "--partner_id/--partner_secret or a token",
+    }
+}
+
+/// The API refused a token as the wrong kind (`invalid_scope`): which
+/// token the endpoint takes, and the API's words.
+fn wrong_token(
+    f: &mut fmt::Formatter<'_>,
+    wanted: crate::api::Bearer,
+    source: &str,
+    failed: &Error,
+) -> fmt::Result {
+    match wanted {
+        crate::api::Bearer::Reporting => write!(f, "the partner reports refused the token from {source} as the wrong kind: they take the reporting token, a WordPress.com user token (--reporting-token-file or JETPACK_REPORTING_TOKEN); the partner and licensing tokens do not read them")?,
+        _ => write!(f, "the Licensing API refused the token from {source} as the wrong kind: it takes the licensing token Jetpack gave you (--licensing-token-file or JETPACK_LICENSING_TOKEN) or the partner token; a reporting token (a WordPress.com user token) does not work there")?,
+    }
+    write!(f, ". The API said: {failed}")
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("it is empty"),
+            Self::TooLong(max) => write!(f, "it is longer than {max} characters"),
+            Self::Characters => f.write_str("license keys hold only letters, digits, - and _ (no spaces); check for a stray quote or a line break"),
+        }
+    }
+}
+
+impl fmt::Display for PageProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const STOPPED: &str = "stopped here (the items before were printed)";
+        match self {
+            Self::NoItems(member) => write!(f, "the answer has no {member:?} list, which every page has"),
+            Self::Repeats(earlier) => write!(f, "the API sent the same items as page {earlier} again, so its pages would never end; {STOPPED}"),
+            Self::TooMany(max) => write!(f, "more than {max} pages, which no list has; {STOPPED}"),
+            Self::TooLong(limit) => write!(f, "paging took longer than {} s; {STOPPED}", limit.as_secs()),
+        }
     }
 }
 
@@ -1057,6 +1286,9 @@ impl fmt::Display for WpMissing {
                 f,
                 "--wp-cli-path names {p:?}, which does not exist; give the full path to WP-CLI"
             ),
+            Self::NeededForOptions => f.write_str(
+                "WP-CLI (wp) is not on PATH, and license set/unset change the site's options through it; install it, or pass --wp-cli-path=/path/to/wp (and --path=/path/to/wordpress)",
+            ),
             Self::NeededForNetwork => f.write_str(
                 "WP-CLI (wp) is not on PATH, and --all-sites needs it to list the network's sites; install it, pass --wp-cli-path=/path/to/wp, or list the sites in a --batch file",
             ),
@@ -1090,6 +1322,7 @@ impl fmt::Display for Needed {
                 "product slugs",
                 "\"products\": [\"slug\", ...] on each line",
             ),
+            Needed::LicenseKey => ("license key", "KEY (or \"license_key\" on the line)"),
         };
         write!(f, "no {what}: give {flag}")
     }

@@ -45,6 +45,9 @@ pub struct Settings {
     pub verbose: bool,
     /// `--quiet`.
     pub quiet: bool,
+    /// Tokens given for the APIs beyond the partner API (licensing,
+    /// reports); the partner token comes by [`Auth`].
+    pub tokens: crate::tokens::Tokens,
 }
 
 /// The partner's OAuth client credentials (the secret already read).
@@ -68,9 +71,11 @@ pub enum Auth {
 // Built once per run; boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Run {
-    /// Work on one site or many (`meta`: the command's).
+    /// Work on one site or many (`meta`: the command's); `auth` None: the
+    /// partner token is not needed (a licensing token was given, or only
+    /// WordPress is asked).
     Site {
-        auth: Auth,
+        auth: Option<Auth>,
         meta: &'static Meta,
         target: Target,
     },

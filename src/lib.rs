@@ -29,6 +29,7 @@ pub mod scan;
 pub mod signals;
 pub mod site;
 pub mod tls;
+pub mod tokens;
 pub mod work;
 pub mod wp;
 
@@ -48,6 +49,7 @@ impl From<Done> for Outcome {
                 "status": status,
             })),
             Done::DryRun(v) => Outcome::Json(v),
+            Done::Printed => Outcome::Printed { failed: false },
         }
     }
 }
@@ -61,7 +63,7 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
     let printed = |failed| Outcome::Printed { failed };
     match run {
         Run::Site { auth, target, .. } => {
-            let exec = Executor::new(settings, Some(auth));
+            let exec = Executor::new(settings, auth);
             match target {
                 Target::One(job) => exec.site(&job).map(Outcome::from),
                 Target::OneListed { job, meta, listing } => {

@@ -2,10 +2,10 @@
 //! the endpoint table and run by the one executor (`exec`). Nothing here
 //! sends.
 
-use crate::api::Request;
+use crate::api::{Bearer, Request};
 use crate::error::{Error, Result};
 use crate::holdings::Needless;
-use crate::wp::Wp;
+use crate::wp::{LicenseChange, Wp};
 use serde_json::Value;
 
 /// One step of a command's work.
@@ -33,6 +33,54 @@ pub enum Step {
     /// `apply`: send the status request (also in a dry run), then the
     /// provisions and cancels that make the site have `desired`.
     Reconcile(Box<Reconcile>),
+    /// Before anything else (the token call too): a product slug the
+    /// documentation does not name must be one the API's product families
+    /// list (`license issue`). The families are public: no token.
+    CheckProduct { families: Request, slug: String },
+    /// Send it `times` times, one after the other, each answer printed as
+    /// its own line as it comes (`license issue --count`); a failure stops
+    /// the rest, and what was issued before it is printed already.
+    Repeat { request: Request, times: u32 },
+    /// Every page of a list, each item printed as its own line as its page
+    /// comes (`license list`), within bounds (see `exec::pages`).
+    Pages { request: Request, paging: Paging },
+    /// In a dry run only: this read is sent and its answer shown under
+    /// `name` beside the requests (`license revoke`: the license as it is
+    /// now). A real run skips it.
+    Peek {
+        name: &'static str,
+        request: Request,
+    },
+    /// The answer is a site connection's: `previously_connected` (its owner
+    /// disconnected it on purpose) is a failure.
+    Connected,
+    /// `license set`/`unset`: the `jetpack_licenses` option changed through
+    /// WordPress (None: no `wp` for the site).
+    Licenses {
+        wp: Option<Wp>,
+        change: LicenseChange,
+    },
+}
+
+/// How a list comes in pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    /// The member holding a page's items.
+    pub items: &'static str,
+    /// How a page says how many there are.
+    pub total: Total,
+    /// Items asked for per page (`per_page`).
+    pub per_page: u64,
+}
+
+/// What a page says about the whole list.
+#[derive(Debug, Clone, Copy)]
+pub enum Total {
+    /// This member is the number of pages (`/licenses`: `total_pages`).
+    Pages(&'static str),
+    /// This member is the number of items (the activations report:
+    /// `total`).
+    Items(&'static str),
 }
 
 /// What `apply` needs to bring one site to its desired state.
@@ -73,14 +121,28 @@ impl Work {
                 } => vec![request],
                 Step::Reconcile(r) => vec![&r.status],
                 Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
-                Step::Authorize { .. } | Step::Narrow { .. } | Step::MarkCopy => Vec::new(),
+                Step::Repeat { request, times } => vec![request; *times as usize],
+                // The first page (the others follow from its answer).
+                Step::Pages { request, .. } => vec![request],
+                // Checks and dry-run reads: not the work itself.
+                Step::CheckProduct { .. }
+                | Step::Peek { .. }
+                | Step::Connected
+                | Step::Licenses { .. }
+                | Step::Authorize { .. }
+                | Step::Narrow { .. }
+                | Step::MarkCopy => Vec::new(),
             }
         })
     }
 
-    /// Does any request carry the partner token?
-    pub fn needs_token(&self) -> bool {
-        self.requests().any(|r| r.bearer)
+    /// The tokens the work's requests carry (a dry run's reads included).
+    pub fn bearers(&self) -> impl Iterator<Item = Bearer> + '_ {
+        let peeks = self.steps.iter().filter_map(|s| match s {
+            Step::Peek { request, .. } => Some(request.bearer),
+            _ => None,
+        });
+        self.requests().map(|r| r.bearer).chain(peeks)
     }
 
     /// Work that reads (the status) even in a dry run: `apply`.

@@ -12,6 +12,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// `Retry-After`, for 429/503 answers.
     pub retry_after: Option<String>,
+    /// `X-Jetpack-Request-Id` (Licensing API answers): support asks for it.
+    pub request_id: Option<String>,
 }
 
 /// The token answer: `access_token`, or the error that explains its absence.
@@ -34,7 +36,8 @@ pub fn token_from(answer: &Answer) -> Result<String> {
 
 /// Empty → unknown_error; an `error` member that is there and not
 /// null/false/empty (whatever its type), or `success:false` → the API's
-/// error; non-2xx → server_error; 2xx not JSON, or not an object where the
+/// error; non-2xx with WP REST's `{"code","message","data"}` (the `wpcom/v2`
+/// endpoints: licensing) → the API's error; other non-2xx → server_error; 2xx not JSON, or not an object where the
 /// endpoint answers with one (`object`) → invalid_response. JSON too deep
 /// for serde_json to build is `Value::Null` where any JSON will do
 /// (`api`: the body is printed as it came).
@@ -105,7 +108,28 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
         }
     }
     if !ok {
-        return Err(Error::HttpStatus { status });
+        // WP REST's error shape; a 2xx `code` is an answer (a site
+        // connection's `{"code":"success"}`).
+        let rest = json.as_object().and_then(|obj| {
+            let code = obj
+                .get("code")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())?;
+            let message = obj
+                .get("message")
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .map_or_else(
+                    || format!("{what} failed with HTTP {status} and no message"),
+                    str::to_string,
+                );
+            Some(Error::Api {
+                code: code.to_string(),
+                message,
+                fields: obj.clone(),
+            })
+        });
+        return Err(rest.unwrap_or(Error::HttpStatus { status }));
     }
     if object && !json.is_object() {
         return Err(Error::NotJson {
@@ -165,6 +189,7 @@ mod tests {
             status,
             body: body.as_bytes().to_vec(),
             retry_after: None,
+            request_id: None,
         }
     }
 
@@ -262,6 +287,28 @@ mod tests {
             );
             assert!(judge("x", &ans(200, body), false).is_ok(), "{body}");
         }
+    }
+
+    #[test]
+    fn wp_rest_errors_pass_their_code_through() {
+        let body =
+            r#"{"code":"license_not_found","message":"License not found.","data":{"status":404}}"#;
+        let e = judge_obj(&ans(404, body)).err();
+        assert_eq!(e.as_ref().map(Error::error_code), Some("license_not_found"));
+        assert_eq!(
+            e.map(|e| e.message()).as_deref(),
+            Some("License not found.")
+        );
+        // A 2xx `code` is an answer; a code that is no text is no error code.
+        assert!(judge_obj(&ans(200, r#"{"code":"success","blog_id":5}"#)).is_ok());
+        assert_eq!(
+            code(judge_obj(&ans(500, r#"{"code":500}"#))).as_deref(),
+            Some("server_error")
+        );
+        assert_eq!(
+            code(judge_obj(&ans(403, r#"{"code":"rest_forbidden"}"#))).as_deref(),
+            Some("rest_forbidden")
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod retry;
 mod transport;
 
 pub use answer::{judge, token_from, Answer};
-pub use request::{Method, Request};
+pub use request::{Bearer, Method, Request};
 pub use retry::Retry;
 
 use crate::error::{Error, HostProblem, Result};

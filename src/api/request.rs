@@ -41,6 +41,23 @@ impl Method {
     }
 }
 
+/// Which token a request carries in `Authorization: Bearer …`: each API
+/// takes its own (SPEC §11). The executor fetches or reads each kind once
+/// per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bearer {
+    /// No token (the token call, the error catalogue, product families).
+    None,
+    /// The partner token (client credentials, or one given).
+    Partner,
+    /// The licensing token (`--licensing-token-file`,
+    /// `JETPACK_LICENSING_TOKEN`), else the partner token.
+    Licensing,
+    /// The reporting token: a WordPress.com user token, for the partner
+    /// reports only.
+    Reporting,
+}
+
 /// What a request carries.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -59,8 +76,8 @@ pub struct Request {
     pub raw_query: Option<String>,
     pub query: Vec<(String, String)>,
     pub body: Body,
-    /// Sent with `Authorization: Bearer <partner token>`.
-    pub bearer: bool,
+    /// The token it is sent with, if any.
+    pub bearer: Bearer,
     pub retry: Retry,
     /// Form fields whose values are secrets (shown as `<redacted>`).
     pub secret_fields: &'static [&'static str],
@@ -102,7 +119,7 @@ impl Request {
         if let Some(h) = base.host_header {
             headers.insert("Host".into(), Value::String(h.into()));
         }
-        if self.bearer {
+        if self.bearer != Bearer::None {
             headers.insert(
                 "Authorization".into(),
                 Value::String(format!("Bearer {REDACTED}")),

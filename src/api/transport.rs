@@ -60,18 +60,29 @@ impl Transport {
         };
         let mut resp = result?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after");
+        // Only visible ASCII: it goes into messages as it is.
+        let request_id = header("x-jetpack-request-id")
+            .map(|id| id.trim().to_string())
+            .filter(|id| {
+                !id.is_empty() && id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic())
+            });
         let body = resp
             .body_mut()
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()?;
+        let id = request_id
+            .as_ref()
+            .map_or(String::new(), |id| format!(" (X-Jetpack-Request-Id {id})"));
         output::verbose(&format!(
-            "{} -> HTTP {status}, {} bytes in {:?}",
+            "{} -> HTTP {status}, {} bytes in {:?}{id}",
             req.what(&self.base),
             body.len(),
             started.elapsed()
@@ -80,6 +91,7 @@ impl Transport {
             status,
             body,
             retry_after,
+            request_id,
         })
     }
 

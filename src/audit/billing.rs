@@ -1,19 +1,18 @@
 //! The partner's billed activations (partner reporting), every page,
 //! handed on one at a time so a fleet of 20 000 never sits in memory
-//! whole. Bounded: pages that never end, or repeat, stop the audit with
-//! `invalid_response` instead of looping.
+//! whole. Bounded (the executor's paging): pages that never end, or
+//! repeat, stop the audit with `invalid_response` instead of looping.
 
 use super::findings::{parse_date, Activation};
 use crate::endpoints;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exec::Executor;
 use crate::holdings;
+use crate::work::{Paging, Total};
 use serde_json::{Map, Value};
 
 /// Activations asked for per page (the endpoint's most).
 pub const PER_PAGE: u64 = 100;
-/// No partner has more than this many pages of activations (a million).
-const MOST_PAGES: u64 = 10_000;
 
 /// Which partner key's activations: `PARTNER_ID/key/KEY_ID`.
 #[derive(Debug, Clone)]
@@ -24,39 +23,18 @@ pub struct Key {
 
 /// Read every page, handing each activation to `each`; how many were read.
 pub fn read(exec: &Executor, key: &Key, mut each: impl FnMut(Activation)) -> Result<usize> {
-    let mut read = 0;
-    let mut last_first: Option<Value> = None;
-    for page in 1..=MOST_PAGES {
-        let answer = exec.read(&self::page(key, page))?;
-        let total = answer.get("total").and_then(Value::as_u64);
-        let items = answer
-            .get("activations")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        // A page that repeats the one before: the endpoint is not paging.
-        let first = items.first().and_then(|a| a.get("id")).cloned();
-        if first.is_some() && first == last_first {
-            return Err(endless(page));
+    let paging = Paging {
+        items: "activations",
+        total: Total::Items("total"),
+        per_page: PER_PAGE,
+    };
+    let read = exec.each_page(&page(key, 1), paging, |item| {
+        if let Some(a) = activation(item) {
+            each(a);
         }
-        last_first = first;
-        for item in items {
-            if let Some(a) = activation(item) {
-                each(a);
-            }
-        }
-        read += items.len();
-        let done = items.is_empty()
-            || (items.len() as u64) < PER_PAGE
-            || total.is_some_and(|t| read as u64 >= t);
-        if done {
-            return Ok(read);
-        }
-        if total.is_some_and(|t| page > t.div_ceil(PER_PAGE) + 1) {
-            return Err(endless(page));
-        }
-    }
-    Err(endless(MOST_PAGES))
+        Ok(())
+    })?;
+    Ok(read as usize)
 }
 
 /// The request for one page of a key's activations.
@@ -68,13 +46,6 @@ pub fn page(key: &Key, page: u64) -> crate::api::Request {
         .at(&format!("{id}/key/{}", key.key_id))
         .query_opt("page", Some(&page.to_string()))
         .query_opt("per_page", Some(&PER_PAGE.to_string()))
-}
-
-fn endless(pages: u64) -> Error {
-    Error::EndlessPages {
-        what: "GET /wpcom/v2/jetpack-partners/…/activations".into(),
-        pages,
-    }
 }
 
 /// One activation as the endpoint writes it.

@@ -70,6 +70,8 @@ pub fn done(meta: &Meta, key: &Key, done: Done, record: Option<&Record>) -> Valu
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
             o.insert("answer".into(), answer);
         }
+        // Lines of its own (license issue, list): no site command's.
+        Done::Printed => {}
     }
     if let Some(r) = record {
         r.add_to(&mut o);
@@ -103,6 +105,9 @@ pub fn failed(key: &Key, e: &Error, record: Option<&Record>) -> Value {
     if e.maybe_sent() {
         // A resume with --skip-done leaves this site alone: check it first.
         o.insert("maybe_sent".into(), Value::Bool(true));
+    }
+    if let Some(id) = e.request_id() {
+        o.insert("request_id".into(), Value::String(id.to_string()));
     }
     match e {
         // What the API answered to the request that went through (a

@@ -4,7 +4,7 @@
 
 use super::Command;
 use crate::api::request::Body;
-use crate::api::{json, split_scheme, Base, Method, Request, Retry};
+use crate::api::{json, split_scheme, Base, Bearer, Method, Request, Retry};
 use crate::credentials::{self, CredArgs};
 use crate::error::{Error, Expected, FileProblem, PathProblem, Result};
 use crate::flags::common::RunArgs;
@@ -117,7 +117,7 @@ impl Api {
             raw_query,
             query: Vec::new(),
             body: Body::None,
-            bearer: true,
+            bearer: Bearer::Partner,
             retry: if get {
                 Retry::Idempotent
             } else {

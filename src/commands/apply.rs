@@ -109,7 +109,7 @@ impl Command for Apply {
                 a.job(fields, prune)
             });
             Ok(Run::Site {
-                auth: credentials::read_auth(auth)?,
+                auth: Some(credentials::read_auth(auth)?),
                 meta: &META,
                 target: Target::Many(Batch {
                     meta: &META,

@@ -11,6 +11,7 @@ use crate::flags::common::{JobsArg, RunArgs, ScanArgs, WpArgs};
 use crate::flags::values::{depth, jobs, summary_json, wp_settings};
 use crate::flags::{given, Context, Parsed};
 use crate::job::Run;
+use crate::tokens::{self, ReportingTokenArg};
 use clap::Parser;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ pub struct AuditArgs {
     #[arg(long = "desired", value_name = "FILE", help_heading = "Audit")]
     pub desired: Option<String>,
 
+    #[command(flatten)]
+    pub reporting: ReportingTokenArg,
+
     /// The partner key whose billed activations are read (with --reporting-token-file)
     #[arg(
         long = "partner-key-id",
@@ -104,7 +108,11 @@ pub struct AuditArgs {
 impl Command for AuditArgs {
     fn plan(self, ctx: &Context) -> Parsed {
         let auth = ctx.credentials(&self.creds, true)?;
-        let local = match (given(&self.installs.scan), given(&self.batch), self.all_sites) {
+        let local = match (
+            given(&self.installs.scan),
+            given(&self.batch),
+            self.all_sites,
+        ) {
             (Some(dir), _, _) => Local::Scan {
                 root: PathBuf::from(dir),
                 max_depth: 0,
@@ -122,7 +130,22 @@ impl Command for AuditArgs {
             (Some(_), Some(id)) => id.trim().to_string(),
             (Some(_), None) => return Err(ctx.missing("--partner_id=<ID> (with --partner-key-id)")),
         };
-        ctx.invocation(&self.run, |_| {
+        // Billing is read with both or neither.
+        let reporting = tokens::reporting_source(&self.reporting, ctx.env);
+        match (&reporting, given(&self.partner_key_id)) {
+            (Some(_), None) => {
+                return Err(ctx.missing("--partner-key-id=<ID> (with the reporting token)"))
+            }
+            (None, Some(_)) => {
+                return Err(ctx.missing("--reporting-token-file=<PATH> (with --partner-key-id)"))
+            }
+            _ => {}
+        }
+        let sources = tokens::Sources {
+            licensing: None,
+            reporting,
+        };
+        let parsed = ctx.invocation(&self.run, |_| {
             let local = match local {
                 Local::Scan { root, .. } => Local::Scan {
                     root,
@@ -143,7 +166,8 @@ impl Command for AuditArgs {
                 auth: credentials::read_auth(auth)?,
                 audit,
             })
-        })
+        });
+        tokens::with_tokens(parsed, sources)
     }
 }
 

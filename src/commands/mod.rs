@@ -13,7 +13,9 @@ mod apply;
 mod audit;
 mod backup_credentials;
 mod cancel;
+mod connect;
 mod errors;
+mod license;
 mod magic_link;
 mod partner_key;
 mod provision;
@@ -90,6 +92,10 @@ commands! {
     PartnerKey(partner_key::PartnerKey),
     Verify(verify::Verify),
     Audit(audit::AuditArgs),
+    /// Jetpack licenses: issue, show, revoke, list; attach to a site; set on a site
+    #[command(subcommand, name = "license", after_help = license::HELP)]
+    License(license::License),
+    Connect(connect::Connect),
 }
 
 pub use cancel::Cancel;

@@ -12,15 +12,16 @@ use crate::flags::values::{blog_id, fleet, jobs, lines_listing, report, site_url
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, OnCopy, Site, SiteSpec};
+use crate::tokens::{self, Keys, Takes};
 use crate::work::{Step, Work};
 use std::hash::{Hash, Hasher};
 
 /// The two accessors of [`SiteCommand`], for a flags struct with `creds`
-/// and `common` fields.
+/// (its requests take the partner token) and `common` fields.
 macro_rules! site_flags {
     () => {
-        fn creds(&self) -> &crate::credentials::CredArgs {
-            &self.creds
+        fn takes(&self) -> crate::tokens::Takes<'_> {
+            crate::tokens::Takes::Partner(&self.creds)
         }
 
         fn common(&self) -> &crate::flags::common::SiteCommon {
@@ -36,7 +37,8 @@ pub(crate) use site_flags;
 pub trait SiteCommand: clap::FromArgMatches + Send + Sync + 'static {
     /// What a batch of its lines needs to know.
     const META: &'static Meta;
-    fn creds(&self) -> &CredArgs;
+    /// The tokens its requests take (and so the credentials it needs).
+    fn takes(&self) -> Takes<'_>;
     fn common(&self) -> &SiteCommon;
     /// The user `--all-sites` checks on every site (provision's `--user`).
     fn network_user(&self) -> Option<&str> {
@@ -56,13 +58,13 @@ impl<C: SiteCommand> Command for C {
     const LINES: Option<&'static Meta> = Some(C::META);
 
     fn plan(self, ctx: &Context) -> Parsed {
-        let auth = ctx.credentials(self.creds(), true)?;
+        let Keys { auth, tokens } = tokens::keys(ctx, self.takes())?;
         let b = &self.common().batch;
         if let (false, Some(flag)) = (many(b), self.missing()) {
             return Err(ctx.missing(flag));
         }
-        ctx.invocation(&self.common().run, |settings| {
-            let auth = credentials::read_auth(auth)?;
+        let parsed = ctx.invocation(&self.common().run, |settings| {
+            let auth = auth.map(credentials::read_auth).transpose()?;
             let target = if many(b) {
                 // --all-sites: the network's one bootstrap checks
                 // provision's user and activates Jetpack (not in a dry run).
@@ -98,7 +100,8 @@ impl<C: SiteCommand> Command for C {
                 meta: C::META,
                 target,
             })
-        })
+        });
+        tokens::with_tokens(parsed, tokens)
     }
 }
 

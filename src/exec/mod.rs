@@ -1,9 +1,10 @@
-//! The one executor: the partner token (fetched once, early or late), the
-//! `--dry-run` rendering, sending a command's steps and judging each answer,
-//! and the authorize step. Commands only build plans; everything that
-//! reaches the network goes through here.
+//! The one executor: the tokens (the partner token fetched once, early or
+//! late; the others as given), the `--dry-run` rendering, sending a
+//! command's steps and judging each answer, and the authorize step.
+//! Commands only build plans; everything that reaches the network goes
+//! through here. The licensing steps are in `license`, paging in `pages`.
 
-use crate::api::{self, judge, Api, Request};
+use crate::api::{self, judge, Api, Bearer, Request};
 use crate::endpoints;
 use crate::error::{Error, NetCause, Result};
 use crate::job::{Auth, Settings, SiteJob};
@@ -13,6 +14,8 @@ use crate::work::{self, Step, Work};
 use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
 
+mod license;
+mod pages;
 mod steps;
 mod throttle;
 
@@ -20,7 +23,8 @@ use steps::narrow;
 
 pub struct Executor {
     settings: Settings,
-    /// None: the command sends nothing that takes the partner token.
+    /// None: the command sends nothing that takes the partner token (a
+    /// licensing token was given, or it only asks WordPress).
     auth: Option<Auth>,
     api: OnceLock<Api>,
     /// The partner token, once fetched: one per run, however many sites.
@@ -67,6 +71,57 @@ impl Executor {
         };
         *slot = Some(token.clone());
         Ok(token)
+    }
+
+    /// The partner token now, when the run takes one: a run that cannot
+    /// get it fails before anything else is sent.
+    fn early_token(&self) -> Result<()> {
+        match self.auth {
+            Some(_) => self.token().map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// The token a request of this kind carries: the partner token
+    /// (fetched once), or the one given for its API.
+    fn bearer(&self, kind: Bearer) -> Result<Option<String>> {
+        let given = match kind {
+            Bearer::None => return Ok(None),
+            Bearer::Partner => None,
+            Bearer::Licensing => self.settings.tokens.licensing.as_ref(),
+            Bearer::Reporting => match &self.settings.tokens.reporting {
+                Some(t) => Some(t),
+                None => return Err(Error::NoToken { wanted: kind }),
+            },
+        };
+        match given {
+            Some(t) => Ok(Some(t.token.clone())),
+            None => self.token().map(Some),
+        }
+    }
+
+    /// Whether a request of this kind takes the partner token.
+    fn takes_partner_token(&self, kind: Bearer) -> bool {
+        match kind {
+            Bearer::Partner => true,
+            Bearer::Licensing => self.settings.tokens.licensing.is_none(),
+            Bearer::None | Bearer::Reporting => false,
+        }
+    }
+
+    /// Where the token a request of this kind carries came from (for a
+    /// refusal's message).
+    fn token_source(&self, kind: Bearer) -> String {
+        let given = match kind {
+            Bearer::Licensing => self.settings.tokens.licensing.as_ref(),
+            Bearer::Reporting => self.settings.tokens.reporting.as_ref(),
+            _ => None,
+        };
+        match (given, &self.auth) {
+            (Some(t), _) => t.source.to_string(),
+            (None, Some(Auth::Token(_))) => "the partner token given".into(),
+            (None, _) => "the partner token (client credentials)".into(),
+        }
     }
 
     /// `POST /oauth2/token`: the token and the whole answer.
@@ -118,7 +173,7 @@ impl Executor {
     /// is the longer of the two, not their sum.
     pub fn token_while<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
         std::thread::scope(|s| {
-            let token = s.spawn(|| self.token());
+            let token = s.spawn(|| self.early_token());
             let done = work();
             let token = token.join().unwrap_or_else(|_| {
                 Err(Error::Network {
@@ -139,7 +194,8 @@ impl Executor {
 
     /// `--dry-run`: the requests that would be sent, secrets redacted.
     pub fn describe(&self, work: &Work) -> Value {
-        let token = self.token_request().filter(|_| work.needs_token());
+        let needed = work.bearers().any(|b| self.takes_partner_token(b));
+        let token = self.token_request().filter(|_| needed);
         let list = token
             .iter()
             .chain(work.requests())
@@ -151,7 +207,7 @@ impl Executor {
     /// A command without a site (partner-key new, verify, errors, api, ...).
     pub fn plain(&self, work: Work) -> Result<Done> {
         if self.dry_run() {
-            return Ok(Done::DryRun(self.describe(&work)));
+            return self.dry(&work);
         }
         self.perform(work)
     }
@@ -169,7 +225,7 @@ impl Executor {
             self.token_while(|| resolver.resolve())?
         } else {
             let site = resolver.resolve()?;
-            self.token()?;
+            self.early_token()?;
             site
         };
         self.on_site(job, &site)
@@ -190,7 +246,7 @@ impl Executor {
     pub fn on_site(&self, job: &SiteJob, site: &Site) -> Result<Done> {
         let work = job.action.steps(site);
         if self.dry_run() && !work.reads_in_dry_run() {
-            return Ok(Done::DryRun(self.describe(&work)));
+            return self.dry(&work);
         }
         self.perform(work)
     }
@@ -199,33 +255,45 @@ impl Executor {
     /// is the command's answer, or, when `--if-needed` found nothing to do,
     /// the unchanged document.
     fn perform(&self, work: Work) -> Result<Done> {
-        let token = if work.needs_token() {
-            self.token()?
-        } else {
-            String::new()
-        };
         let api = self.api()?;
         let mut answer: Option<(Vec<u8>, Value)> = None;
+        // The request id of the answer just read, for a later step's failure.
+        let mut answered: Option<String> = None;
         for step in work.steps {
             match step {
                 Step::RequirePlan { request, plan } => {
-                    let paths = self.send(api, &request, &token)?;
+                    let paths = self.send(api, &request)?;
                     work::check_plan(&plan, &paths.1)?;
                 }
-                Step::Send(request) => answer = Some(self.send(api, &request, &token)?),
-                Step::Each(calls) => answer = Some(self.each(api, calls, &token)?),
+                Step::Send(request) => {
+                    let (a, json) = self.exchange(api, &request)?;
+                    answered = a.request_id;
+                    answer = Some((a.body, json));
+                }
+                Step::Each(calls) => answer = Some(self.each(api, calls)?),
                 Step::MarkCopy => answer = answer.map(mark_copy),
                 Step::Narrow { code } => {
                     let catalogue = answer.as_ref().map(|(_, json)| json);
                     answer = Some(narrow(catalogue, &code)?);
                 }
-                Step::Reconcile(r) => return self.reconcile(api, *r, &token),
+                Step::Reconcile(r) => return self.reconcile(api, *r),
                 Step::Unless { status, needless } => {
-                    let status = self.status(api, &status, &token)?;
+                    let status = self.status(api, &status)?;
                     if needless.holds(&status) {
                         return Ok(Done::Unchanged(status));
                     }
                 }
+                Step::CheckProduct { families, slug } => {
+                    self.check_product(api, &families, &slug)?
+                }
+                Step::Repeat { request, times } => return self.repeat(api, &request, times),
+                Step::Pages { request, paging } => return self.print_pages(api, &request, paging),
+                Step::Peek { .. } => {}
+                Step::Connected => {
+                    let json = answer.as_ref().map(|(_, json)| json);
+                    license::connected(json, answered.take())?;
+                }
+                Step::Licenses { wp, change } => return license::licenses(wp.as_ref(), &change),
                 Step::Authorize { wp, user } => {
                     // The answer carries a user access token when the partner
                     // key may connect a WordPress.com user; the scripts
@@ -254,17 +322,12 @@ impl Executor {
     /// activations); a status of a site WordPress.com does not know is
     /// one with nothing.
     pub fn read(&self, request: &Request) -> Result<Value> {
-        let token = if request.bearer {
-            self.token()?
-        } else {
-            String::new()
-        };
-        self.status(self.api()?, request, &token)
+        self.status(self.api()?, request)
     }
 
     /// A site's status; a site WordPress.com does not know has nothing.
-    pub(super) fn status(&self, api: &Api, request: &Request, token: &str) -> Result<Value> {
-        match self.send(api, request, token) {
+    pub(super) fn status(&self, api: &Api, request: &Request) -> Result<Value> {
+        match self.send(api, request) {
             Ok((_, json)) => Ok(json),
             Err(Error::Api { code, .. }) if UNKNOWN_SITE.contains(&code.as_str()) => {
                 Ok(serde_json::json!({ "products": [] }))
@@ -273,14 +336,16 @@ impl Executor {
         }
     }
 
-    /// Send one request with the token and judge its answer.
-    pub(super) fn send(
-        &self,
-        api: &Api,
-        request: &Request,
-        token: &str,
-    ) -> Result<(Vec<u8>, Value)> {
-        let bearer = request.bearer.then_some(token);
+    /// Send one request with its token and judge its answer.
+    pub(super) fn send(&self, api: &Api, request: &Request) -> Result<(Vec<u8>, Value)> {
+        self.exchange(api, request).map(|(a, json)| (a.body, json))
+    }
+
+    /// [`send`](Executor::send), keeping the whole answer. A failure
+    /// names the answer's `X-Jetpack-Request-Id`, and a token refused as
+    /// the wrong kind says which the endpoint takes.
+    pub(super) fn exchange(&self, api: &Api, request: &Request) -> Result<(api::Answer, Value)> {
+        let token = self.bearer(request.bearer)?;
         // An answer came back to a request that changes something: however
         // unreadable, it was carried out (a resume must leave it alone).
         let changes = request.retry != api::Retry::Idempotent;
@@ -291,9 +356,34 @@ impl Executor {
             },
             e => e,
         };
-        let answer = self.answer(api, request, bearer).map_err(carried)?;
-        let json = judge(&request.label(), &answer, request.object).map_err(carried)?;
-        Ok((answer.body, json))
+        let answer = self
+            .answer(api, request, token.as_deref())
+            .map_err(carried)?;
+        match judge(&request.label(), &answer, request.object) {
+            Ok(json) => Ok((answer, json)),
+            Err(e) => {
+                let e = match (carried(e), request.bearer) {
+                    (
+                        Error::Api {
+                            code,
+                            message,
+                            fields,
+                        },
+                        wanted @ (Bearer::Licensing | Bearer::Reporting),
+                    ) if code == "invalid_scope" => Error::WrongToken {
+                        wanted,
+                        source: self.token_source(wanted),
+                        failed: Box::new(Error::Api {
+                            code,
+                            message,
+                            fields,
+                        }),
+                    },
+                    (e, _) => e,
+                };
+                Err(named(e, answer.request_id))
+            }
+        }
     }
 }
 
@@ -327,6 +417,18 @@ impl Executor {
     }
 }
 
+/// A failure with the request id of the answer it came from (support asks
+/// for it), when the answer carried one.
+pub(super) fn named(e: Error, id: Option<String>) -> Error {
+    match id {
+        Some(id) => Error::RequestId {
+            failed: Box::new(e),
+            id,
+        },
+        None => e,
+    }
+}
+
 /// Status answers for a site WordPress.com has no record of.
 const UNKNOWN_SITE: &[&str] = &["invalid_blog", "unknown_blog"];
 
@@ -354,4 +456,7 @@ pub enum Done {
     Applied(serde_json::Map<String, Value>),
     /// `--dry-run`: the requests it would have sent.
     DryRun(Value),
+    /// Printed already, one line at a time as it came (`license issue`,
+    /// `license list`).
+    Printed,
 }

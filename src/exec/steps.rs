@@ -17,8 +17,8 @@ impl Executor {
     /// first failure with that beside it. Every provision is tried; a
     /// cancel only while nothing the file wants is missing or unknown
     /// (`--prune` never undoes a plan because of a typo or a failure).
-    pub(super) fn reconcile(&self, api: &Api, r: Reconcile, token: &str) -> Result<Done> {
-        let status = self.status(api, &r.status, token)?;
+    pub(super) fn reconcile(&self, api: &Api, r: Reconcile) -> Result<Done> {
+        let status = self.status(api, &r.status)?;
         let changes = holdings::changes(&status, &r.desired, r.prune);
         let unknown = holdings::unknown(&status, &r.desired);
         let mut actions = Vec::new();
@@ -48,7 +48,7 @@ impl Executor {
                     failed.get_or_insert(e);
                 }
             } else {
-                match self.change(api, &r, change, token) {
+                match self.change(api, &r, change) {
                     Ok((label, answer)) => {
                         action.insert("success".into(), Value::Bool(true));
                         action.insert("answer".into(), answer);
@@ -84,13 +84,7 @@ impl Executor {
     }
 
     /// Send one change: the request's label and the answer.
-    fn change(
-        &self,
-        api: &Api,
-        r: &Reconcile,
-        change: &Change,
-        token: &str,
-    ) -> Result<(String, Value)> {
+    fn change(&self, api: &Api, r: &Reconcile, change: &Change) -> Result<(String, Value)> {
         let plan = vec![("plan".to_string(), change.slug().to_string())];
         let request = match change {
             Change::Provision(_) => r.provision.clone().map(|mut p| {
@@ -102,7 +96,7 @@ impl Executor {
             Change::Cancel(_) => Some(r.cancel.clone().form(plan)),
         };
         let request = request.ok_or(Error::Missing(Needed::UserToProvision))?;
-        let (_, answer) = self.send(api, &request, token)?;
+        let (_, answer) = self.send(api, &request)?;
         Ok((request.label(), answer))
     }
 
@@ -112,12 +106,11 @@ impl Executor {
         &self,
         api: &Api,
         calls: Vec<(&'static str, Request)>,
-        token: &str,
     ) -> Result<(Vec<u8>, Value)> {
         let mut results = serde_json::Map::new();
         let mut failed = None;
         for (name, request) in calls {
-            match self.send(api, &request, token) {
+            match self.send(api, &request) {
                 Ok((_, json)) => {
                     results.insert(name.to_string(), json);
                 }

@@ -349,6 +349,8 @@ pub fn run_wide() -> Vec<String> {
         ids::<BatchArgs>(),
         ids::<WpProgramArg>(),
         ids::<EarlyTokenArg>(),
+        ids::<crate::tokens::LicensingTokenArg>(),
+        ids::<crate::tokens::ReportingTokenArg>(),
     ]
     .concat()
 }

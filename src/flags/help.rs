@@ -14,6 +14,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "a partner token to use instead of the credentials: no token call",
     ),
     (
+        "JETPACK_LICENSING_TOKEN",
+        "the Licensing API token (license, connect) when --licensing-token-file is not given; without either, the partner token",
+    ),
+    (
+        "JETPACK_REPORTING_TOKEN",
+        "the partner reports' token (a WordPress.com user token) when --reporting-token-file is not given",
+    ),
+    (
         "JETPACK_START_API_HOST",
         "the API host (default public-api.wordpress.com, over https); a value with a scheme, e.g. http://127.0.0.1:8080, is used as is (a base path too); user info, a query or a fragment are refused",
     ),
@@ -92,6 +100,14 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     (
         "unknown_error_code",
         "errors CODE: no such code in the catalogue",
+    ),
+    (
+        "license_error",
+        "license set: the keys are stored, and WordPress.com did not attach some",
+    ),
+    (
+        "previously_connected",
+        "connect: the owner disconnected the site on purpose (not retried)",
     ),
     (
         "interrupted",

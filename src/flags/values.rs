@@ -40,6 +40,7 @@ fn with_base(run: &RunArgs, base: Base) -> Result<Settings> {
         dry_run: run.dry_run,
         verbose: run.verbose,
         quiet: run.quiet,
+        tokens: crate::tokens::Tokens::default(),
     })
 }
 

@@ -211,6 +211,10 @@ pub fn error_pairs(err: &Error) -> Map<String, Value> {
         // been carried out; a hook must not simply send it again.
         pairs.insert("maybe_sent".into(), Value::Bool(true));
     }
+    if let Some(id) = err.request_id() {
+        // Support asks for it (the Licensing API's answers carry one).
+        pairs.insert("request_id".into(), Value::String(id.to_string()));
+    }
     if let Some(fields) = err.api_fields() {
         for (k, v) in fields {
             if !pairs.contains_key(k) {

@@ -2,7 +2,7 @@
 //! WordPress (through `wp`), or — when WordPress cannot answer — from the
 //! URL flags, as the SPEC allows. Every command finds its site here.
 
-use crate::error::{Error, Fact, NoBlogIdWhy, Result};
+use crate::error::{Error, Fact, NoBlogIdWhy, Result, WpMissing};
 use crate::output;
 use crate::wp::{Facts, Want, Wp, WpSettings};
 
@@ -70,6 +70,13 @@ pub enum Need<'a> {
     Id,
     /// The WordPress.com blog id and nothing else (backup-credentials).
     BlogId,
+    /// WordPress itself (`license set`: its options are the work), and its
+    /// blog id where it has one; without WordPress nothing can be done.
+    Wp,
+    /// Only whether WordPress calls the site a copy (`license detach`: the
+    /// request names no site). The blog id when WordPress says it; without
+    /// WordPress the work goes on.
+    Check,
 }
 
 /// What a command does with a site WordPress says is a copy of another (in
@@ -140,9 +147,19 @@ impl<'a> Resolver<'a> {
         }
         let wp = match (need, spec.blog_id) {
             // The blog id is all a site command needs.
-            (Need::Id | Need::BlogId, Some(_)) => None,
+            (Need::Id | Need::BlogId | Need::Check, Some(_)) => None,
+            // Whatever `wp` says, even that it is not there.
+            (Need::Check, None) => Some(Wp::locate(&spec.wp, spec.url.as_deref())),
             (Need::BlogId, None) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
                 Err(e) if e.is_wp_unavailable() => return Err(Error::NoBlogId(unasked(e))),
+                located => Some(located),
+            },
+            // No URL can stand in for WordPress's own options.
+            (Need::Wp, _) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
+                Err(Error::WpNotFound(WpMissing::NotOnPath)) => {
+                    return Err(Error::WpNotFound(WpMissing::NeededForOptions))
+                }
+                Err(e) => return Err(e),
                 located => Some(located),
             },
             _ => match Wp::locate(&spec.wp, spec.url.as_deref()) {
@@ -232,7 +249,7 @@ fn want<'a>(spec: &SiteSpec, need: Need<'a>, copy: OnCopy) -> Want<'a> {
             activate,
             safe_mode: safe_mode && blog_id,
         },
-        Need::BlogId => Want {
+        Need::BlogId | Need::Check | Need::Wp => Want {
             blog_id: true,
             safe_mode,
             ..Want::default()
@@ -270,6 +287,10 @@ fn from_facts(spec: &SiteSpec, need: Need, f: &Facts) -> Result<Site> {
             Some(id) => Site::named(id.to_string(), String::new()),
             None => return Err(Error::NoBlogId(NoBlogIdWhy::NotConnected)),
         },
+        Need::Check | Need::Wp => Site::named(
+            f.blog_id.map(|id| id.to_string()).unwrap_or_default(),
+            String::new(),
+        ),
     };
     site.learned_blog_id = f.blog_id;
     Ok(site)
@@ -325,7 +346,7 @@ fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
     match need {
         Need::Provision { site_url, .. } => site_url.or(spec.url.as_deref()),
         Need::Id => spec.home_url.as_deref().or(spec.url.as_deref()),
-        Need::BlogId => None,
+        Need::BlogId | Need::Wp | Need::Check => None,
     }
 }
 
@@ -334,6 +355,12 @@ fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
 fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
     if let (Need::BlogId, true) = (need, e.is_wp_unavailable()) {
         return Err(Error::NoBlogId(unasked(e)));
+    }
+    if let (Need::Check, true) = (need, e.is_wp_unavailable()) {
+        output::verbose(&format!(
+            "WordPress not reachable ({e}); going on without its safe-mode check"
+        ));
+        return Ok(Site::named(String::new(), String::new()));
     }
     let Some(url) = fallback(spec, need).filter(|_| e.is_wp_unavailable()) else {
         return Err(e);
@@ -345,7 +372,7 @@ fn give_up(spec: &SiteSpec, need: Need, e: Error) -> Result<Site> {
             ));
             url.to_string()
         }
-        Need::Id | Need::BlogId => {
+        Need::Id | Need::BlogId | Need::Wp | Need::Check => {
             output::verbose(&format!(
                 "WordPress not reachable ({e}); naming the site by the suffix of {url}"
             ));

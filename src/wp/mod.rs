@@ -4,12 +4,14 @@
 //! and what their failures mean.
 
 mod facts;
+mod licenses;
 mod locate;
 pub mod parse;
 mod programs;
 
 pub use facts::{Facts, NetworkSite, Want};
-pub use programs::{FACTS_PHP, NETWORK_FACTS_PHP};
+pub use licenses::{Attach, LicenseChange, Licensed};
+pub use programs::{FACTS_PHP, LICENSES_PHP, NETWORK_FACTS_PHP};
 
 use crate::error::{Error, Result};
 use crate::output;
@@ -62,8 +64,9 @@ impl Wp {
         argv.extend(self.globals.iter().cloned());
         argv.extend(pre.iter().cloned());
         argv.extend(args.iter().map(|a| a.to_string()));
-        let shown = match args.first() {
-            Some(&"eval") => "wp eval (site facts)".to_string(),
+        let shown = match (args.first(), args.get(1)) {
+            (Some(&"eval"), Some(&LICENSES_PHP)) => "wp eval (jetpack_licenses)".to_string(),
+            (Some(&"eval"), _) => "wp eval (site facts)".to_string(),
             _ => format!("wp {}", args.join(" ")),
         };
         // The whole program (`php /opt/wp-cli.phar`), quoted as a shell

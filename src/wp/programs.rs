@@ -162,3 +162,104 @@ if (is_multisite()) {
 "#,
     php_answer!()
 );
+
+/// The PHP behind `license set` and `license unset` (one `wp eval`, with
+/// plugins loaded: Jetpack's licensing is what attaches the keys). Values
+/// by environment: JETPACK_WP_LICENSE_OP (`set` or `unset`),
+/// JETPACK_WP_LICENSES (the keys, one a line), JETPACK_WP_SAFE_MODE=1
+/// (Jetpack's safe-mode check first: a copy is left alone).
+///
+/// `jetpack_licenses` keeps every entry already there, in its order, and is
+/// written as a list (`["K1","K2"]`, even where it held an object with
+/// gaps or a lone string); a key is added once. Jetpack attaches the
+/// stored keys from its own option hooks; here those hooks are held while
+/// the option is written, and Jetpack's `attach_stored_licenses()` is
+/// called once instead, so that each key's result is known (Jetpack keeps
+/// only a message in `jetpack_options['licensing_error']`, and never clears
+/// it). `set` attaches even when the option is unchanged (a retry); `unset`
+/// attaches nothing (the license stays on its site at WordPress.com until
+/// `license detach`). The answer says how it went; the keys themselves are
+/// never in it, only their positions.
+pub const LICENSES_PHP: &str = concat!(
+    php_safe_mode!(),
+    r#"function jetpack_partner_licensing_error() {
+  $o = get_option('jetpack_options');
+  return (is_array($o) && isset($o['licensing_error']) && is_scalar($o['licensing_error'])) ? (string) $o['licensing_error'] : '';
+}
+function jetpack_partner_licenses() {
+  $out = array('marker' => 1);
+  $o = get_option('jetpack_options');
+  $out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
+  if (getenv('JETPACK_WP_SAFE_MODE') === '1') {
+    jetpack_partner_check_safe_mode($out);
+    if (!empty($out['safe_mode']) || isset($out['safe_mode_error'])) { return $out; }
+  }
+  $set = getenv('JETPACK_WP_LICENSE_OP') === 'set';
+  $given = array_values(array_filter(explode("\n", (string) getenv('JETPACK_WP_LICENSES')), 'strlen'));
+  $str = function ($v) { return is_scalar($v) ? (string) $v : null; };
+  $raw = get_option('jetpack_licenses', null);
+  $keys = ($raw === null || $raw === false) ? array() : array_values((array) $raw);
+  $before = count($keys);
+  if ($set) {
+    $have = array_map($str, $keys);
+    foreach ($given as $k) {
+      if (!in_array($k, $have, true)) { $keys[] = $k; $have[] = $k; }
+    }
+  } else {
+    $keys = array_values(array_filter($keys, function ($v) use ($given, $str) { return !in_array($str($v), $given, true); }));
+  }
+  $out['added'] = $set ? count($keys) - $before : 0;
+  $out['removed'] = $set ? 0 : $before - count($keys);
+  $out['changed'] = ($raw === null || $raw === false) ? count($keys) > 0 : $keys !== $raw;
+  $lic = null;
+  foreach (array('Automattic\Jetpack\Licensing', 'Automattic\Jetpack\Licensing\Manager') as $c) {
+    if (class_exists($c) && method_exists($c, 'instance')) { $lic = call_user_func(array($c, 'instance')); break; }
+  }
+  $can = is_object($lic) && method_exists($lic, 'attach_stored_licenses');
+  $error_before = jetpack_partner_licensing_error();
+  if ($out['changed']) {
+    $held = array();
+    if ($can) {
+      foreach (array('add_option_jetpack_licenses', 'update_option_jetpack_licenses') as $h) {
+        $p = has_action($h, array($lic, 'attach_stored_licenses'));
+        if ($p !== false) { remove_action($h, array($lic, 'attach_stored_licenses'), $p); $held[$h] = $p; }
+      }
+    }
+    $ok = update_option('jetpack_licenses', $keys);
+    foreach ($held as $h => $p) { add_action($h, array($lic, 'attach_stored_licenses'), $p); }
+    if (!$ok && get_option('jetpack_licenses') !== $keys) { $out['write_error'] = "update_option('jetpack_licenses') failed"; return $out; }
+  }
+  // As Jetpack reads them (stored_licenses()): scalars, as text, not empty.
+  $stored = array_values(array_filter(array_map('strval', array_filter($keys, 'is_scalar'))));
+  $out['stored'] = count($stored);
+  if (!$set) {
+    $out['attach'] = 'not_tried';
+  } elseif (!$can) {
+    $out['attach'] = 'no_jetpack';
+  } else {
+    $r = $lic->attach_stored_licenses();
+    if (is_wp_error($r)) {
+      $out['attach'] = array('code' => (string) $r->get_error_code(), 'message' => (string) $r->get_error_message());
+    } else {
+      $results = array_values((array) $r);
+      $failed = array();
+      $others = 0;
+      foreach ($stored as $i => $k) {
+        if (!isset($results[$i]) || !is_wp_error($results[$i])) { continue; }
+        $at = array_search($k, $given, true);
+        if ($at === false) { $others++; continue; }
+        $failed[] = array('given' => $at + 1, 'code' => (string) $results[$i]->get_error_code(), 'message' => (string) $results[$i]->get_error_message());
+      }
+      $out['attach'] = 'done';
+      $out['failed'] = $failed;
+      $out['others_failed'] = $others;
+    }
+  }
+  $error_after = jetpack_partner_licensing_error();
+  if ($error_after !== '' && $error_after !== $error_before) { $out['jetpack_error'] = $error_after; }
+  return $out;
+}
+$out = jetpack_partner_licenses();
+"#,
+    php_answer!()
+);

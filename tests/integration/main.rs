@@ -11,6 +11,7 @@
 //! | [`drop_in`] | `provision` and `cancel` as the old scripts ran them (SPEC §1–§5); flags, help, usage errors, the old script names |
 //! | [`partner_api`] | each command beyond the scripts, one module per command (SPEC §6, §7, `--if-needed`), and the questions every one of them answers alike (`matrix`) |
 //! | [`fleet`] | many sites (SPEC §8): `--batch`, `--all-sites`, resuming, `apply`, `sites` |
+//! | [`licensing`] | the licensing commands and `connect` (SPEC §11): `license issue/show/revoke/list/products/attach/detach/set/unset`, `connect`, the tokens they take, the request id in failures |
 //! | [`wordpress`] | `wp` missing, refusing, hanging, dying or printing noise (SPEC §3) |
 //! | [`network`] | talking to WordPress.com going wrong: retries, never sending twice, time-outs, TLS, proxies, broken or failing answers (SPEC §4, §5) |
 //! | [`reliability`] | the other SPEC §9 rules: signals, output that cannot be written, bounded input, URL normalisation |
@@ -29,6 +30,7 @@ mod audit;
 mod drop_in;
 mod fleet;
 mod harness;
+mod licensing;
 mod network;
 mod partner_api;
 mod php_facts;

@@ -1,5 +1,6 @@
 //! PHP tier: the crate's own `wp::FACTS_PHP` (the program behind the single
-//! `wp --skip-themes --skip-plugins eval`) run against real WordPress sites —
+//! `wp --skip-themes --skip-plugins eval`), and `wp::LICENSES_PHP` (`license
+//! set`/`unset`, in [`licenses`]), run against real WordPress sites —
 //! Debian's `wordpress` package on MariaDB — through `tests/php/runner.php`,
 //! which loads WordPress the way `wp eval` does (WP-CLI itself is not
 //! packaged; the runner's header says what it reproduces and what not).
@@ -2299,3 +2300,7 @@ php_tier! {
         assert_eq!(facts_of().safe_mode, Some(true));
     }
 }
+
+/// `license set`/`unset`'s program (`wp::LICENSES_PHP`) against `plain`,
+/// with a stand-in for Jetpack's licensing class.
+mod licenses;

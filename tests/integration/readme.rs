@@ -1,7 +1,8 @@
 //! README.md's examples are the tool's real output: every code block marked
 //! `<!-- tested -->` is run here, command by command (`$ ` lines, through
-//! `sh`, with `jetpack-partner` on PATH, no `wp`, `$SECRET` set and the API
-//! host pointing at a fresh stateful fake partner API), and what each
+//! `sh`, with `jetpack-partner` on PATH, no `wp`, `$SECRET` and
+//! `$LICENSING_TOKEN` set and the API host pointing at a fresh stateful
+//! fake partner API), and what each
 //! command prints on stdout must be the lines that follow it, exactly.
 //! A command may go on over lines ending in `\` and may carry a
 //! here-document (`<<'EOF'` … `EOF`). Blocks that show output and are not
@@ -81,6 +82,9 @@ fn blocks(readme: &str) -> Vec<Block> {
     out
 }
 
+/// The licensing token of partner 1234 the examples use (`$LICENSING_TOKEN`).
+const README_LICENSING_TOKEN: &str = "readme-licensing-token-5c2e";
+
 #[test]
 fn readme_examples_are_real_output() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
@@ -89,8 +93,11 @@ fn readme_examples_are_real_output() {
     assert!(!blocks.is_empty(), "no tested blocks");
     for block in blocks {
         let env = TestEnv::new();
-        // The caller, partner 1234 ($SECRET), and another partner.
-        env.partner_api().partner("99", "other");
+        // The caller, partner 1234 ($SECRET, and $LICENSING_TOKEN for the
+        // Licensing API), and another partner.
+        let partner = env.partner_api();
+        partner.partner("99", "other");
+        partner.licensing_token_named("1234", README_LICENSING_TOKEN);
         // `jetpack-partner` on PATH, as installed.
         let _ = env.cmd_named("jetpack-partner");
         let bin = env.root().join("bin");
@@ -102,6 +109,7 @@ fn readme_examples_are_real_output() {
                 .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
                 .env("HOME", env.root())
                 .env("SECRET", DEFAULT_PARTNER_SECRET)
+                .env("LICENSING_TOKEN", README_LICENSING_TOKEN)
                 .env("COLUMNS", "100")
                 .current_dir(env.root());
             if !block.offline {

@@ -219,13 +219,33 @@ fn refused_before_anything_runs() {
     for (flag, code) in [
         ("--format=pdf", "invalid_input"),
         ("--summary=xml", "invalid_input"),
-        ("--partner-key-id=abc", "invalid_input"),
         ("--max-depth=0", "invalid_input"),
     ] {
         let out = audit(&env, &["--scan=/nonexistent", flag]);
         assert_eq!(stderr_json(&out)["error_code"], json!(code), "{flag}");
         assert_exit(&out, 1);
     }
+    // Billing takes the reporting token and the key id, both or neither.
+    let out = audit(&env, &["--scan=/nonexistent", "--partner-key-id=7"]);
+    assert_exit(&out, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--reporting-token-file=<PATH> (with --partner-key-id)"),
+        "{err}"
+    );
+    let out = env
+        .cmd()
+        .args([
+            "audit",
+            "-c=1234",
+            "--scan=/nonexistent",
+            "--partner-key-id=abc",
+        ])
+        .env("JETPACK_PARTNER_SECRET", crate::testenv::SECRET)
+        .env("JETPACK_REPORTING_TOKEN", "rep-tok")
+        .output()
+        .expect("run");
+    assert_eq!(stderr_json(&out)["error_code"], json!("invalid_input"));
     assert!(env.api.requests().is_empty());
     assert!(env.wp.calls().is_empty());
 }

@@ -193,7 +193,7 @@ fn outcome(
                 Ok((
                     request.url(&inv.settings.base),
                     inv.settings.base,
-                    request.bearer,
+                    request.bearer != jetpack_partner::api::Bearer::None,
                 ))
             }
             _ => Err("parsed as another command".into()),
