@@ -29,6 +29,7 @@ pub mod scan;
 pub mod signals;
 pub mod site;
 pub mod tls;
+pub mod version;
 pub mod work;
 pub mod wp;
 
