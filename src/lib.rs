@@ -14,6 +14,7 @@ pub mod audit;
 pub mod batch;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod endpoints;
 pub mod environment;
