@@ -23,7 +23,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "JETPACK_PARTNER_CONFIG",
-        "the config file (default $XDG_CONFIG_HOME or ~/.config/jetpack-partner/config.toml, else /etc/jetpack-partner/config.toml); flags, then variables, win over it. Order: flag > environment > config; at each level a token before a secret",
+        "the config file when --config is not given (else ${XDG_CONFIG_HOME:-~/.config}/jetpack-partner/config.toml, else /etc/jetpack-partner/config.toml). Order of everything: flag > environment > config file, and at each level a token before a client secret",
     ),
     (
         "JETPACK_START_API_HOST",
