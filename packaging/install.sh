@@ -195,7 +195,11 @@ check_binary() {
 	[ -f "$1" ] || die "binary not found: $1"
 	_v=$("$1" --version 2>/dev/null) || die "$1 does not run here (wrong architecture, or not executable?)"
 	case $_v in
-	jetpack-partner\ *) VERSION=${_v#jetpack-partner } ;;
+	jetpack-partner\ *)
+		# "jetpack-partner 0.1.0 (commit …, target, built …)": the version word.
+		VERSION=${_v#jetpack-partner }
+		VERSION=${VERSION%% *}
+		;;
 	*) die "$1 is not jetpack-partner (--version printed: $_v)" ;;
 	esac
 }

@@ -48,6 +48,12 @@ name=jetpack-partner-$version
 tarball=$name-$arch.tar.gz
 echo "release.sh: $name" >&2
 
+# Dated by the last commit (unless SOURCE_DATE_EPOCH says otherwise): the
+# archive's timestamps, the packages', and the build date `--version`
+# shows (build.rs reads it), so the same commit gives the same bytes.
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+export SOURCE_DATE_EPOCH="$epoch"
+
 # 1. Stage the folder (stage.sh builds the binary unless
 # JETPACK_PARTNER_BIN names it, generates man pages and completions, lists
 # the third-party code).
@@ -59,7 +65,6 @@ root=$stage/$name
 
 # 2. The archive: sorted, root-owned, dated by the last commit, so the same
 # commit gives the same bytes (binary included, on the same toolchain).
-epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 find "$root" -exec touch -h -d "@$epoch" {} +
 (cd "$stage" && tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
 	--format=gnu -cf - "$name") | gzip -n -9 >"$dist/$tarball.tmp"

@@ -6,6 +6,8 @@
 //! anything runs or is sent.
 
 use crate::commands::{self, Cancel, Cmd, Command, Provision};
+use crate::config::{self, Config};
+use crate::credentials::stdin;
 use crate::environment::{Env, LICENSING_TOKEN_VAR, REPORTING_TOKEN_VAR, SECRET_VAR, TOKEN_VAR};
 use crate::flags::help;
 use crate::flags::usage::secret_values;
@@ -87,7 +89,6 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Parsed {
                     )));
                 }
             };
-            let cli = Cli::from_arg_matches(&m).map_err(|e| Failure::Usage(Usage::new(e, &top)))?;
             // The subcommand's own definition and arguments: usage errors
             // name it, and batch lines are parsed as its flags.
             let mut path = Vec::new();
@@ -97,9 +98,21 @@ fn parse_argv(argv: Vec<OsString>, env: Env) -> Parsed {
                 at = sub;
             }
             let names: Vec<&str> = path.iter().map(String::as_str).collect();
+            let config = setup(at, &sub_command(&mut top, &names), env)?;
+            // The config's settings become flag defaults: parsed again.
+            let (mut top, m) = if config.flag_defaults().is_empty() {
+                (top, m)
+            } else {
+                let mut top = with_defaults(command(), &names, &config);
+                let m = top
+                    .try_get_matches_from_mut(argv.clone())
+                    .map_err(|e| Failure::Usage(Usage::new(e, &top)))?;
+                (top, m)
+            };
+            let cli = Cli::from_arg_matches(&m).map_err(|e| Failure::Usage(Usage::new(e, &top)))?;
             let mut own = vec![argv0];
             own.extend(after(&argv, &names));
-            let ctx = context(sub_command(&mut top, &names), own, env);
+            let ctx = context(sub_command(&mut top, &names), own, env, config);
             cli.cmd.plan(&ctx)
         }
     }
@@ -112,22 +125,70 @@ fn as_script<T: CommandFactory + FromArgMatches + Command>(
     argv: Vec<OsString>,
     env: Env,
 ) -> Parsed {
-    let mut cmd = configure(T::command().name(script).bin_name(script));
-    let parsed = cmd
-        .try_get_matches_from_mut(argv.clone())
-        .and_then(|m| T::from_arg_matches(&m));
-    let ctx = context(cmd, argv, env);
+    let define = || configure(T::command().name(script).bin_name(script));
+    let mut cmd = define();
+    let (cmd, parsed, config) = match cmd.try_get_matches_from_mut(argv.clone()) {
+        Err(e) => (cmd, Err(e), Config::default()),
+        Ok(m) => {
+            cmd.build();
+            let config = setup(&m, &cmd, env)?;
+            let mut cmd = with_defaults(define(), &[], &config);
+            let parsed = cmd
+                .try_get_matches_from_mut(argv.clone())
+                .and_then(|m| T::from_arg_matches(&m));
+            (cmd, parsed, config)
+        }
+    };
+    let ctx = context(cmd, argv, env, config);
     let a = parsed.map_err(|e| ctx.usage(e))?;
     a.plan(&ctx)
 }
 
-fn context<'a>(mut cmd: clap::Command, argv: Vec<OsString>, env: Env<'a>) -> Context<'a> {
+/// Before a command plans its run, from its flags: which of them reads
+/// stdin (two may not), and the config file (`--config`, else the
+/// variable or a default location).
+fn setup(m: &clap::ArgMatches, cmd: &clap::Command, env: Env) -> Result<Config, Failure> {
+    stdin::claim(m, cmd).map_err(Failure::Invalid)?;
+    let flag = m
+        .try_get_raw("config")
+        .ok()
+        .flatten()
+        .and_then(|mut values| values.next());
+    config::load(flag, env).map_err(Failure::Invalid)
+}
+
+/// `cmd` with the config's settings (`jobs`, `wp_cli_path`, `timeout`) as
+/// the defaults of the flags they stand for, in the subcommand `names`
+/// leads to: a flag given still wins, and batch lines see them too.
+fn with_defaults(cmd: clap::Command, names: &[&str], config: &Config) -> clap::Command {
+    if let Some((first, rest)) = names.split_first() {
+        return cmd.mut_subcommand(first, |sub| with_defaults(sub, rest, config));
+    }
+    let mut cmd = cmd;
+    for (id, value) in config.flag_defaults() {
+        if cmd.get_arguments().any(|a| a.get_id() == id) {
+            // clap keeps defaults as &'static str; one small string per
+            // setting, once per run.
+            let value: &'static str = Box::leak(value.to_string().into_boxed_str());
+            cmd = cmd.mut_arg(id, |a| a.default_value(value).hide_default_value(true));
+        }
+    }
+    cmd
+}
+
+fn context<'a>(
+    mut cmd: clap::Command,
+    argv: Vec<OsString>,
+    env: Env<'a>,
+    config: Config,
+) -> Context<'a> {
     cmd.build();
     Context {
         env,
         cmd,
         argv,
         line_commands,
+        config,
     }
 }
 

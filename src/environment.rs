@@ -1,6 +1,7 @@
-//! The environment variables this tool reads for credentials: read by
-//! `cli`, and removed from the environment of every child process (SPEC §9:
-//! `wp` and the PHP it runs never see a partner credential).
+//! The environment variables this tool reads for credentials and settings:
+//! read by `credentials` and `config`, and (those that carry or name a
+//! credential) removed from the environment of every child process (SPEC
+//! §9: `wp` and the PHP it runs never see a partner credential).
 
 pub const ID_VAR: &str = "JETPACK_PARTNER_ID";
 pub const SECRET_VAR: &str = "JETPACK_PARTNER_SECRET";
@@ -10,13 +11,37 @@ pub const LICENSING_TOKEN_VAR: &str = "JETPACK_LICENSING_TOKEN";
 /// The partner reports' token (a WordPress.com user token).
 pub const REPORTING_TOKEN_VAR: &str = "JETPACK_REPORTING_TOKEN";
 
-/// Every variable that carries a partner credential.
+/// A file holding the client secret (first line), or `-` for stdin.
+pub const SECRET_FILE_VAR: &str = "JETPACK_PARTNER_SECRET_FILE";
+/// A file holding a partner token (bare, or the JSON `token` prints).
+pub const TOKEN_FILE_VAR: &str = "JETPACK_PARTNER_ACCESS_TOKEN_FILE";
+/// The config file to read instead of the default ones.
+pub const CONFIG_VAR: &str = "JETPACK_PARTNER_CONFIG";
+/// The API host (also `api_host` in the config file).
+pub const API_HOST_VAR: &str = "JETPACK_START_API_HOST";
+
+/// systemd's credentials folder (`LoadCredential=` in a unit), and the
+/// names we look for in it.
+pub const CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
+pub const SYSTEMD_SECRET: &str = "jetpack-partner-secret";
+pub const SYSTEMD_TOKEN: &str = "jetpack-partner-token";
+
+/// Every variable that carries a partner credential, or names a file that
+/// holds one (or names such files: the config): none reaches a child. The
+/// `_FILE` and config variables only name paths, and `wp` runs as our
+/// user, so a plugin could read those files anyway; it is not told where
+/// they are. `CREDENTIALS_DIRECTORY` is kept: its path is fixed
+/// (`/run/credentials/UNIT`), so hiding it protects nothing, and a
+/// `wp-config.php` may read its own credentials (a database password) there.
 pub const CREDENTIAL_VARS: &[&str] = &[
     ID_VAR,
     SECRET_VAR,
     TOKEN_VAR,
     LICENSING_TOKEN_VAR,
     REPORTING_TOKEN_VAR,
+    SECRET_FILE_VAR,
+    TOKEN_FILE_VAR,
+    CONFIG_VAR,
 ];
 
 /// Keep our environment (and memory) from other processes of the same

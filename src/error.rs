@@ -8,6 +8,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod credentials;
+pub use credentials::ConfigProblem;
+
 /// What a flag value was supposed to be (for [`Error::BadValue`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Expected {
@@ -90,6 +93,8 @@ pub enum FileProblem {
     Empty,
     /// Larger than a file of this kind can be (the limit in bytes).
     TooLarge(u64),
+    /// `-` while stdin is a terminal: nobody is going to type a secret.
+    Terminal,
 }
 
 /// A value a command needs and was not given (for [`Error::Missing`]).
@@ -271,7 +276,34 @@ pub enum Error {
     /// A partner token given to us (file or environment) that no header can
     /// carry; where it came from, never its value.
     BadToken {
-        source: &'static str,
+        source: String,
+    },
+    /// A token given as JSON (what `token` prints) with no usable
+    /// `access_token`: where it came from, and the parser's words when it
+    /// is not JSON at all.
+    TokenJson {
+        source: String,
+        cause: Option<String>,
+    },
+    /// Two flags (or a flag and a variable) ask for stdin (`-`) in one run.
+    StdinTwice {
+        first: String,
+        second: String,
+    },
+    /// The config file cannot be used: the file (`--config=PATH`, or
+    /// `config file PATH`), the line (0: the file as a whole), why.
+    BadConfig {
+        file: String,
+        line: usize,
+        problem: ConfigProblem,
+    },
+    /// A secret, token, password, key or config file that others than its
+    /// owner may read or change (`insecure_file`): refused, as ssh refuses
+    /// a loose key. `subject`: the flag and path (`--partner_secret_file=/x`).
+    InsecureFile {
+        subject: String,
+        path: PathBuf,
+        mode: u32,
     },
     /// A `--user` WP-CLI would read as an option.
     OptionLikeUser {
@@ -539,6 +571,9 @@ impl Error {
             | BadWpCliPath { .. }
             | OptionLikeUser { .. }
             | BadToken { .. }
+            | TokenJson { .. }
+            | StdinTwice { .. }
+            | BadConfig { .. }
             | BadApiHost(_)
             | BadApiPath { .. }
             | UnknownFields { .. }
@@ -546,6 +581,7 @@ impl Error {
             | UnknownProduct { .. }
             | NoToken { .. }
             | NoBlogId(_) => "invalid_input",
+            InsecureFile { .. } => "insecure_file",
             UnknownErrorCode { .. } => "unknown_error_code",
             Partial { failed, .. }
             | Sent { failed, .. }
@@ -724,6 +760,10 @@ impl Error {
             | UnknownFields { .. }
             | UnknownErrorCode { .. }
             | BadToken { .. }
+            | TokenJson { .. }
+            | StdinTwice { .. }
+            | BadConfig { .. }
+            | InsecureFile { .. }
             | OptionLikeUser { .. }
             | BadLicenseKey { .. }
             | UnknownProduct { .. }
@@ -850,6 +890,9 @@ impl Error {
                 token_name(*wanted),
                 token_flags(*wanted)
             ),
+            TokenJson { .. } | StdinTwice { .. } | BadConfig { .. } | InsecureFile { .. } => {
+                credentials::describe(self, f)
+            }
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -1229,6 +1272,10 @@ fn bad_file(
             FileProblem::Empty => write!(
                 f,
                 "{flag}={path}: the file is empty; put the secret on its first line"
+            ),
+            FileProblem::Terminal => write!(
+                f,
+                "{flag}={path}: stdin is a terminal, not the secret; pipe it in (printf '%s\\n' \"$SECRET\" | jetpack-partner …) or name a file"
             ),
         }
 }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod batch;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod endpoints;
 pub mod environment;
@@ -30,6 +31,7 @@ pub mod signals;
 pub mod site;
 pub mod tls;
 pub mod tokens;
+pub mod version;
 pub mod work;
 pub mod wp;
 

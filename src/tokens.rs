@@ -173,7 +173,9 @@ fn read_one(src: Source) -> Result<Given> {
     output::register_secret(&token);
     let token = token.trim().to_string();
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::BadToken { source });
+        return Err(Error::BadToken {
+            source: source.to_string(),
+        });
     }
     Ok(Given { token, source })
 }
@@ -219,9 +221,7 @@ mod tests {
         let got = read_one(Source::Value(LICENSING_TOKEN_VAR, "a b".into()));
         assert!(matches!(
             got,
-            Err(Error::BadToken {
-                source: LICENSING_TOKEN_VAR
-            })
+            Err(Error::BadToken { source }) if source == LICENSING_TOKEN_VAR
         ));
         let ok = read_one(Source::Value(LICENSING_TOKEN_VAR, " tok-1\n".into()));
         assert_eq!(ok.ok().map(|g| g.token), Some("tok-1".to_string()));

@@ -13,11 +13,12 @@ Required: --partner_id and --partner_secret (or their variables).
 
 Examples:
   jetpack-partner token -c=1234 --partner_secret_file=/etc/jetpack/secret > token.json
-  jetpack-partner status --access-token-file=/etc/jetpack/token --blog_id=12345
+  jetpack-partner status --access-token-file=token.json --blog_id=12345
 
-The token does not expire; later runs can reuse it (--access-token-file, a
-file holding just the access_token, or JETPACK_PARTNER_ACCESS_TOKEN) and skip
-the token call.";
+The token does not expire; later runs can reuse it (--access-token-file or
+JETPACK_PARTNER_ACCESS_TOKEN_FILE: a file holding this JSON or the
+access_token alone, readable by its owner only (chmod 600 token.json); or
+JETPACK_PARTNER_ACCESS_TOKEN) and skip the token call.";
 
 #[derive(Parser, Debug, Clone, Default)]
 #[command(

@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// Print the version
     #[arg(short = 'V', long = "version", action = clap::ArgAction::Version, help_heading = "Behaviour")]
     pub version: Option<bool>,
+
+    /// Read settings and where the credentials are from this file (- for stdin) [default: $JETPACK_PARTNER_CONFIG, else ~/.config/jetpack-partner/config.toml, else /etc/jetpack-partner/config.toml]
+    #[arg(long = "config", value_name = "FILE", help_heading = "Behaviour")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Many sites in one run.
@@ -375,6 +379,7 @@ mod tests {
             "help",
             "wp_cli_path",
             "early_token",
+            "config",
         ] {
             assert!(ids.iter().any(|i| i == id), "{id}: {ids:?}");
         }

@@ -10,8 +10,20 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "the partner credentials when --partner_id/--partner_secret are not given (keeps the secret out of ps)",
     ),
     (
-        "JETPACK_PARTNER_ACCESS_TOKEN",
-        "a partner token to use instead of the credentials: no token call",
+        "JETPACK_PARTNER_SECRET_FILE",
+        "a file holding the client secret (first line; - for stdin)",
+    ),
+    (
+        "JETPACK_PARTNER_ACCESS_TOKEN, JETPACK_PARTNER_ACCESS_TOKEN_FILE",
+        "a partner token (or a file holding one: the token alone, or the JSON `token` printed) to use instead of the credentials: no token call",
+    ),
+    (
+        "CREDENTIALS_DIRECTORY",
+        "systemd credentials (LoadCredential=jetpack-partner-secret:/etc/jetpack/secret, or jetpack-partner-token): read after the variables above",
+    ),
+    (
+        "JETPACK_PARTNER_CONFIG",
+        "the config file when --config is not given (else ${XDG_CONFIG_HOME:-~/.config}/jetpack-partner/config.toml, else /etc/jetpack-partner/config.toml). Order of everything: flag > environment > config file, and at each level a token before a client secret",
     ),
     (
         "JETPACK_LICENSING_TOKEN",
@@ -50,6 +62,10 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
 /// errors` lists them). README's table must list the same (a test checks).
 pub const ERROR_CODES: &[(&str, &str)] = &[
     ("invalid_input", "a flag value or input line cannot be used"),
+    (
+        "insecure_file",
+        "a secret, token, key or config file others may read: chmod 600 it",
+    ),
     ("invalid_user", "WordPress has no such --user"),
     ("wp_not_found", "WordPress is needed and there is no wp"),
     ("wp_not_wordpress", "wp finds no WordPress install there"),
@@ -150,9 +166,9 @@ pub fn template() -> String {
 
 pub const TOP: &str = "\
 Examples:
-  jetpack-partner provision --partner_id=1234 --partner_secret=\"$SECRET\" --user=admin --plan=professional
-  jetpack-partner cancel --partner_id=1234 --partner_secret=\"$SECRET\" --url=https://example.com
-  jetpack-partner status -c=1234 -s=\"$SECRET\" --blog_id=12345
+  jetpack-partner provision --partner_id=1234 --partner_secret_file=/etc/jetpack/secret --user=admin --plan=professional
+  JETPACK_PARTNER_ID=1234 JETPACK_PARTNER_SECRET_FILE=/etc/jetpack/secret jetpack-partner cancel --url=https://example.com
+  jetpack-partner status --blog_id=12345   (id and secret file in ~/.config/jetpack-partner/config.toml)
   jetpack-partner provision --help
 
 Installed as partner-provision.sh / partner-cancel.sh (or a link of that name)

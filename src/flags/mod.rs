@@ -14,8 +14,9 @@ pub mod values;
 
 pub use usage::{Failure, Usage};
 
+use crate::config::Config;
 use crate::credentials::{self, AuthSource, CredArgs};
-use crate::environment::Env;
+use crate::environment::{Env, API_HOST_VAR};
 use crate::error::Result;
 use crate::job::{Invocation, Run, Settings};
 use clap::error::ErrorKind;
@@ -26,8 +27,8 @@ use std::ffi::OsString;
 pub type Parsed = std::result::Result<Invocation, Failure>;
 
 /// Where a command was called from: its clap definition (for usage errors,
-/// and to parse batch lines as the same flags), its own arguments, and the
-/// environment.
+/// and to parse batch lines as the same flags), its own arguments, the
+/// environment and the config file.
 pub struct Context<'a> {
     pub env: Env<'a>,
     /// The command's clap definition, built.
@@ -39,6 +40,10 @@ pub struct Context<'a> {
     /// line's field that is one of their flags is not this command's, and
     /// is ignored rather than refused (one file of sites serves them all).
     pub line_commands: fn() -> Vec<clap::Command>,
+    /// The config file read for this run (empty without one). Its `jobs`,
+    /// `wp_cli_path` and `timeout` are already the defaults of those flags
+    /// in `cmd`; the credentials and the API host are read from it here.
+    pub config: Config,
 }
 
 impl Context<'_> {
@@ -64,7 +69,7 @@ impl Context<'_> {
         c: &CredArgs,
         token_ok: bool,
     ) -> std::result::Result<AuthSource, Failure> {
-        credentials::source(c, self.env, token_ok).map_err(|m| self.missing(m.0))
+        credentials::source(c, self.env, &self.config, token_ok).map_err(|m| self.missing(m.0))
     }
 
     /// Settings read, then the run built; any failure there is an
@@ -74,7 +79,13 @@ impl Context<'_> {
         run: &RunArgs,
         build: impl FnOnce(&Settings) -> Result<Run>,
     ) -> Parsed {
-        let settings = values::settings(run, self.env).map_err(Failure::Invalid)?;
+        // The config's api_host stands in for an unset JETPACK_START_API_HOST.
+        let env = |k: &str| match (self.env)(k) {
+            Some(v) if !v.trim().is_empty() => Some(v),
+            _ if k == API_HOST_VAR => self.config.api_host.clone(),
+            other => other,
+        };
+        let settings = values::settings(run, &env).map_err(Failure::Invalid)?;
         Self::finish(settings, build)
     }
 

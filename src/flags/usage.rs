@@ -76,10 +76,7 @@ impl Usage {
         if self.error.kind() == ErrorKind::DisplayVersion {
             // One name whatever the command (clap would print
             // "jetpack-partner-cancel").
-            return (
-                format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION")),
-                &self.usage,
-            );
+            return (format!("{}\n", crate::version::LINE), &self.usage);
         }
         let mut text = self.error.render().to_string();
         for v in &self.secrets {

@@ -5,7 +5,7 @@
 use super::common::{FormatArgs, JobsArg, RunArgs, WpArgs};
 use super::given;
 use crate::api::{Base, INSECURE_HTTP_VAR, REQUEST_TIMEOUT};
-use crate::environment::Env;
+use crate::environment::{Env, API_HOST_VAR};
 use crate::error::{Error, Expected, Result};
 use crate::job::{Meta, Settings, LINE_KEYS};
 use crate::output::format::{check_fields, known_fields, parse_fields, Column, Format, Listing};
@@ -23,7 +23,7 @@ const _: () = assert!(MAX_JOBS <= crate::api::IDLE_CONNECTIONS);
 /// [`Base::from_env_value`]).
 pub fn settings(run: &RunArgs, env: Env) -> Result<Settings> {
     let insecure_ok = env(INSECURE_HTTP_VAR).is_some_and(|v| v.trim() == "1");
-    let base = Base::from_env_value(env("JETPACK_START_API_HOST").as_deref(), insecure_ok)?;
+    let base = Base::from_env_value(env(API_HOST_VAR).as_deref(), insecure_ok)?;
     with_base(run, base)
 }
 

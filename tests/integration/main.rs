@@ -16,6 +16,7 @@
 //! | [`network`] | talking to WordPress.com going wrong: retries, never sending twice, time-outs, TLS, proxies, broken or failing answers (SPEC §4, §5) |
 //! | [`reliability`] | the other SPEC §9 rules: signals, output that cannot be written, bounded input, URL normalisation |
 //! | [`security`] | secrets never shown (any command, any encoding) nor given to `wp`; hostile values staying data |
+//! | [`credentials`] | where credentials and settings come from (SPEC §10): flags, environment, systemd credentials, the config file, stdin (`-`); `insecure_file`; tokens as JSON |
 //! | [`properties`] | properties over generated input (our stand-in for `cargo fuzz`) |
 //! | [`readme`] | README's tested examples and its error table |
 //! | [`harness`] | the harness itself: fake API, fake `wp`, partner model, `examples/fake-api.rs` |
@@ -27,6 +28,7 @@
 mod testenv;
 
 mod audit;
+mod credentials;
 mod drop_in;
 mod fleet;
 mod harness;

@@ -64,10 +64,38 @@ fn old_script_names_show_their_own_help() {
     assert_untouched(&env);
 }
 
+/// `jetpack-partner 0.1.0 (commit 1a2b3c4, x86_64-unknown-linux-gnu, built
+/// 2026-12-05)`: which build this is, for fleet audits; the first two
+/// words stay name and version for the scripts that read them.
 #[test]
 fn version() {
     let env = TestEnv::new();
-    let want = format!("jetpack-partner {}\n", env!("CARGO_PKG_VERSION"));
+    let want = format!("{}\n", jetpack_partner::version::LINE);
+    let rest = want
+        .strip_prefix(&format!(
+            "jetpack-partner {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .and_then(|r| r.strip_suffix(")\n"))
+        .unwrap_or_else(|| panic!("{want}"));
+    let parts: Vec<&str> = rest.split(", ").collect();
+    let [commit, target, built] = parts[..] else {
+        panic!("{want}")
+    };
+    let hash = commit.strip_suffix("+dirty").unwrap_or(commit);
+    assert!(
+        commit == "unknown" || (hash.len() >= 7 && hash.chars().all(|c| c.is_ascii_hexdigit())),
+        "{want}"
+    );
+    assert!(target.split('-').count() >= 3, "a target triple: {want}");
+    let date = built
+        .strip_prefix("built ")
+        .unwrap_or_else(|| panic!("{want}"));
+    let digits: Vec<&str> = date.split('-').collect();
+    assert!(
+        digits.len() == 3 && digits.iter().all(|d| d.parse::<u32>().is_ok()),
+        "YYYY-MM-DD: {want}"
+    );
     // One name, from every command and under the old script names.
     for args in [
         &["--version"][..],

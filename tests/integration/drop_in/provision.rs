@@ -527,7 +527,7 @@ fn ssh_fields_and_their_checks() {
     let key = env.root().join("id_ed25519");
     let key_text =
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA&+=%\n-----END OPENSSH PRIVATE KEY-----\n";
-    std::fs::write(&key, key_text).expect("key");
+    crate::testenv::write_private(&key, key_text);
     let out = run(env.cmd_without_wp().args(provision_args_without_wp(&[
         "--ssh-user=deploy",
         &format!("--ssh-private-key={}", key.display()),
@@ -599,7 +599,7 @@ fn credentials_from_environment_and_file() {
 
     // The file wins over the environment, the flag over both.
     let file = env.root().join("secret.txt");
-    std::fs::write(&file, format!("{SECRET}-file\n")).expect("secret file");
+    crate::testenv::write_private(&file, format!("{SECRET}-file\n"));
     let out = run(env
         .cmd_without_wp()
         .env("JETPACK_PARTNER_ID", "env-id")

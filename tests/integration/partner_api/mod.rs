@@ -81,7 +81,7 @@ pub fn stdout_json(out: &Output) -> Value {
 /// A file under the sandbox, for flags that take one.
 pub fn write_file(env: &TestEnv, name: &str, contents: &str) -> String {
     let path = env.root().join(name);
-    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    crate::testenv::write_private(&path, contents);
     path.display().to_string()
 }
 

@@ -32,7 +32,7 @@ fn file_flags_are_read_up_to_64_kib_and_an_empty_one_is_not_given() {
     // Just past the limit; a secret file of 64 KiB is read.
     let secret_file = |contents: String| {
         let path = env.root().join("big-secret");
-        std::fs::write(&path, contents).expect("file");
+        crate::testenv::write_private(&path, contents);
         env.cmd_without_wp()
             .args(["provision", "-c=1", "-i=admin", "-u=https://e.test"])
             .arg(format!("--partner_secret_file={}", path.display()))

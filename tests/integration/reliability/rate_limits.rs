@@ -91,7 +91,9 @@ fn a_429_in_a_fleet_pauses_every_site_and_sends_again_and_no_site_fails() {
             .or_insert(0) += 1;
     }
     assert_eq!(per_site.values().sum::<usize>(), 8);
-    assert!(per_site.values().all(|n| *n <= 2));
+    // Once each, plus the two 429s (one site may meet both: after the
+    // pause, which site sends first is a race).
+    assert!(per_site.values().all(|n| *n <= 3));
     // Every worker paused for Retry-After: 1 s.
     assert!(started.elapsed() >= Duration::from_secs(1));
     let times = times.lock().map(|t| t.clone()).unwrap_or_default();

@@ -1,6 +1,8 @@
 //! SPEC §9 "Child processes get no credentials": `wp` (and the PHP it runs)
-//! sees none of the partner credentials in its environment or arguments;
-//! everything else of our environment reaches it.
+//! sees none of the partner credentials in its environment or arguments,
+//! nor the variables naming their files or the config file; everything
+//! else of our environment reaches it (`CREDENTIALS_DIRECTORY` too: its
+//! path is fixed, and `wp-config.php` may read its own credentials there).
 
 use crate::testenv::{self, Reply, TestEnv};
 
@@ -26,10 +28,18 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
         .answer_with(&authorize, "Success: Granted access.\n", "", 0);
 
     let path = format!("--path={}", env.wp_path());
+    let files = env.root().join("files");
+    std::fs::create_dir(&files).expect("dir");
+    let config = files.join("config.toml");
+    crate::testenv::write_private(&config, "jobs = 2\n");
     let mut cmd = env.cmd();
     cmd.env("JETPACK_PARTNER_ID", PARTNER_ID)
         .env("JETPACK_PARTNER_SECRET", PARTNER_SECRET)
         .env("JETPACK_PARTNER_ACCESS_TOKEN", ACCESS_TOKEN)
+        .env("JETPACK_PARTNER_SECRET_FILE", files.join("secret"))
+        .env("JETPACK_PARTNER_ACCESS_TOKEN_FILE", files.join("token"))
+        .env("JETPACK_PARTNER_CONFIG", &config)
+        .env("CREDENTIALS_DIRECTORY", &files)
         .env("KEEP_ME", "1")
         .args([
             "provision",
@@ -66,6 +76,9 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
             "JETPACK_PARTNER_ID",
             "JETPACK_PARTNER_SECRET",
             "JETPACK_PARTNER_ACCESS_TOKEN",
+            "JETPACK_PARTNER_SECRET_FILE",
+            "JETPACK_PARTNER_ACCESS_TOKEN_FILE",
+            "JETPACK_PARTNER_CONFIG",
         ] {
             assert!(!names.contains(&var), "call {n} got {var}: {names:?}");
         }
@@ -76,6 +89,11 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
                 .map(|(_, v)| v.as_str())
         };
         assert_eq!(value("KEEP_ME"), Some("1"), "call {n}: {names:?}");
+        assert_eq!(
+            value("CREDENTIALS_DIRECTORY"),
+            files.to_str(),
+            "call {n}: {names:?}"
+        );
         assert_eq!(value("PATH"), Some(our_path.as_str()), "call {n}");
         // No credential under another name, nor in any argument.
         for secret in [PARTNER_ID, PARTNER_SECRET, ACCESS_TOKEN, "LEAK"] {

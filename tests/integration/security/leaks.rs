@@ -319,8 +319,7 @@ impl Scenario {
         };
         for (name, contents) in &self.files {
             let file = env.root().join(name);
-            std::fs::write(&file, contents)
-                .unwrap_or_else(|e| panic!("writing {}: {e}", file.display()));
+            crate::testenv::write_private(&file, contents);
         }
         for setup in &self.setup {
             setup(&env);

@@ -346,11 +346,10 @@ fn secrets_from_the_environment_and_key_bodies_are_hidden() {
     assert_hidden(&out, "LEAKenv-Hunt3rZ");
 
     let key = env.root().join("id_ed25519");
-    std::fs::write(
+    crate::testenv::write_private(
         &key,
         "-----BEGIN OPENSSH PRIVATE KEY-----\nLEAKkeybody0123456789abcdef\n-----END OPENSSH PRIVATE KEY-----\n",
-    )
-    .expect("key");
+    );
     env.api.token_ok(crate::testenv::PARTNER_TOKEN);
     env.api.reply(
         "POST",
@@ -399,7 +398,7 @@ fn a_token_with_trailing_whitespace_is_hidden_as_it_was_sent() {
     env.api
         .reply("GET", STATUS, Reply::json(200, &echoed.to_string()));
     let file = env.root().join("token");
-    std::fs::write(&file, format!("{TOKEN}\t\nsecond line\n")).expect("token file");
+    crate::testenv::write_private(&file, format!("{TOKEN}\t\nsecond line\n"));
     let status = |token_env: Option<&str>, extra: &[&str]| {
         let mut cmd = env.std_cmd_without_wp();
         cmd.args(["status", "--blog_id=5"]).args(extra);
@@ -473,4 +472,116 @@ fn a_secret_in_an_answer_nested_too_deep_to_parse_is_hidden_in_place() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_hidden(&out, TOKEN);
     assert_hidden(&out, SECRET);
+}
+
+/// A secret or token read from stdin, a `_FILE` variable, a systemd
+/// credential or a file the config names is registered like any other:
+/// the API echoing it back (in an error) shows `<redacted>`, `--verbose`
+/// included.
+#[test]
+fn secrets_read_from_every_source_are_hidden() {
+    const SECRET: &str = "LEAKsecret-from-afar q&+";
+    const TOKEN: &str = "LEAKtoken-from-afar-5d";
+    const STATUS: &str = "/rest/v1.4/jpphp/5/status";
+    let env = TestEnv::new();
+    let echo = |what: &str| {
+        json!({"error": "invalid_client", "message": format!("{what} is not valid")}).to_string()
+    };
+    env.api
+        .reply("POST", TOKEN_PATH, Reply::json(400, &echo(SECRET)));
+    env.api.reply("GET", STATUS, Reply::json(403, &echo(TOKEN)));
+    let dir = env.root().join("files");
+    std::fs::create_dir(&dir).expect("dir");
+    let put = |name: &str, text: &str| {
+        let path = dir.join(name);
+        crate::testenv::write_private(&path, text);
+        path
+    };
+    put("secret", &format!("{SECRET}\n"));
+    put(
+        "token.json",
+        &format!("{{\"access_token\":\"{TOKEN}\",\"token_type\":\"bearer\"}}\n"),
+    );
+    put("jetpack-partner-secret", &format!("{SECRET}\n"));
+    put("jetpack-partner-token", &format!("{TOKEN}\n"));
+    put(
+        "secret.toml",
+        "partner_id = 1\npartner_secret_file = \"secret\"\n",
+    );
+    put("token.toml", "access_token_file = \"token.json\"\n");
+    let token_json = std::fs::read_to_string(dir.join("token.json")).expect("read");
+    let d = dir.display().to_string();
+    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let var = |k: &'static str, v: String| vec![(k, v)];
+    // (arguments, variables, stdin)
+    type Case<'a> = (Vec<String>, Vec<(&'a str, String)>, Option<String>);
+    let cases: Vec<Case> = vec![
+        (
+            owned(&["-c=1", "--partner_secret_file=-"]),
+            vec![],
+            Some(format!("{SECRET}\n")),
+        ),
+        (
+            owned(&["--access-token-file=-"]),
+            vec![],
+            Some(token_json.clone()),
+        ),
+        (
+            owned(&["-c=1"]),
+            var("JETPACK_PARTNER_SECRET_FILE", format!("{d}/secret")),
+            None,
+        ),
+        (
+            vec![],
+            var(
+                "JETPACK_PARTNER_ACCESS_TOKEN_FILE",
+                format!("{d}/token.json"),
+            ),
+            None,
+        ),
+        (
+            vec![],
+            var("JETPACK_PARTNER_ACCESS_TOKEN", token_json.clone()),
+            None,
+        ),
+        (
+            owned(&["-c=1"]),
+            var("CREDENTIALS_DIRECTORY", d.clone()),
+            None,
+        ),
+        (vec![format!("--config={d}/secret.toml")], vec![], None),
+        (vec![format!("--config={d}/token.toml")], vec![], None),
+    ];
+    for (args, vars, stdin) in cases {
+        for verbose in [false, true] {
+            let mut cmd = env.cmd_without_wp();
+            cmd.args(["status", "--blog_id=5"]).args(&args);
+            if verbose {
+                cmd.arg("--verbose");
+            }
+            for (k, v) in &vars {
+                cmd.env(k, v);
+            }
+            if let Some(input) = &stdin {
+                cmd.write_stdin(input.clone());
+            }
+            let out = cmd.output().expect("run");
+            assert_exit(&out, 1);
+            let err = stderr_json_last(&out);
+            assert_eq!(
+                err["error_message"],
+                json!("<redacted> is not valid"),
+                "{args:?} {vars:?}"
+            );
+            assert_hidden(&out, SECRET);
+            assert_hidden(&out, TOKEN);
+        }
+    }
+}
+
+/// The last line of stderr (after `--verbose`'s notes) as JSON.
+fn stderr_json_last(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stderr);
+    let last = text.lines().last().unwrap_or("");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {text}"))
 }

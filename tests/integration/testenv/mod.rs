@@ -209,6 +209,25 @@ fn unique_temp_dir() -> PathBuf {
     dir
 }
 
+/// Writes a secret, token, password, key or config file as an operator
+/// must: readable by its owner only (0600), since the binary refuses one
+/// that others may read (`insecure_file`).
+pub fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+    f.write_all(contents.as_ref())
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("chmod 600 {}: {e}", path.display()));
+}
+
 /// Parses stderr as exactly one JSON object (surrounding whitespace allowed);
 /// panics showing stderr and stdout otherwise.
 pub fn stderr_json(out: &Output) -> serde_json::Value {
