@@ -106,6 +106,26 @@ fn fill(local: &mut LocalSite, f: &Facts) {
     local.blog_id = local.blog_id.or(f.blog_id);
     local.home = f.home.clone().or_else(|| local.home.take());
     local.safe_mode = f.safe_mode;
+    local.license_error = f.license_error.as_deref().map(without_keys);
+}
+
+/// Jetpack's message with the license keys it lists cut to their product
+/// ("…revoked: jetpack-scan_…"): a key is a secret outside `license`.
+fn without_keys(message: &str) -> String {
+    let Some((head, keys)) = message
+        .rsplit_once(": ")
+        .filter(|(head, _)| head.contains("licenses"))
+    else {
+        return message.to_string();
+    };
+    let cut: Vec<String> = keys
+        .split(", ")
+        .map(|k| match k.split_once('_') {
+            Some((product, _)) => format!("{product}_…"),
+            None => "…".to_string(),
+        })
+        .collect();
+    format!("{head}: {}", cut.join(", "))
 }
 
 /// The installs under a folder.
@@ -201,4 +221,20 @@ fn network(wp: &WpSettings) -> Result<Vec<LocalSite>> {
             local
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_keys;
+
+    #[test]
+    fn license_keys_in_jetpack_messages_are_cut_to_their_product() {
+        assert_eq!(
+            without_keys("The following Jetpack licenses are invalid, already in use, or revoked: jetpack-scan_4f3a9b, jetpack-backup-daily_x9"),
+            "The following Jetpack licenses are invalid, already in use, or revoked: jetpack-scan_…, jetpack-backup-daily_…"
+        );
+        let other = "Failed to attach your Jetpack license(s). Please try reconnecting Jetpack.";
+        assert_eq!(without_keys(other), other);
+        assert_eq!(without_keys("Error: x"), "Error: x");
+    }
 }

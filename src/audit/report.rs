@@ -101,12 +101,16 @@ impl Report {
     /// findings`, then one line per kind with its products.
     fn text(&self, page: &html::Page, unread: usize) -> String {
         let activations = match page.activations {
+            Some(1) => "1 billed activation".to_string(),
             Some(n) => format!("{n} billed activations"),
             None => "no billing (no --reporting-token-file)".to_string(),
         };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut s = format!(
-            "jetpack-partner: audit of {} sites and {activations}: {} findings",
-            page.sites, self.total
+            "jetpack-partner: audit of {} and {activations}: {}",
+            plural(page.sites, "site", "sites"),
+            plural(self.total, "finding", "findings")
         );
         if unread > 0 {
             s.push_str(&format!(" ({unread} sites' status could not be read)"));

@@ -47,6 +47,9 @@ pub struct Facts {
     /// Jetpack's safe-mode check failed (its words): neither answer is
     /// known, so a command that acts by blog id must not go on.
     pub safe_mode_error: Option<String>,
+    /// Jetpack's last license attach error (`jetpack_options
+    /// ['licensing_error']`: never cleared by Jetpack, only overwritten).
+    pub license_error: Option<String>,
 }
 
 /// A non-empty string member.
@@ -65,6 +68,7 @@ fn facts_of(v: &Value) -> Facts {
         blog_id: v.get("blog_id").and_then(Value::as_u64).filter(|n| *n > 0),
         safe_mode: v.get("safe_mode").and_then(Value::as_bool),
         safe_mode_error: text(v, "safe_mode_error"),
+        license_error: text(v, "licensing_error"),
     }
 }
 

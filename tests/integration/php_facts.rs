@@ -258,8 +258,14 @@ fn program_run(
     (v, r)
 }
 
+/// The facts, without `licensing_error`: the licensing tests running
+/// alongside set and clear it on `plain` (its own test reads it).
 fn facts(t: &Tier, site: &str, url: Option<&str>, user: Option<&str>, activate: bool) -> Value {
-    facts_run(t, site, url, user, activate, &[]).0
+    let mut v = facts_run(t, site, url, user, activate, &[]).0;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("licensing_error");
+    }
+    v
 }
 
 const GET_PLUGINS_PHP: &str = r#"echo "\nJP_ACTIVE_PLUGINS " . json_encode(array_values((array) get_option('active_plugins'))) . "\n";"#;
@@ -544,6 +550,28 @@ php_tier! {
 }
 
 php_tier! {
+    /// Jetpack keeps its last license attach error in
+    /// `jetpack_options['licensing_error']`; the facts carry it only when
+    /// set (a filter stands in for Jetpack having written it).
+    fn licensing_error_is_reported_only_when_set() {
+        let t = tier();
+        let filter = r#"add_filter('option_jetpack_options', function ($o) {
+  $o = is_array($o) ? $o : array();
+  $o['licensing_error'] = getenv('JP_TEST_LICENSING_ERROR');
+  return $o;
+});
+"#;
+        let program = format!("{filter}{FACTS_PHP}");
+        let message = "The following Jetpack licenses are invalid, already in use, or revoked: jetpack-scan_4f3a";
+        let (v, _) = program_run(&t, &t.connected, None, &program, None, false, &[("JP_TEST_LICENSING_ERROR", message)]);
+        assert_eq!(v["licensing_error"], json!(message));
+        assert_eq!(v["blog_id"], json!(12345));
+        let (v, _) = program_run(&t, &t.connected, None, &program, None, false, &[("JP_TEST_LICENSING_ERROR", "")]);
+        assert_eq!(v.get("licensing_error"), None, "{v}");
+    }
+}
+
+php_tier! {
     fn wordpress_in_its_own_folder() {
         let t = tier();
         let (got, run) = facts_run(&t, &t.split, None, Some("ed@site.test"), false, &[]);
@@ -603,6 +631,8 @@ php_tier! {
         let plain = crate_wp(&t, &t.plain, None)
             .facts(&want_all(Some("ed@site.test"), false))
             .expect("facts from the plain site");
+        // The licensing tests set and clear it on `plain` meanwhile.
+        let plain = Facts { license_error: None, ..plain };
         assert_eq!(
             plain,
             Facts {
@@ -611,6 +641,7 @@ php_tier! {
                 blog_id: None,
                 safe_mode: None,
                 safe_mode_error: None,
+                license_error: None,
             }
         );
         let connected = crate_wp(&t, &t.connected, None)
@@ -1440,6 +1471,7 @@ fn network_sites_want(sites: &[NetSite], asked: Asked) -> Vec<NetworkSite> {
                 blog_id: (s.jetpack_id > 0).then_some(s.jetpack_id),
                 safe_mode: None,
                 safe_mode_error: None,
+                license_error: None,
             },
             user_ok: s.user_id(asked).map(|id| id > 0),
         })
@@ -2114,6 +2146,7 @@ php_tier! {
             blog_id: Some(id),
             safe_mode: safe,
             safe_mode_error: None,
+            license_error: None,
         };
 
         let copy = idc_option("staging.test/", "site.test/");
@@ -2174,6 +2207,7 @@ php_tier! {
                 blog_id: None,
                 safe_mode: Some(safe),
                 safe_mode_error: None,
+                license_error: None,
             },
             user_ok: None,
         };

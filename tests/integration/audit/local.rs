@@ -249,3 +249,29 @@ fn refused_before_anything_runs() {
     assert!(env.api.requests().is_empty());
     assert!(env.wp.calls().is_empty());
 }
+
+#[test]
+fn jetpacks_last_license_error_is_a_finding_without_the_keys() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    let id = partner.seed("https://lic.example", Some(DEFAULT_PARTNER_ID), &[]);
+    let key = "jetpack-scan_9f8e7d6c5b4a3210";
+    let message =
+        format!("The following Jetpack licenses are invalid, already in use, or revoked: {key}");
+    let dir = site_dir(
+        &env,
+        "lic",
+        json!({"siteurl": "https://lic.example", "home": "https://lic.example", "blog_id": id,
+               "safe_mode": false, "licensing_error": message}),
+    );
+    let batch = batch_of(&env, &[&dir]);
+    let out = audit(&env, &[&batch]);
+    assert_exit(&out, 0);
+    assert_eq!(findings(&out), vec![t("license_error", &dir, "")]);
+    let line: Value = serde_json::from_slice(&out.stdout).expect("one line");
+    assert_eq!(
+        line["evidence"]["licensing_error"],
+        json!("The following Jetpack licenses are invalid, already in use, or revoked: jetpack-scan_…")
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(key));
+}
