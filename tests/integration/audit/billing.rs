@@ -17,7 +17,7 @@ fn t(kind: &str, site: &str, product: &str) -> (String, String, String) {
 /// `audit` with the reporting token (in a 0600 file) and the key id.
 fn audit_billed(env: &TestEnv, token: &str, key_id: u64, args: &[&str]) -> Output {
     let file = env.root().join("reporting-token");
-    crate::testenv::write_private(&file, &format!("{token}\n"));
+    crate::testenv::write_private(&file, format!("{token}\n"));
     env.cmd()
         .args(["audit", &format!("-c={DEFAULT_PARTNER_ID}")])
         .env("JETPACK_PARTNER_SECRET", SECRET)
