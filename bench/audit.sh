@@ -16,6 +16,7 @@
 #   --sites N        BENCH_AUDIT_SITES        10000
 #   --activations M  BENCH_AUDIT_ACTIVATIONS  20000
 #   --jobs J         BENCH_AUDIT_JOBS         16
+#   --format F       BENCH_AUDIT_FORMAT       json  (html keeps every finding for the page)
 #   --no-build       BENCH_NO_BUILD=1         use the binaries in target/release
 #
 # Prints one Markdown table row: sites, activations, findings, wall time,
@@ -32,12 +33,14 @@ die() {
 SITES=${BENCH_AUDIT_SITES:-10000}
 ACTIVATIONS=${BENCH_AUDIT_ACTIVATIONS:-20000}
 JOBS=${BENCH_AUDIT_JOBS:-16}
+FORMAT=${BENCH_AUDIT_FORMAT:-json}
 NO_BUILD=${BENCH_NO_BUILD:-}
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--sites) SITES=$2; shift 2 ;;
 	--activations) ACTIVATIONS=$2; shift 2 ;;
 	--jobs) JOBS=$2; shift 2 ;;
+	--format) FORMAT=$2; shift 2 ;;
 	--no-build) NO_BUILD=1; shift ;;
 	*) die "unknown option $1 (see the top of $0)" ;;
 	esac
@@ -81,7 +84,7 @@ for ((k = 1; k <= SITES; k++)); do
 done >"$tmp/sites.jsonl"
 
 run=(env JETPACK_PARTNER_SECRET='s3cr&t x' "$bin" audit --partner_id=1
-	--batch="$tmp/sites.jsonl" --jobs="$JOBS" --quiet
+	--batch="$tmp/sites.jsonl" --jobs="$JOBS" --quiet --format="$FORMAT"
 	--reporting-token-file="$tmp/reporting-token" --partner-key-id=7 --summary=json)
 start=$EPOCHREALTIME
 if [[ -x /usr/bin/time ]] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
@@ -102,11 +105,11 @@ else
 fi
 end=$EPOCHREALTIME
 [[ $status -eq 0 ]] || { cat "$tmp/err" >&2; die "audit exited $status"; }
-findings=$(wc -l <"$tmp/out")
+findings=$(sed -n 's/.*"findings":\([0-9]*\).*/\1/p' "$tmp/err" | tail -n 1)
 wall_ms=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%d", (e - s) * 1000 }')
 rss_mib=$(awk -v k="$rss_kib" 'BEGIN { printf "%.1f", k / 1024 }')
 met=$(awk -v k="$rss_kib" 'BEGIN { print (k < 100 * 1024) ? "met" : "**not met**" }')
-echo "| sites | activations | findings | wall | peak RSS | < 100 MiB |"
-echo "|---:|---:|---:|---:|---:|---|"
-echo "| $SITES | $ACTIVATIONS | $findings | ${wall_ms} ms | ${rss_mib} MiB | $met |"
+echo "| sites | activations | format | findings | wall | peak RSS | < 100 MiB |"
+echo "|---:|---:|---|---:|---:|---:|---|"
+echo "| $SITES | $ACTIVATIONS | $FORMAT | $findings | ${wall_ms} ms | ${rss_mib} MiB | $met |"
 echo "summary: $(tail -n 1 "$tmp/err")"

@@ -12,8 +12,39 @@ mod tests;
 
 use kinds::{Kind, KINDS};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+
+/// The findings a page shows, read one at a time: a list of values, or
+/// (what `audit` keeps, a fraction of the memory) their JSON text.
+pub trait Rows {
+    fn count(&self) -> usize;
+    /// Finding `i`; text that is not JSON shows as a string.
+    fn row(&self, i: usize) -> Cow<'_, Value>;
+}
+
+impl Rows for [Value] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn row(&self, i: usize) -> Cow<'_, Value> {
+        Cow::Borrowed(&self[i])
+    }
+}
+
+impl Rows for [Box<str>] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn row(&self, i: usize) -> Cow<'_, Value> {
+        let text = &self[i];
+        Cow::Owned(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())))
+    }
+}
+
+/// Written out whenever this much of the page is ready.
+const CHUNK: usize = 256 * 1024;
 
 pub struct Page<'a> {
     /// RFC 3339 UTC time of the run.
@@ -37,17 +68,17 @@ const SCRIPT_SHA256: &str = "ma0S1BIgIpOd2uFDBR4laGlfbbjKvSbHWcelHwuZUlQ=";
 const PRODUCT_BARS: usize = 20;
 const PRODUCT_COLOUR: &str = "#475467";
 
-/// One kind's findings, in the order audit printed them.
-struct Group<'f> {
-    slug: &'f str,
+/// One kind's findings (their indices), in the order audit printed them.
+struct Group {
+    slug: String,
     kind: Option<&'static Kind>,
     colour: usize,
-    rows: Vec<&'f Value>,
+    rows: Vec<usize>,
 }
 
-impl Group<'_> {
+impl Group {
     fn label(&self) -> &str {
-        match (self.kind, self.slug) {
+        match (self.kind, self.slug.as_str()) {
             (Some(k), _) => k.label,
             (None, "") => "(no kind given)",
             (None, slug) => slug,
@@ -61,11 +92,26 @@ impl Group<'_> {
 
 /// The whole page; `findings` are the JSON lines audit prints.
 pub fn render(findings: &[Value], page: &Page) -> String {
+    let mut page_text = String::new();
+    let _ = write_page(findings, page, &mut |chunk: &str| {
+        page_text.push_str(chunk);
+        Ok(())
+    });
+    page_text
+}
+
+/// The whole page, handed to `sink` a chunk at a time (a page of 20 000
+/// findings is never whole in memory); the sink's first error stops it.
+pub fn write_page<R: Rows + ?Sized>(
+    findings: &R,
+    page: &Page,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let groups = group(findings);
-    let mut out = String::with_capacity(16 * 1024 + findings.len() * 512);
+    let mut out = String::with_capacity(CHUNK + 16 * 1024);
     head(&mut out, page);
-    header(&mut out, page, findings.len(), groups.len());
-    if findings.is_empty() {
+    header(&mut out, page, findings.count(), groups.len());
+    if findings.count() == 0 {
         nothing_found(&mut out, page);
     } else {
         totals(&mut out, findings, &groups);
@@ -76,7 +122,7 @@ pub fn render(findings: &[Value], page: &Page) -> String {
              <span id=\"filter-status\" aria-live=\"polite\"></span></div>\n",
         );
         for (i, g) in groups.iter().enumerate() {
-            section(&mut out, i, g);
+            section(&mut out, i, g, findings, sink)?;
         }
     }
     let _ = write!(
@@ -86,7 +132,7 @@ pub fn render(findings: &[Value], page: &Page) -> String {
          <script>{SCRIPT}</script>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
-    out
+    sink(&out)
 }
 
 fn nothing_found(out: &mut String, page: &Page) {
@@ -114,20 +160,21 @@ fn kind_of(f: &Value) -> &str {
 }
 
 /// Known kinds in `KINDS` order, then unknown ones by name.
-fn group(findings: &[Value]) -> Vec<Group<'_>> {
-    let mut known: Vec<Vec<&Value>> = vec![Vec::new(); KINDS.len()];
-    let mut other: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for f in findings {
-        match kinds::find(kind_of(f)) {
-            (Some(_), i) => known[i].push(f),
-            (None, _) => other.entry(kind_of(f)).or_default().push(f),
+fn group<R: Rows + ?Sized>(findings: &R) -> Vec<Group> {
+    let mut known: Vec<Vec<usize>> = vec![Vec::new(); KINDS.len()];
+    let mut other: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for n in 0..findings.count() {
+        let f = findings.row(n);
+        match kinds::find(kind_of(&f)) {
+            (Some(_), i) => known[i].push(n),
+            (None, _) => other.entry(kind_of(&f).to_string()).or_default().push(n),
         }
     }
     let known = known.into_iter().zip(&KINDS).enumerate();
     let known = known.filter(|(_, (rows, _))| !rows.is_empty());
     known
         .map(|(i, (rows, k))| Group {
-            slug: k.slug,
+            slug: k.slug.to_string(),
             kind: Some(k),
             colour: i,
             rows,
@@ -204,7 +251,7 @@ fn push_num(out: &mut String, n: usize) {
 }
 
 /// The chart: per kind (in section order) and per product (most first).
-fn totals(out: &mut String, findings: &[Value], groups: &[Group]) {
+fn totals<R: Rows + ?Sized>(out: &mut String, findings: &R, groups: &[Group]) {
     let by_kind: Vec<chart::Bar> = groups
         .iter()
         .enumerate()
@@ -216,7 +263,8 @@ fn totals(out: &mut String, findings: &[Value], groups: &[Group]) {
         })
         .collect();
     let mut products: BTreeMap<String, usize> = BTreeMap::new();
-    for f in findings {
+    for n in 0..findings.count() {
+        let f = findings.row(n);
         let name = match f.get("product") {
             None | Some(Value::Null) => "(no product)".to_string(),
             Some(Value::String(s)) => s.clone(),
@@ -252,7 +300,15 @@ fn totals(out: &mut String, findings: &[Value], groups: &[Group]) {
     chart::push(out, &by_kind, &by_product);
 }
 
-fn section(out: &mut String, i: usize, g: &Group) {
+/// One kind's section; the page so far goes to `sink` whenever a chunk is
+/// ready.
+fn section<R: Rows + ?Sized>(
+    out: &mut String,
+    i: usize,
+    g: &Group,
+    findings: &R,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let _ = write!(
         out,
         "<section class=\"kind c{}\" id=\"kind-{i}\" data-count=\"{}\">\n<h2><span \
@@ -276,7 +332,7 @@ fn section(out: &mut String, i: usize, g: &Group) {
         out.push_str("lines without a <code>kind</code>");
     } else {
         out.push_str("kind <code>");
-        escape::html(out, g.slug);
+        escape::html(out, &g.slug);
         out.push_str("</code>");
     }
     let (todo, act) = g
@@ -289,10 +345,15 @@ fn section(out: &mut String, i: usize, g: &Group) {
          <th class=\"product\">Product</th><th class=\"evidence\">Evidence</th>\
          <th class=\"advice\">What to do</th></tr></thead>\n<tbody>\n"
     );
-    for f in &g.rows {
-        row(out, f, act);
+    for &n in &g.rows {
+        row(out, &findings.row(n), act);
+        if out.len() >= CHUNK {
+            sink(out)?;
+            out.clear();
+        }
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+    Ok(())
 }
 
 /// `act`: what to do when the line brings no advice of its own.

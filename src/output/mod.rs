@@ -142,6 +142,13 @@ pub fn raw_line(text: &str) -> io::Result<()> {
     stdout(line.as_bytes())
 }
 
+/// Part of a document (the audit page, cut between rows), scrubbed of
+/// secrets as a line is, written as it is.
+pub fn raw_chunk(text: &str) -> io::Result<()> {
+    let scrubbed = redact_answer(text);
+    stdout(scrubbed.as_deref().unwrap_or(text).as_bytes())
+}
+
 /// Write to file descriptor 1 directly: each line goes out in one write
 /// call, newline included (std's line buffering could split it), and a
 /// failure (closed pipe, full disk) is the caller's to report.
