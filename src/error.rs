@@ -825,15 +825,7 @@ impl Error {
                 "--ssh-user needs a password (--ssh-pass or --ssh-pass-file) or --ssh-private-key=PATH",
             ),
             Missing(needed) => write!(f, "{needed}"),
-            BadWpCliPath { value, cause } => match cause {
-                Some(cause) => write!(
-                    f,
-                    "--wp-cli-path={value:?} cannot be split into words ({cause}); quote it like a shell command, e.g. --wp-cli-path='php /opt/wp-cli.phar'"
-                ),
-                None => f.write_str(
-                    "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
-                ),
-            },
+            BadWpCliPath { value, cause } => bad_wp_cli_path(f, value, cause.as_deref()),
             NoBlogId(why) => write!(
                 f,
                 "no WordPress.com blog id: {why}; pass --blog_id (backup credentials are set by blog id only)"
@@ -847,17 +839,7 @@ impl Error {
                 given,
                 unknown,
                 valid,
-            } => write!(
-                f,
-                "--fields={given:?}: this list has no {} {}; its fields are {} (a value inside one as FIELD.KEY)",
-                if unknown.len() == 1 { "field" } else { "fields" },
-                unknown
-                    .iter()
-                    .map(|u| format!("{u:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                valid.join(", "),
-            ),
+            } => unknown_fields(f, given, unknown, valid),
             UnknownErrorCode { code, known } => write!(
                 f,
                 "the partner API's error catalogue ({known} codes) has no {code:?}; run `jetpack-partner errors` for the list"
@@ -1224,6 +1206,37 @@ impl fmt::Display for PageProblem {
             Self::TooLong(limit) => write!(f, "paging took longer than {} s; {STOPPED}", limit.as_secs()),
         }
     }
+}
+
+fn bad_wp_cli_path(f: &mut fmt::Formatter<'_>, value: &str, cause: Option<&str>) -> fmt::Result {
+    match cause {
+        Some(cause) => write!(
+            f,
+            "--wp-cli-path={value:?} cannot be split into words ({cause}); quote it like a shell command, e.g. --wp-cli-path='php /opt/wp-cli.phar'"
+        ),
+        None => f.write_str(
+            "--wp-cli-path is empty; give the wp command, e.g. --wp-cli-path=/usr/local/bin/wp",
+        ),
+    }
+}
+
+fn unknown_fields(
+    f: &mut fmt::Formatter<'_>,
+    given: &str,
+    unknown: &[String],
+    valid: &[&str],
+) -> fmt::Result {
+    write!(
+        f,
+        "--fields={given:?}: this list has no {} {}; its fields are {} (a value inside one as FIELD.KEY)",
+        if unknown.len() == 1 { "field" } else { "fields" },
+        unknown
+            .iter()
+            .map(|u| format!("{u:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        valid.join(", "),
+    )
 }
 
 /// `{flag}={path}: ...`: why a file named by a flag cannot be used.

@@ -77,58 +77,18 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
         }
         Err(_) => return Err(Error::HttpStatus { status }),
     };
-    if let Some(obj) = json.as_object() {
-        let str_of = |o: &Map<String, Value>, k: &str| {
-            o.get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let error = obj.get("error").filter(|e| reports_error(e));
-        let failed = error.is_some()
-            || str_of(obj, "error_code").is_some()
-            || obj.get("success").is_some_and(says_no);
-        if failed {
-            // `{"error":{"code":…,"message":…}}` names its code inside.
-            let inner = error.and_then(Value::as_object);
-            let code = str_of(obj, "error")
-                .or_else(|| inner.and_then(|i| str_of(i, "code").or_else(|| str_of(i, "error"))))
-                .or_else(|| str_of(obj, "error_code"))
-                .unwrap_or_else(|| "unknown_error".to_string());
-            let message = str_of(obj, "message")
-                .or_else(|| inner.and_then(|i| str_of(i, "message")))
-                .or_else(|| str_of(obj, "error_message"))
-                .or_else(|| str_of(obj, "error_description"))
-                .unwrap_or_else(|| format!("{what} failed with HTTP {status} and no message"));
-            return Err(Error::Api {
-                code,
-                message,
-                fields: obj.clone(),
-            });
-        }
+    if let Some(e) = json
+        .as_object()
+        .and_then(|obj| says_failed(what, status, obj))
+    {
+        return Err(e);
     }
     if !ok {
         // WP REST's error shape; a 2xx `code` is an answer (a site
         // connection's `{"code":"success"}`).
-        let rest = json.as_object().and_then(|obj| {
-            let code = obj
-                .get("code")
-                .and_then(Value::as_str)
-                .filter(|c| !c.is_empty())?;
-            let message = obj
-                .get("message")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .map_or_else(
-                    || format!("{what} failed with HTTP {status} and no message"),
-                    str::to_string,
-                );
-            Some(Error::Api {
-                code: code.to_string(),
-                message,
-                fields: obj.clone(),
-            })
-        });
+        let rest = json
+            .as_object()
+            .and_then(|obj| rest_error(what, status, obj));
         return Err(rest.unwrap_or(Error::HttpStatus { status }));
     }
     if object && !json.is_object() {
@@ -140,6 +100,54 @@ pub fn judge(what: &str, answer: &Answer, object: bool) -> Result<Value> {
         });
     }
     Ok(json)
+}
+
+/// A non-empty string member.
+fn str_of(o: &Map<String, Value>, k: &str) -> Option<String> {
+    o.get(k)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The partner API's ways of saying a request failed (whatever the HTTP
+/// status): an `error`, an `error_code`, or `success` false.
+fn says_failed(what: &str, status: u16, obj: &Map<String, Value>) -> Option<Error> {
+    let error = obj.get("error").filter(|e| reports_error(e));
+    let failed = error.is_some()
+        || str_of(obj, "error_code").is_some()
+        || obj.get("success").is_some_and(says_no);
+    if !failed {
+        return None;
+    }
+    // `{"error":{"code":…,"message":…}}` names its code inside.
+    let inner = error.and_then(Value::as_object);
+    let code = str_of(obj, "error")
+        .or_else(|| inner.and_then(|i| str_of(i, "code").or_else(|| str_of(i, "error"))))
+        .or_else(|| str_of(obj, "error_code"))
+        .unwrap_or_else(|| "unknown_error".to_string());
+    let message = str_of(obj, "message")
+        .or_else(|| inner.and_then(|i| str_of(i, "message")))
+        .or_else(|| str_of(obj, "error_message"))
+        .or_else(|| str_of(obj, "error_description"))
+        .unwrap_or_else(|| format!("{what} failed with HTTP {status} and no message"));
+    Some(Error::Api {
+        code,
+        message,
+        fields: obj.clone(),
+    })
+}
+
+/// WP REST's `{"code","message"}` on a failed status, if that is its shape.
+fn rest_error(what: &str, status: u16, obj: &Map<String, Value>) -> Option<Error> {
+    let code = str_of(obj, "code")?;
+    let message = str_of(obj, "message")
+        .unwrap_or_else(|| format!("{what} failed with HTTP {status} and no message"));
+    Some(Error::Api {
+        code,
+        message,
+        fields: obj.clone(),
+    })
 }
 
 /// An `error` member says the request failed unless it is null, false, or
