@@ -430,7 +430,7 @@ elapsed=$((SECONDS - started))
 	echo
 	echo "- ratio ours/reference (median): provision **$r_prov** (with \`--early-token\` **$r_early**), cancel **$r_cancel**"
 	echo "- \`--help\` start-up: median **$help_median ms** (mean $help_mean, max $help_max; $HELP_RUNS runs, each timed from bash, fork+exec included; /bin/true timed the same way, interleaved: median $true_median ms)"
-	echo "- binary size (release, stripped): **$size bytes = $size_mib MiB**"
+	echo "- binary size (\`cargo build --release\`, dynamically linked, stripped; what ships is the static build, \`--static\`): **$size bytes = $size_mib MiB**"
 	[[ -z $static_line ]] || echo "- $static_line"
 	echo "- above the floor (median − floor): ours-provision +$(awk -v a="$(median ours-provision)" -v b="$seq_floor" 'BEGIN { printf "%.1f", a - b }') ms over $seq_floor ms (wp delay + 2 × latency), ours-cancel +$(awk -v a="$(median ours-cancel)" -v b="$cancel_floor" 'BEGIN { printf "%.1f", a - b }') ms over $cancel_floor ms (max(wp delay, latency) + latency)"
 	echo "- wp calls per run: ours-provision \`${RES[ours-provision.wpcalls]}\`; ours-cancel \`${RES[ours-cancel.wpcalls]}\`"
@@ -443,7 +443,8 @@ elapsed=$((SECONDS - started))
 	echo "| cancel wall (median), same bound | ≤ $bound ms | $(median ours-cancel) ms | $(mark le "$(median ours-cancel)" "$bound") |"
 	echo "| ratio ours/reference (median) | ≤ 0.35 | provision $r_prov, cancel $r_cancel | provision $(mark le "$r_prov" 0.35), cancel $(mark le "$r_cancel" 0.35) |"
 	echo "| \`--help\` start-up (median) | < 5 ms | $help_median ms | $(mark awk -v a="$help_median" 'BEGIN { exit !(a < 5) }') |"
-	echo "| binary size | ≤ 3 MiB | $size_mib MiB | $(mark le "$size" 3145728) |"
+	# The size budget is the shipped (static) binary's: 4 MiB, as packaging/tests/release.sh checks.
+	[[ -z ${ssize:-} ]] || echo "| static binary size | ≤ 4 MiB | $(awk -v b="$ssize" 'BEGIN { printf "%.2f", b / 1048576 }') MiB | $(mark le "$ssize" 4194304) |"
 	echo
 	echo "Provision is sequential by default (SPEC §3: WordPress must confirm the user before any network call), so its floor is wp delay + 2 × latency = $seq_floor ms here, above the $bound ms bound; \`--early-token\` opts into fetching the token during the WordPress bootstrap (an unknown user then costs one token request) and reaches the bound. Cancel may overlap the token call with the wp bootstrap: its floor is max(wp delay, latency) + latency = $cancel_floor ms, i.e. a best possible ratio of $(awk -v a="$cancel_floor" -v b="$(median reference-cancel)" 'BEGIN { printf "%.2f", a / b }') against this reference-cancel (2 wp processes); provision's floor ratio is $(awk -v a="$seq_floor" -v b="$(median reference-provision)" 'BEGIN { printf "%.2f", a / b }')."
 	echo

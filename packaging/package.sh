@@ -22,7 +22,8 @@
 #                                            looks (zsh: vendor-completions on
 #                                            Debian, site-functions on RPM
 #                                            distributions)
-#   /usr/share/doc/jetpack-partner/          README.md, THIRD-PARTY.txt,
+#   /usr/share/doc/jetpack-partner/          README.md, docs/*.md (what README
+#                                            links to), THIRD-PARTY.txt,
 #                                            copyright (.deb)
 #   /usr/share/licenses/jetpack-partner/     LICENSE, THIRD-PARTY.txt (.rpm)
 #
@@ -114,6 +115,8 @@ make_deb() {
 	d=$r/usr/share/doc/jetpack-partner
 	mkdir -p "$d"
 	install -m 644 "$staged/README.md" "$staged/THIRD-PARTY.txt" "$d/"
+	mkdir -p "$d/docs"
+	install -m 644 "$staged"/docs/*.md "$d/docs/"
 	{
 		echo 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/'
 		echo 'Upstream-Name: jetpack-partner'
@@ -159,6 +162,8 @@ make_rpm() {
 	r=$work/rpm/root
 	stage_tree "$r" usr/share/zsh/site-functions
 	install -m 644 -D "$staged/README.md" "$r/usr/share/doc/jetpack-partner/README.md"
+	mkdir -p "$r/usr/share/doc/jetpack-partner/docs"
+	install -m 644 "$staged"/docs/*.md "$r/usr/share/doc/jetpack-partner/docs/"
 	install -m 644 -D "$staged/LICENSE" "$r/usr/share/licenses/jetpack-partner/LICENSE"
 	install -m 644 "$staged/THIRD-PARTY.txt" "$r/usr/share/licenses/jetpack-partner/THIRD-PARTY.txt"
 	find "$r" -exec touch -h -d "@$epoch" {} +
@@ -189,6 +194,7 @@ make_rpm() {
 			esac
 		done
 		echo "%dir /usr/share/doc/jetpack-partner"
+		echo "%dir /usr/share/doc/jetpack-partner/docs"
 		echo "%dir /usr/share/licenses/jetpack-partner"
 		# Shared with the shells' packages, which may not be installed:
 		# owned here too, so removing this package leaves no empty folder.

@@ -59,7 +59,7 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
 ];
 
 /// Our own error codes (the API's pass through unchanged: `jetpack-partner
-/// errors` lists them). README's table must list the same (a test checks).
+/// errors` lists them). docs/errors.md's table must list the same (a test checks).
 pub const ERROR_CODES: &[(&str, &str)] = &[
     ("invalid_input", "a flag value or input line cannot be used"),
     (
@@ -160,7 +160,7 @@ pub fn template() -> String {
         t.push_str(code);
         width += code.len() + 1;
     }
-    t.push_str("\n  (README \"Errors\" says when each happens.)");
+    t.push_str("\n  (docs/errors.md says when each happens.)");
     t
 }
 

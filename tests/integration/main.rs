@@ -18,7 +18,7 @@
 //! | [`security`] | secrets never shown (any command, any encoding) nor given to `wp`; hostile values staying data |
 //! | [`credentials`] | where credentials and settings come from (SPEC §10): flags, environment, systemd credentials, the config file, stdin (`-`); `insecure_file`; tokens as JSON |
 //! | [`properties`] | properties over generated input (our stand-in for `cargo fuzz`) |
-//! | [`readme`] | README's tested examples and its error table |
+//! | [`readme`] | the documentation's tested examples (README, CONTRIBUTING, docs/), its error table, links and code map |
 //! | [`harness`] | the harness itself: fake API, fake `wp`, partner model, `examples/fake-api.rs` |
 //! | [`php_facts`] | the PHP programs against a real WordPress (ignored unless set up) |
 //!

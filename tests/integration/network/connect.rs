@@ -92,7 +92,7 @@ fn dns_failure_names_the_host() {
     );
 }
 
-/// README "Guarantees": a request that failed before it could reach the
+/// docs/guarantees.md: a request that failed before it could reach the
 /// server (DNS, ...) is retried, and the final error says how many attempts
 /// were made and that the name did not resolve.
 #[test]

@@ -20,7 +20,7 @@
 //!
 //! Every case asserts the exit code, the exact `error_code` (or the exact
 //! answer on success) and how many requests the fake API received: the
-//! README's "Guarantees" say the token call is retried and a provision is
+//! docs/guarantees.md says the token call is retried and a provision is
 //! never sent twice. Slow cases use short `--timeout=` values so the whole
 //! module runs in a few seconds.
 //!

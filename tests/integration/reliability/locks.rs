@@ -39,8 +39,8 @@ fn batch_file(env: &TestEnv) -> String {
     f.display().to_string()
 }
 
-/// `provision --batch=F --skip-done=D` with stdout appended to D, as the
-/// cron line in README has it.
+/// `provision --batch=F --skip-done=D` with stdout appended to D, as
+/// cron runs it (docs/guarantees.md, "Overlapping runs").
 fn cron_run(env: &TestEnv, batch: &str, done: &str, extra: &[&str]) -> Command {
     let mut cmd = env.std_cmd_without_wp();
     cmd.args([

@@ -1,4 +1,4 @@
-//! Secrets never show up in what we print (README "Guarantees": the client
+//! Secrets never show up in what we print (docs/guarantees.md: the client
 //! secret, the partner token, SSH/FTP passwords and the key never appear in
 //! output, errors, `--dry-run` or `--verbose` text).
 //!

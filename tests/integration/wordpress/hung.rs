@@ -134,7 +134,7 @@ fn hung_wp_is_killed_with_its_whole_process_group() {
 
 /// A `wp` that exits at once but leaves a child holding its stdout open
 /// (a wrapper or plugin that starts something in the background) must not
-/// keep us waiting past --wp-timeout: README "Time limits".
+/// keep us waiting past --wp-timeout: docs/guarantees.md, "Time limits".
 #[test]
 fn wp_leaving_a_child_on_its_pipes_is_still_bounded() {
     let env = TestEnv::new();
