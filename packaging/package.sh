@@ -116,7 +116,7 @@ make_deb() {
 	mkdir -p "$d"
 	install -m 644 "$staged/README.md" "$staged/THIRD-PARTY.txt" "$d/"
 	mkdir -p "$d/docs"
-	install -m 644 "$staged"/docs/*.md "$d/docs/"
+	install -m 644 "$staged"/docs/*.md "$staged"/docs/*.png "$d/docs/"
 	{
 		echo 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/'
 		echo 'Upstream-Name: jetpack-partner'
@@ -163,7 +163,7 @@ make_rpm() {
 	stage_tree "$r" usr/share/zsh/site-functions
 	install -m 644 -D "$staged/README.md" "$r/usr/share/doc/jetpack-partner/README.md"
 	mkdir -p "$r/usr/share/doc/jetpack-partner/docs"
-	install -m 644 "$staged"/docs/*.md "$r/usr/share/doc/jetpack-partner/docs/"
+	install -m 644 "$staged"/docs/*.md "$staged"/docs/*.png "$r/usr/share/doc/jetpack-partner/docs/"
 	install -m 644 -D "$staged/LICENSE" "$r/usr/share/licenses/jetpack-partner/LICENSE"
 	install -m 644 "$staged/THIRD-PARTY.txt" "$r/usr/share/licenses/jetpack-partner/THIRD-PARTY.txt"
 	find "$r" -exec touch -h -d "@$epoch" {} +

@@ -5,7 +5,7 @@
 #   DIR/jetpack-partner                         the static binary
 #   DIR/partner-provision.sh, partner-cancel.sh the drop-in wrappers
 #   DIR/install.sh, README.md, LICENSE
-#   DIR/docs/*.md                               the documents README links to
+#   DIR/docs/*.md, *.png                         the documents README links to
 #   DIR/THIRD-PARTY.txt                         the code the binary bundles
 #   DIR/man/*.1                                 jetpack-partner*.1 (generated
 #                                               from the clap definitions),
@@ -62,7 +62,7 @@ install -m 755 "$bin" "$root/jetpack-partner"
 install -m 755 bin/partner-provision.sh bin/partner-cancel.sh "$here/install.sh" "$root/"
 install -m 644 README.md LICENSE "$root/"
 mkdir -p "$root/docs"
-install -m 644 docs/*.md "$root/docs/"
+install -m 644 docs/*.md docs/*.png "$root/docs/"
 install -m 644 "$here/man/partner-provision.1" "$here/man/partner-cancel.1" "$root/man/"
 
 # 3. Man pages and completions, generated from the clap definitions.

@@ -52,6 +52,7 @@ common='/usr/bin/jetpack-partner
 /usr/bin/partner-provision.sh -> jetpack-partner
 /usr/share/bash-completion/completions/jetpack-partner
 /usr/share/doc/jetpack-partner/README.md
+/usr/share/doc/jetpack-partner/docs/audit.png
 /usr/share/doc/jetpack-partner/docs/errors.md
 /usr/share/doc/jetpack-partner/docs/fleets.md
 /usr/share/fish/vendor_completions.d/jetpack-partner.fish'

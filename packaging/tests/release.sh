@@ -63,7 +63,7 @@ check "PACKAGES=no: the archive alone, with SHA256SUMS" sh -c \
 
 tar -tzf "$tarball" | LC_ALL=C sort >"$WORK/list"
 for f in jetpack-partner install.sh partner-provision.sh partner-cancel.sh README.md LICENSE THIRD-PARTY.txt \
-	docs/install.md docs/errors.md docs/fleets.md \
+	docs/install.md docs/errors.md docs/fleets.md docs/audit.png \
 	man/jetpack-partner.1 man/jetpack-partner-provision.1 man/jetpack-partner-cancel.1 \
 	man/partner-provision.1 man/partner-cancel.1 \
 	completions/jetpack-partner.bash completions/_jetpack-partner completions/jetpack-partner.fish; do

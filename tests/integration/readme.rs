@@ -2,7 +2,7 @@
 //! CONTRIBUTING.md and every `docs/*.md`, each code block marked
 //! `<!-- tested -->` is run here, command by command (`$ ` lines, through
 //! `sh`, with `jetpack-partner` on PATH, no `wp`, `$SECRET` and
-//! `$LICENSING_TOKEN` set, the client secret also in the file `secret`
+//! `$LICENSING_TOKEN` and `$REPORTING_TOKEN` set, the client secret also in the file `secret`
 //! (mode 600) in the working directory, and the API host pointing at a
 //! fresh stateful fake partner API), and what each command prints on stdout
 //! must be the lines that follow it, exactly. A command may go on over
@@ -159,6 +159,8 @@ fn steps(lines: &[&str]) -> Result<Vec<(String, String)>, usize> {
 
 /// The licensing token of partner 1234 the examples use (`$LICENSING_TOKEN`).
 const README_LICENSING_TOKEN: &str = "readme-licensing-token-5c2e";
+/// Its reporting token (`$REPORTING_TOKEN`), for `audit`.
+const README_REPORTING_TOKEN: &str = "readme-reporting-token-91d0";
 
 fn run_blocks(doc: &str) -> usize {
     let text = read(doc);
@@ -170,6 +172,7 @@ fn run_blocks(doc: &str) -> usize {
         let partner = env.partner_api();
         partner.partner("99", "other");
         partner.licensing_token_named("1234", README_LICENSING_TOKEN);
+        partner.reporting_token_named("1234", README_REPORTING_TOKEN);
         // `jetpack-partner` on PATH, as installed.
         let _ = env.cmd_named("jetpack-partner");
         let bin = env.root().join("bin");
@@ -187,6 +190,7 @@ fn run_blocks(doc: &str) -> usize {
                 .env("HOME", env.root())
                 .env("SECRET", DEFAULT_PARTNER_SECRET)
                 .env("LICENSING_TOKEN", README_LICENSING_TOKEN)
+                .env("REPORTING_TOKEN", README_REPORTING_TOKEN)
                 .env("COLUMNS", "100")
                 .current_dir(env.root());
             if !block.offline {
