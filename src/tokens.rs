@@ -6,6 +6,7 @@
 //! registered the moment it is read, and never in a child's environment
 //! (`environment::CREDENTIAL_VARS`).
 
+use crate::config::{Config, FileSetting};
 use crate::credentials::{self, AuthSource, CredArgs};
 use crate::environment::{Env, LICENSING_TOKEN_VAR, REPORTING_TOKEN_VAR};
 use crate::error::{Error, Result};
@@ -44,7 +45,7 @@ pub struct ReportingTokenArg {
 #[derive(Clone)]
 pub struct Given {
     pub token: String,
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// The tokens given for the APIs beyond the partner API.
@@ -54,11 +55,13 @@ pub struct Tokens {
     pub reporting: Option<Given>,
 }
 
-/// Where a token comes from: a file named by a flag, or a variable.
+/// Where a token comes from: a file named by a flag, a variable, or a file
+/// the config file names (`origin`: `config file PATH line N: KEY`).
 #[derive(Debug, Clone)]
 pub enum Source {
     File(&'static str, PathBuf),
     Value(&'static str, String),
+    Config { origin: String, path: PathBuf },
 }
 
 /// Where the run's tokens come from, read by [`with_tokens`].
@@ -98,7 +101,7 @@ pub fn keys(ctx: &Context, takes: Takes) -> std::result::Result<Keys, Failure> {
             auth: partner(c)?,
             tokens: Sources::default(),
         },
-        Takes::Licensing(c, l) => match licensing_source(l, ctx.env) {
+        Takes::Licensing(c, l) => match licensing_source(l, ctx.env, &ctx.config) {
             // The partner credentials are not needed then (nor read).
             Some(src) => Keys {
                 auth: None,
@@ -115,24 +118,35 @@ pub fn keys(ctx: &Context, takes: Takes) -> std::result::Result<Keys, Failure> {
     })
 }
 
-/// The flag, else the variable (an empty one is not given).
-pub fn licensing_source(arg: &LicensingTokenArg, env: Env) -> Option<Source> {
+/// The flag, else the variable (an empty one is not given), else the
+/// config file's `licensing_token_file`.
+pub fn licensing_source(arg: &LicensingTokenArg, env: Env, config: &Config) -> Option<Source> {
     source(
         &arg.licensing_token_file,
         "--licensing-token-file",
         LICENSING_TOKEN_VAR,
         env,
     )
+    .or_else(|| from_config(&config.licensing_token_file))
 }
 
-/// The flag, else the variable (an empty one is not given).
-pub fn reporting_source(arg: &ReportingTokenArg, env: Env) -> Option<Source> {
+/// The flag, else the variable (an empty one is not given), else the
+/// config file's `reporting_token_file`.
+pub fn reporting_source(arg: &ReportingTokenArg, env: Env, config: &Config) -> Option<Source> {
     source(
         &arg.reporting_token_file,
         "--reporting-token-file",
         REPORTING_TOKEN_VAR,
         env,
     )
+    .or_else(|| from_config(&config.reporting_token_file))
+}
+
+fn from_config(setting: &Option<FileSetting>) -> Option<Source> {
+    setting.as_ref().map(|s| Source::Config {
+        origin: s.origin.clone(),
+        path: s.path.clone(),
+    })
 }
 
 fn source(
@@ -167,15 +181,14 @@ pub fn read(sources: Sources) -> Result<Tokens> {
 
 fn read_one(src: Source) -> Result<Given> {
     let (token, source) = match src {
-        Source::File(flag, path) => (credentials::read_first_line(flag, &path)?, flag),
-        Source::Value(var, value) => (value, var),
+        Source::File(flag, path) => (credentials::read_first_line(flag, &path)?, flag.to_string()),
+        Source::Value(var, value) => (value, var.to_string()),
+        Source::Config { origin, path } => (credentials::read_first_line(&origin, &path)?, origin),
     };
     output::register_secret(&token);
     let token = token.trim().to_string();
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::BadToken {
-            source: source.to_string(),
-        });
+        return Err(Error::BadToken { source });
     }
     Ok(Given { token, source })
 }
@@ -195,23 +208,27 @@ mod tests {
             licensing_token_file: Some(PathBuf::from("/tmp/x")),
         };
         assert!(matches!(
-            licensing_source(&flag, &env),
+            licensing_source(&flag, &env, &Config::default()),
             Some(Source::File("--licensing-token-file", _))
         ));
         let none = LicensingTokenArg::default();
         assert!(matches!(
-            licensing_source(&none, &env),
+            licensing_source(&none, &env, &Config::default()),
             Some(Source::Value(LICENSING_TOKEN_VAR, v)) if v == "from-env"
         ));
         let blank = env_with(LICENSING_TOKEN_VAR, "  ");
-        assert!(licensing_source(&none, &blank).is_none());
+        assert!(licensing_source(&none, &blank, &Config::default()).is_none());
         let empty_flag = LicensingTokenArg {
             licensing_token_file: Some(PathBuf::new()),
         };
-        assert!(licensing_source(&empty_flag, &blank).is_none());
+        assert!(licensing_source(&empty_flag, &blank, &Config::default()).is_none());
         let reporting = env_with(REPORTING_TOKEN_VAR, "user-token");
         assert!(matches!(
-            reporting_source(&ReportingTokenArg::default(), &reporting),
+            reporting_source(
+                &ReportingTokenArg::default(),
+                &reporting,
+                &Config::default()
+            ),
             Some(Source::Value(REPORTING_TOKEN_VAR, _))
         ));
     }

@@ -121,17 +121,19 @@ impl Command for AuditArgs {
             (_, _, true) => Local::Network,
             _ => return Err(ctx.missing("--scan=<DIR>, --batch=<FILE> or --all-sites")),
         };
-        // The activations are read by partner id and key id.
+        // The activations are read by partner id and key id (the id as the
+        // credentials find it: flag, environment, config).
         let partner_id = given(&self.creds.partner_id)
             .map(str::to_string)
-            .or_else(|| (ctx.env)(ID_VAR).filter(|s| !s.is_empty()));
+            .or_else(|| (ctx.env)(ID_VAR).filter(|s| !s.is_empty()))
+            .or_else(|| ctx.config.partner_id.clone());
         let partner_id = match (given(&self.partner_key_id), partner_id) {
             (None, _) => String::new(),
             (Some(_), Some(id)) => id.trim().to_string(),
             (Some(_), None) => return Err(ctx.missing("--partner_id=<ID> (with --partner-key-id)")),
         };
         // Billing is read with both or neither.
-        let reporting = tokens::reporting_source(&self.reporting, ctx.env);
+        let reporting = tokens::reporting_source(&self.reporting, ctx.env, &ctx.config);
         match (&reporting, given(&self.partner_key_id)) {
             (Some(_), None) => {
                 return Err(ctx.missing("--partner-key-id=<ID> (with the reporting token)"))

@@ -27,13 +27,13 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use toml::Value;
 
-/// The keys a config file takes. (The licensing commands' token files,
-/// `licensing_token_file` and `reporting_token_file`, would join
-/// `partner_secret_file` here and in [`Config`].)
+/// The keys a config file takes.
 pub const KEYS: &[&str] = &[
     "partner_id",
     "partner_secret_file",
     "access_token_file",
+    "licensing_token_file",
+    "reporting_token_file",
     "api_host",
     "jobs",
     "wp_cli_path",
@@ -51,6 +51,10 @@ pub struct Config {
     pub partner_id: Option<String>,
     pub partner_secret_file: Option<FileSetting>,
     pub access_token_file: Option<FileSetting>,
+    /// The Licensing API's token (`license`, `connect`).
+    pub licensing_token_file: Option<FileSetting>,
+    /// The partner reports' token (`audit`).
+    pub reporting_token_file: Option<FileSetting>,
     pub api_host: Option<String>,
     pub jobs: Option<String>,
     pub wp_cli_path: Option<String>,
@@ -248,6 +252,12 @@ fn set(
         }
         "access_token_file" => {
             config.access_token_file = Some(secret_file(key, value, line, here)?)
+        }
+        "licensing_token_file" => {
+            config.licensing_token_file = Some(secret_file(key, value, line, here)?)
+        }
+        "reporting_token_file" => {
+            config.reporting_token_file = Some(secret_file(key, value, line, here)?)
         }
         "api_host" => config.api_host = Some(api_host(value, here)?),
         "jobs" => config.jobs = Some(jobs(value)?),

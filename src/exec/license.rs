@@ -312,10 +312,10 @@ mod tests {
     fn each_kind_of_request_gets_its_own_token() {
         use crate::api::Bearer;
         use crate::tokens::{Given, Tokens};
-        let given = |token: &str, source| {
+        let given = |token: &str, source: &str| {
             Some(Given {
                 token: token.into(),
-                source,
+                source: source.into(),
             })
         };
         let exec = executor(Tokens {

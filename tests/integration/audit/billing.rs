@@ -242,3 +242,54 @@ fn a_licensing_token_where_the_reporting_one_is_due_says_which_is_wanted() {
     assert!(message.contains("reporting"), "{message}");
     assert!(!err.contains(&wrong));
 }
+
+#[test]
+fn the_reporting_token_file_may_come_from_the_config_file() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    partner.plant_activations(DEFAULT_PARTNER_ID, 2);
+    let token = partner.reporting_token(DEFAULT_PARTNER_ID);
+    let key = partner.key_id_of(DEFAULT_PARTNER_ID).expect("key id");
+    let dir = env.root().join("cfg");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    crate::testenv::write_private(&dir.join("reporting"), format!("{token}\n"));
+    crate::testenv::write_private(&dir.join("secret"), format!("{SECRET}\n"));
+    let config = dir.join("config.toml");
+    crate::testenv::write_private(
+        &config,
+        format!("partner_id = {DEFAULT_PARTNER_ID}\npartner_secret_file = \"secret\"\nreporting_token_file = \"reporting\"\n"),
+    );
+    let file = env.root().join("urls.jsonl");
+    std::fs::write(&file, "{\"url\":\"https://planted-1.example.net\"}\n").expect("write");
+    let out = env
+        .cmd()
+        .args([
+            "audit".to_string(),
+            format!("--config={}", config.display()),
+            format!("--batch={}", file.display()),
+            format!("--partner-key-id={key}"),
+        ])
+        .output()
+        .expect("run");
+    assert_exit(&out, 0);
+    let billed: Vec<_> = findings(&out)
+        .into_iter()
+        .filter(|f| f.0 == "billed_without_local_site")
+        .collect();
+    assert_eq!(
+        billed,
+        vec![t(
+            "billed_without_local_site",
+            "https://planted-2.example.net",
+            "personal"
+        )]
+    );
+    let sent_with: Vec<String> = env
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/activations"))
+        .map(|r| r.header("authorization").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(sent_with, vec![format!("Bearer {token}")]);
+}
