@@ -4,7 +4,7 @@
 //! comments and blank lines; CRLF line ends. Tables, arrays, inline tables,
 //! multi-line strings, dotted or quoted keys are refused, saying so: no key
 //! of ours takes one. (A TOML crate would bring serde's machinery into the
-//! static binary for these seven keys.)
+//! static binary for these nine flat keys.)
 
 use crate::error::ConfigProblem;
 
