@@ -275,3 +275,86 @@ fn jetpacks_last_license_error_is_a_finding_without_the_keys() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(key));
 }
+
+#[test]
+fn all_sites_of_a_network_from_one_bootstrap() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    let me = Some(DEFAULT_PARTNER_ID);
+    let main_id = partner.seed("http://multi.test", me, &["premium"]);
+    let shop_id = partner.seed("http://multi.test/shop", me, &["jetpack-scan"]);
+    partner.set_connected("http://multi.test/shop", false);
+    let path = format!("--path={}", env.wp_path());
+    let argv = [
+        "--allow-root",
+        &path,
+        "--skip-themes",
+        "--skip-plugins",
+        "eval",
+        jetpack_partner::wp::NETWORK_FACTS_PHP,
+    ];
+    let facts = json!({
+        "multisite": true,
+        "sites": [
+            {"url": "http://multi.test/", "siteurl": "http://multi.test", "home": "http://multi.test", "blog_id": main_id, "safe_mode": false},
+            {"url": "http://multi.test/shop/", "siteurl": "http://multi.test/shop", "home": "http://multi.test/shop", "blog_id": shop_id, "safe_mode": false},
+            {"url": "http://multi.test/copy/", "siteurl": "http://multi.test/copy", "home": "http://multi.test/copy", "blog_id": main_id, "safe_mode": true},
+        ]
+    });
+    env.wp
+        .answer_with(&argv, &crate::testenv::facts_stdout("", facts), "", 0);
+    let out = audit(&env, &["--all-sites", &path]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        findings(&out),
+        vec![
+            t("duplicate_blog_id", "http://multi.test/", ""),
+            t("duplicate_blog_id", "http://multi.test/copy/", ""),
+            t("not_connected", "http://multi.test/shop/", ""),
+            t("safe_mode", "http://multi.test/copy/", ""),
+        ]
+    );
+    // One WordPress bootstrap for the whole network.
+    assert_eq!(env.wp.calls().len(), 1);
+    only_reads(&env);
+}
+
+#[test]
+fn scan_finds_the_installs_and_asks_each() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    let id = partner.seed("https://a.example", Some(DEFAULT_PARTNER_ID), &["premium"]);
+    let www = env.root().join("www");
+    for (name, home, safe) in [
+        ("a", "https://a.example", false),
+        ("b", "https://b.example", true),
+    ] {
+        let dir = www.join(name);
+        std::fs::create_dir_all(dir.join("wp-includes")).expect("mkdir");
+        std::fs::write(dir.join("wp-load.php"), "<?php\n").expect("write");
+        std::fs::write(dir.join("wp-config.php"), "<?php\n").expect("write");
+        std::fs::write(
+            dir.join("wp-includes/version.php"),
+            "<?php\n$wp_version = '6.4.2';\n",
+        )
+        .expect("write");
+        let path = format!("--path={}", dir.display());
+        let argv = crate::testenv::eval_argv(&["--allow-root", &path]);
+        let facts = json!({"siteurl": home, "home": home, "blog_id": id, "safe_mode": safe});
+        env.wp
+            .answer_with(&argv, &crate::testenv::facts_stdout("", facts), "", 0);
+    }
+    let out = audit(&env, &[&format!("--scan={}", www.display())]);
+    assert_exit(&out, 0);
+    let a = www.join("a").display().to_string();
+    let b = www.join("b").display().to_string();
+    assert_eq!(
+        findings(&out),
+        vec![
+            t("duplicate_blog_id", &a, ""),
+            t("duplicate_blog_id", &b, ""),
+            t("safe_mode", &b, ""),
+        ]
+    );
+    assert_eq!(env.wp.calls().len(), 2);
+}
