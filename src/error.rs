@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod credentials;
+mod license;
 pub use credentials::ConfigProblem;
 
 /// What a flag value was supposed to be (for [`Error::BadValue`]).
@@ -42,6 +43,8 @@ pub enum Expected {
     KeyId,
     /// How many licenses to issue at once.
     LicenseCount { max: u32 },
+    /// `apply`'s `via`: how a line's products come.
+    Via,
 }
 
 /// Why a value given as a license key is not one (for
@@ -118,6 +121,8 @@ pub enum Needed {
     ProductSlugs,
     /// The licensing commands' KEY.
     LicenseKey,
+    /// `provision --license` without `--plan`.
+    PlanForLicense,
 }
 
 /// Why there is no WordPress.com blog id to send a request by.
@@ -189,6 +194,9 @@ pub enum WpMissing {
     /// No `wp` on PATH, and the command works through it alone (`license
     /// set`: no URL can stand in).
     NeededForOptions,
+    /// No `wp` on PATH, and `provision --license` sets the license through
+    /// it (nothing is issued without it).
+    NeededForLicense,
 }
 
 /// Why a network request failed, before or after it was sent.
@@ -511,6 +519,26 @@ pub enum Error {
         failed: Box<Error>,
         id: String,
     },
+    /// `provision --license`: a license was issued (and is billed), then
+    /// the work failed before the site had it. The error carries the key
+    /// (`license_key`), so nothing billed is lost, and reads as carried out
+    /// (`maybe_sent`): a resume never issues a second. `set`: whether the
+    /// key is in the site's `jetpack_licenses` (None: not known, e.g. a
+    /// signal came while it was being set).
+    LicenseNotOnSite {
+        failed: Box<Error>,
+        key: String,
+        set: Option<bool>,
+    },
+    /// A license issue answered 2xx without a `license_key` we can use.
+    NoLicenseKey {
+        what: String,
+    },
+    /// `provision --license`: flags that only a partner provision (jpphp)
+    /// sends.
+    NotWithLicense {
+        flags: Vec<String>,
+    },
     /// `license issue --count`: `issued` of `count` licenses were issued
     /// (and printed) before this failure; `fields`: the failure's API
     /// fields, `issued`, and a license that could not be printed.
@@ -580,6 +608,7 @@ impl Error {
             | BadLicenseKey { .. }
             | UnknownProduct { .. }
             | NoToken { .. }
+            | NotWithLicense { .. }
             | NoBlogId(_) => "invalid_input",
             InsecureFile { .. } => "insecure_file",
             UnknownErrorCode { .. } => "unknown_error_code",
@@ -587,6 +616,7 @@ impl Error {
             | Sent { failed, .. }
             | RequestId { failed, .. }
             | WrongToken { failed, .. }
+            | LicenseNotOnSite { failed, .. }
             | Issued { failed, .. } => failed.error_code(),
             NotAttached { .. } => "license_error",
             BadPage { .. } => "invalid_response",
@@ -609,6 +639,7 @@ impl Error {
             NotJson { .. }
             | UnreadableJson { .. }
             | TooLarge { .. }
+            | NoLicenseKey { .. }
             | UnusableAccessToken { .. } => "invalid_response",
             Network { .. } | BadProxy { .. } => "network_error",
             Timeout { .. } => "timeout",
@@ -639,7 +670,7 @@ impl Error {
             | Error::RequestId { failed, .. }
             | Error::WrongToken { failed, .. }
             | Error::Issued { failed, .. } => failed.maybe_sent(),
-            Error::Sent { .. } => true,
+            Error::Sent { .. } | Error::LicenseNotOnSite { .. } => true,
             _ => false,
         }
     }
@@ -660,8 +691,19 @@ impl Error {
             Error::WrongToken { .. } => true,
             Error::Sent { failed, .. }
             | Error::Partial { failed, .. }
+            | Error::LicenseNotOnSite { failed, .. }
             | Error::RequestId { failed, .. } => failed.is_credential_level(),
             _ => false,
+        }
+    }
+
+    /// A license key issued for the failed work and not on its site yet:
+    /// the error object carries it (`license_key`), since printing it is
+    /// what keeps a billed license from being lost.
+    pub fn license_key(&self) -> Option<&str> {
+        match self {
+            Error::LicenseNotOnSite { key, .. } => Some(key),
+            _ => None,
         }
     }
 
@@ -687,6 +729,7 @@ impl Error {
             Error::Issued { fields, .. } | Error::NotAttached { fields, .. } => Some(fields),
             Error::Sent { failed, .. }
             | Error::RequestId { failed, .. }
+            | Error::LicenseNotOnSite { failed, .. }
             | Error::WrongToken { failed, .. } => failed.api_fields(),
             _ => None,
         }
@@ -699,6 +742,7 @@ impl Error {
             Error::RequestId { id, .. } => Some(id),
             Error::Sent { failed, .. }
             | Error::WrongToken { failed, .. }
+            | Error::LicenseNotOnSite { failed, .. }
             | Error::Issued { failed, .. } => failed.request_id(),
             _ => None,
         }
@@ -805,6 +849,8 @@ impl Error {
             | RequestId { .. }
             | Issued { .. }
             | Locked { .. } => Group::Run,
+            // Worded together (error/license.rs), whatever their kind.
+            NotWithLicense { .. } | NoLicenseKey { .. } | LicenseNotOnSite { .. } => Group::Run,
         }
     }
 
@@ -1090,6 +1136,10 @@ impl Error {
                     None => f.write_str("; let it finish, or add --wait-lock=SECONDS to wait for it"),
                 }
             }
+            // A product by license: all its wording in one place.
+            NotWithLicense { .. } | NoLicenseKey { .. } | LicenseNotOnSite { .. } => {
+                license::describe(self, f)
+            }
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }
@@ -1116,6 +1166,7 @@ impl Expected {
             Expected::Summary => "a summary format; use text or json".into(),
             Expected::AuditFormat => "an audit format; use json (one line per finding) or html (one page)".into(),
             Expected::KeyId => "a partner key id (a positive number, as partner-key list shows)".into(),
+            Expected::Via => "how the line's products come: \"license\" (a license issued and set on the site), or \"partner\" (provision, the default)".into(),
             Expected::LicenseCount { max } => {
                 format!("a number of licenses from 1 to {max} (each is billed)")
             }
@@ -1349,6 +1400,9 @@ impl fmt::Display for WpMissing {
             Self::NeededForOptions => f.write_str(
                 "WP-CLI (wp) is not on PATH, and license set/unset change the site's options through it; install it, or pass --wp-cli-path=/path/to/wp (and --path=/path/to/wordpress)",
             ),
+            Self::NeededForLicense => f.write_str(
+                "WP-CLI (wp) is not on PATH, and provision --license sets the license on the site through it, so nothing was issued; install it, or pass --wp-cli-path=/path/to/wp (and --path=/path/to/wordpress)",
+            ),
             Self::NeededForNetwork => f.write_str(
                 "WP-CLI (wp) is not on PATH, and --all-sites needs it to list the network's sites; install it, pass --wp-cli-path=/path/to/wp, or list the sites in a --batch file",
             ),
@@ -1383,6 +1437,10 @@ impl fmt::Display for Needed {
                 "\"products\": [\"slug\", ...] on each line",
             ),
             Needed::LicenseKey => ("license key", "KEY (or \"license_key\" on the line)"),
+            Needed::PlanForLicense => (
+                "plan",
+                "--plan (the product --license issues a license for)",
+            ),
         };
         write!(f, "no {what}: give {flag}")
     }

@@ -25,6 +25,9 @@ static SENT: Mutex<Option<String>> = Mutex::new(None);
 /// The same per thread, for a batch's workers: which site may have been
 /// carried out when a second signal ends the run.
 static SENT_BY: Mutex<Option<HashMap<ThreadId, String>>> = Mutex::new(None);
+/// License keys issued (and billed) for the work a thread is doing, not yet
+/// printed (`provision --license`): an interruption's error carries them.
+static KEYS: Mutex<Vec<(ThreadId, String)>> = Mutex::new(Vec::new());
 /// What a batch writes before a second signal ends it: lines for the sites
 /// in flight and its summary.
 type LastWords = Box<dyn Fn(&'static str) + Send>;
@@ -82,6 +85,7 @@ fn on_signal(sig: i32) {
         signal: name(sig),
         sent: sent(),
     };
+    let err = with_key(err, last_issued());
     if output::interrupt(&err) {
         std::process::exit(exit_status(sig));
     }
@@ -227,10 +231,48 @@ pub fn sent_by(thread: ThreadId) -> Option<String> {
 
 /// This thread starts on a new site: nothing sent for it yet.
 pub fn forget_sent() {
+    let me = std::thread::current().id();
     if let Ok(mut by) = SENT_BY.lock() {
         if let Some(by) = by.as_mut() {
-            by.remove(&std::thread::current().id());
+            by.remove(&me);
         }
+    }
+    keys().retain(|(t, _)| *t != me);
+}
+
+fn keys() -> std::sync::MutexGuard<'static, Vec<(ThreadId, String)>> {
+    KEYS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// This thread has a license key issued for its site and not printed yet:
+/// a signal's error must carry it.
+pub fn issued(key: &str) {
+    keys().push((std::thread::current().id(), key.to_string()));
+}
+
+/// The license key `thread` was issued and has not printed, if any.
+pub fn issued_by(thread: ThreadId) -> Option<String> {
+    keys()
+        .iter()
+        .rev()
+        .find(|(t, _)| *t == thread)
+        .map(|(_, k)| k.clone())
+}
+
+fn last_issued() -> Option<String> {
+    keys().last().map(|(_, k)| k.clone())
+}
+
+/// An interruption's error, carrying the license key issued and not
+/// printed, if there is one (whether it was set is not known).
+pub fn with_key(e: Error, key: Option<String>) -> Error {
+    match key {
+        Some(key) => Error::LicenseNotOnSite {
+            failed: Box::new(e),
+            key,
+            set: None,
+        },
+        None => e,
     }
 }
 

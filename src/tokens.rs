@@ -79,6 +79,10 @@ pub enum Takes<'a> {
     Partner(&'a CredArgs),
     /// The licensing token; without one, the partner token.
     Licensing(&'a CredArgs, &'a LicensingTokenArg),
+    /// The partner token (for the partner API's own requests, e.g. a
+    /// site's status) and the licensing token, when given (`apply`,
+    /// `provision --license --if-needed`).
+    PartnerAndLicensing(&'a CredArgs, &'a LicensingTokenArg),
 }
 
 /// Where a run's partner token (None: none is needed) and other tokens
@@ -113,6 +117,13 @@ pub fn keys(ctx: &Context, takes: Takes) -> std::result::Result<Keys, Failure> {
             None => Keys {
                 auth: partner(c)?,
                 tokens: Sources::default(),
+            },
+        },
+        Takes::PartnerAndLicensing(c, l) => Keys {
+            auth: partner(c)?,
+            tokens: Sources {
+                licensing: licensing_source(l, ctx.env, &ctx.config),
+                reporting: None,
             },
         },
     })

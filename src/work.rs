@@ -60,6 +60,38 @@ pub enum Step {
         wp: Option<Wp>,
         change: LicenseChange,
     },
+    /// `provision --license`: a product given to the site by a license
+    /// (`issue` names it; see [`ByLicense`]); the answer is
+    /// `{"success":true,"license_key":…,"blog_id":…}`.
+    ByLicense { issue: Request, how: Box<ByLicense> },
+}
+
+/// How a product comes to a site by license (`provision --license`,
+/// `apply`'s `"via":"license"`): the site connected first when WordPress
+/// knows no blog id for it (so nothing is issued, and billed, for a site
+/// whose owner refuses the connection), a license issued, the key set on
+/// the site through WordPress (Jetpack attaches it at once), and the site
+/// connected afterwards if Jetpack says it is not.
+#[derive(Debug, Clone)]
+pub struct ByLicense {
+    /// `POST /license`, without its body: each product adds its own.
+    pub issue: Request,
+    /// `POST /site-connection` with the site's URL and user.
+    pub connect: Request,
+    /// The site's WordPress (None: it could not be asked, and nothing is
+    /// issued).
+    pub wp: Option<Wp>,
+    /// The blog id WordPress knows (None: not connected yet).
+    pub blog_id: Option<u64>,
+}
+
+impl ByLicense {
+    /// The issue request for `product`.
+    pub fn issue_of(&self, product: &str) -> Request {
+        self.issue
+            .clone()
+            .json(&serde_json::json!({ "product": product }))
+    }
 }
 
 /// How a list comes in pages.
@@ -94,6 +126,9 @@ pub struct Reconcile {
     pub provision: Option<Request>,
     /// The cancel request; each cancel adds its `plan`.
     pub cancel: Request,
+    /// `"via":"license"`: provisions go by license instead (None: by
+    /// `provision`).
+    pub license: Option<ByLicense>,
 }
 
 /// A command's steps, in order.
@@ -120,6 +155,11 @@ impl Work {
                     status: request, ..
                 } => vec![request],
                 Step::Reconcile(r) => vec![&r.status],
+                // The connection first when the site has no blog id.
+                Step::ByLicense { issue, how } => {
+                    let first = how.blog_id.is_none().then_some(&how.connect);
+                    first.into_iter().chain([issue]).collect()
+                }
                 Step::Each(calls) => calls.iter().map(|(_, r)| r).collect(),
                 Step::Repeat { request, times } => vec![request; *times as usize],
                 // The first page (the others follow from its answer).

@@ -38,6 +38,12 @@
 #     jetpack_partner_ignore_failures) twice: installs the binary from the
 #     path given, one module call for the host's sites, results in
 #     jetpack_partner_results; the second run changes nothing
+#  8. via: license on web4 (a stand-in wp answering the facts and the
+#     licenses program, a licensing token given as a no_log option):
+#     --check sends the token and status calls only; for real the apply
+#     line says "via":"license", the site is connected and one license
+#     issued (no partner provision), the key in the result; state: absent
+#     with via: license is refused before the binary runs
 # Every run: the partner secret and the access token appear in no output,
 # never on the binary's command line nor its standard input, and every
 # token call was accepted (the fake checks the secret).
@@ -63,8 +69,10 @@ echo "# $("$venv/bin/ansible-playbook" --version 2>/dev/null | sed 1q)"
 
 bin=$(static_binary) || exit 1
 SECRET='t0p-s3cr&t +=% x'
+LICTOKEN='lic-t0ken-9d3e7a'
 STATE=$WORK/api-state.json
-start_api API --partner "4321:$SECRET" --partner 999:0ther-s3cret --fail-plan jetpack-scan --state-file "$STATE"
+start_api API --partner "4321:$SECRET" --partner 999:0ther-s3cret --fail-plan jetpack-scan --state-file "$STATE" \
+	--licensing-token "$LICTOKEN"
 export JETPACK_START_API_HOST="http://127.0.0.1:$API"
 collection=$TOP/packaging/ansible/collections/ansible_collections/jetpack/partner
 
@@ -139,6 +147,7 @@ cat >"$WORK/sites.yml" <<'EOF'
         user: admin
         partner_secret: "{{ omit if jp_secret_file is defined else jp_partner_secret }}"
         partner_secret_file: "{{ jp_secret_file | default(omit) }}"
+        licensing_token: "{{ jp_licensing_token | default(omit) }}"
       when: jp_sites is defined
     - name: Jetpack product
       jetpack.partner.jetpack_partner:
@@ -198,10 +207,10 @@ play() {
 	cp "$WORK/argv.log" "$WORK/$name.argv"
 	cp "$WORK/stdin.log" "$WORK/$name.stdin"
 	echo "# $name: exit $rc, $(($(date +%s) - start)) s"
-	check "$name: the secret and the access token appear nowhere in ansible's output" \
-		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' '$WORK/$name.log' '$WORK/$name.json'"
-	check "$name: the secret and the token were never on the binary's command line nor its input" \
-		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' '$WORK/$name.argv' '$WORK/$name.stdin'"
+	check "$name: the secret and the access and licensing tokens appear nowhere in ansible's output" \
+		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' -e '$LICTOKEN' '$WORK/$name.log' '$WORK/$name.json'"
+	check "$name: the secret and the tokens were never on the binary's command line nor its input" \
+		sh -c "! grep -qF -e '$SECRET' -e '$TOKEN' -e '$LICTOKEN' '$WORK/$name.argv' '$WORK/$name.stdin'"
 	[ "$name" = bad-secret ] ||
 		check "$name: every token call was accepted (the fake checks the secret)" holds "$name" \
 			'all(c["status"] == 200 and c["form"] == ["client_id", "client_secret", "grant_type", "scope"] for c in sent("token"))'
@@ -478,5 +487,63 @@ check "role-again: the binary is not copied again, nothing else changed" holds r
 	's["localhost"]["changed"] == 0 and t["localhost"]["jetpack.partner.jetpack_partner : Install jetpack-partner"]["changed"] is False'
 check "role-again: the only provision sent is i's, nothing cancelled" holds role-again \
 	'sent("provision") and all(c["status"] == 400 for c in sent("provision")) and len(sent("provision")) == 1 and not sent("cancel")'
+
+# 8. via: license. A stand-in wp: the facts of the site --url names (not
+# connected: no blog id), and the licenses program saying Jetpack attached
+# the key (which the binary hands over by environment, never argv: the
+# stand-in keeps it in license-wp.keys).
+cat >"$WORK/license-wp" <<'EOF'
+#!/bin/sh
+url=
+for a in "$@"; do
+	case $a in --url=*) url=${a#--url=} ;; esac
+done
+case "$*" in
+*--skip-plugins*) printf '\nJETPACK_PARTNER_FACTS {"marker":1,"user_id":1,"siteurl":"%s","home":"%s","blog_id":0,"safe_mode":false,"activate":"ok"}\n' "$url" "$url" ;;
+*)
+	printf '%s\n' "$JETPACK_WP_LICENSES" >>"${0%/*}/license-wp.keys"
+	printf '\nJETPACK_PARTNER_FACTS {"marker":1,"blog_id":0,"added":1,"removed":0,"changed":true,"stored":1,"attach":"done","failed":[],"others_failed":0}\n'
+	;;
+esac
+EOF
+chmod 755 "$WORK/license-wp"
+cat >"$WORK/license-inventory.yml" <<EOF
+all:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    jp_binary: $WORK/logging-jetpack-partner
+    jp_api: http://127.0.0.1:$API
+  hosts:
+    web4:
+      jp_wp: $WORK/license-wp
+      jp_licensing_token: "$LICTOKEN"
+      jp_sites:
+        - {url: "https://l.test", plan: jetpack-backup-daily, via: license}
+      jp_absent:
+        - {url: "https://l.test", plan: jetpack-backup-daily, via: license}
+EOF
+L="-i $WORK/license-inventory.yml -e @$WORK/secrets.yml"
+# shellcheck disable=SC2086 # $L: words without spaces
+play license-check --check --diff $L "$WORK/sites.yml"
+check "license-check: exit 0, would change" holds license-check \
+	'r["web4"]["changed"] and res("web4", "https://l.test")[0]["msg"] == "jetpack-backup-daily would be provisioned by license"'
+check "license-check: apply --dry-run, its line says via license" holds license-check \
+	'runs[0][:3] == ["apply", "--desired=-", "--dry-run"] and stdin[0] == [{"url": "https://l.test", "user": "admin", "via": "license", "products": ["jetpack-backup-daily"]}]'
+check "license-check: the token and status calls only, nothing issued" holds license-check \
+	'[kind(c) for c in api] == ["token", "status"] and not state["licenses"]'
+# shellcheck disable=SC2086
+play license --diff $L "$WORK/sites.yml"
+check "license: exit 0" [ "$rc" -eq 0 ]
+check "license: token, status, the site connected, one license issued; no partner provision" holds license \
+	'[c["path"] for c in api] == ["/oauth2/token", "/rest/v1.4/jpphp/l.test/status", "/wpcom/v2/jetpack-licensing/site-connection", "/wpcom/v2/jetpack-licensing/license"]'
+check "license: the fake has the license, of partner 4321" holds license \
+	'[(x["product"], x["partner"], x["revoked"]) for x in state["licenses"]] == [("jetpack-backup-daily", "4321", False)]'
+check "license: the result has the key wp was given, changed" holds license \
+	'res("web4", "https://l.test")[0]["changed"] and res("web4", "https://l.test")[0]["actions"][0]["via"] == "license" and res("web4", "https://l.test")[0]["actions"][0]["answer"]["license_key"] == open(state_file.rsplit("/", 1)[0] + "/license-wp.keys").read().split()[-1] and res("web4", "https://l.test")[0]["msg"] == "jetpack-backup-daily provisioned by license"'
+# shellcheck disable=SC2086
+play license-absent -e jp_state=absent $L "$WORK/sites.yml"
+check "license-absent: refused before the binary runs (invalid_input), nothing sent" holds license-absent \
+	'r["web4"]["error_code"] == "invalid_input" and "via license is for state present" in r["web4"]["msg"] and not runs and not api'
 
 finish

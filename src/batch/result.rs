@@ -91,7 +91,7 @@ pub fn failed(key: &Key, e: &Error, record: Option<&Record>) -> Value {
         Error::Sent {
             answer: Some(_),
             ..
-        }
+        } | Error::LicenseNotOnSite { .. }
     );
     o.insert("changed".into(), Value::Bool(carried_out));
     o.insert(
@@ -109,6 +109,10 @@ pub fn failed(key: &Key, e: &Error, record: Option<&Record>) -> Value {
     if let Some(id) = e.request_id() {
         o.insert("request_id".into(), Value::String(id.to_string()));
     }
+    if let Some(key) = e.license_key() {
+        // Issued and billed, not on its site: the line keeps it.
+        o.insert("license_key".into(), Value::String(key.to_string()));
+    }
     match e {
         // What the API answered to the request that went through (a
         // provision's, with the site's token to finish authorizing).
@@ -121,7 +125,8 @@ pub fn failed(key: &Key, e: &Error, record: Option<&Record>) -> Value {
         // Ours (apply's changed/actions/status, backup-credentials' ssh/ftp):
         // beside our other fields.
         Error::Partial { results, .. } => {
-            if let Value::Object(r) = output::redact_value(&Value::Object(results.clone())) {
+            // Answers inside (apply's actions): as a successful line's.
+            if let Value::Object(r) = output::redact_answer_value(&Value::Object(results.clone())) {
                 o.extend(r);
             }
         }

@@ -184,6 +184,7 @@ pub fn last_words(sink: &Mutex<Sink>, tally: &Tally, signal: &'static str) {
             signal,
             sent: signals::sent_by(thread),
         };
+        let e = signals::with_key(e, signals::issued_by(thread));
         let record = Record {
             run: &run,
             line: n,

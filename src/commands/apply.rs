@@ -1,19 +1,24 @@
 //! `apply --desired=FILE`: make each site have the plans and products a
 //! file lists — its status first, then a provision for what is missing and,
 //! with `--prune`, a cancel for what this partner provisioned and no longer
-//! wants. A batch of its own: one line per site.
+//! wants. A batch of its own: one line per site. A line with
+//! `"via":"license"` gets what it lacks by license instead (as `provision
+//! --license`: connect if needed, issue, set); `--prune` is the same for
+//! it, and never revokes or detaches a license.
 
+use super::provision::by_license;
 use super::site::spec;
 use super::Command;
 use crate::credentials::{self, CredArgs};
 use crate::endpoints;
-use crate::error::{Error, Needed, Result};
+use crate::error::{Error, Expected, Needed, Result};
 use crate::flags::common::{FleetArgs, ListCommon, SiteArgs, SiteUrlArg, TrackingArgs, UserArg};
 use crate::flags::lines::line_parser;
 use crate::flags::values::{fleet, jobs, lines_listing, report, site_url};
 use crate::flags::{given, Context, Parsed};
 use crate::job::{Batch, Meta, Run, SiteAction, SiteJob, Source, Target};
 use crate::site::{Need, Site};
+use crate::tokens::{self, Keys, LicensingTokenArg, Takes};
 use crate::work::{Reconcile, Step, Work};
 use clap::Parser;
 use serde_json::{Map, Value};
@@ -33,7 +38,15 @@ Examples:
 For each site: status, then provision what is missing; with --prune also
 cancel what this partner provisioned and the file no longer lists (never
 another partner's). One JSON line per site with changed and actions; a
-second run changes nothing. --dry-run sends only the token and status calls.";
+second run changes nothing. --dry-run sends only the token and status calls.
+
+A line with \"via\":\"license\" gets what it lacks by license instead, as
+provision --license does (connect if needed, issue with the licensing token,
+set through WordPress; needs wp): its actions say \"via\":\"license\" and carry
+the answer {\"success\":true,\"license_key\":…,\"blog_id\":…}; a license issued
+and not set is in the failed action's license_key. --prune cancels (jpphp)
+what this partner provisioned and the file no longer lists, the same for
+every line: it never revokes or detaches a license (license revoke/detach).";
 
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
@@ -44,6 +57,9 @@ second run changes nothing. --dry-run sends only the token and status calls.";
 pub struct Apply {
     #[command(flatten)]
     pub creds: CredArgs,
+
+    #[command(flatten)]
+    pub token: LicensingTokenArg,
 
     /// The desired state: one JSON object per line, a site (as in --batch) and "products":[...] (- for stdin)
     #[arg(long = "desired", value_name = "FILE", help_heading = "Apply")]
@@ -95,21 +111,22 @@ impl Command for Apply {
     const LINES: Option<&'static Meta> = Some(&META);
 
     fn plan(self, ctx: &Context) -> Parsed {
-        let auth = ctx.credentials(&self.creds, true)?;
+        let Keys { auth, tokens } =
+            tokens::keys(ctx, Takes::PartnerAndLicensing(&self.creds, &self.token))?;
         let Some(desired) = given(&self.desired).map(str::to_string) else {
             return Err(ctx.missing("--desired=<FILE> (- for stdin)"));
         };
         let prune = self.prune;
-        ctx.invocation(&self.list.run, |_| {
+        let parsed = ctx.invocation(&self.list.run, |_| {
             let source = match desired.as_str() {
                 "-" => Source::Stdin,
                 file => Source::File(file.to_string()),
             };
-            let line = line_parser::<Apply>(ctx, &META, &["products"], move |a, fields| {
+            let line = line_parser::<Apply>(ctx, &META, &["products", "via"], move |a, fields| {
                 a.job(fields, prune)
             });
             Ok(Run::Site {
-                auth: Some(credentials::read_auth(auth)?),
+                auth: auth.map(credentials::read_auth).transpose()?,
                 meta: &META,
                 target: Target::Many(Batch {
                     meta: &META,
@@ -122,7 +139,8 @@ impl Command for Apply {
                     line,
                 }),
             })
-        })
+        });
+        tokens::with_tokens(parsed, tokens)
     }
 }
 
@@ -140,11 +158,27 @@ impl Apply {
             Some(Value::String(one)) if !one.trim().is_empty() => vec![one.trim().to_string()],
             _ => return Err(bad(Needed::Products)),
         };
+        let license = match fields.get("via") {
+            None | Some(Value::Null) => false,
+            Some(Value::String(v)) if v.is_empty() || v == "partner" => false,
+            Some(Value::String(v)) if v == "license" => true,
+            Some(v) => {
+                return Err(Error::BadValue {
+                    flag: "via".into(),
+                    value: match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    expected: Expected::Via,
+                })
+            }
+        };
         Ok(SiteJob {
             site: spec(&self.site, &self.list.wp)?,
             action: Box::new(Desired {
                 products,
                 prune,
+                license,
                 user: given(&self.user.user).unwrap_or_default().to_string(),
                 site_url: site_url("--site_url", &self.site_url.site_url)?,
                 tracking: given(&self.tracking.partner_tracking_id).map(str::to_string),
@@ -160,6 +194,8 @@ impl Apply {
 struct Desired {
     products: Vec<String>,
     prune: bool,
+    /// `"via":"license"`: what is missing comes by license.
+    license: bool,
     user: String,
     site_url: Option<String>,
     tracking: Option<String>,
@@ -173,7 +209,8 @@ impl Hash for Desired {
         products.sort();
         products.dedup();
         products.hash(state);
-        (self.prune, &self.user, &self.site_url, &self.tracking).hash(state);
+        let how = (self.prune, self.license);
+        (how, &self.user, &self.site_url, &self.tracking).hash(state);
     }
 }
 
@@ -189,11 +226,17 @@ impl SiteAction for Desired {
             site_url: self.site_url.as_deref(),
             activate: !dry_run,
             blog_id: true,
+            // By license, the key is set through WordPress: no URL stands in.
+            wordpress: self.license,
         }
     }
 
+    /// By license, a copy is refused as for any change sent by blog id;
+    /// Jetpack attaches a license by the site's own connection.
     fn steps(&self, site: &Site) -> Work {
-        let provision = (!self.user.is_empty()).then(|| {
+        let user = !self.user.is_empty();
+        let license = (user && self.license).then(|| by_license(site, &self.user));
+        let provision = (user && !self.license).then(|| {
             endpoints::PROVISION
                 .request()
                 .query_opt("partner-tracking-id", self.tracking.as_deref())
@@ -209,6 +252,7 @@ impl SiteAction for Desired {
                 prune: self.prune,
                 provision,
                 cancel: endpoints::CANCEL.at(&site.id),
+                license,
             }))],
         }
     }

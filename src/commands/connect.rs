@@ -121,6 +121,7 @@ impl SiteAction for ConnectSite {
             site_url: self.site_url.as_deref(),
             activate: !dry_run,
             blog_id: false,
+            wordpress: false,
         }
     }
 

@@ -130,7 +130,7 @@ fn bad_lines_name_the_file_and_line() {
     let file = dir.join("c.toml");
     let f = file.display().to_string();
     for (text, want) in [
-        (&b"jobs = 8\nthreads = 4\n"[..], "line 2: unknown key \"threads\"; the keys are partner_id, partner_secret_file, access_token_file, api_host, jobs, wp_cli_path, timeout"),
+        (&b"jobs = 8\nthreads = 4\n"[..], "line 2: unknown key \"threads\"; the keys are partner_id, partner_secret_file, access_token_file, licensing_token_file, reporting_token_file, api_host, jobs, wp_cli_path, timeout"),
         (b"Zx9-secret=1\n", "line 1: unknown key (not repeated here"),
         (b"jobs = \"8\"\n", "line 1: jobs must be a whole number, e.g. jobs = 8"),
         (b"\n\njobs = 0\n", "line 3: jobs: --jobs=\"0\" is not"),

@@ -32,6 +32,10 @@ impl Executor {
                     let what = if change.set { "add" } else { "remove" };
                     doc["jetpack_licenses"] = json!({ what: n });
                 }
+                Step::ByLicense { how, .. } => {
+                    doc["jetpack_licenses"] = json!({ "add": 1 });
+                    doc["then"] = Value::String(then(how.blog_id.is_some()).into());
+                }
                 _ => {}
             }
         }
@@ -106,6 +110,17 @@ impl Executor {
     }
 }
 
+/// What a dry run of a product by license says follows the requests it
+/// shows (`connected`: WordPress knows the site's blog id, so no
+/// connection goes first).
+fn then(connected: bool) -> &'static str {
+    if connected {
+        "the new license key set on the site (jetpack_licenses, through wp); then POST /wpcom/v2/jetpack-licensing/site-connection if Jetpack says the site is not connected"
+    } else {
+        "the new license key set on the site (jetpack_licenses, through wp)"
+    }
+}
+
 /// `issued` of `count` licenses were issued before `failed`; `unwritten`:
 /// one of them that could not be printed.
 fn issued(issued: u32, count: u32, failed: Error, unwritten: Option<Value>) -> Error {
@@ -176,26 +191,9 @@ pub(super) fn licenses(wp: Option<&Wp>, change: &LicenseChange) -> Result<Done> 
             at: String::new(),
         });
     };
-    let done = wp.licenses(change)?;
-    let what = "wp eval (jetpack_licenses)";
-    if done.copy {
-        return Err(Error::SiteInSafeMode {
-            blog_id: done.blog_id,
-        });
-    }
-    if let Some(e) = &done.safe_mode_error {
-        return Err(Error::WpFailed {
-            what: format!("Jetpack's safe-mode check ({what})"),
-            exit: "exit code 0".into(),
-            said: crate::wp::parse::snippet(e),
-        });
-    }
-    if let Some(e) = &done.write_error {
-        return Err(Error::WpFailed {
-            what: what.into(),
-            exit: "exit code 0".into(),
-            said: crate::wp::parse::snippet(e),
-        });
+    let done = wp.licenses(change, false)?;
+    if let Some(e) = unwritten(&done) {
+        return Err(e);
     }
     let mut doc = Map::new();
     doc.insert("success".into(), Value::Bool(true));
@@ -217,6 +215,27 @@ pub(super) fn licenses(wp: Option<&Wp>, change: &LicenseChange) -> Result<Done> 
         Err(e) => return Err(e),
     }
     Ok(Done::Applied(doc))
+}
+
+/// Why WordPress wrote nothing, if it did not: the site is a copy of
+/// another (safe mode), Jetpack's check failed, or the option would not
+/// be written.
+pub(super) fn unwritten(done: &Licensed) -> Option<Error> {
+    let what = "wp eval (jetpack_licenses)";
+    if done.copy {
+        return Some(Error::SiteInSafeMode {
+            blog_id: done.blog_id,
+        });
+    }
+    let failed = |what: String, e: &String| Error::WpFailed {
+        what,
+        exit: "exit code 0".into(),
+        said: crate::wp::parse::snippet(e),
+    };
+    if let Some(e) = &done.safe_mode_error {
+        return Some(failed(format!("Jetpack's safe-mode check ({what})"), e));
+    }
+    done.write_error.as_ref().map(|e| failed(what.into(), e))
 }
 
 /// Whether the keys are attached (None: `unset`, nothing to attach), with

@@ -2,7 +2,8 @@
 //! late; the others as given), the `--dry-run` rendering, sending a
 //! command's steps and judging each answer, and the authorize step.
 //! Commands only build plans; everything that reaches the network goes
-//! through here. The licensing steps are in `license`, paging in `pages`.
+//! through here. The licensing steps are in `license` (a product by
+//! license: `licensed`), paging in `pages`.
 
 use crate::api::{self, judge, Api, Bearer, Request};
 use crate::endpoints;
@@ -15,6 +16,7 @@ use serde_json::Value;
 use std::sync::{Mutex, OnceLock};
 
 mod license;
+mod licensed;
 mod pages;
 mod steps;
 mod throttle;
@@ -67,7 +69,15 @@ impl Executor {
         }
         let token = match &self.auth {
             Some(Auth::Token(t)) => t.clone(),
-            _ => self.fetch_token()?.0,
+            Some(Auth::Client(_)) => self.fetch_token()?.0,
+            // A batch line asked for more than the command line (e.g.
+            // --if-needed under provision --license with only a licensing
+            // token): say which token is missing.
+            None => {
+                return Err(Error::NoToken {
+                    wanted: Bearer::Partner,
+                })
+            }
         };
         *slot = Some(token.clone());
         Ok(token)
@@ -294,6 +304,9 @@ impl Executor {
                     license::connected(json, answered.take())?;
                 }
                 Step::Licenses { wp, change } => return license::licenses(wp.as_ref(), &change),
+                Step::ByLicense { issue, how } => {
+                    answer = Some(self.by_license(api, &issue, &how)?)
+                }
                 Step::Authorize { wp, user } => {
                     // The answer carries a user access token when the partner
                     // key may connect a WordPress.com user; the scripts

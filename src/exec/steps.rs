@@ -14,10 +14,11 @@ use serde_json::Value;
 impl Executor {
     /// `apply` on one site: its status, the changes, and (unless this is a
     /// dry run) each change sent; `{"changed","actions","status"}`, or the
-    /// first failure with that beside it. Every provision is tried; a
-    /// cancel only while nothing the file wants is missing or unknown
-    /// (`--prune` never undoes a plan because of a typo or a failure).
-    pub(super) fn reconcile(&self, api: &Api, r: Reconcile) -> Result<Done> {
+    /// first failure with that beside it. Every provision is tried (by
+    /// license, only until one fails: each is billed); a cancel only while
+    /// nothing the file wants is missing or unknown (`--prune` never undoes
+    /// a plan because of a typo or a failure).
+    pub(super) fn reconcile(&self, api: &Api, mut r: Reconcile) -> Result<Done> {
         let status = self.status(api, &r.status)?;
         let changes = holdings::changes(&status, &r.desired, r.prune);
         let unknown = holdings::unknown(&status, &r.desired);
@@ -29,12 +30,10 @@ impl Executor {
             let mut action = serde_json::Map::new();
             action.insert("action".into(), Value::String(change.name().into()));
             action.insert("plan".into(), Value::String(change.slug().into()));
-            let hold = match (change, &unknown, &failed) {
-                (Change::Cancel(_), Some(slug), _) => Some(Held::Unknown(slug.clone())),
-                (Change::Cancel(_), None, Some(_)) => Some(Held::Failed),
-                _ => None,
-            };
-            if let Some(why) = hold {
+            if let (Change::Provision(_), Some(_)) = (change, &r.license) {
+                action.insert("via".into(), Value::String("license".into()));
+            }
+            if let Some(why) = hold(change, &unknown, failed.is_some(), r.license.is_some()) {
                 action.insert("sent".into(), Value::Bool(false));
                 action.insert("why".into(), Value::String(why.to_string()));
                 actions.push(Value::Object(action));
@@ -42,19 +41,23 @@ impl Executor {
             }
             if self.dry_run() {
                 // A dry run fails where the real run would, sends nothing.
-                if let (Change::Provision(_), None) = (change, &r.provision) {
+                if let (Change::Provision(_), None, None) = (change, &r.provision, &r.license) {
                     let e = Error::Missing(Needed::UserToProvision);
                     failed_action(&mut action, &e);
                     failed.get_or_insert(e);
                 }
             } else {
-                match self.change(api, &r, change) {
+                match self.change(api, &mut r, change) {
                     Ok((label, answer)) => {
                         action.insert("success".into(), Value::Bool(true));
                         action.insert("answer".into(), answer);
                         done = Some(label);
                     }
                     Err(e) => {
+                        if e.license_key().is_some() {
+                            // Issued (and billed): the site changed.
+                            done = r.license.as_ref().map(|how| how.issue.label());
+                        }
                         let e = after(e, &done);
                         failed_action(&mut action, &e);
                         failed.get_or_insert(e);
@@ -84,7 +87,14 @@ impl Executor {
     }
 
     /// Send one change: the request's label and the answer.
-    fn change(&self, api: &Api, r: &Reconcile, change: &Change) -> Result<(String, Value)> {
+    fn change(&self, api: &Api, r: &mut Reconcile, change: &Change) -> Result<(String, Value)> {
+        if let (Change::Provision(slug), Some(how)) = (change, r.license.as_mut()) {
+            let issue = how.issue_of(slug);
+            let (_, answer) = self.by_license(api, &issue, how)?;
+            // Connected now: the next product needs no connection first.
+            how.blog_id = answer["blog_id"].as_u64().or(how.blog_id);
+            return Ok((issue.label(), answer));
+        }
         let plan = vec![("plan".to_string(), change.slug().to_string())];
         let request = match change {
             Change::Provision(_) => r.provision.clone().map(|mut p| {
@@ -150,12 +160,28 @@ pub(super) fn narrow(catalogue: Option<&Value>, code: &str) -> Result<(Vec<u8>, 
     }
 }
 
-/// Why `apply --prune` sent no cancel.
+/// Why a change is not sent: a cancel while a desired slug is unknown
+/// (`unknown`) or a provision `failed`; a provision by license after one
+/// failed (`by_license`).
+fn hold(change: &Change, unknown: &Option<String>, failed: bool, by_license: bool) -> Option<Held> {
+    match (change, unknown) {
+        (Change::Cancel(_), Some(slug)) => Some(Held::Unknown(slug.clone())),
+        (Change::Cancel(_), None) if failed => Some(Held::Failed),
+        (Change::Provision(_), _) if failed && by_license => Some(Held::LicenseFailed),
+        _ => None,
+    }
+}
+
+/// Why `apply` sent no cancel (or, by license, no further provision).
 enum Held {
     /// A desired slug neither the API's status nor our list knows.
     Unknown(String),
     /// A desired provision failed.
     Failed,
+    /// A provision by license failed: no other license is issued for the
+    /// site in this run (what failed would likely fail again, and each
+    /// license is billed).
+    LicenseFailed,
 }
 
 impl std::fmt::Display for Held {
@@ -168,6 +194,9 @@ impl std::fmt::Display for Held {
             Held::Failed => f.write_str(
                 "not sent: a desired provision failed, so nothing of this site is cancelled until it has what the file lists",
             ),
+            Held::LicenseFailed => f.write_str(
+                "not sent: a provision by license of this site failed, so no other license (each is billed) is issued for it in this run",
+            ),
         }
     }
 }
@@ -177,7 +206,7 @@ fn failed_action(action: &mut serde_json::Map<String, Value>, e: &Error) {
     action.extend(output::error_pairs(e).into_iter().filter(|(k, _)| {
         matches!(
             k.as_str(),
-            "success" | "error_code" | "error_message" | "maybe_sent"
+            "success" | "error_code" | "error_message" | "maybe_sent" | "license_key"
         )
     }));
     if let Some(fields) = e.api_fields() {

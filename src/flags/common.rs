@@ -307,6 +307,15 @@ pub struct EarlyTokenArg {
     pub early_token: bool,
 }
 
+/// provision's `--license` (a whole run's choice: it decides which tokens
+/// the run reads).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LicenseArg {
+    /// Give the site --plan by a license instead: issue one (licensing token), set it on the site through WordPress, connect the site if needed; prints {"success":true,"license_key":...,"blog_id":...}
+    #[arg(long = "license", help_heading = "Provision")]
+    pub license: bool,
+}
+
 /// What every site command has besides its own flags: batch, WordPress and
 /// run settings.
 #[derive(Args, Debug, Clone, Default)]
@@ -353,6 +362,7 @@ pub fn run_wide() -> Vec<String> {
         ids::<BatchArgs>(),
         ids::<WpProgramArg>(),
         ids::<EarlyTokenArg>(),
+        ids::<LicenseArg>(),
         ids::<crate::tokens::LicensingTokenArg>(),
         ids::<crate::tokens::ReportingTokenArg>(),
     ]

@@ -117,9 +117,9 @@ fn lookup<'a>(map: &'a HashMap<String, LineFlag>, name: &str) -> Option<&'a Line
         .or_else(|| map.get(&name.replace('_', "-")))
 }
 
-/// Fields a line may carry that are data, not flags: apply's products, and
-/// `sites`' report of what it found.
-const DATA_FIELDS: &[&str] = &["products", "wordpress"];
+/// Fields a line may carry that are data, not flags: apply's products and
+/// `via`, and `sites`' report of what it found.
+const DATA_FIELDS: &[&str] = &["products", "via", "wordpress"];
 
 /// A line's fields as `--long=value` arguments. Empty and `null` values are
 /// "not given" (the command line's value stands); `true` turns a switch on.

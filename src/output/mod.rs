@@ -10,7 +10,8 @@ mod redact;
 pub mod visible;
 
 pub use redact::{
-    allow_in_answers, redact, redact_answer, redact_json, redact_value, register_secret, REDACTED,
+    allow_in_answers, redact, redact_answer, redact_answer_value, redact_json, redact_value,
+    register_secret, REDACTED,
 };
 pub use visible::visible;
 
@@ -221,6 +222,11 @@ pub fn error_pairs(err: &Error) -> Map<String, Value> {
     if let Some(id) = err.request_id() {
         // Support asks for it (the Licensing API's answers carry one).
         pairs.insert("request_id".into(), Value::String(id.to_string()));
+    }
+    if let Some(key) = err.license_key() {
+        // Issued and billed, not on its site: printing it is the point
+        // (never scrubbed; everywhere else it is a secret).
+        pairs.insert("license_key".into(), Value::String(key.to_string()));
     }
     if let Some(fields) = err.api_fields() {
         for (k, v) in fields {

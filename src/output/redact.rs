@@ -68,6 +68,12 @@ pub fn redact_value(v: &Value) -> Value {
     registry().value(v)
 }
 
+/// `redact_value` on a document that carries API answers (an `apply`
+/// line's actions): what [`allow_in_answers`] allows stays.
+pub fn redact_answer_value(v: &Value) -> Value {
+    registry().kept().value(v)
+}
+
 /// A JSON document we built, as text: scrubbed without breaking it. None
 /// when it holds no secret, so it can go out as it is.
 pub fn redact_json(text: &str) -> Option<String> {
@@ -167,22 +173,26 @@ impl Registry {
         }
     }
 
+    /// The registry without the secrets answers may show.
+    fn kept(&self) -> Registry {
+        Registry {
+            forms: self
+                .forms
+                .iter()
+                .filter(|f| !f.in_answers)
+                .map(|f| Form {
+                    text: f.text.clone(),
+                    short: f.short,
+                    raw: f.raw,
+                    in_answers: false,
+                })
+                .collect(),
+        }
+    }
+
     fn json(&self, text: &str, answer: bool) -> Option<String> {
         if answer && self.forms.iter().any(|f| f.in_answers) {
-            let kept = Registry {
-                forms: self
-                    .forms
-                    .iter()
-                    .filter(|f| !f.in_answers)
-                    .map(|f| Form {
-                        text: f.text.clone(),
-                        short: f.short,
-                        raw: f.raw,
-                        in_answers: false,
-                    })
-                    .collect(),
-            };
-            return kept.json(text, false);
+            return self.kept().json(text, false);
         }
         if self.forms.is_empty() {
             return None;

@@ -58,12 +58,15 @@ impl SiteSpec {
 pub enum Need<'a> {
     /// provision: `user` must exist, the siteurl (unless `site_url` stands
     /// in for it), Jetpack activated (`activate`), and with `blog_id` the
-    /// Jetpack blog id too.
+    /// Jetpack blog id too. `wordpress`: the work goes through WordPress
+    /// itself (`provision --license` sets the license there), so no URL
+    /// stands in when it cannot be asked.
     Provision {
         user: &'a str,
         site_url: Option<&'a str>,
         activate: bool,
         blog_id: bool,
+        wordpress: bool,
     },
     /// The site's `{site}` for API paths: the Jetpack blog id, else the
     /// site suffix of the home URL.
@@ -155,13 +158,13 @@ impl<'a> Resolver<'a> {
                 located => Some(located),
             },
             // No URL can stand in for WordPress's own options.
-            (Need::Wp, _) => match Wp::locate(&spec.wp, spec.url.as_deref()) {
-                Err(Error::WpNotFound(WpMissing::NotOnPath)) => {
-                    return Err(Error::WpNotFound(WpMissing::NeededForOptions))
-                }
-                Err(e) => return Err(e),
-                located => Some(located),
-            },
+            (Need::Wp, _) => Some(Ok(wordpress(spec, WpMissing::NeededForOptions)?)),
+            (
+                Need::Provision {
+                    wordpress: true, ..
+                },
+                _,
+            ) => Some(Ok(wordpress(spec, WpMissing::NeededForLicense)?)),
             _ => match Wp::locate(&spec.wp, spec.url.as_deref()) {
                 Err(e) if fallback(spec, need).is_none() || !e.is_wp_unavailable() => {
                     return Err(e)
@@ -229,6 +232,14 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// `wp` for work that goes through WordPress itself: not on PATH is `why`.
+fn wordpress(spec: &SiteSpec, why: WpMissing) -> Result<Wp> {
+    match Wp::locate(&spec.wp, spec.url.as_deref()) {
+        Err(Error::WpNotFound(WpMissing::NotOnPath)) => Err(Error::WpNotFound(why)),
+        located => located,
+    }
+}
+
 /// What to ask WordPress for.
 fn want<'a>(spec: &SiteSpec, need: Need<'a>, copy: OnCopy) -> Want<'a> {
     let safe_mode = copy != OnCopy::Ignore;
@@ -238,6 +249,7 @@ fn want<'a>(spec: &SiteSpec, need: Need<'a>, copy: OnCopy) -> Want<'a> {
             site_url,
             activate,
             blog_id,
+            ..
         } => Want {
             user: Some(user),
             siteurl: site_url.is_none(),
@@ -344,6 +356,9 @@ fn unasked(e: Error) -> NoBlogIdWhy {
 /// `--site_url`/`--url` (the siteurl), the others' `--home_url`/`--url`.
 fn fallback<'a>(spec: &'a SiteSpec, need: Need<'a>) -> Option<&'a str> {
     match need {
+        Need::Provision {
+            wordpress: true, ..
+        } => None,
         Need::Provision { site_url, .. } => site_url.or(spec.url.as_deref()),
         Need::Id => spec.home_url.as_deref().or(spec.url.as_deref()),
         Need::BlogId | Need::Wp | Need::Check => None,

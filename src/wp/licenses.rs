@@ -66,7 +66,9 @@ pub enum Attach {
 
 impl Wp {
     /// Change `jetpack_licenses` as `change` says, in one `wp eval`.
-    pub fn licenses(&self, change: &LicenseChange) -> Result<Licensed> {
+    /// `finishes`: it finishes work already carried out (a license issued
+    /// for this site), so a batch's first signal lets it run to its end.
+    pub fn licenses(&self, change: &LicenseChange, finishes: bool) -> Result<Licensed> {
         let keys = change.keys.join("\n");
         let env = [
             (
@@ -80,7 +82,7 @@ impl Wp {
             ("JETPACK_WP_LICENSES", keys.as_str()),
         ];
         let pre = ["--skip-themes".to_string()];
-        let out = self.run(&pre, &["eval", LICENSES_PHP], &env)?;
+        let out = self.run_child(&pre, &["eval", LICENSES_PHP], &env, finishes)?;
         let what = "wp eval (jetpack_licenses)";
         match (out.status.success(), parse_marked(&out.stdout_text())) {
             (true, Some(v)) => licensed(&v).ok_or_else(|| Error::WpNoValue {

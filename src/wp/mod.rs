@@ -53,7 +53,7 @@ impl Wp {
         self.run_child(pre, args, env, false)
     }
 
-    fn run_child(
+    pub(super) fn run_child(
         &self,
         pre: &[String],
         args: &[&str],

@@ -250,7 +250,7 @@ fn a_batch_line_cannot_set_the_config() {
 fn a_bad_config_names_the_file_and_the_line() {
     let env = TestEnv::new();
     for (text, says) in [
-        ("partner_id = 1234\nthreads = 4\n", "line 2: unknown key \"threads\"; the keys are partner_id, partner_secret_file, access_token_file, api_host, jobs, wp_cli_path, timeout"),
+        ("partner_id = 1234\nthreads = 4\n", "line 2: unknown key \"threads\"; the keys are partner_id, partner_secret_file, access_token_file, licensing_token_file, reporting_token_file, api_host, jobs, wp_cli_path, timeout"),
         ("jobs = \"eight\"\n", "line 1: jobs must be a whole number, e.g. jobs = 8"),
         ("# fleet\r\njobs = 65\r\n", "line 2: jobs: --jobs=\"65\" is not a number of sites from 1 to 64"),
         ("timeout = 0\n", "line 1: timeout: --timeout=\"0\" is not a number of seconds above 0 and up to 86400; e.g. --timeout=30"),

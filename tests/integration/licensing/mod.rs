@@ -6,7 +6,8 @@
 //! the product check, `--count`), [`account`] (`show`, `revoke`, `list`
 //! and its pages, `products`), [`site`] (`attach`, `detach`: the site,
 //! safe mode, batches), [`local`] (`set`, `unset` through the fake `wp`),
-//! [`connect`]. The tokens every one of them takes (licensing, partner,
+//! [`connect`], [`provision_license`] (`provision --license`), [`apply_license`]
+//! (`apply`'s `"via":"license"`). The tokens every one of them takes (licensing, partner,
 //! the wrong kind) and the request id in failures go in [`tokens`].
 
 use crate::partner_api::{model_get, write_file};
@@ -16,9 +17,11 @@ use serde_json::Value;
 use std::process::Output;
 
 mod account;
+mod apply_license;
 mod connect;
 mod issue;
 mod local;
+mod provision_license;
 mod site;
 mod tokens;
 

@@ -172,6 +172,9 @@ class Binary(object):
             env["JETPACK_PARTNER_ACCESS_TOKEN"] = p["access_token"]
         if p["api_host"]:
             env["JETPACK_START_API_HOST"] = p["api_host"]
+        # jetpack_partner's own (via: license); not an option of every module.
+        if p.get("licensing_token"):
+            env["JETPACK_LICENSING_TOKEN"] = p["licensing_token"]
         self.env = env
         flags = []
         if p["partner_secret_file"]:

@@ -33,6 +33,13 @@ description:
     C(wpcom_user_email), C(ssh_host), C(onboarding)) make those sites run as
     C(jetpack-partner provision --batch=- --if-needed) instead, with the
     same cost.
+  - With O(via=license) (module-wide, or C(via) on an item of O(sites)),
+    what a site lacks comes by license instead of a partner provision (the
+    C(apply) line says C(via) C(license)), and C(jetpack-partner) issues a
+    license with the licensing token (O(licensing_token),
+    O(licensing_token_file); else the partner token), sets it on the site
+    through WP-CLI and connects the site if needed. C(state=absent) is the
+    partner cancel either way; no license is ever revoked or detached.
   - C(changed), RV(products_before), RV(products_after) and the diff come
     from the binary's own output (its C(changed), C(actions) and C(status)
     per site); no status is read a second time.
@@ -42,12 +49,15 @@ description:
     (C(JETPACK_PARTNER_ID), C(JETPACK_PARTNER_SECRET),
     C(JETPACK_PARTNER_ACCESS_TOKEN)) or as file paths, and the sites as JSON
     lines on its standard input; never a secret on its command line.
-    Credentials the task's C(environment) already sets are used too.
+    Credentials the task's C(environment) already sets are used too. The
+    licensing token goes as C(JETPACK_LICENSING_TOKEN) or
+    C(--licensing-token-file).
 author:
   - jetpack-partner contributors (!UNKNOWN)
 requirements:
   - the C(jetpack-partner) binary on the managed host (see O(binary))
-  - WP-CLI (C(wp)) on the managed host when a site is named by O(path) only
+  - WP-CLI (C(wp)) on the managed host when a site is named by O(path) only,
+    and for every site with O(via=license)
 options:
   state:
     description:
@@ -70,7 +80,7 @@ options:
         of C(jetpack-partner --batch).
       - "Keys: C(url), C(path), C(blog_id) (at least one), C(user), C(plan)
         (a slug) or C(products) (a list of slugs), C(state) (or C(action), V(provision) or V(cancel), as
-        older versions of the role spelled it); C(allow_root),
+        older versions of the role spelled it); C(via) (as O(via)); C(allow_root),
         C(wp_cli_path) and C(timeout) as the options of the same name; and
         any name of O(extra) (C(home_url), C(partner_tracking_id),
         C(wpcom_user_email), ...). Missing keys take the module's options."
@@ -106,6 +116,36 @@ options:
         or in each item), even when the site already has the plan, so that a
         task means the same on every run. Not used with O(state=absent).
     type: str
+  via:
+    description:
+      - How a missing plan or product comes to a site with O(state=present).
+      - V(partner) is a partner provision (C(jetpack-partner apply)).
+      - V(license) issues a Jetpack license for it, sets it on the site
+        through WP-CLI (so the site needs O(path) or O(url) with WordPress
+        reachable on the host) and connects the site if needed
+        (C(jetpack-partner apply) lines with C(via) C(license); see
+        C(provision --license) in its README). Each license is billed (with
+        the production token). A license issued that did not get onto its
+        site is in that site's result (RV(results[].actions), C(license_key)),
+        and no other license is issued for that site in that run.
+      - Not with O(state=absent), nor with the provision-only flags of
+        O(extra).
+      - The default for the items of O(sites), which may set their own.
+    type: str
+    choices: [partner, license]
+    default: partner
+  licensing_token:
+    description:
+      - The Licensing API token Jetpack gave you (test or production), for
+        O(via=license). Passed as C(JETPACK_LICENSING_TOKEN). Keep it in
+        Ansible Vault.
+      - Without it (or O(licensing_token_file)), the partner token is used.
+    type: str
+  licensing_token_file:
+    description:
+      - File on the managed host whose first line is the licensing token
+        (C(--licensing-token-file)).
+    type: path
   partner_id:
     description:
       - Partner (OAuth client) id. Passed as C(JETPACK_PARTNER_ID).
@@ -211,6 +251,9 @@ notes:
     product concerned, and the diff says so.
   - A provision answer may carry the site's C(access_token) (partner keys
     that connect a WordPress.com user); its value is masked in the result.
+  - A license key (O(via=license)) is not masked in the result, since it is
+    what you need to find, set or revoke the license later. Register the
+    result with C(no_log) where task output is shared.
   - The binary's exit status and error codes are those of C(jetpack-partner);
     see its README for the list (API codes such as C(invalid_plan) pass
     through unchanged).
@@ -256,6 +299,17 @@ EXAMPLES = r"""
     state: absent
     blog_id: 200001
     plan: jetpack-scan
+    partner_id: "{{ vault_jetpack_partner_id }}"
+    partner_secret: "{{ vault_jetpack_partner_secret }}"
+
+- name: Jetpack Scan by license (issued, set on the site, the site connected if needed)
+  jetpack.partner.jetpack_partner:
+    url: https://shop.example.com
+    path: /var/www/shop
+    user: admin
+    plan: jetpack-scan
+    via: license
+    licensing_token: "{{ vault_jetpack_licensing_token }}"
     partner_id: "{{ vault_jetpack_partner_id }}"
     partner_secret: "{{ vault_jetpack_partner_secret }}"
 
@@ -305,6 +359,9 @@ results:
       description:
         - The provisions and cancels sent (or that would be), each C({action, plan}),
           with C(success) and the API's C(answer) or C(error_code) once sent.
+        - By license, C(via=license), and the answer is
+          C({success, license_key, blog_id}); a failure after the license
+          was issued carries C(license_key) and C(maybe_sent).
       type: list
       elements: dict
     products_before:
@@ -479,7 +536,8 @@ SECRET_EXTRA = {
 }
 # What a status line takes of a provision or cancel line.
 STATUS_FIELDS = ("url", "path", "blog_id", "allow_root", "home_url", "wp_timeout")
-SITE_KEYS = ("url", "path", "blog_id", "user", "plan", "products", "state", "action", "allow_root", "wp_cli_path", "timeout")
+SITE_KEYS = ("url", "path", "blog_id", "user", "plan", "products", "state", "action", "via", "allow_root", "wp_cli_path",
+             "timeout")
 
 
 class Invalid(Exception):
@@ -583,12 +641,22 @@ class Item(object):
                 raise Invalid("%s: state present needs a user (the item's or the module's)" % label)
             if "url" not in self.site and "path" not in self.site:
                 raise Invalid("%s: state present needs url or path (a provision names the site by its URL)" % label)
+        self.via = get("via") or "partner"
+        if self.via not in ("partner", "license"):
+            raise Invalid("%s: via must be partner or license, not %r" % (label, self.via))
         allow_root = get("allow_root")
         self.allow_root = module.boolean(allow_root) if allow_root is not None else False
         self.wp_cli_path = get("wp_cli_path")
         timeout = get("timeout")
         self.timeout = None if timeout is None else float(timeout)
         self.flags = self.check_extra(extra, module)
+        if self.via == "license":
+            if self.state == "absent":
+                raise Invalid("%s: via license is for state present (a license is never revoked here: use "
+                              "jetpack-partner license revoke)" % label)
+            only = sorted(name for name in self.flags if name not in APPLY_FLAGS)
+            if only:
+                raise Invalid("%s: via license does not take %s (a partner provision's flags)" % (label, ", ".join(only)))
         self.name = site_name(self.site)
 
     def check_extra(self, extra, module):
@@ -686,6 +754,8 @@ class JetpackPartner(object):
             if kind == "apply":
                 line = item.base_line(APPLY_FLAGS)
                 line["user"] = str(item.user)
+                if item.via == "license":
+                    line["via"] = "license"
                 units = [(line, item.plans)]
             else:
                 units = []
@@ -738,6 +808,9 @@ class JetpackPartner(object):
             args.append("--timeout=%s" % ("%g" % timeout))
         if early and kind == "provision" and not self.module.check_mode:
             args.append("--early_token")
+        # apply alone takes it (via: license lines are apply lines).
+        if kind == "apply" and self.module.params["licensing_token_file"]:
+            args.append("--licensing-token-file=%s" % self.module.params["licensing_token_file"])
         return args
 
     # --- results -----------------------------------------------------------
@@ -904,9 +977,13 @@ class JetpackPartner(object):
         done = [a for a in r["actions"] if a.get("plan")]
         if done:
             verb = {"provision": "provisioned", "cancel": "cancelled"}
+
+            def did(a):
+                how = " by license" if a.get("via") == "license" else ""
+                return verb.get(a.get("action"), a.get("action")) + how
             if self.module.check_mode:
-                return "; ".join("%s would be %s" % (a["plan"], verb.get(a.get("action"), a.get("action"))) for a in done)
-            return "; ".join("%s %s" % (a["plan"], verb.get(a.get("action"), a.get("action"))) for a in done)
+                return "; ".join("%s would be %s" % (a["plan"], did(a)) for a in done)
+            return "; ".join("%s %s" % (a["plan"], did(a)) for a in done)
         before = r.get("products_before", [])
         notes = []
         for plan in item.plans:
@@ -993,13 +1070,17 @@ def main():
         url=dict(type="str"),
         blog_id=dict(type="int"),
         user=dict(type="str"),
+        via=dict(type="str", default="partner", choices=["partner", "license"]),
+        licensing_token=dict(type="str", no_log=True),
+        licensing_token_file=dict(type="path"),
         extra=dict(type="dict", default={}),
     )
     argument_spec.update(COMMON_OPTIONS)
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_one_of=[("sites", "path", "url", "blog_id")],
-        mutually_exclusive=COMMON_EXCLUSIVE + [("sites", "url"), ("sites", "path"), ("sites", "blog_id")],
+        mutually_exclusive=COMMON_EXCLUSIVE + [("sites", "url"), ("sites", "path"), ("sites", "blog_id"),
+                                               ("licensing_token", "licensing_token_file")],
         supports_check_mode=True,
     )
     JetpackPartner(module).main()
