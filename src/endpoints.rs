@@ -264,6 +264,15 @@ impl Request {
         self.body = Body::Json(body.to_string().into_bytes());
         self
     }
+
+    /// A string member of its JSON body, if it has one.
+    pub fn json_str(&self, key: &str) -> Option<String> {
+        let Body::Json(bytes) = &self.body else {
+            return None;
+        };
+        let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        v.get(key)?.as_str().map(str::to_string)
+    }
 }
 
 /// The token request for these client credentials.

@@ -530,6 +530,12 @@ pub enum Error {
         key: String,
         set: Option<bool>,
     },
+    /// `provision --license`: a key for this product is in the site's
+    /// `jetpack_licenses` already (not attached, or refused): nothing is
+    /// issued, so nothing more is billed.
+    LicenseWaiting {
+        product: String,
+    },
     /// A license issue answered 2xx without a `license_key` we can use.
     NoLicenseKey {
         what: String,
@@ -619,6 +625,7 @@ impl Error {
             | LicenseNotOnSite { failed, .. }
             | Issued { failed, .. } => failed.error_code(),
             NotAttached { .. } => "license_error",
+            LicenseWaiting { .. } => "license_already_set",
             BadPage { .. } => "invalid_response",
             BatchLine { problem, .. } => match problem {
                 LineProblem::Invalid(e) => e.error_code(),
@@ -850,7 +857,10 @@ impl Error {
             | Issued { .. }
             | Locked { .. } => Group::Run,
             // Worded together (error/license.rs), whatever their kind.
-            NotWithLicense { .. } | NoLicenseKey { .. } | LicenseNotOnSite { .. } => Group::Run,
+            NotWithLicense { .. }
+            | NoLicenseKey { .. }
+            | LicenseNotOnSite { .. }
+            | LicenseWaiting { .. } => Group::Run,
         }
     }
 
@@ -1137,9 +1147,10 @@ impl Error {
                 }
             }
             // A product by license: all its wording in one place.
-            NotWithLicense { .. } | NoLicenseKey { .. } | LicenseNotOnSite { .. } => {
-                license::describe(self, f)
-            }
+            NotWithLicense { .. }
+            | NoLicenseKey { .. }
+            | LicenseNotOnSite { .. }
+            | LicenseWaiting { .. } => license::describe(self, f),
             // Not of this group (see `group`).
             other => f.write_str(other.error_code()),
         }

@@ -83,6 +83,9 @@ pub struct ByLicense {
     pub wp: Option<Wp>,
     /// The blog id WordPress knows (None: not connected yet).
     pub blog_id: Option<u64>,
+    /// The products whose keys wait in the site's `jetpack_licenses`:
+    /// none of them is issued again.
+    pub licensed: Vec<String>,
 }
 
 impl ByLicense {

@@ -296,6 +296,7 @@ pub fn by_license(site: &Site, user: &str) -> ByLicense {
         connect: endpoints::SITE_CONNECTION.request().json(&body),
         wp: site.wp.clone(),
         blog_id: site.learned_blog_id,
+        licensed: site.licensed.clone(),
     }
 }
 

@@ -20,6 +20,10 @@ pub(super) fn describe(e: &Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 if one { "it" } else { "them" },
             )
         }
+        Error::LicenseWaiting { product } => write!(
+            f,
+            "a license key for {product} is in this site's jetpack_licenses already, waiting to be attached (or refused: jetpack-partner audit shows Jetpack's license error), so no second license was issued (it would be billed too); connect the site, or remove that key with jetpack-partner license unset before provisioning again"
+        ),
         Error::NoLicenseKey { what } => write!(
             f,
             "{what}: the answer holds no license key, so none was set on the site; a license may have been issued all the same: look for it with jetpack-partner license list before running this again"

@@ -34,6 +34,12 @@ impl Executor {
         let Some(wp) = &how.wp else {
             return Err(Error::WpNotFound(WpMissing::NeededForLicense));
         };
+        // A key for this product waits on the site already: a second
+        // license would be billed too.
+        let product = issue.json_str("product").unwrap_or_default();
+        if how.licensed.contains(&product) {
+            return Err(Error::LicenseWaiting { product });
+        }
         // Not connected: connect first, so that a site whose owner refuses
         // the connection costs no license.
         let connected_first = how.blog_id.is_none();

@@ -122,6 +122,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "license set: the keys are stored, and WordPress.com did not attach some",
     ),
     (
+        "license_already_set",
+        "provision --license: a key for the product waits on the site; none issued",
+    ),
+    (
         "previously_connected",
         "connect: the owner disconnected the site on purpose (not retried)",
     ),

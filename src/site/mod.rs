@@ -111,6 +111,8 @@ pub struct Site {
     /// The blog id as WordPress gave it (not `--blog_id`): a run refuses two
     /// sites that share one.
     pub learned_blog_id: Option<u64>,
+    /// The products of the license keys in the site's `jetpack_licenses`.
+    pub licensed: Vec<String>,
 }
 
 impl Site {
@@ -121,6 +123,7 @@ impl Site {
             wp: None,
             copy: false,
             learned_blog_id: None,
+            licensed: Vec::new(),
         }
     }
 }
@@ -305,6 +308,7 @@ fn from_facts(spec: &SiteSpec, need: Need, f: &Facts) -> Result<Site> {
         ),
     };
     site.learned_blog_id = f.blog_id;
+    site.licensed = f.licensed.clone();
     Ok(site)
 }
 

@@ -50,6 +50,10 @@ pub struct Facts {
     /// Jetpack's last license attach error (`jetpack_options
     /// ['licensing_error']`: never cleared by Jetpack, only overwritten).
     pub license_error: Option<String>,
+    /// The products whose license keys are in `jetpack_licenses` (the part
+    /// of each key before its `_`): a key there waits to be attached, so
+    /// no second license is issued for that product.
+    pub licensed: Vec<String>,
 }
 
 /// A non-empty string member.
@@ -69,6 +73,16 @@ fn facts_of(v: &Value) -> Facts {
         safe_mode: v.get("safe_mode").and_then(Value::as_bool),
         safe_mode_error: text(v, "safe_mode_error"),
         license_error: text(v, "licensing_error"),
+        licensed: v
+            .get("licensed")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -82,7 +82,9 @@ macro_rules! php_answer {
 
 /// The PHP behind the single `wp eval` call: the user (JETPACK_WP_USER),
 /// siteurl, home, Jetpack's blog id and last license error
-/// (`jetpack_options['licensing_error']`, only when set), Jetpack's
+/// (`jetpack_options['licensing_error']`, only when set), the products of
+/// the keys in `jetpack_licenses` (`licensed`: never a key; only when
+/// there are some), Jetpack's
 /// safe-mode check (JETPACK_WP_SAFE_MODE=1), and Jetpack activated (JETPACK_WP_ACTIVATE=1,
 /// only when the user exists).
 pub const FACTS_PHP: &str = concat!(
@@ -99,6 +101,9 @@ $out['home'] = (string) get_option('home');
 $o = get_option('jetpack_options');
 $out['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
 if (is_array($o) && isset($o['licensing_error']) && is_scalar($o['licensing_error']) && (string) $o['licensing_error'] !== '') { $out['licensing_error'] = (string) $o['licensing_error']; }
+$lp = array();
+foreach ((array) get_option('jetpack_licenses', array()) as $k) { if (is_string($k) && strpos($k, '_') > 0) { $lp[] = substr($k, 0, strpos($k, '_')); } }
+if ($lp) { $out['licensed'] = array_values(array_unique($lp)); }
 if (getenv('JETPACK_WP_SAFE_MODE') === '1') { jetpack_partner_check_safe_mode($out); }
 if (getenv('JETPACK_WP_ACTIVATE') === '1' && (!isset($out['user_id']) || $out['user_id'] > 0)) {
 "#,
@@ -143,6 +148,9 @@ if (is_multisite()) {
     $o = get_option('jetpack_options');
     $s['blog_id'] = (is_array($o) && isset($o['id'])) ? (int) $o['id'] : 0;
     if (is_array($o) && isset($o['licensing_error']) && is_scalar($o['licensing_error']) && (string) $o['licensing_error'] !== '') { $s['licensing_error'] = (string) $o['licensing_error']; }
+    $lp = array();
+    foreach ((array) get_option('jetpack_licenses', array()) as $k) { if (is_string($k) && strpos($k, '_') > 0) { $lp[] = substr($k, 0, strpos($k, '_')); } }
+    if ($lp) { $s['licensed'] = array_values(array_unique($lp)); }
     if (getenv('JETPACK_WP_SAFE_MODE') === '1') { jetpack_partner_check_safe_mode($s); }
     if (is_string($u) && $u !== '') {
       $ok = $user && (is_super_admin($user->ID) || is_user_member_of_blog($user->ID, $id));

@@ -258,12 +258,14 @@ fn program_run(
     (v, r)
 }
 
-/// The facts, without `licensing_error`: the licensing tests running
-/// alongside set and clear it on `plain` (its own test reads it).
+/// The facts, without `licensing_error` and `licensed`: the licensing
+/// tests running alongside set and clear them on `plain` (their own test
+/// reads them).
 fn facts(t: &Tier, site: &str, url: Option<&str>, user: Option<&str>, activate: bool) -> Value {
     let mut v = facts_run(t, site, url, user, activate, &[]).0;
     if let Some(o) = v.as_object_mut() {
         o.remove("licensing_error");
+        o.remove("licensed");
     }
     v
 }
@@ -631,8 +633,12 @@ php_tier! {
         let plain = crate_wp(&t, &t.plain, None)
             .facts(&want_all(Some("ed@site.test"), false))
             .expect("facts from the plain site");
-        // The licensing tests set and clear it on `plain` meanwhile.
-        let plain = Facts { license_error: None, ..plain };
+        // The licensing tests set and clear these on `plain` meanwhile.
+        let plain = Facts {
+            license_error: None,
+            licensed: Vec::new(),
+            ..plain
+        };
         assert_eq!(
             plain,
             Facts {
@@ -642,6 +648,7 @@ php_tier! {
                 safe_mode: None,
                 safe_mode_error: None,
                 license_error: None,
+                licensed: Vec::new(),
             }
         );
         let connected = crate_wp(&t, &t.connected, None)
@@ -1472,6 +1479,7 @@ fn network_sites_want(sites: &[NetSite], asked: Asked) -> Vec<NetworkSite> {
                 safe_mode: None,
                 safe_mode_error: None,
                 license_error: None,
+                licensed: Vec::new(),
             },
             user_ok: s.user_id(asked).map(|id| id > 0),
         })
@@ -2147,6 +2155,7 @@ php_tier! {
             safe_mode: safe,
             safe_mode_error: None,
             license_error: None,
+            licensed: Vec::new(),
         };
 
         let copy = idc_option("staging.test/", "site.test/");
@@ -2208,6 +2217,7 @@ php_tier! {
                 safe_mode: Some(safe),
                 safe_mode_error: None,
                 license_error: None,
+                licensed: Vec::new(),
             },
             user_ok: None,
         };
@@ -2338,3 +2348,23 @@ php_tier! {
 /// `license set`/`unset`'s program (`wp::LICENSES_PHP`) against `plain`,
 /// with a stand-in for Jetpack's licensing class.
 mod licenses;
+
+php_tier! {
+    /// The products of the keys in `jetpack_licenses` (never a key), only
+    /// when there are some: a filter stands in for the stored option.
+    fn licensed_products_are_reported_without_their_keys() {
+        let t = tier();
+        let filter = r#"add_filter('pre_option_jetpack_licenses', function () {
+  $v = getenv('JP_TEST_LICENSES');
+  return $v === '' ? array() : json_decode($v, true);
+});
+"#;
+        let program = format!("{filter}{FACTS_PHP}");
+        let keys = r#"["jetpack-scan_k1abc","jetpack-backup-daily_k2def","jetpack-scan_k3ghi",42,"nounderscore","_lead"]"#;
+        let (v, r) = program_run(&t, &t.connected, None, &program, None, false, &[("JP_TEST_LICENSES", keys)]);
+        assert_eq!(v["licensed"], json!(["jetpack-scan", "jetpack-backup-daily"]));
+        assert!(!r.stdout.contains("k1abc"), "{r:#?}");
+        let (v, _) = program_run(&t, &t.connected, None, &program, None, false, &[("JP_TEST_LICENSES", "")]);
+        assert_eq!(v.get("licensed"), None, "{v}");
+    }
+}

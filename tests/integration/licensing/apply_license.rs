@@ -225,3 +225,31 @@ fn an_unknown_via_fails_its_line() {
     );
     assert!(lic.partner.licenses().is_empty());
 }
+
+/// The nightly case: last night's key never got attached, so it waits in
+/// jetpack_licenses (the facts name its product) and the status still
+/// lacks the product. Tonight's apply issues nothing for it: one license
+/// billed, not one a night.
+#[test]
+fn a_key_waiting_on_the_site_is_not_issued_again_night_after_night() {
+    let lic = Lic::new();
+    lic.partner.seed_site(A, 601);
+    lic.partner.set_connected(A, true);
+    lic.env.answer_facts(
+        &[URL],
+        "",
+        json!({"user_id": 1, "siteurl": A, "home": A, "blog_id": 601,
+            "safe_mode": false, "activate": "ok", "licensed": ["jetpack-scan"]}),
+    );
+    let out = apply(&lic, &wants(&["jetpack-scan"]), &[]);
+    assert_exit(&out, 1);
+    assert!(keys(&lic).is_empty(), "no license issued");
+    let line = &lines(&out)[0];
+    assert_eq!(line["error_code"], json!("license_already_set"), "{line}");
+    assert_eq!(line["changed"], json!(false), "{line}");
+    assert!(
+        sent(&lic, 0).iter().all(|r| !r.ends_with(LICENSE)),
+        "{:?}",
+        sent(&lic, 0)
+    );
+}

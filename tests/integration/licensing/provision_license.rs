@@ -527,3 +527,31 @@ fn a_second_signal_still_writes_the_key_in_flight() {
     assert_eq!(got[0]["changed"], json!(true));
     assert_eq!(got[0]["license_key"], json!(the_key(&lic)));
 }
+
+/// A key for the product already waits in the site's jetpack_licenses
+/// (the facts name its product, never the key): a second license would be
+/// billed too, so none is issued; another product is issued as usual.
+#[test]
+fn a_key_waiting_on_the_site_is_not_issued_again() {
+    let lic = Lic::new();
+    let blog = lic.partner.seed(SITE, None, &[]);
+    lic.env.answer_facts(
+        &[],
+        "",
+        json!({"user_id": 1, "siteurl": SITE, "home": SITE, "blog_id": blog,
+            "safe_mode": false, "activate": "ok", "licensed": ["jetpack-scan"]}),
+    );
+    let out = run(&lic, "jetpack-scan", &[]);
+    assert_eq!(
+        stderr_json(&out),
+        json!({"success": false, "error_code": "license_already_set",
+            "error_message": "a license key for jetpack-scan is in this site's jetpack_licenses already, waiting to be attached (or refused: jetpack-partner audit shows Jetpack's license error), so no second license was issued (it would be billed too); connect the site, or remove that key with jetpack-partner license unset before provisioning again"})
+    );
+    assert_exit(&out, 1);
+    assert!(lic.partner.licenses().is_empty());
+    assert_eq!(sent(&lic), []);
+    program_answers(&lic.env, &[], attached(blog));
+    let out = run(&lic, "jetpack-backup-daily", &[]);
+    assert_exit(&out, 0);
+    assert_eq!(lic.partner.licenses().len(), 1);
+}

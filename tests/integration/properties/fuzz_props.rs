@@ -446,6 +446,7 @@ fn check_job(job: &SiteJob) -> Result<(), TestCaseError> {
         wp: None,
         copy: false,
         learned_blog_id: None,
+        licensed: Vec::new(),
     };
     for r in job.action.steps(&site).requests() {
         if let Body::Form(form) = &r.body {
