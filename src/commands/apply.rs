@@ -179,7 +179,7 @@ impl Apply {
                 products,
                 prune,
                 license,
-                user: given(&self.user.user).unwrap_or_default().to_string(),
+                user: self.user.given().unwrap_or_default().to_string(),
                 site_url: site_url("--site_url", &self.site_url.site_url)?,
                 tracking: given(&self.tracking.partner_tracking_id).map(str::to_string),
             }),

@@ -7,9 +7,8 @@
 use super::site::SiteCommand;
 use crate::credentials::CredArgs;
 use crate::endpoints;
-use crate::error::{Error, Needed, Result};
+use crate::error::Result;
 use crate::flags::common::{SiteCommon, SiteUrlArg, UrlArg, UserArg};
-use crate::flags::given;
 use crate::flags::values::{site_url, wp_settings};
 use crate::job::{Meta, SiteAction, SiteJob};
 use crate::site::{Need, OnCopy, Site, SiteSpec};
@@ -80,17 +79,15 @@ impl SiteCommand for Connect {
     }
 
     fn network_user(&self) -> Option<&str> {
-        given(&self.user.user)
+        self.user.given()
     }
 
     fn missing(&self) -> Option<&'static str> {
-        given(&self.user.user)
-            .is_none()
-            .then_some("--user=<USER> (ID, login or email)")
+        self.user.missing()
     }
 
     fn job(&self) -> Result<SiteJob> {
-        let user = given(&self.user.user).ok_or(Error::Missing(Needed::User))?;
+        let user = self.user.required()?;
         Ok(SiteJob {
             site: SiteSpec {
                 wp: wp_settings(&self.common.wp)?,

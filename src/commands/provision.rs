@@ -129,17 +129,15 @@ impl SiteCommand for Provision {
     }
 
     fn network_user(&self) -> Option<&str> {
-        given(&self.user.user)
+        self.user.given()
     }
 
     fn missing(&self) -> Option<&'static str> {
-        given(&self.user.user)
-            .is_none()
-            .then_some("--user=<USER> (ID, login or email)")
+        self.user.missing()
     }
 
     fn job(&self) -> Result<SiteJob> {
-        let user = given(&self.user.user).ok_or(Error::Missing(Needed::User))?;
+        let user = self.user.required()?;
         if self.license.license {
             return self.license_job(user);
         }

@@ -270,6 +270,26 @@ pub struct UserArg {
     pub user: Option<String>,
 }
 
+impl UserArg {
+    /// The user, if given (empty is not given).
+    pub fn given(&self) -> Option<&str> {
+        super::given(&self.user)
+    }
+
+    /// The usage line naming a missing `--user`.
+    pub fn missing(&self) -> Option<&'static str> {
+        self.given()
+            .is_none()
+            .then_some("--user=<USER> (ID, login or email)")
+    }
+
+    /// The user a site command cannot go without.
+    pub fn required(&self) -> crate::error::Result<&str> {
+        self.given()
+            .ok_or(crate::error::Error::Missing(crate::error::Needed::User))
+    }
+}
+
 /// `--site_url`: the siteurl sent instead of WordPress's.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SiteUrlArg {

@@ -38,6 +38,20 @@ pub struct Attach {
     #[command(flatten)]
     pub token: LicensingTokenArg,
 
+    #[command(flatten)]
+    pub key: SiteKey,
+
+    #[command(flatten)]
+    pub site: SiteArgs,
+
+    #[command(flatten)]
+    pub common: SiteCommon,
+}
+
+/// The one license key of `attach` and `detach`: KEY, or `--license-key`
+/// (a batch line's `license_key`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SiteKey {
     /// The license key
     #[arg(value_name = "KEY")]
     pub key: Option<String>,
@@ -50,12 +64,21 @@ pub struct Attach {
         help_heading = "License"
     )]
     pub license_key: Option<String>,
+}
 
-    #[command(flatten)]
-    pub site: SiteArgs,
+impl SiteKey {
+    fn missing(&self) -> Option<&'static str> {
+        one_key(&self.key, &self.license_key)
+            .is_err()
+            .then_some("<KEY>")
+    }
 
-    #[command(flatten)]
-    pub common: SiteCommon,
+    /// The key and its fingerprint (what a resume tells lines apart by).
+    fn with_print(&self) -> Result<(String, String)> {
+        let key = one_key(&self.key, &self.license_key)?;
+        let print = fingerprint(std::slice::from_ref(&key));
+        Ok((key, print))
+    }
 }
 
 const ATTACH_META: Meta = Meta {
@@ -75,14 +98,11 @@ impl SiteCommand for Attach {
     }
 
     fn missing(&self) -> Option<&'static str> {
-        one_key(&self.key, &self.license_key)
-            .is_err()
-            .then_some("<KEY>")
+        self.key.missing()
     }
 
     fn job(&self) -> Result<SiteJob> {
-        let key = one_key(&self.key, &self.license_key)?;
-        let print = fingerprint(std::slice::from_ref(&key));
+        let (key, print) = self.key.with_print()?;
         on_site(&self.site, &self.common, AttachSite { key, print })
     }
 }
@@ -140,18 +160,8 @@ pub struct Detach {
     #[command(flatten)]
     pub token: LicensingTokenArg,
 
-    /// The license key
-    #[arg(value_name = "KEY")]
-    pub key: Option<String>,
-
-    /// The license key, as a batch line gives it (license_key)
-    #[arg(
-        long = "license-key",
-        visible_alias = "license_key",
-        value_name = "KEY",
-        help_heading = "License"
-    )]
-    pub license_key: Option<String>,
+    #[command(flatten)]
+    pub key: SiteKey,
 
     /// Send the customer no cancellation email (cancellation_email=0)
     #[arg(
@@ -185,14 +195,11 @@ impl SiteCommand for Detach {
     }
 
     fn missing(&self) -> Option<&'static str> {
-        one_key(&self.key, &self.license_key)
-            .is_err()
-            .then_some("<KEY>")
+        self.key.missing()
     }
 
     fn job(&self) -> Result<SiteJob> {
-        let key = one_key(&self.key, &self.license_key)?;
-        let print = fingerprint(std::slice::from_ref(&key));
+        let (key, print) = self.key.with_print()?;
         let detach = DetachSite {
             key,
             print,
