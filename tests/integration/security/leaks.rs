@@ -37,9 +37,16 @@ const REUSED_TOKEN: &str = "LEAKrt-0a1b2c3d4e";
 /// because that is what the command is for, and nowhere else.
 const NEW_KEY_SECRET: &str = "LEAKnk-77aa88bb";
 
+/// The Licensing API's token (`--licensing-token-file`).
+const LICENSING_TOKEN: &str = "LEAKlt-5a6b7c8d";
+/// The partner reports' token (`--reporting-token-file`), for `audit`.
+const REPORTING_TOKEN: &str = "LEAKrp-9e8d7c6b";
+
 /// Fragments that must not appear: the marker, and each secret without it
 /// (in case a secret is printed cut or re-encoded).
 const FORBIDDEN: &[&str] = &[
+    "lt-5a6b7c8d",
+    "rp-9e8d7c6b",
     "LEAK",
     "cs-9q8w7e",
     "pt-4d5e6f7a8b",
@@ -87,6 +94,9 @@ enum Expect {
     Body(&'static str),
     /// Exit 0, stdout a dry-run document.
     DryRun,
+    /// Exit 0, stdout this many JSON lines (`audit`'s findings carry a run
+    /// id; its summary is on stderr).
+    Lines(usize),
     /// Exit 1, one JSON error with this code.
     Fail(&'static str),
     /// Exit 1, usage text on stderr.
@@ -174,6 +184,21 @@ impl Scenario {
             .args(creds())
             .args(["--allow-root", "--path={path}", "--user=admin"])
             .secret_flags()
+    }
+
+    /// `audit` of https://leak.test/blog (by URL: no WordPress) with the
+    /// reporting token from a file.
+    fn audit(name: &'static str) -> Scenario {
+        Scenario::new(name)
+            .file("sites.jsonl", "{\"url\":\"https://leak.test/blog\"}\n")
+            .file("rep", &format!("{REPORTING_TOKEN}\n"))
+            .arg("audit")
+            .args(creds())
+            .args([
+                "--batch={root}/sites.jsonl",
+                "--reporting-token-file={root}/rep",
+                "--partner-key-id=7",
+            ])
     }
 
     /// `cancel` of https://leak.test/blog, without WordPress.
@@ -524,7 +549,7 @@ fn only_status_sent(env: &TestEnv) -> Result<(), String> {
 }
 
 fn scenarios() -> Vec<Scenario> {
-    use Expect::{Body, DryRun, Fail, Usage};
+    use Expect::{Body, DryRun, Fail, Lines, Usage};
     vec![
         // --- provision: success ----------------------------------------------
         Scenario::provision("provision without wp")
@@ -1070,7 +1095,90 @@ fn scenarios() -> Vec<Scenario> {
             .args(creds())
             .expect(DryRun)
             .check(nothing_sent),
+        // --- licensing and reporting tokens ----------------------------------
+        Scenario::new("license show with the licensing token")
+            .args(["license", "show", "--licensing-token-file={root}/lic", "jetpack-scan_k1"])
+            .file("lic", &format!("{LICENSING_TOKEN}\n"))
+            .api(|api| api.reply("GET", LICENSE_PATH, Reply::json(200, LICENSE_BODY)))
+            .expect(Body(LICENSE_BODY))
+            .check(bearer_to(LICENSE_PATH, LICENSING_TOKEN)),
+        Scenario::new("license show: an error repeating the licensing token")
+            .args(["license", "show", "--licensing-token-file={root}/lic", "jetpack-scan_k1"])
+            .file("lic", &format!("{LICENSING_TOKEN}\n"))
+            .api(|api| {
+                let body = echo("invalid_token", &[LICENSING_TOKEN, &format!("Bearer {LICENSING_TOKEN}")]);
+                api.reply("GET", LICENSE_PATH, Reply::json(403, &body));
+            })
+            .expect(Fail("invalid_token"))
+            .check(bearer_to(LICENSE_PATH, LICENSING_TOKEN)),
+        Scenario::new("license revoke --dry-run, the token from the variable")
+            .args(["license", "revoke", "--dry-run", "jetpack-scan_k1"])
+            .env("JETPACK_LICENSING_TOKEN", LICENSING_TOKEN)
+            .api(|api| api.reply("GET", LICENSE_PATH, Reply::json(200, LICENSE_BODY)))
+            .expect(DryRun)
+            .check(bearer_to(LICENSE_PATH, LICENSING_TOKEN)),
+        Scenario::audit("audit: billing answers repeating the reporting token")
+            .api(|api| {
+                token_ok(api);
+                api.reply("GET", STATUS_PATH, Reply::json(200, STATUS_BODY));
+                api.reply("GET", ACTIVATIONS_PATH, Reply::json(200, &activations_echoing()));
+            })
+            .expect(Lines(1))
+            .check(bearer_to(ACTIVATIONS_PATH, REPORTING_TOKEN)),
+        Scenario::audit("audit: the report refuses, repeating the reporting token")
+            .api(|api| {
+                token_ok(api);
+                api.reply("GET", STATUS_PATH, Reply::json(200, STATUS_BODY));
+                let body = echo("invalid_token", &[REPORTING_TOKEN, CLIENT_SECRET]);
+                api.reply("GET", ACTIVATIONS_PATH, Reply::json(403, &body));
+            })
+            .expect(Fail("invalid_token"))
+            .check(bearer_to(ACTIVATIONS_PATH, REPORTING_TOKEN)),
+        Scenario::audit("audit --dry-run")
+            .arg("--dry-run")
+            .api(token_ok)
+            .expect(DryRun)
+            .check(nothing_sent),
     ]
+}
+
+const LICENSE_PATH: &str = "/wpcom/v2/jetpack-licensing/license";
+const LICENSE_BODY: &str =
+    r#"{"license_id":7,"license_key":"jetpack-scan_k1","product":"Jetpack Scan Daily"}"#;
+const ACTIVATIONS_PATH: &str = "/wpcom/v2/jetpack-partners/1234/key/7/activations";
+
+/// One billed activation for a site that is not here, its fields
+/// repeating the reporting token and the client secret.
+fn activations_echoing() -> String {
+    json!({"total": 1, "activations": [{
+        "id": 1, "wpcom_blog_id": 999, "product_id": 2000, "site_url": "https://gone.test",
+        "created_on": "2026-01-01 00:00:00", "activated_on": "2026-01-01 00:01:00",
+        "cancelled_on": null, "note": format!("Bearer {REPORTING_TOKEN} {CLIENT_SECRET}"),
+    }]})
+    .to_string()
+}
+
+/// One request to `path`, carrying `token` (and no other request did).
+fn bearer_to(
+    path: &'static str,
+    token: &'static str,
+) -> impl Fn(&TestEnv) -> Result<(), String> + Send + Sync {
+    move |env| {
+        let want = format!("Bearer {token}");
+        let to = env.api.requests_to(path);
+        if to.len() != 1 || to[0].header("authorization") != Some(want.as_str()) {
+            return Err(format!(
+                "expected one request to {path} with the token, got {}",
+                to.len()
+            ));
+        }
+        for r in env.api.requests() {
+            if r.path != path && r.header("authorization") == Some(want.as_str()) {
+                return Err(format!("the token went to {}", r.path));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A 2xx answer repeating the partner token and the client secret (raw,
@@ -1103,6 +1211,15 @@ fn judge(expect: Expect, out: &Output, verbose: bool) -> Result<(), String> {
             }
             if !verbose && !stderr.is_empty() {
                 return Err("stderr not empty on success".into());
+            }
+        }
+        Expect::Lines(n) => {
+            let lines: Vec<&str> = stdout.lines().collect();
+            let json = lines
+                .iter()
+                .all(|l| serde_json::from_str::<Value>(l).is_ok());
+            if code != Some(0) || lines.len() != n || !json {
+                return Err(format!("expected {n} JSON lines and exit 0, got {code:?}"));
             }
         }
         Expect::DryRun => {
