@@ -3,10 +3,8 @@
 //! clap; nothing here does any work.
 
 use crate::api::Base;
-use crate::audit::Audit;
 use crate::error::Result;
 use crate::output::format::{Column, Listing};
-use crate::scan::Scan;
 use crate::site::{Need, OnCopy, Site, SiteSpec};
 use crate::work::Work;
 use crate::wp::WpSettings;
@@ -31,7 +29,7 @@ impl Invocation {
                     work.requests().all(|r| r.method == crate::api::Method::Get)
                 }
                 Run::Token { .. } => false,
-                Run::Scan(_) | Run::Audit { .. } => true,
+                Run::Task { .. } => true,
             }
     }
 }
@@ -84,10 +82,19 @@ pub enum Run {
     Plain { auth: Option<Auth>, work: Work },
     /// `token`: the token answer itself.
     Token { creds: Credentials },
-    /// `sites --scan`: no API at all.
-    Scan(Scan),
-    /// `audit`: reads only, WordPress and the API.
-    Audit { auth: Auth, audit: Audit },
+    /// A command that runs itself (`sites`, `audit`): it only reads, and
+    /// prints as it goes. `auth` None: it takes no token.
+    Task {
+        auth: Option<Auth>,
+        task: Box<dyn Task>,
+    },
+}
+
+/// A read-only command with a run of its own: what it does with the one
+/// executor (for its API reads, if any). True when something failed (the
+/// output said what).
+pub trait Task: Send + Sync {
+    fn run(&self, exec: &crate::exec::Executor) -> Result<bool>;
 }
 
 #[allow(clippy::large_enum_variant)]

@@ -81,10 +81,6 @@ pub fn run(invocation: Invocation) -> error::Result<Outcome> {
         Run::Token { creds } => Executor::new(settings, Some(job::Auth::Client(creds)))
             .token_answer()
             .map(Outcome::from),
-        Run::Scan(scan) => scan::run(&scan).map(printed),
-        Run::Audit { auth, audit } => {
-            let exec = Executor::new(settings, Some(auth));
-            audit::run(&audit, &exec).map(printed)
-        }
+        Run::Task { auth, task } => task.run(&Executor::new(settings, auth)).map(printed),
     }
 }

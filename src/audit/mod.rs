@@ -42,7 +42,14 @@ pub struct Audit {
     pub json_summary: bool,
 }
 
-/// Run the audit; false (nothing failed) once the report is out.
+impl crate::job::Task for Audit {
+    fn run(&self, exec: &Executor) -> Result<bool> {
+        run(self, exec)
+    }
+}
+
+/// Run the audit; true when a site could not be read (the report covers
+/// the others).
 pub fn run(audit: &Audit, exec: &Executor) -> Result<bool> {
     let started = std::time::Instant::now();
     let generated = clock::rfc3339(SystemTime::now());

@@ -164,9 +164,9 @@ impl Command for AuditArgs {
                 html: html(&self.format)?,
                 json_summary: summary_json(&self.summary)?,
             };
-            Ok(Run::Audit {
-                auth: credentials::read_auth(auth)?,
-                audit,
+            Ok(Run::Task {
+                auth: Some(credentials::read_auth(auth)?),
+                task: Box::new(audit),
             })
         });
         tokens::with_tokens(parsed, sources)

@@ -65,14 +65,18 @@ impl Command for Sites {
         };
         ctx.local_invocation(&self.list.run, |_| {
             let max_depth = depth(&self.installs.max_depth)?;
-            Ok(Run::Scan(Scan {
+            let scan = Scan {
                 root,
                 max_depth,
                 facts: self.facts,
                 jobs: jobs(&self.list.jobs)?,
                 format: listing(&self.list.format, scan::columns(self.facts), scan::KEYS)?,
                 wp: wp_settings(&self.list.wp)?,
-            }))
+            };
+            Ok(Run::Task {
+                auth: None,
+                task: Box::new(scan),
+            })
         })
     }
 }

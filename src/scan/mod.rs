@@ -95,6 +95,12 @@ pub fn installs(root: &Path, max_depth: usize) -> Result<Vec<String>> {
 }
 
 /// Print one line per install; true when any could not be asked (`--facts`).
+impl crate::job::Task for Scan {
+    fn run(&self, _: &crate::exec::Executor) -> Result<bool> {
+        run(self)
+    }
+}
+
 pub fn run(scan: &Scan) -> Result<bool> {
     // The first signal stops the walk and starts no new `wp`; what is
     // found by then is written, and the run ends `interrupted`.
