@@ -27,7 +27,8 @@ pub struct LocalSite {
     pub status: Option<Value>,
     /// `--desired`: the products it should have.
     pub desired: Option<Vec<String>>,
-    /// WordPress could not be asked about it (a note said why).
+    /// WordPress, or the API's status, could not be read for it (a note
+    /// said why).
     pub unread: bool,
 }
 
@@ -175,8 +176,11 @@ pub struct Billing {
 
 impl Billing {
     pub fn new(sites: &[LocalSite], now: u64) -> Billing {
+        // A copy (safe mode) carries the original's blog id: the original's
+        // billing is not here because a copy of it is.
+        let own_id = |s: &LocalSite| s.blog_id.filter(|_| s.safe_mode != Some(true));
         Billing {
-            ids: sites.iter().filter_map(|s| s.blog_id).collect(),
+            ids: sites.iter().filter_map(own_id).collect(),
             suffixes: sites
                 .iter()
                 .filter_map(|s| s.home.as_deref())

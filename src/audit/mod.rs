@@ -63,7 +63,7 @@ pub fn run(audit: &Audit, exec: &Executor) -> Result<bool> {
     if exec.dry_run() {
         return dry_run(&sites, audit, exec);
     }
-    let unread = statuses(&mut sites, exec, audit.jobs) + sites.iter().filter(|s| s.unread).count();
+    statuses(&mut sites, exec, audit.jobs);
     let mut report = Report::new(audit.html, &run_id);
     report.all(findings::local(&sites))?;
     let mut activations = None;
@@ -86,8 +86,13 @@ pub fn run(audit: &Audit, exec: &Executor) -> Result<bool> {
         sites: sites.len(),
         activations,
     };
-    report.finish(&page, unread, started, audit.json_summary)?;
-    Ok(unread > 0)
+    let unread: Vec<&str> = sites
+        .iter()
+        .filter(|s| s.unread)
+        .map(|s| s.label.as_str())
+        .collect();
+    report.finish(&page, &unread, started, audit.json_summary)?;
+    Ok(!unread.is_empty())
 }
 
 /// `--dry-run`: the sites found, and the reads that would be sent.
@@ -102,13 +107,15 @@ fn dry_run(sites: &[LocalSite], audit: &Audit, exec: &Executor) -> Result<bool> 
     }
     let mut answer = exec.describe(&Work { steps });
     answer["sites"] = sites.iter().map(|s| s.label.as_str()).collect();
-    output::raw_line(&answer.to_string()).map_err(|e| report::failed(&e))?;
+    output::raw_line(&output::visible::json(&answer.to_string()))
+        .map_err(|e| report::failed(&e))?;
     Ok(false)
 }
 
 /// Each site's status (by blog id, else its home's or URL's site suffix),
-/// `--jobs` at a time; how many could not be read (a note names each).
-fn statuses(sites: &mut [LocalSite], exec: &Executor, jobs: usize) -> usize {
+/// `--jobs` at a time; one that cannot be read is marked `unread` (a note
+/// says why).
+fn statuses(sites: &mut [LocalSite], exec: &Executor, jobs: usize) {
     let answers = Mutex::new(Vec::new());
     let named: Vec<(usize, String)> = sites
         .iter()
@@ -129,12 +136,11 @@ fn statuses(sites: &mut [LocalSite], exec: &Executor, jobs: usize) -> usize {
             answers.lock().map(|mut a| a.push((i, answer))).ok();
         },
     );
-    let mut unread = 0;
     for (i, answer) in answers.into_inner().unwrap_or_else(|e| e.into_inner()) {
         match answer {
             Ok(status) => sites[i].status = Some(status),
             Err(e) => {
-                unread += 1;
+                sites[i].unread = true;
                 output::note(&format!(
                     "{}: status could not be read ({e})",
                     sites[i].label
@@ -142,12 +148,16 @@ fn statuses(sites: &mut [LocalSite], exec: &Executor, jobs: usize) -> usize {
             }
         }
     }
-    unread
 }
 
 /// How the API names a local site: its blog id, else its home's (or URL
-/// label's) site suffix; None for a folder WordPress could not answer for.
+/// label's) site suffix; None for a folder WordPress could not answer for,
+/// and for a copy of another site (safe mode): its blog id is the
+/// original's, whose status says nothing of the copy.
 fn name(s: &LocalSite) -> Option<String> {
+    if s.safe_mode == Some(true) {
+        return None;
+    }
     if let Some(id) = s.blog_id {
         return Some(id.to_string());
     }

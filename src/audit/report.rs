@@ -51,7 +51,7 @@ impl Report {
                 self.kept
                     .push(output::redact_value(&f).to_string().into_boxed_str());
             } else {
-                output::raw_line(&f.to_string()).map_err(|e| failed(&e))?;
+                output::raw_line(&output::visible::json(&f.to_string())).map_err(|e| failed(&e))?;
             }
         }
         Ok(())
@@ -61,7 +61,7 @@ impl Report {
     pub fn finish(
         self,
         page: &html::Page,
-        unread: usize,
+        unread: &[&str],
         started: Instant,
         json_summary: bool,
     ) -> Result<()> {
@@ -71,7 +71,8 @@ impl Report {
             })
             .map_err(|e| failed(&e))?;
         }
-        if output::quiet_end() || (output::quiet() && self.total == 0) {
+        // Quiet: said only when there is something to look at.
+        if output::quiet_end() || (output::quiet() && self.total == 0 && unread.is_empty()) {
             return Ok(());
         }
         let by_kind: serde_json::Map<String, Value> = self
@@ -85,7 +86,7 @@ impl Report {
                     "run": self.run,
                     "sites": page.sites,
                     "activations": page.activations,
-                    "unread_statuses": unread,
+                    "unread": unread,
                     "findings": self.total,
                     "by_kind": by_kind,
                     "elapsed_ms": started.elapsed().as_millis() as u64,
@@ -103,21 +104,30 @@ impl Report {
 
     /// `jetpack-partner: audit of 12 sites and 20 billed activations: 5
     /// findings`, then one line per kind with its products.
-    fn text(&self, page: &html::Page, unread: usize) -> String {
+    fn text(&self, page: &html::Page, unread: &[&str]) -> String {
         let activations = match page.activations {
-            Some(1) => "1 billed activation".to_string(),
-            Some(n) => format!("{n} billed activations"),
+            Some(n) => plural(n, "billed activation", "billed activations"),
             None => "no billing (no --reporting-token-file)".to_string(),
         };
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut s = format!(
             "jetpack-partner: audit of {} and {activations}: {}",
             plural(page.sites, "site", "sites"),
             plural(self.total, "finding", "findings")
         );
-        if unread > 0 {
-            s.push_str(&format!(" ({unread} sites' status could not be read)"));
+        if !unread.is_empty() {
+            // The first few by name; every one is in --summary=json.
+            let named: Vec<&str> = unread.iter().take(UNREAD_NAMED).copied().collect();
+            let more = unread.len().saturating_sub(UNREAD_NAMED);
+            s.push_str(&format!(
+                "; {} could not be read: {}{}",
+                plural(unread.len(), "site", "sites"),
+                named.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
         }
         s.push('\n');
         for (kind, products) in &self.counts {
@@ -127,6 +137,13 @@ impl Report {
         }
         output::visible::visible_keeping(&s, &['\n']).into_owned()
     }
+}
+
+/// Unread sites the text summary names (the JSON one names all).
+const UNREAD_NAMED: usize = 10;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub(super) fn failed(e: &std::io::Error) -> Error {

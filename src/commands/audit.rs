@@ -91,7 +91,7 @@ pub struct AuditArgs {
     #[arg(long = "format", value_name = "FORMAT", help_heading = "Output")]
     pub format: Option<String>,
 
-    /// The summary on stderr: text, or json (one object: run, sites, activations, findings, by_kind, elapsed_ms)
+    /// The summary on stderr: text, or json (one object: run, sites, activations, unread, findings, by_kind, elapsed_ms)
     #[arg(long = "summary", value_name = "FORMAT", help_heading = "Output")]
     pub summary: Option<String>,
 

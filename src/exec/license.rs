@@ -100,7 +100,10 @@ impl Executor {
     /// Every item of every page, one line each as its page comes.
     pub(super) fn print_pages(&self, api: &Api, request: &Request, paging: Paging) -> Result<Done> {
         self.pages(api, request, paging, |item| {
-            output::raw_line(&item.to_string()).map_err(|e| Error::OutputFailed {
+            // Re-serialised (not the answer as received): its terminal
+            // controls as `\u` escapes, as batch lines have them.
+            let line = item.to_string();
+            output::raw_line(&output::visible::json(&line)).map_err(|e| Error::OutputFailed {
                 cause: e.to_string(),
                 carried_out: false,
                 lost: 1,

@@ -293,3 +293,47 @@ fn the_reporting_token_file_may_come_from_the_config_file() {
         .collect();
     assert_eq!(sent_with, vec![format!("Bearer {token}")]);
 }
+
+/// Only a staging copy is here (Jetpack's safe mode: it carries the
+/// original's blog id). The original's billing is not "here" because its
+/// copy is, and the copy's status is not read (by that blog id it would be
+/// the original's).
+#[test]
+fn a_copy_does_not_stand_for_the_original_it_copies() {
+    let env = TestEnv::new();
+    let partner = env.partner_api();
+    let shop_id = partner.seed(
+        "https://shop.example",
+        Some(DEFAULT_PARTNER_ID),
+        &["jetpack-scan"],
+    );
+    let staging = site_dir(
+        &env,
+        "staging",
+        json!({"siteurl": "https://staging.shop.example", "home": "https://staging.shop.example",
+               "blog_id": shop_id, "safe_mode": true}),
+    );
+    let batch = batch_of(&env, &[&staging]);
+    let token = partner.reporting_token(DEFAULT_PARTNER_ID);
+    let key = partner.key_id_of(DEFAULT_PARTNER_ID).expect("key id");
+    let out = audit_billed(&env, &token, key, &[&batch]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        findings(&out),
+        vec![
+            t(
+                "billed_without_local_site",
+                "https://shop.example",
+                "jetpack-scan"
+            ),
+            t("safe_mode", &staging, ""),
+        ]
+    );
+    assert!(
+        env.api
+            .requests()
+            .iter()
+            .all(|r| !r.path.ends_with("/status")),
+        "a copy's status was read"
+    );
+}

@@ -8,6 +8,15 @@ use crate::testenv::partner::DEFAULT_PARTNER_ID;
 use crate::testenv::{assert_exit, stderr_json, TestEnv};
 use serde_json::{json, Value};
 
+/// The blog id a finding line gives for `site`.
+fn env_blog_id(lines: &[Value], site: &str) -> u64 {
+    lines
+        .iter()
+        .find(|l| l["site"] == site)
+        .and_then(|l| l["blog_id"].as_u64())
+        .unwrap_or_else(|| panic!("no finding for {site}"))
+}
+
 fn t(kind: &str, site: &str, product: &str) -> (String, String, String) {
     (kind.into(), site.into(), product.into())
 }
@@ -103,13 +112,26 @@ fn finds_copies_shared_blog_ids_lost_connections_and_drift_and_changes_nothing()
         assert!(l["run"].as_str().is_some_and(|r| !r.is_empty()), "{l}");
     }
     only_reads(&env);
-    let statuses = env
+    // A status per site but the copy: by its blog id it would be the
+    // original's.
+    let mut statuses: Vec<String> = env
         .api
         .requests()
         .iter()
         .filter(|r| r.path.ends_with("/status"))
-        .count();
-    assert_eq!(statuses, 4);
+        .map(|r| r.path.clone())
+        .collect();
+    statuses.sort();
+    let ids: Vec<String> = [&f.shop, &f.gone, &f.fine]
+        .iter()
+        .map(|dir| {
+            let blog = env_blog_id(&lines, dir);
+            format!("/rest/v1.4/jpphp/{blog}/status")
+        })
+        .collect();
+    let mut want = ids;
+    want.sort();
+    assert_eq!(statuses, want);
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(
         summary.contains("audit of 4 sites and no billing (no --reporting-token-file): 6 findings"),
@@ -162,7 +184,20 @@ fn a_site_wordpress_cannot_answer_for_is_named_and_the_run_exits_1() {
         err.contains(&format!("{broken}: WordPress could not be asked")),
         "{err}"
     );
-    assert!(err.contains("audit of 2 sites"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "audit of 2 sites and no billing (no --reporting-token-file): 0 findings; 1 site could not be read: {broken}\n"
+        )),
+        "{err}"
+    );
+    // Quiet: no notes, but a run that could not read a site still says
+    // which, and --summary=json lists them.
+    let out = audit(&env, &[&batch, "--quiet", "--summary=json"]);
+    assert_exit(&out, 1);
+    assert_eq!(out.stdout, b"");
+    let s = stderr_json(&out);
+    assert_eq!(s["unread"], json!([broken]));
+    assert_eq!(s["findings"], json!(0));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! fake; the findings printed are exactly those planted, and nothing that
 //! changes anything is ever sent.
 
+mod attacks;
 mod billing;
 mod local;
 

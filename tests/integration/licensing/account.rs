@@ -294,3 +294,34 @@ fn products_need_no_credentials_and_are_printed_as_sent() {
     assert_eq!(sent[0].header("authorization"), None);
     assert_success(&out, &lic.get(FAMILIES));
 }
+
+/// `license list` re-writes each item as a line: terminal controls from
+/// the API (a bidi override, an escape) come out as `\u` escapes.
+#[test]
+fn list_items_carry_no_terminal_controls() {
+    let env = crate::testenv::TestEnv::new();
+    env.api.reply(
+        "GET",
+        "/wpcom/v2/jetpack-licensing/licenses",
+        crate::testenv::Reply::json(
+            200,
+            "{\"items\":[{\"license_key\":\"jetpack-scan_k1\",\"siteurl\":\"https://a.example/\\u202e\\u001b[2J\"}],\"total_pages\":1}",
+        ),
+    );
+    let file = env.root().join("lic");
+    crate::testenv::write_private(&file, "list-tok-1\n");
+    let out = env
+        .cmd_without_wp()
+        .args([
+            "license",
+            "list",
+            &format!("--licensing-token-file={}", file.display()),
+        ])
+        .output()
+        .expect("run");
+    crate::testenv::assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"license_key\":\"jetpack-scan_k1\",\"siteurl\":\"https://a.example/\\u202e\\u001b[2J\"}\n"
+    );
+}
