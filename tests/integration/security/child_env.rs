@@ -39,6 +39,8 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
         .env("JETPACK_PARTNER_SECRET_FILE", files.join("secret"))
         .env("JETPACK_PARTNER_ACCESS_TOKEN_FILE", files.join("token"))
         .env("JETPACK_PARTNER_CONFIG", &config)
+        .env("JETPACK_LICENSING_TOKEN", "LEAKlicensing-1")
+        .env("JETPACK_REPORTING_TOKEN", "LEAKreporting-1")
         .env("CREDENTIALS_DIRECTORY", &files)
         .env("KEEP_ME", "1")
         .args([
@@ -79,6 +81,8 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
             "JETPACK_PARTNER_SECRET_FILE",
             "JETPACK_PARTNER_ACCESS_TOKEN_FILE",
             "JETPACK_PARTNER_CONFIG",
+            "JETPACK_LICENSING_TOKEN",
+            "JETPACK_REPORTING_TOKEN",
         ] {
             assert!(!names.contains(&var), "call {n} got {var}: {names:?}");
         }
@@ -104,5 +108,50 @@ fn wp_calls_get_no_partner_credential_in_environment_or_arguments() {
                 assert!(!a.contains(secret), "call {n}: argument {a:?}");
             }
         }
+    }
+}
+
+/// `audit` asks WordPress with the reporting token in our environment (it
+/// reads the billing with it): `wp` never sees it.
+#[test]
+fn audits_wp_calls_get_no_reporting_token() {
+    let env = TestEnv::new();
+    env.partner_api()
+        .reporting_token_named("1234", "LEAKreporting-2");
+    let path = format!("--path={}", env.wp_path());
+    env.answer_facts(
+        &[],
+        "",
+        serde_json::json!({"siteurl": "http://site.test", "home": "http://site.test", "blog_id": 0, "safe_mode": false}),
+    );
+    let batch = env.root().join("sites.jsonl");
+    std::fs::write(
+        &batch,
+        format!("{}\n", serde_json::json!({"path": env.wp_path()})),
+    )
+    .expect("write");
+    let out = env
+        .cmd()
+        .env("JETPACK_PARTNER_SECRET", testenv::SECRET)
+        .env("JETPACK_REPORTING_TOKEN", "LEAKreporting-2")
+        .env("JETPACK_LICENSING_TOKEN", "LEAKlicensing-2")
+        .args([
+            "audit",
+            "-c=1234",
+            "--partner-key-id=1",
+            "--allow-root",
+            &path,
+        ])
+        .arg(format!("--batch={}", batch.display()))
+        .output()
+        .expect("run");
+    testenv::assert_exit(&out, 0);
+    let calls = env.wp.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    for (k, v) in env.wp.call_environ(0) {
+        assert!(
+            !v.contains("LEAK") && !k.starts_with("JETPACK_PARTNER") && !k.ends_with("_TOKEN"),
+            "wp got {k}={v}"
+        );
     }
 }
